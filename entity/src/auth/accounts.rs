@@ -1,0 +1,313 @@
+//! Sign up, sign in, passwords, businesses and their members.
+
+use chrono::Utc;
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionSession, TransactionTrait};
+
+use super::rate_limit::{Attempt, SignInLimiter};
+use super::sessions::{membership_of, parse_role};
+use super::{passwords, Principal};
+use crate::entities::{business, membership, user};
+use crate::types::{BusinessView, Me, MemberView, Role};
+use crate::validate::{EmailAddress, Label, NewPassword};
+use crate::DomainError;
+
+/// The longest business name we accept.
+pub const MAX_BUSINESS_NAME: usize = 100;
+
+/// Maps a unique-constraint violation to a `Conflict` with `message`.
+pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(DbErr) -> DomainError + '_ {
+    move |e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::Conflict(message.to_owned()),
+        _ => DomainError::Db(e),
+    }
+}
+
+const EMAIL_TAKEN: &str = "An account with this email already exists; sign in instead.";
+
+/// Finds a user by (normalised) email.
+///
+/// # Errors
+/// Database failures.
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<Option<user::Model>, DomainError> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email.as_ref())).one(db).await?)
+}
+
+pub(crate) async fn insert_user(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    password: &NewPassword,
+) -> Result<user::Model, DomainError> {
+    let now = Utc::now();
+    user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email.to_string()),
+        password_hash: Set(passwords::hash(password)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on_unique(EMAIL_TAKEN))
+}
+
+pub(crate) async fn insert_membership(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> Result<membership::Model, DomainError> {
+    membership::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        business_id: Set(business_id),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on_unique("This person is already a member."))
+}
+
+async fn insert_business(
+    db: &impl ConnectionTrait,
+    name: &Label,
+    owner: Uuid,
+) -> Result<business::Model, DomainError> {
+    let biz = business::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.as_ref().to_owned()),
+        timezone: Set("UTC".to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    insert_membership(db, biz.id, owner, Role::Owner).await?;
+    Ok(biz)
+}
+
+/// Creates a user and a business they own.
+///
+/// # Errors
+/// `Validation` listing every bad field; `Conflict` when the email is taken.
+pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    email: &str,
+    password: &str,
+    business_name: &str,
+) -> Result<(user::Model, business::Model), DomainError> {
+    let (email, password, name) = match (
+        EmailAddress::parse("email", email),
+        NewPassword::parse("password", password),
+        Label::parse("businessName", business_name, MAX_BUSINESS_NAME),
+    ) {
+        (Ok(e), Ok(p), Ok(n)) => (e, p, n),
+        (e, p, n) => {
+            let errors = [e.err(), p.err(), n.err()].into_iter().flatten().collect();
+            return Err(DomainError::Validation(errors));
+        }
+    };
+    let txn = db.begin().await?;
+    if find_by_email(&txn, &email).await?.is_some() {
+        return Err(DomainError::Conflict(EMAIL_TAKEN.into()));
+    }
+    let user = insert_user(&txn, &email, &password).await?;
+    let biz = insert_business(&txn, &name, user.id).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = %user.id, business_id = %biz.id, "signed up");
+    Ok((user, biz))
+}
+
+/// Creates another business owned by an existing user.
+///
+/// # Errors
+/// `Validation` for a bad name.
+pub async fn create_business<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    user_id: Uuid,
+    name: &str,
+) -> Result<business::Model, DomainError> {
+    let name = Label::parse("name", name, MAX_BUSINESS_NAME).map_err(|e| DomainError::Validation(vec![e]))?;
+    let txn = db.begin().await?;
+    let biz = insert_business(&txn, &name, user_id).await?;
+    txn.commit().await?;
+    Ok(biz)
+}
+
+/// Checks credentials under the sign-in limiter; returns the user and the business their
+/// new session acts for (the oldest membership).
+///
+/// `device` is the raw device token of the browser, if it sent one.
+///
+/// # Errors
+/// `RateLimited` when a window is full; `Unauthenticated` for a wrong email or password
+/// (the same message for both).
+pub async fn sign_in(
+    db: &impl ConnectionTrait,
+    limiter: &SignInLimiter,
+    keys: &super::tokens::Keyring,
+    email: &str,
+    password: &str,
+    client: &str,
+    device: Option<&str>,
+) -> Result<(user::Model, Uuid), DomainError> {
+    let wrong = || DomainError::Unauthenticated("Wrong email or password.".into());
+    let Ok(email) = EmailAddress::parse("email", email) else {
+        return Err(wrong());
+    };
+    let user = find_by_email(db, &email).await?;
+    let device_id = match (&user, device) {
+        (Some(u), Some(token)) => super::sessions::device_id(keys, token, u.id),
+        _ => None,
+    };
+    let attempt = Attempt { account: email.as_ref(), client, device: device_id.as_deref() };
+    limiter.check(&attempt)?;
+    let hash = user.as_ref().map_or(passwords::dummy_hash(), |u| u.password_hash.as_str());
+    let matches = passwords::verify(password, hash);
+    let Some(user) = user.filter(|_| matches) else {
+        limiter.record_failure(&attempt);
+        return Err(wrong());
+    };
+    let first = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .order_by_asc(membership::Column::CreatedAt)
+        .one(db)
+        .await?
+        .ok_or_else(wrong)?;
+    limiter.record_success(&attempt);
+    Ok((user, first.business_id))
+}
+
+/// Changes the principal's password and ends all their sessions.
+///
+/// # Errors
+/// `Unauthenticated` if `current` is wrong; `Validation` if `new` is too short or long.
+pub async fn change_password(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    current: &str,
+    new: &str,
+) -> Result<(), DomainError> {
+    let new = NewPassword::parse("newPassword", new).map_err(|e| DomainError::Validation(vec![e]))?;
+    let user = user::Entity::find_by_id(principal.user_id).one(db).await?.ok_or(DomainError::NotFound("user"))?;
+    if !passwords::verify(current, &user.password_hash) {
+        return Err(DomainError::invalid("currentPassword", "The current password is wrong."));
+    }
+    let mut active: user::ActiveModel = user.into();
+    active.password_hash = Set(passwords::hash(&new)?);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    let ended = super::sessions::end_all(db, principal.user_id).await?;
+    tracing::info!(user_id = %principal.user_id, ended, "password changed, sessions ended");
+    Ok(())
+}
+
+fn business_view(b: &business::Model, role: Role) -> BusinessView {
+    BusinessView { id: b.id.to_string(), name: b.name.clone(), role }
+}
+
+/// The principal's user, current business and every business they belong to.
+///
+/// # Errors
+/// `NotFound` if the user vanished.
+pub async fn me(db: &impl ConnectionTrait, principal: &Principal) -> Result<Me, DomainError> {
+    let user = user::Entity::find_by_id(principal.user_id).one(db).await?.ok_or(DomainError::NotFound("user"))?;
+    let rows = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(principal.user_id))
+        .order_by_asc(membership::Column::CreatedAt)
+        .find_also_related(business::Entity)
+        .all(db)
+        .await?;
+    let mut businesses = Vec::new();
+    for (m, b) in rows {
+        if let Some(b) = b {
+            businesses.push(business_view(&b, parse_role(&m.role)?));
+        }
+    }
+    let business = businesses
+        .iter()
+        .find(|b| b.id == principal.business_id.to_string())
+        .cloned()
+        .ok_or(DomainError::NotFound("business"))?;
+    Ok(Me { user_id: user.id.to_string(), email: user.email, business, businesses })
+}
+
+/// The members of the principal's business.
+///
+/// # Errors
+/// Database failures.
+pub async fn list_members(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+) -> Result<Vec<MemberView>, DomainError> {
+    let rows = membership::Entity::find()
+        .filter(membership::Column::BusinessId.eq(principal.business_id))
+        .order_by_asc(membership::Column::CreatedAt)
+        .find_also_related(user::Entity)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m, u)))
+        .map(|(m, u)| {
+            Ok(MemberView { user_id: u.id.to_string(), email: u.email, role: parse_role(&m.role)?, joined_at: m.created_at })
+        })
+        .collect()
+}
+
+async fn owner_count(db: &impl ConnectionTrait, business_id: Uuid) -> Result<u64, DomainError> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::BusinessId.eq(business_id))
+        .filter(membership::Column::Role.eq(Role::Owner.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Changes a member's role (owners only); the last owner cannot be demoted.
+///
+/// # Errors
+/// `Forbidden`, `NotFound` (not a member of this business), `Conflict` (last owner).
+pub async fn set_member_role(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    user_id: Uuid,
+    role: Role,
+) -> Result<MemberView, DomainError> {
+    principal.require_owner()?;
+    let m = membership_of(db, user_id, principal.business_id).await?.ok_or(DomainError::NotFound("member"))?;
+    if m.role == Role::Owner.as_str() && role != Role::Owner && owner_count(db, principal.business_id).await? <= 1 {
+        return Err(DomainError::Conflict("A business needs at least one owner.".into()));
+    }
+    let mut active: membership::ActiveModel = m.into();
+    active.role = Set(role.as_str().to_owned());
+    let m = active.update(db).await?;
+    let u = user::Entity::find_by_id(user_id).one(db).await?.ok_or(DomainError::NotFound("member"))?;
+    Ok(MemberView { user_id: u.id.to_string(), email: u.email, role, joined_at: m.created_at })
+}
+
+/// Removes a member from the principal's business (managers; only owners remove owners;
+/// anyone may leave, except the last owner).
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Conflict` (last owner).
+pub async fn remove_member(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    user_id: Uuid,
+) -> Result<(), DomainError> {
+    if user_id != principal.user_id {
+        principal.require_manager()?;
+    }
+    let m = membership_of(db, user_id, principal.business_id).await?.ok_or(DomainError::NotFound("member"))?;
+    if m.role == Role::Owner.as_str() {
+        if user_id != principal.user_id {
+            principal.require_owner()?;
+        }
+        if owner_count(db, principal.business_id).await? <= 1 {
+            return Err(DomainError::Conflict("A business needs at least one owner.".into()));
+        }
+    }
+    membership::Entity::delete_by_id(m.id).exec(db).await?;
+    Ok(())
+}

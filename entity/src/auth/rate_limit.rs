@@ -1,0 +1,156 @@
+//! Sign-in throttling per client and per account, without locking the owner out.
+//!
+//! Failed attempts are counted in sliding windows: per client address, and per account.
+//! The per-account window only applies to browsers the account has never signed in from;
+//! a browser holding a device token for the account (set at a successful sign-in) gets
+//! its own window, so an attacker guessing from elsewhere cannot lock the real owner out
+//! (OWASP "device cookies"). State is per process.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::DomainError;
+
+/// Window limits.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub window: Duration,
+    /// Failures allowed per client address in the window.
+    pub per_client: usize,
+    /// Failures allowed per account from unknown browsers in the window.
+    pub per_account: usize,
+    /// Failures allowed per account from one known browser in the window.
+    pub per_device: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { window: Duration::from_secs(15 * 60), per_client: 30, per_account: 10, per_device: 10 }
+    }
+}
+
+/// Who is trying to sign in.
+#[derive(Clone, Debug)]
+pub struct Attempt<'a> {
+    /// The normalised account email (counted whether or not the account exists).
+    pub account: &'a str,
+    /// The client's address.
+    pub client: &'a str,
+    /// A device id proven by a device token for this very account, if any.
+    pub device: Option<&'a str>,
+}
+
+/// In-memory sliding-window failure counters.
+#[derive(Debug, Default)]
+pub struct SignInLimiter {
+    limits: Limits,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl SignInLimiter {
+    /// A limiter with the given limits.
+    pub fn new(limits: Limits) -> Self {
+        Self { limits, failures: Mutex::default() }
+    }
+
+    fn keys(a: &Attempt<'_>) -> [String; 2] {
+        let account_key = match a.device {
+            Some(d) => format!("dev:{}:{d}", a.account),
+            None => format!("acct:{}", a.account),
+        };
+        [format!("client:{}", a.client), account_key]
+    }
+
+    fn limit_for(&self, key: &str) -> usize {
+        if key.starts_with("client:") {
+            self.limits.per_client
+        } else if key.starts_with("dev:") {
+            self.limits.per_device
+        } else {
+            self.limits.per_account
+        }
+    }
+
+    /// Refuses the attempt when a window is full.
+    ///
+    /// # Errors
+    /// `RateLimited` with the seconds until the oldest failure leaves the window.
+    pub fn check(&self, attempt: &Attempt<'_>) -> Result<(), DomainError> {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in Self::keys(attempt) {
+            let limit = self.limit_for(&key);
+            if let Some(q) = map.get_mut(&key) {
+                while q.front().is_some_and(|t| now.duration_since(*t) > self.limits.window) {
+                    q.pop_front();
+                }
+                if q.len() >= limit {
+                    let oldest = q.front().copied().unwrap_or(now);
+                    let wait = self.limits.window.saturating_sub(now.duration_since(oldest));
+                    return Err(DomainError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a failed attempt.
+    pub fn record_failure(&self, attempt: &Attempt<'_>) {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in Self::keys(attempt) {
+            map.entry(key).or_default().push_back(now);
+        }
+        if map.len() > 100_000 {
+            let window = self.limits.window;
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+        }
+    }
+
+    /// Clears the account's window for this browser after a successful sign-in.
+    pub fn record_success(&self, attempt: &Attempt<'_>) {
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let [_, account_key] = Self::keys(attempt);
+        map.remove(&account_key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter() -> SignInLimiter {
+        SignInLimiter::new(Limits { window: Duration::from_secs(60), per_client: 5, per_account: 3, per_device: 3 })
+    }
+
+    #[test]
+    fn attacker_is_limited_but_known_device_is_not() {
+        let l = limiter();
+        let attacker = Attempt { account: "o@x.com", client: "10.0.0.9", device: None };
+        for _ in 0..3 {
+            assert!(l.check(&attacker).is_ok());
+            l.record_failure(&attacker);
+        }
+        assert!(matches!(l.check(&attacker), Err(DomainError::RateLimited { .. })));
+        // Another unknown browser elsewhere is limited too (per account)...
+        let other = Attempt { account: "o@x.com", client: "10.0.0.10", device: None };
+        assert!(l.check(&other).is_err());
+        // ...but the owner's known browser is not.
+        let owner = Attempt { account: "o@x.com", client: "10.0.0.10", device: Some("d1") };
+        assert!(l.check(&owner).is_ok());
+    }
+
+    #[test]
+    fn client_window_spans_accounts() {
+        let l = limiter();
+        for i in 0..5 {
+            let a = format!("u{i}@x.com");
+            let at = Attempt { account: &a, client: "10.0.0.1", device: None };
+            assert!(l.check(&at).is_ok());
+            l.record_failure(&at);
+        }
+        let fresh = Attempt { account: "new@x.com", client: "10.0.0.1", device: None };
+        assert!(l.check(&fresh).is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! The domaincall model crate.
+//!
+//! Wire types (shared with the browser, compiled to wasm) are always available; everything
+//! that touches the database, crypto or the server's clock sits behind the `db` feature so
+//! the server and the job workers share one implementation of every rule.
+
+pub mod types;
+pub mod validate;
+
+#[cfg(feature = "db")]
+pub mod entities;
+#[cfg(feature = "db")]
+pub mod error;
+#[cfg(feature = "db")]
+pub mod outbox;
+#[cfg(feature = "db")]
+pub use error::DomainError;
+#[cfg(feature = "db")]
+pub mod auth;
+#[cfg(feature = "db")]
+pub mod services;
+#[cfg(feature = "db")]
+pub use services::Services;

@@ -1,0 +1,31 @@
+//! The seam through which domain code asks for email to be sent.
+//!
+//! Domain functions never talk to SMTP or the job queue directly: they hand an
+//! [`OutgoingEmail`] to an [`Outbox`], which the `jobs` crate implements with a durable
+//! apalis queue (retries with backoff) and tests may implement however they like.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+/// One email, ready to render into a MIME message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    /// Recipient address (already validated).
+    pub to: String,
+    pub subject: String,
+    /// Plain-text body; always present so every client can read it.
+    pub text: String,
+    /// Optional HTML alternative.
+    pub html: Option<String>,
+}
+
+/// Durable hand-off of work to the background workers.
+#[async_trait::async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    /// Queues `email` for delivery.
+    ///
+    /// # Errors
+    /// [`DomainError::Internal`] when the queue cannot store the job.
+    async fn send_email(&self, email: OutgoingEmail) -> Result<(), DomainError>;
+}

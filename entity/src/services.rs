@@ -1,0 +1,25 @@
+//! The bundle of long-lived handles every front door (GraphQL, server functions, the
+//! signaling socket) passes to the domain functions.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::rate_limit::SignInLimiter;
+use crate::auth::tokens::Keyring;
+use crate::outbox::Outbox;
+
+/// Shared services; cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub keys: Arc<Keyring>,
+    pub outbox: Arc<dyn Outbox>,
+    pub limiter: Arc<SignInLimiter>,
+    /// The public base URL (no trailing slash), for links in emails.
+    pub public_url: String,
+    /// Whether cookies get the `Secure` attribute (public URL is https).
+    pub secure_cookies: bool,
+    /// How long a dashboard session lasts.
+    pub session_ttl: chrono::Duration,
+}

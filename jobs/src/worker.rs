@@ -1,0 +1,223 @@
+//! Running the workers: one apalis worker per job type, all under one apalis `Monitor`.
+//!
+//! The workers run inside the server process (or a separate one) until the given shutdown
+//! future resolves; then they stop fetching, finish the jobs in flight and return. Failed
+//! jobs are retried in the worker with exponential backoff; a job whose handler returns an
+//! `AbortError` is not retried. A worker that dies (say, the database went away) is
+//! restarted after a growing pause instead of leaving its queue unserved.
+
+use std::future::Future;
+use std::time::Duration;
+
+use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::HasherRng;
+use apalis::prelude::{
+    AbortError, BackendExt, BoxDynError, Monitor, RetryPolicy, WorkerBuilder, WorkerBuilderExt,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::mail::Mailer;
+use crate::queue::{postgres_storage, sqlite_storage, Job, Pool, Queue};
+use crate::send_email::{send_email, SendEmail};
+
+/// Registers a worker for every job type; a new job type is one more `register!` line.
+macro_rules! register_jobs {
+    ($monitor:expr, $storage:ident, $pool:expr, $ctx:expr, $options:expr, $instance:expr) => {{
+        let monitor = $monitor;
+        let monitor = register!(monitor, SendEmail => send_email, $storage, $pool, $ctx, $options, $instance);
+        monitor
+    }};
+}
+
+/// Registers the worker of one job type: its own queue, the shared context as `Data`, retries
+/// with exponential backoff (skipped for `AbortError`s), and a pause before each restart.
+macro_rules! register {
+    ($monitor:expr, $job:ty => $handler:path, $storage:ident, $pool:expr, $ctx:expr, $options:expr, $instance:expr) => {{
+        let pool = $pool.clone();
+        let ctx = $ctx.clone();
+        let options = $options.clone();
+        let instance = $instance.clone();
+        $monitor.register(move |restarts| {
+            let pause = restart_pause(restarts);
+            let backend = $storage::<$job>(&pool)
+                .poll_with_interval(options.poll_interval)
+                .before_start(move |_| async move {
+                    tokio::time::sleep(pause).await;
+                    Ok(())
+                });
+            WorkerBuilder::new(worker_name(<$job as Job>::NAME, &instance, restarts))
+                .backend(backend)
+                .data(ctx.clone())
+                .retry(
+                    RetryPolicy::retries(<$job as Job>::MAX_ATTEMPTS.saturating_sub(1))
+                        .with_backoff(backoff(&options))
+                        .retry_if(|e: &BoxDynError| e.downcast_ref::<AbortError>().is_none()),
+                )
+                .catch_panic()
+                .build($handler)
+        })
+    }};
+}
+
+/// What job handlers need, handed to them as apalis `Data`.
+#[derive(Clone, Debug)]
+pub struct WorkerContext {
+    /// The application's database.
+    pub db: DatabaseConnection,
+    /// Outgoing mail.
+    pub mailer: Mailer,
+}
+
+/// Tuning of [`run_with`]; the defaults suit production.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// How often an idle worker looks for new jobs.
+    pub poll_interval: Duration,
+    /// Pause before the first retry of a failed job; it doubles on each further retry.
+    pub retry_min_delay: Duration,
+    /// Longest pause between two retries.
+    pub retry_max_delay: Duration,
+    /// How long shutdown waits for jobs in flight before giving up on them (they are run
+    /// again by the next worker, so handlers must be idempotent).
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_millis(500),
+            retry_min_delay: Duration::from_secs(2),
+            retry_max_delay: Duration::from_secs(120),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Runs the workers with [`WorkerOptions::default`] until `shutdown` resolves.
+///
+/// # Errors
+/// See [`run_with`].
+pub async fn run(
+    queue: Queue,
+    ctx: WorkerContext,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    run_with(queue, ctx, WorkerOptions::default(), shutdown).await
+}
+
+/// Runs one worker per job type until `shutdown` resolves, then stops them gracefully:
+/// no new jobs are fetched and jobs in flight get `options.shutdown_timeout` to finish.
+///
+/// # Errors
+/// When `options` are inconsistent (`retry_min_delay` above `retry_max_delay`, or a zero
+/// `retry_max_delay`) or the monitor fails to shut down.
+pub async fn run_with(
+    queue: Queue,
+    ctx: WorkerContext,
+    options: WorkerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    // Fail before starting anything if the backoff is misconfigured.
+    ExponentialBackoffMaker::new(
+        options.retry_min_delay,
+        options.retry_max_delay,
+        BACKOFF_JITTER,
+        HasherRng::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("invalid retry delays: {e:?}"))?;
+
+    // Worker names are unique per process: apalis refuses to register a name that another
+    // live worker (or, on PostgreSQL, another pooled connection) already holds.
+    let instance = instance_id();
+    let monitor = Monitor::new()
+        .should_restart(|worker, error| {
+            tracing::error!(worker = worker.name(), %error, "job worker failed; restarting it");
+            true
+        })
+        .shutdown_timeout(options.shutdown_timeout);
+
+    let monitor = match &queue.pool {
+        Pool::Sqlite(pool) => {
+            register_jobs!(monitor, sqlite_storage, pool, ctx, options, instance)
+        }
+        Pool::Postgres(pool) => {
+            register_jobs!(monitor, postgres_storage, pool, ctx, options, instance)
+        }
+    };
+
+    tracing::info!(instance = %instance, "job workers started");
+    monitor
+        .run_with_signal(async move {
+            shutdown.await;
+            tracing::info!("job workers stopping");
+            Ok(())
+        })
+        .await?;
+    tracing::info!("job workers stopped");
+    Ok(())
+}
+
+const BACKOFF_JITTER: f64 = 0.5;
+
+/// The retry backoff of one job; `run_with` checked the options already.
+fn backoff(options: &WorkerOptions) -> ExponentialBackoff {
+    let maker = ExponentialBackoffMaker::new(
+        options.retry_min_delay,
+        options.retry_max_delay,
+        BACKOFF_JITTER,
+        HasherRng::default(),
+    );
+    match maker {
+        Ok(mut maker) => maker.make_backoff(),
+        // Unreachable after `run_with`'s check; fall back to tower's defaults.
+        Err(_) => ExponentialBackoffMaker::default().make_backoff(),
+    }
+}
+
+/// Pause before the `restarts`-th restart of a worker: none at first start, then 1 s
+/// doubling up to a minute.
+fn restart_pause(restarts: usize) -> Duration {
+    if restarts == 0 {
+        return Duration::ZERO;
+    }
+    let exponent = u32::try_from(restarts - 1).unwrap_or(u32::MAX).min(6);
+    Duration::from_secs(1 << exponent).min(Duration::from_secs(60))
+}
+
+fn worker_name(job: &str, instance: &str, restarts: usize) -> String {
+    format!("{job}-{instance}-{restarts}")
+}
+
+/// A short random id for this process's workers.
+fn instance_id() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_pause_grows_and_is_capped() {
+        assert_eq!(restart_pause(0), Duration::ZERO);
+        assert_eq!(restart_pause(1), Duration::from_secs(1));
+        assert_eq!(restart_pause(2), Duration::from_secs(2));
+        assert_eq!(restart_pause(7), Duration::from_secs(60));
+        assert_eq!(restart_pause(1000), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn instance_ids_differ() {
+        assert_ne!(instance_id(), instance_id());
+    }
+}

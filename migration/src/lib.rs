@@ -1,0 +1,18 @@
+//! Database migrations, applied at start (and by `domaincall migrate`).
+//!
+//! Every migration must run on SQLite (the embedded default) and PostgreSQL (production);
+//! the test suite applies them to both.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_accounts::Migration)]
+    }
+}
