@@ -1,1 +1,90 @@
+//! The domaincall web front end: Leptos components and routes, rendered on the server
+//! (`ssr`) and hydrated in the browser (`hydrate`).
+//!
+//! Pages talk to the domain only through the server functions in [`api`], which are thin
+//! adapters over `entity`; nothing here decides who may do what.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+mod backend;
+mod dashboard;
+pub mod error;
+mod pages;
+mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub use error::AppError;
+
+/// The site icon, inline so it costs no request.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' \
+    viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%234f46e5'/%3E%3Ctext \
+    x='16' y='21' font-family='Arial,sans-serif' font-size='13' font-weight='700' \
+    text-anchor='middle' fill='white'%3Edc%3C/text%3E%3C/svg%3E";
+
+/// The whole HTML document around [`App`], rendered by the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" type="image/svg+xml" href=FAVICON />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: every route of the site.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/domaincall.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "domaincall".to_owned() } else { format!("{title} · domaincall") }
+        } />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::Landing />
+                <Route path=path!("/signup") view=pages::SignUpPage />
+                <Route path=path!("/signin") view=pages::SignInPage />
+                <Route path=path!("/invite/:token") view=pages::InvitePage />
+                <ParentRoute path=path!("/app") view=dashboard::DashboardLayout>
+                    <Route path=path!("") view=dashboard::Overview />
+                    <Route path=path!("members") view=dashboard::MembersPage />
+                    <Route path=path!("api-keys") view=dashboard::ApiKeysPage />
+                    <Route path=path!("settings") view=dashboard::SettingsPage />
+                    <Route path=path!("domains") view=dashboard::DomainsPage />
+                    <Route path=path!("intents") view=dashboard::IntentsPage />
+                    <Route path=path!("teams") view=dashboard::TeamsPage />
+                    <Route path=path!("schedules") view=dashboard::SchedulesPage />
+                    <Route path=path!("contacts") view=dashboard::ContactsPage />
+                    <Route path=path!("calls") view=dashboard::CallsPage />
+                    <Route path=path!("callbacks") view=dashboard::CallbacksPage />
+                    <Route path=path!("rewards") view=dashboard::RewardsPage />
+                    <Route path=path!("/*any") view=dashboard::SectionNotFound />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The browser entry point: attaches the app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -21,3 +21,7 @@ pub mod auth;
 pub mod services;
 #[cfg(feature = "db")]
 pub use services::Services;
+#[cfg(feature = "db")]
+pub mod events;
+#[cfg(feature = "db")]
+pub mod tx;

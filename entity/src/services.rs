@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::rate_limit::SignInLimiter;
 use crate::auth::tokens::Keyring;
+use crate::events::EventBus;
 use crate::outbox::Outbox;
 
 /// Shared services; cheap to clone.
@@ -16,6 +17,8 @@ pub struct Services {
     pub keys: Arc<Keyring>,
     pub outbox: Arc<dyn Outbox>,
     pub limiter: Arc<SignInLimiter>,
+    /// Business events for subscriptions.
+    pub events: EventBus,
     /// The public base URL (no trailing slash), for links in emails.
     pub public_url: String,
     /// Whether cookies get the `Secure` attribute (public URL is https).

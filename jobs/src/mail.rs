@@ -160,7 +160,8 @@ impl Mailer {
         email: &OutgoingEmail,
         message_id: &str,
     ) -> Result<(), MailError> {
-        self.send_message(self.build(email, Some(message_id))?).await
+        self.send_message(self.build(email, Some(message_id))?)
+            .await
     }
 
     /// The domain of the sender address, for building message ids.
@@ -180,7 +181,9 @@ impl Mailer {
                 email.text.clone(),
                 html.clone(),
             ))?,
-            None => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone())?,
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.text.clone())?,
         };
         Ok(message)
     }
@@ -222,8 +225,14 @@ mod tests {
 
     #[test]
     fn smtp_host_hides_credentials() {
-        assert_eq!(smtp_host("smtps://user:p%40ss@mail.example.com:465"), "mail.example.com:465");
-        assert_eq!(smtp_host("smtp://127.0.0.1:2525?tls=required"), "127.0.0.1:2525");
+        assert_eq!(
+            smtp_host("smtps://user:p%40ss@mail.example.com:465"),
+            "mail.example.com:465"
+        );
+        assert_eq!(
+            smtp_host("smtp://127.0.0.1:2525?tls=required"),
+            "127.0.0.1:2525"
+        );
         assert_eq!(smtp_host("smtp://u:p@host/ehlo.name"), "host");
     }
 
@@ -241,11 +250,11 @@ mod tests {
 
     #[tokio::test]
     async fn bad_recipient_is_a_permanent_error() {
-        let dir = std::env::temp_dir().join("jobs-mail-unit-outbox");
+        let dir = std::env::temp_dir().join(format!("jobs-mail-unit-{}", std::process::id()));
         let mailer = Mailer::new(&MailSettings {
             smtp_url: None,
             from: "Domaincall <noreply@example.com>".to_owned(),
-            outbox_dir: dir,
+            outbox_dir: dir.clone(),
         })
         .expect("mailer");
         let email = OutgoingEmail {
@@ -254,7 +263,11 @@ mod tests {
             text: "Hello".to_owned(),
             html: None,
         };
-        let err = mailer.send(&email).await.expect_err("bad address must fail");
+        let err = mailer
+            .send(&email)
+            .await
+            .expect_err("bad address must fail");
+        let _ = std::fs::remove_dir_all(&dir);
         assert!(err.is_permanent(), "{err}");
     }
 
@@ -265,6 +278,9 @@ mod tests {
             from: "nope".to_owned(),
             outbox_dir: PathBuf::from("unused"),
         });
-        assert!(matches!(result, Err(MailError::InvalidAddress { field: "from", .. })));
+        assert!(matches!(
+            result,
+            Err(MailError::InvalidAddress { field: "from", .. })
+        ));
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
-use entity::outbox::{OutgoingEmail, Outbox};
+use entity::outbox::{Outbox, OutgoingEmail};
 use entity::DomainError;
 use sea_orm::sqlx::{PgPool, SqlitePool};
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
@@ -113,7 +113,10 @@ impl Queue {
                 .await
                 .map_err(|e| e.to_string()),
         };
-        result.map_err(|message| QueueError { job: J::NAME, message })
+        result.map_err(|message| QueueError {
+            job: J::NAME,
+            message,
+        })
     }
 }
 

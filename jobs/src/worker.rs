@@ -20,19 +20,23 @@ use crate::mail::Mailer;
 use crate::queue::{postgres_storage, sqlite_storage, Job, Pool, Queue};
 use crate::send_email::{send_email, SendEmail};
 
-/// Registers a worker for every job type; a new job type is one more `register!` line.
+/// Registers a worker for every job type. **A new job type is one more line here**:
+/// `register!(m, $storage, $pool, $ctx, $options, $instance; MyJob => my_module::handle_my_job)`.
 macro_rules! register_jobs {
     ($monitor:expr, $storage:ident, $pool:expr, $ctx:expr, $options:expr, $instance:expr) => {{
-        let monitor = $monitor;
-        let monitor = register!(monitor, SendEmail => send_email, $storage, $pool, $ctx, $options, $instance);
-        monitor
+        let m = $monitor;
+        let m = register!(m, $storage, $pool, $ctx, $options, $instance; SendEmail => send_email);
+        m
     }};
 }
 
 /// Registers the worker of one job type: its own queue, the shared context as `Data`, retries
 /// with exponential backoff (skipped for `AbortError`s), and a pause before each restart.
 macro_rules! register {
-    ($monitor:expr, $job:ty => $handler:path, $storage:ident, $pool:expr, $ctx:expr, $options:expr, $instance:expr) => {{
+    (
+        $monitor:expr, $storage:ident, $pool:expr, $ctx:expr, $options:expr, $instance:expr;
+        $job:ty => $handler:path
+    ) => {{
         let pool = $pool.clone();
         let ctx = $ctx.clone();
         let options = $options.clone();

@@ -109,7 +109,7 @@ pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
             return Err(DomainError::Validation(errors));
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::tx::begin_write(db).await?;
     if find_by_email(&txn, &email).await?.is_some() {
         return Err(DomainError::Conflict(EMAIL_TAKEN.into()));
     }
@@ -130,7 +130,7 @@ pub async fn create_business<C: ConnectionTrait + TransactionTrait>(
     name: &str,
 ) -> Result<business::Model, DomainError> {
     let name = Label::parse("name", name, MAX_BUSINESS_NAME).map_err(|e| DomainError::Validation(vec![e]))?;
-    let txn = db.begin().await?;
+    let txn = crate::tx::begin_write(db).await?;
     let biz = insert_business(&txn, &name, user_id).await?;
     txn.commit().await?;
     Ok(biz)

@@ -52,7 +52,7 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
         principal.require_owner()?;
     }
     let email = EmailAddress::parse("email", email).map_err(|e| DomainError::Validation(vec![e]))?;
-    let txn = db.begin().await?;
+    let txn = crate::tx::begin_write(db).await?;
     if let Some(u) = find_by_email(&txn, &email).await? {
         if membership_of(&txn, u.id, principal.business_id).await?.is_some() {
             return Err(DomainError::Conflict(format!("{email} is already a member.")));
@@ -89,6 +89,10 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
         Role::Admin => "an admin",
         Role::Agent => "an agent",
     };
+    // Commit before queueing: on SQLite the queue writes through another connection,
+    // which would wait on this transaction's write lock. Re-inviting replaces a link
+    // whose email could not be queued.
+    txn.commit().await?;
     outbox
         .send_email(OutgoingEmail {
             to: email.to_string(),
@@ -102,7 +106,6 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
             html: None,
         })
         .await?;
-    txn.commit().await?;
     tracing::info!(business_id = %principal.business_id, invitation_id = %row.id, "invitation sent");
     view(&row)
 }
@@ -184,7 +187,7 @@ pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     password: &str,
     signed_in_as: Option<Uuid>,
 ) -> Result<(user::Model, Uuid), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::tx::begin_write(db).await?;
     let inv = pending_by_token(&txn, token).await?;
     let email = EmailAddress::parse("email", &inv.email).map_err(|_| gone())?;
     let user = match find_by_email(&txn, &email).await? {

@@ -1,0 +1,142 @@
+//! Accounts and sessions: sign up, sign in, sign out, who am I, switching business,
+//! passwords and new businesses.
+
+use entity::types::Me;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Creates an account and its business, signs in, and goes to the dashboard.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    business_name: String,
+) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let (user, business) =
+            accounts::sign_up(&services.db, &email, &password, &business_name).await?;
+        backend::signed_in(&services, user.id, business.id).await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    })
+    .await
+}
+
+/// Checks credentials (rate limited), signs in, and goes to the dashboard.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::{accounts, sessions::DEVICE_COOKIE};
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let client = backend::client_ip().await;
+        let device = backend::cookie(DEVICE_COOKIE).await;
+        let (user, business_id) = accounts::sign_in(
+            &services.db,
+            &services.limiter,
+            &services.keys,
+            &email,
+            &password,
+            &client,
+            device.as_deref(),
+        )
+        .await?;
+        backend::signed_in(&services, user.id, business_id).await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    })
+    .await
+}
+
+/// Ends this browser's session (if any), forgets its cookie, and goes home.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::{sessions, Credential};
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        if let Ok(principal) = backend::principal(&services).await {
+            if let Credential::Session(id) = principal.credential {
+                sessions::end(&services.db, id).await?;
+            }
+        }
+        backend::clear_session_cookie(&services)?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}
+
+/// The signed-in user, the business they act for, and every business they belong to.
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Me, AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(accounts::me(&services.db, &principal).await?)
+    })
+    .await
+}
+
+/// Makes this session act for another business of the user, then shows its overview.
+#[server(endpoint = "switch_business")]
+pub async fn switch_business(business_id: String) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::sessions;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&business_id, "business")?;
+        sessions::switch_business(&services.db, &principal, id).await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    })
+    .await
+}
+
+/// Changes the password. The domain ends every session of the user, so this browser gets
+/// a fresh one and stays signed in; every other device is signed out.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        accounts::change_password(&services.db, &principal, &current_password, &new_password)
+            .await?;
+        backend::start_session(&services, principal.user_id, principal.business_id).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Creates another business owned by the signed-in user; returns its name.
+#[server(endpoint = "create_business")]
+pub async fn create_business(name: String) -> Result<String, AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let business = accounts::create_business(&services.db, principal.user_id, &name).await?;
+        Ok(business.name)
+    })
+    .await
+}

@@ -1,0 +1,50 @@
+//! Members of the current business: listing, removing, changing roles.
+
+use entity::types::{MemberView, Role};
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The members of the current business (every member may see them).
+#[server(endpoint = "list_members")]
+pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(accounts::list_members(&services.db, &principal).await?)
+    })
+    .await
+}
+
+/// Removes a member from the current business.
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let user_id = backend::parse_id(&user_id, "member")?;
+        Ok(accounts::remove_member(&services.db, &principal, user_id).await?)
+    })
+    .await
+}
+
+/// Changes a member's role (owners only).
+#[server(endpoint = "set_member_role")]
+pub async fn set_member_role(user_id: String, role: Role) -> Result<MemberView, AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let user_id = backend::parse_id(&user_id, "member")?;
+        Ok(accounts::set_member_role(&services.db, &principal, user_id, role).await?)
+    })
+    .await
+}

@@ -1,0 +1,174 @@
+//! Server-side plumbing shared by the server functions: the request's services, cookies,
+//! client address and principal.
+//!
+//! Only extraction and cookie handling live here; every rule (who may do what, how
+//! sessions are issued) is a call into `entity`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum_extra::extract::cookie::CookieJar;
+use entity::auth::sessions::{self, DEVICE_COOKIE, SESSION_COOKIE};
+use entity::auth::{self, Principal};
+use entity::types::ErrorCode;
+use entity::Services;
+use http::header::{HeaderValue, SET_COOKIE};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use leptos_router::location::RequestUrl;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// How long a browser is remembered as one that signed in successfully.
+const DEVICE_COOKIE_DAYS: i64 = 365;
+
+/// The shared services the server put in context.
+///
+/// # Errors
+/// `Internal` when the server did not provide them (a wiring bug, logged).
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| {
+        leptos::logging::error!("entity::Services missing from the Leptos context");
+        AppError::internal()
+    })
+}
+
+/// The value of the request cookie `name`.
+pub async fn cookie(name: &str) -> Option<String> {
+    let jar = leptos_axum::extract::<CookieJar>().await.ok()?;
+    jar.get(name).map(|c| c.value().to_owned())
+}
+
+/// The client's IP address, for the sign-in rate limiter.
+pub async fn client_ip() -> String {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Who is asking, from the session cookie.
+///
+/// # Errors
+/// `Unauthenticated` without a valid session.
+pub async fn principal(services: &Services) -> Result<Principal, AppError> {
+    let token = cookie(SESSION_COOKIE).await;
+    Ok(auth::authenticate(services, None, token.as_deref()).await?)
+}
+
+/// Parses an id sent by the browser; a malformed one is simply not found.
+///
+/// # Errors
+/// `NotFound` naming `what`.
+pub fn parse_id(id: &str, what: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found(what))
+}
+
+fn set_cookie(value: &str) -> Result<(), AppError> {
+    let header = HeaderValue::from_str(value).map_err(|_| AppError::internal())?;
+    let response = use_context::<ResponseOptions>().ok_or_else(|| {
+        leptos::logging::error!("leptos_axum::ResponseOptions missing from the context");
+        AppError::internal()
+    })?;
+    response.append_header(SET_COOKIE, header);
+    Ok(())
+}
+
+/// Starts a session for `user_id` acting for `business_id` and sets its cookie.
+///
+/// # Errors
+/// Database or signing failures.
+pub async fn start_session(
+    services: &Services,
+    user_id: Uuid,
+    business_id: Uuid,
+) -> Result<(), AppError> {
+    let ttl = services.session_ttl;
+    let token = sessions::start(&services.db, &services.keys, user_id, business_id, ttl).await?;
+    set_cookie(&auth::cookie(
+        SESSION_COOKIE,
+        &token,
+        ttl,
+        services.secure_cookies,
+    ))
+}
+
+/// Remembers this browser as one that signed in as `user_id` (see the rate limiter).
+///
+/// # Errors
+/// Signing failures.
+pub fn remember_device(services: &Services, user_id: Uuid) -> Result<(), AppError> {
+    let token = sessions::device_token(&services.keys, user_id)?;
+    let max_age = chrono::Duration::days(DEVICE_COOKIE_DAYS);
+    set_cookie(&auth::cookie(
+        DEVICE_COOKIE,
+        &token,
+        max_age,
+        services.secure_cookies,
+    ))
+}
+
+/// A fresh session plus the device cookie: what every successful sign-in ends with.
+///
+/// # Errors
+/// Database or signing failures.
+pub async fn signed_in(
+    services: &Services,
+    user_id: Uuid,
+    business_id: Uuid,
+) -> Result<(), AppError> {
+    start_session(services, user_id, business_id).await?;
+    remember_device(services, user_id)
+}
+
+/// Deletes the session cookie.
+///
+/// # Errors
+/// `Internal` when no response is in context.
+pub fn clear_session_cookie(services: &Services) -> Result<(), AppError> {
+    let cookie = auth::cookie(
+        SESSION_COOKIE,
+        "",
+        chrono::Duration::zero(),
+        services.secure_cookies,
+    );
+    set_cookie(&cookie)
+}
+
+/// Runs the body of a server function and, when it fails, gives the response the HTTP
+/// status its error code means (server functions otherwise answer 500 to every error, which
+/// would make a wrong password look like an outage in the logs). Page renders, where a
+/// server function runs inline, keep their own status.
+pub async fn reply<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(e) = &result {
+        if use_context::<RequestUrl>().is_none() {
+            set_error_status(e.code);
+        }
+    }
+    result
+}
+
+fn set_error_status(code: ErrorCode) {
+    let status = match code {
+        ErrorCode::Unauthenticated => http::StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => http::StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => http::StatusCode::NOT_FOUND,
+        ErrorCode::Validation => http::StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Conflict => http::StatusCode::CONFLICT,
+        ErrorCode::RateLimited => http::StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal => http::StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
+/// Marks the current response as a 404 (for the not-found pages).
+pub fn not_found_status() {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,177 @@
+//! The sections that are not built yet. Each says honestly what it will do; none shows
+//! made-up data.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::ui::PageHeader;
+
+/// What an unbuilt section is for.
+struct Section {
+    title: &'static str,
+    lead: &'static str,
+    will: &'static [&'static str],
+}
+
+/// An honest empty state for a section that is on its way.
+#[component]
+fn ComingSoon(section: &'static Section) -> impl IntoView {
+    view! {
+        <Title text=section.title />
+        <PageHeader title=section.title lead=section.lead />
+        <section class="card empty-state" aria-labelledby="coming-title">
+            <span class="badge badge-muted">"Not available yet"</span>
+            <h2 id="coming-title">"What this section will do"</h2>
+            <ul class="checklist">
+                {section.will.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
+            </ul>
+            <p class="muted">
+                "There is nothing to show here yet. Meanwhile you can invite your team from "
+                <A href="/app/members">"Members"</A>
+                " or connect your own software with "
+                <A href="/app/api-keys">"API keys"</A>
+                "."
+            </p>
+        </section>
+    }
+}
+
+macro_rules! section_page {
+    ($(#[$doc:meta])* $name:ident, $section:expr) => {
+        $(#[$doc])*
+        #[component]
+        pub fn $name() -> impl IntoView {
+            const SECTION: Section = $section;
+            view! { <ComingSoon section=&SECTION /> }
+        }
+    };
+}
+
+section_page!(
+    /// `/app/domains`
+    DomainsPage,
+    Section {
+        title: "Domains",
+        lead: "The domain names callers use to reach your business.",
+        will: &[
+            "Add your domain and prove you own it with a DNS TXT record.",
+            "Once verified, callers reach you at yourdomain.com/call — from any browser.",
+            "Re-check verification regularly, and stop calls if the record disappears.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/intents`
+    IntentsPage,
+    Section {
+        title: "Intents",
+        lead: "What people call you about, asked before the call rings.",
+        will: &[
+            "Define the reasons to call, such as sales, support or billing.",
+            "Show them on your call page so callers pick one before calling.",
+            "Route each intent to the team or person who should answer.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/teams`
+    TeamsPage,
+    Section {
+        title: "Teams",
+        lead: "Groups of members who answer calls together.",
+        will: &[
+            "Put members into teams, such as Sales or Support.",
+            "Ring every available member at once, or take turns.",
+            "Set how long a call rings before the caller is offered a callback.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/schedules`
+    SchedulesPage,
+    Section {
+        title: "Schedules",
+        lead: "When your business takes calls.",
+        will: &[
+            "Set weekly opening hours in your business's time zone.",
+            "Add out-of-office periods with a message for callers.",
+            "Offer callers free callback slots outside opening hours.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/contacts`
+    ContactsPage,
+    Section {
+        title: "Contacts",
+        lead: "The people and businesses who call you.",
+        will: &[
+            "Collect contacts automatically as calls come in.",
+            "Keep notes, client types and purchases for each contact.",
+            "Show this caller card to whoever answers the next call.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/calls`
+    CallsPage,
+    Section {
+        title: "Calls",
+        lead: "Every call to your business.",
+        will: &[
+            "List calls with their caller, intent, who answered and how long they lasted.",
+            "Show wait times and missed calls.",
+            "Open a call to read its notes and events.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/callbacks`
+    CallbacksPage,
+    Section {
+        title: "Callbacks",
+        lead: "Callers waiting for you to call them back.",
+        will: &[
+            "Queue callback requests from callers who could not be answered.",
+            "Schedule callbacks in free slots and remind callers by email.",
+            "Assign callbacks to members and track them to done.",
+        ],
+    }
+);
+
+section_page!(
+    /// `/app/rewards`
+    RewardsPage,
+    Section {
+        title: "Rewards",
+        lead: "Thank callers for their time.",
+        will: &[
+            "Set a reward policy for callers who had to wait.",
+            "Compute each caller's reward once the call ends.",
+            "Let callers see the rewards they have earned.",
+        ],
+    }
+);
+
+/// An unknown address under `/app`.
+#[component]
+pub fn SectionNotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::backend::not_found_status();
+    view! {
+        <Title text="Not found" />
+        <PageHeader title="Not found" lead="There is no dashboard section at this address." />
+        <p>
+            <A href="/app" attr:class="btn">
+                "Back to the overview"
+            </A>
+        </p>
+    }
+}

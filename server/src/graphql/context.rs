@@ -1,0 +1,41 @@
+//! Per-request data the resolvers read: who is calling and from where.
+
+use async_graphql::Context;
+use entity::auth::Principal;
+use entity::{DomainError, Services};
+
+use super::error::gql;
+
+/// The outcome of authenticating the request (resolved once, before execution).
+pub struct RequestAuth(pub Result<Principal, DomainError>);
+
+/// The client's address and device cookie, for sign-in rate limiting.
+pub struct ClientInfo {
+    pub ip: String,
+    pub device_token: Option<String>,
+}
+
+/// Accessors for resolvers.
+pub trait ContextExt {
+    /// The shared services.
+    fn services(&self) -> &Services;
+    /// The authenticated principal, or `UNAUTHENTICATED`.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` when the request carried no valid credentials.
+    fn principal(&self) -> async_graphql::Result<&Principal>;
+}
+
+impl ContextExt for Context<'_> {
+    fn services(&self) -> &Services {
+        self.data_unchecked::<Services>()
+    }
+
+    fn principal(&self) -> async_graphql::Result<&Principal> {
+        match self.data_opt::<RequestAuth>() {
+            Some(RequestAuth(Ok(p))) => Ok(p),
+            Some(RequestAuth(Err(e))) => Err(gql(DomainError::Unauthenticated(e.to_string()))),
+            None => Err(gql(DomainError::Unauthenticated("Sign in first.".into()))),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The domaincall server: configuration, HTTP routes, GraphQL, workers and shutdown.
+
+pub mod db;
+pub mod graphql;
+pub mod http;
+pub mod secrets;
+pub mod settings;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::Application;

@@ -1,0 +1,141 @@
+//! Building and running the application: bind first (port 0 in tests), then serve until
+//! told to stop, then drain.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use entity::auth::rate_limit::SignInLimiter;
+use entity::auth::tokens::Keyring;
+use entity::Services;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::{db, graphql, http, secrets};
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    worker: Option<(jobs::Queue, jobs::WorkerContext)>,
+    services: Services,
+}
+
+/// The job-queue and mail parts, built once and shared by `serve` and `worker`.
+pub async fn build_jobs(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<(jobs::Queue, jobs::WorkerContext)> {
+    let queue = jobs::Queue::connect(db).await.context("setting up the job queue")?;
+    let mailer = jobs::Mailer::new(&jobs::MailSettings {
+        smtp_url: settings.smtp_url.as_ref().map(|s| s.expose_secret().to_owned()),
+        from: settings.mail_from.clone(),
+        outbox_dir: settings.data_dir.join("outbox"),
+    })
+    .context("configuring mail")?;
+    Ok((queue, jobs::WorkerContext { db: db.clone(), mailer }))
+}
+
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("domaincall")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .build()
+}
+
+impl Application {
+    /// Connects, migrates, binds and assembles the router.
+    ///
+    /// # Errors
+    /// When the database, the secrets, the mail configuration or the address fail.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Install the metrics recorder before anything records.
+        crate::telemetry::metrics_handle();
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        let keys = secrets::load_session_keys(settings.session_keys.as_ref(), &settings.data_dir)?;
+        let (queue, worker_ctx) = build_jobs(&settings, &db).await?;
+        let services = Services {
+            db,
+            keys: Arc::new(Keyring::new(settings.public_url.clone(), keys)?),
+            outbox: Arc::new(queue.clone()),
+            limiter: Arc::new(SignInLimiter::default()),
+            events: entity::events::EventBus::default(),
+            public_url: settings.public_url.clone(),
+            secure_cookies: settings.is_https(),
+            session_ttl: settings.session_ttl,
+        };
+        let leptos = leptos_options(&settings);
+        let state = AppState { schema: graphql::schema(services.clone()), services: services.clone(), leptos: leptos.clone() };
+        let routes = generate_route_list(app::App);
+        let ctx_services = services.clone();
+        let router = Router::new()
+            .merge(http::router())
+            .merge(graphql::router())
+            .leptos_routes_with_context(
+                &state,
+                routes,
+                move || provide_context(ctx_services.clone()),
+                {
+                    let leptos = leptos.clone();
+                    move || app::shell(leptos.clone())
+                },
+            )
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+            .layer(axum::middleware::from_fn(http::track_requests))
+            .layer(TraceLayer::new_for_http())
+            .with_state(state);
+        let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("binding {}", settings.addr))?;
+        let addr = listener.local_addr()?;
+        let worker = settings.run_workers.then_some((queue, worker_ctx));
+        Ok(Self { listener, router, addr, worker, services })
+    }
+
+    /// The bound address (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The services, for tests that reach behind the HTTP API.
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests
+    /// and lets the workers finish their current jobs.
+    ///
+    /// # Errors
+    /// When serving fails.
+    pub async fn run_until_stopped(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = self.worker.map(|(queue, ctx)| {
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                };
+                if let Err(e) = jobs::worker::run(queue, ctx, stopped).await {
+                    tracing::error!(error = %e, "job workers stopped with an error");
+                }
+            })
+        });
+        tracing::info!(addr = %self.addr, "listening");
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        tracing::info!("HTTP server stopped; stopping workers");
+        let _ = stop_tx.send(true);
+        if let Some(w) = workers {
+            let _ = w.await;
+        }
+        served.context("serving HTTP")
+    }
+}

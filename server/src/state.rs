@@ -1,0 +1,21 @@
+//! The one `Clone` state every handler shares.
+
+use axum::extract::FromRef;
+use entity::Services;
+use leptos::config::LeptosOptions;
+
+use crate::graphql::ApiSchema;
+
+/// Application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub schema: ApiSchema,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

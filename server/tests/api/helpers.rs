@@ -1,0 +1,228 @@
+//! Test harness: the real application on a random port with a fresh database, on SQLite
+//! or PostgreSQL, and a small GraphQL client.
+
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use server::{Application, Settings};
+
+/// Which database a test runs against.
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per database: `both_dbs!(name);` next to `async fn name(db: Db)`.
+#[macro_export]
+macro_rules! both_dbs {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// The session signing secret the tests know, so they can forge bad tokens.
+pub const TEST_KEY_ID: &str = "test-k1";
+pub const TEST_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-test-secret";
+
+pub fn pg_admin_url() -> String {
+    std::env::var("DOMAINCALL_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A running application.
+pub struct TestApp {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub http: reqwest::Client,
+    pub services: entity::Services,
+    pg_db: Option<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    Cookie(String),
+}
+
+impl TestApp {
+    /// Starts the app with a fresh database.
+    pub async fn spawn(db: Db) -> Self {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// Starts the app with a fresh database and extra settings.
+    pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let data_dir = std::env::temp_dir().join(format!("dc-test-{id}"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let (url, pg_db) = match db {
+            Db::Sqlite => (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None),
+            Db::Postgres => {
+                let name = format!("dc_test_{id}");
+                let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("PostgreSQL at DOMAINCALL_TEST_PG_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                admin.close().await.unwrap();
+                (format!("{}/{name}", pg_admin_url()), Some(name))
+            }
+        };
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(TEST_SECRET);
+        let vars = [
+            ("DOMAINCALL_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+            ("DOMAINCALL_DATA_DIR".to_owned(), data_dir.display().to_string()),
+            ("DOMAINCALL_DATABASE_URL".to_owned(), url),
+            ("DOMAINCALL_SESSION_KEYS".to_owned(), format!("{TEST_KEY_ID}:{secret}")),
+            ("DOMAINCALL_LOG".to_owned(), "warn".to_owned()),
+        ];
+        let mut settings = Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        tweak(&mut settings);
+        if std::env::var_os("TEST_LOG").is_some() {
+            settings.log_filter = "info".into();
+            server::telemetry::init_logging(&settings);
+        }
+        let app = Application::build(settings).await.unwrap();
+        let addr = app.local_addr();
+        let services = app.services().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        Self {
+
+            base: format!("http://{addr}"),
+            data_dir,
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            services,
+            pg_db,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server and removes its database and data directory.
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+        }
+        if let Some(name) = self.pg_db.take() {
+            if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+
+    /// Sends a GraphQL request and returns the JSON response.
+    pub async fn gql(&self, auth: &Auth, query: &str, variables: Value) -> Value {
+        self.gql_raw(auth, query, variables).await.json().await.unwrap()
+    }
+
+    /// Sends a GraphQL request and returns the HTTP response.
+    pub async fn gql_raw(&self, auth: &Auth, query: &str, variables: Value) -> reqwest::Response {
+        let mut req = self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        req = match auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::Cookie(t) => req.header("cookie", format!("dc_session={t}")),
+        };
+        req.send().await.unwrap()
+    }
+
+    /// Signs up a new owner with a unique email; returns (session token, business id, email).
+    pub async fn sign_up(&self, business: &str) -> Owner {
+        let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+        let res = self
+            .gql(
+                &Auth::None,
+                "mutation($i: SignUpInput!) { signUp(input: $i) { token userId businessId } }",
+                json!({ "i": { "email": email, "password": "correct horse battery", "businessName": business } }),
+            )
+            .await;
+        let p = &res["data"]["signUp"];
+        assert!(p["token"].is_string(), "sign up failed: {res}");
+        Owner {
+            email,
+            token: p["token"].as_str().unwrap().to_owned(),
+            user_id: p["userId"].as_str().unwrap().to_owned(),
+            business_id: p["businessId"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates an API key as `owner`; returns (id, secret).
+    pub async fn api_key(&self, owner: &Owner, name: &str) -> (String, String) {
+        let res = self
+            .gql(
+                &owner.auth(),
+                "mutation($n: String!) { createApiKey(name: $n) { secret apiKey { id } } }",
+                json!({ "n": name }),
+            )
+            .await;
+        let k = &res["data"]["createApiKey"];
+        assert!(k["secret"].is_string(), "create key failed: {res}");
+        (k["apiKey"]["id"].as_str().unwrap().to_owned(), k["secret"].as_str().unwrap().to_owned())
+    }
+
+    /// Waits (up to 10 s) for an email to `to` in the outbox; returns its raw text.
+    pub async fn wait_for_mail(&self, to: &str) -> String {
+        let dir = self.data_dir.join("outbox");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                    if text.contains(&format!("To: {to}")) {
+                        return text;
+                    }
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "no email to {to} in {}", dir.display());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A signed-up business owner.
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub email: String,
+    pub token: String,
+    pub user_id: String,
+    pub business_id: String,
+}
+
+impl Owner {
+    pub fn auth(&self) -> Auth {
+        Auth::Bearer(self.token.clone())
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(res: &Value) -> Option<&str> {
+    res["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Extracts a URL path with `prefix` (e.g. "/invite/") from an email, undoing
+/// quoted-printable soft line breaks.
+pub fn link_in(mail: &str, prefix: &str) -> String {
+    let flat = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = flat.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in {flat}"));
+    flat[start..].split(|c: char| c.is_whitespace()).next().unwrap().to_owned()
+}

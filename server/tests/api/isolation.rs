@@ -1,0 +1,67 @@
+//! Tenants are walls: business B's user and B's API key, handed business A's ids, get
+//! NOT_FOUND or FORBIDDEN from every field and leak nothing. Table-driven: every new
+//! field joins `cases`.
+
+use serde_json::{json, Value};
+
+use crate::both_dbs;
+use crate::helpers::{error_code, link_in, Auth, Db, TestApp};
+
+struct Case {
+    name: &'static str,
+    query: &'static str,
+    vars: Value,
+}
+
+async fn business_b_cannot_touch_business_a(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // Business A: an owner, an agent, an API key, a pending invitation.
+    let a = app.sign_up("Alpha").await;
+    let agent_email = format!("a-agent-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.gql(&a.auth(), "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }", json!({ "e": agent_email })).await;
+    let t = link_in(&app.wait_for_mail(&agent_email).await, "/invite/").trim_start_matches("/invite/").to_owned();
+    let res = app.gql(&Auth::None, "mutation($t: String!) { acceptInvitation(token: $t, password: \"agent password 1\") { userId } }", json!({ "t": t })).await;
+    let a_agent = res["data"]["acceptInvitation"]["userId"].as_str().unwrap().to_owned();
+    let (a_key_id, _) = app.api_key(&a, "alpha key").await;
+    let res = app.gql(&a.auth(), "mutation { inviteMember(email: \"pending@alpha.test\", role: ADMIN) { id } }", json!({})).await;
+    let a_invitation = res["data"]["inviteMember"]["id"].as_str().unwrap().to_owned();
+
+    // Business B: an owner and an API key.
+    let b = app.sign_up("Beta").await;
+    let (_, b_key) = app.api_key(&b, "beta key").await;
+
+    let cases = [
+        Case { name: "revokeApiKey", query: "mutation($id: ID!) { revokeApiKey(id: $id) { id revoked } }", vars: json!({ "id": a_key_id }) },
+        Case { name: "revokeInvitation", query: "mutation($id: ID!) { revokeInvitation(id: $id) }", vars: json!({ "id": a_invitation }) },
+        Case { name: "removeMember", query: "mutation($id: ID!) { removeMember(userId: $id) }", vars: json!({ "id": a_agent }) },
+        Case { name: "removeMember(owner)", query: "mutation($id: ID!) { removeMember(userId: $id) }", vars: json!({ "id": a.user_id }) },
+        Case { name: "setMemberRole", query: "mutation($id: ID!) { setMemberRole(userId: $id, role: OWNER) { email } }", vars: json!({ "id": a_agent }) },
+        Case { name: "switchBusiness", query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }", vars: json!({ "id": a.business_id }) },
+    ];
+    let b_session = b.auth();
+    let b_api = Auth::Bearer(b_key);
+    for auth in [&b_session, &b_api] {
+        for case in &cases {
+            let res = app.gql(auth, case.query, case.vars.clone()).await;
+            let code = error_code(&res);
+            assert!(matches!(code, Some("NOT_FOUND" | "FORBIDDEN")), "{} via {auth:?}: {res}", case.name);
+            assert!(res["data"].is_null(), "{} leaked: {res}", case.name);
+            let text = res.to_string();
+            assert!(!text.contains("Alpha") && !text.contains(&agent_email), "{} leaked: {res}", case.name);
+        }
+        // Lists only ever show B's own rows.
+        let res = app.gql(auth, "{ business { name } members { email } invitations { email } apiKeys { name } }", json!({})).await;
+        assert_eq!(res["data"]["business"]["name"], "Beta", "{res}");
+        let text = res.to_string();
+        assert!(!text.contains("Alpha") && !text.contains("alpha") && !text.contains(&agent_email) && !text.contains(&a.email), "{res}");
+    }
+    // Nothing of A changed.
+    let res = app.gql(&a.auth(), "{ members { email role } invitations { id } apiKeys { id revoked } }", json!({})).await;
+    assert_eq!(res["data"]["members"].as_array().unwrap().len(), 2, "{res}");
+    assert!(res["data"]["members"].as_array().unwrap().iter().any(|m| m["role"] == "AGENT"));
+    assert_eq!(res["data"]["invitations"][0]["id"], a_invitation.as_str());
+    assert_eq!(res["data"]["apiKeys"][0]["revoked"], false);
+    app.finish().await;
+}
+
+both_dbs!(business_b_cannot_touch_business_a);

@@ -1,0 +1,9 @@
+//! Integration tests: the real application on a random port, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod graphql_edges;
+mod helpers;
+mod invitations;
+mod isolation;
+mod tokens;
