@@ -139,16 +139,35 @@ pub fn clear_session_cookie(services: &Services) -> Result<(), AppError> {
 
 /// Runs the body of a server function and, when it fails, gives the response the HTTP
 /// status its error code means (server functions otherwise answer 500 to every error, which
-/// would make a wrong password look like an outage in the logs). Page renders, where a
-/// server function runs inline, keep their own status.
+/// would make a wrong password look like an outage in the logs).
+///
+/// Two kinds of response keep their status: page renders, where a server function runs
+/// inline, and plain form posts (no JavaScript yet), which Leptos answers with a redirect
+/// back to the form carrying the error.
 pub async fn reply<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
     if let Err(e) = &result {
-        if use_context::<RequestUrl>().is_none() {
+        if is_fetch_call() {
             set_error_status(e.code);
         }
     }
     result
+}
+
+/// Whether this request is a server function called by the hydrated app (not a page render,
+/// not a plain HTML form post).
+fn is_fetch_call() -> bool {
+    if use_context::<RequestUrl>().is_some() {
+        return false;
+    }
+    let accepts_html = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    !accepts_html
 }
 
 fn set_error_status(code: ErrorCode) {

@@ -171,7 +171,8 @@ impl Driver {
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
         });
         let serde_json::Value::Object(caps) = caps else { bail!("capabilities") };
-        fantoccini::ClientBuilder::rustls()?
+        // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)
             .await

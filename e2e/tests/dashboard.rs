@@ -58,22 +58,17 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     // Create an API key: the button works only once the page is hydrated.
     c.goto(&format!("{}/app/api-keys", server.base)).await.unwrap();
     c.wait().at_most(WAIT).for_element(Locator::Css("#create-key-name")).await.unwrap().send_keys("CRM sync").await.unwrap();
+    // The create button has no form to fall back on: it works only in the hydrated page.
+    c.wait().at_most(WAIT).for_element(Locator::Css("body[data-hydrated]")).await.unwrap();
+    c.find(Locator::Css("#create-key")).await.unwrap().click().await.unwrap();
     let secret = eventually("the new key's secret", WAIT, || async {
-        // Clicking before hydration does nothing; keep clicking until the secret shows.
-        if let Ok(el) = c.find(Locator::Css("#new-key-secret")).await {
-            let text = el.text().await.ok()?;
-            let value = el.prop("value").await.ok().flatten().unwrap_or_default();
-            let s = if text.trim().is_empty() { value } else { text };
-            if s.trim().starts_with("dck_") {
-                return Some(s.trim().to_owned());
-            }
-        }
-        let _ = c.find(Locator::Css("#create-key")).await.ok()?.click().await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        None
+        let text = c.find(Locator::Css("#new-key-secret")).await.ok()?.text().await.ok()?;
+        text.trim().starts_with("dck_").then(|| text.trim().to_owned())
     })
     .await
     .unwrap();
+    let page = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("This key is shown only once"), "{page}");
     screenshot(&c, "04-api-key").await.unwrap();
 
     // The key works against GraphQL.

@@ -8,6 +8,7 @@
 use entity::types::{ApiKeyView, NewApiKey};
 use leptos::either::{Either, EitherOf3};
 use leptos::form::ActionForm;
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -87,22 +88,25 @@ pub fn ApiKeysPage() -> impl IntoView {
 /// The create form and, after a creation, the secret.
 #[component]
 fn CreateKeyCard(create: ServerAction<CreateApiKey>) -> impl IntoView {
-    let name = RwSignal::new(String::new());
+    // The name is read from the input itself, not from a signal bound to it: text typed
+    // before the page hydrated must not be lost.
+    let input = NodeRef::<html::Input>::new();
     let pending = create.pending();
     let error = action_error(create);
     let name_error = Signal::derive(move || error.get().and_then(|e| e.field("name")));
     let submit = move || {
         if !pending.get_untracked() {
-            create.dispatch(CreateApiKey {
-                name: name.get_untracked(),
-            });
+            let name = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+            create.dispatch(CreateApiKey { name });
         }
     };
     let created: Signal<Option<NewApiKey>> =
         Signal::derive(move || create.value().get().and_then(Result::ok));
     Effect::new(move |_| {
         if created.with(Option::is_some) {
-            name.set(String::new());
+            if let Some(i) = input.get_untracked() {
+                i.set_value("");
+            }
         }
     });
     view! {
@@ -119,7 +123,7 @@ fn CreateKeyCard(create: ServerAction<CreateApiKey>) -> impl IntoView {
                         placeholder="e.g. CRM sync"
                         aria-describedby="create-key-name-error"
                         aria-invalid=move || if name_error.get().is_some() { "true" } else { "false" }
-                        bind:value=name
+                        node_ref=input
                         on:keydown=move |ev| {
                             if ev.key() == "Enter" {
                                 ev.prevent_default();
