@@ -18,6 +18,7 @@ pub async fn invite_member(email: String, role: Role) -> Result<InvitationView, 
         Ok(invitations::invite(
             &services.db,
             services.outbox.as_ref(),
+            &services.events,
             &principal,
             &email,
             role,
@@ -52,7 +53,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "invitation")?;
-        Ok(invitations::revoke(&services.db, &principal, id).await?)
+        Ok(invitations::revoke(&services.db, &services.events, &principal, id).await?)
     })
     .await
 }
@@ -81,7 +82,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
         let services = backend::services()?;
         let signed_in_as = backend::principal(&services).await.ok().map(|p| p.user_id);
         let (user, business_id) =
-            invitations::accept(&services.db, &token, &password, signed_in_as).await?;
+            invitations::accept(&services.db, &services.events, &token, &password, signed_in_as).await?;
         backend::signed_in(&services, user.id, business_id).await?;
         leptos_axum::redirect("/app");
         Ok(())

@@ -28,7 +28,7 @@ pub async fn create_api_key(name: String) -> Result<NewApiKey, AppError> {
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        Ok(api_keys::create(&services.db, &principal, &name).await?)
+        Ok(api_keys::create(&services.db, &services.events, &principal, &name).await?)
     })
     .await
 }
@@ -43,7 +43,7 @@ pub async fn revoke_api_key(id: String) -> Result<ApiKeyView, AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "API key")?;
-        Ok(api_keys::revoke(&services.db, &principal, id).await?)
+        Ok(api_keys::revoke(&services.db, &services.events, &principal, id).await?)
     })
     .await
 }

@@ -29,7 +29,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let user_id = backend::parse_id(&user_id, "member")?;
-        Ok(accounts::remove_member(&services.db, &principal, user_id).await?)
+        Ok(accounts::remove_member(&services.db, &services.events, &principal, user_id).await?)
     })
     .await
 }
@@ -44,7 +44,7 @@ pub async fn set_member_role(user_id: String, role: Role) -> Result<MemberView, 
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let user_id = backend::parse_id(&user_id, "member")?;
-        Ok(accounts::set_member_role(&services.db, &principal, user_id, role).await?)
+        Ok(accounts::set_member_role(&services.db, &services.events, &principal, user_id, role).await?)
     })
     .await
 }

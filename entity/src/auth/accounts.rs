@@ -7,6 +7,7 @@ use super::rate_limit::{Attempt, SignInLimiter};
 use super::sessions::{membership_of, parse_role};
 use super::{passwords, Principal};
 use crate::entities::{business, membership, user};
+use crate::events::{BusinessEventKind, EventBus};
 use crate::types::{BusinessView, Me, MemberView, Role};
 use crate::validate::{EmailAddress, Label, NewPassword};
 use crate::DomainError;
@@ -270,6 +271,7 @@ async fn owner_count(db: &impl ConnectionTrait, business_id: Uuid) -> Result<u64
 /// `Forbidden`, `NotFound` (not a member of this business), `Conflict` (last owner).
 pub async fn set_member_role(
     db: &impl ConnectionTrait,
+    events: &EventBus,
     principal: &Principal,
     user_id: Uuid,
     role: Role,
@@ -283,6 +285,7 @@ pub async fn set_member_role(
     active.role = Set(role.as_str().to_owned());
     let m = active.update(db).await?;
     let u = user::Entity::find_by_id(user_id).one(db).await?.ok_or(DomainError::NotFound("member"))?;
+    events.publish(principal.business_id, BusinessEventKind::MemberRoleChanged, user_id);
     Ok(MemberView { user_id: u.id.to_string(), email: u.email, role, joined_at: m.created_at })
 }
 
@@ -293,6 +296,7 @@ pub async fn set_member_role(
 /// `Forbidden`, `NotFound`, `Conflict` (last owner).
 pub async fn remove_member(
     db: &impl ConnectionTrait,
+    events: &EventBus,
     principal: &Principal,
     user_id: Uuid,
 ) -> Result<(), DomainError> {
@@ -309,5 +313,6 @@ pub async fn remove_member(
         }
     }
     membership::Entity::delete_by_id(m.id).exec(db).await?;
+    events.publish(principal.business_id, BusinessEventKind::MemberRemoved, user_id);
     Ok(())
 }

@@ -10,6 +10,7 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use super::sessions::{membership_of, parse_role};
 use super::{secrets, Credential, Principal};
 use crate::entities::api_key;
+use crate::events::{BusinessEventKind, EventBus};
 use crate::types::{ApiKeyView, NewApiKey};
 use crate::validate::Label;
 use crate::DomainError;
@@ -32,7 +33,12 @@ fn view(k: &api_key::Model) -> ApiKeyView {
 ///
 /// # Errors
 /// `Forbidden` for agents; `Validation` for a bad name.
-pub async fn create(db: &impl ConnectionTrait, principal: &Principal, name: &str) -> Result<NewApiKey, DomainError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    events: &EventBus,
+    principal: &Principal,
+    name: &str,
+) -> Result<NewApiKey, DomainError> {
     principal.require_manager()?;
     let name = Label::parse("name", name, 60).map_err(|e| DomainError::Validation(vec![e]))?;
     let prefix = format!("{KEY_PREFIX}{}", secrets::random_alnum(8));
@@ -51,6 +57,7 @@ pub async fn create(db: &impl ConnectionTrait, principal: &Principal, name: &str
     .insert(db)
     .await?;
     tracing::info!(business_id = %principal.business_id, api_key_id = %row.id, "API key created");
+    events.publish(principal.business_id, BusinessEventKind::ApiKeyCreated, row.id);
     Ok(NewApiKey { key: view(&row), secret })
 }
 
@@ -74,7 +81,12 @@ pub async fn list(db: &impl ConnectionTrait, principal: &Principal) -> Result<Ve
 ///
 /// # Errors
 /// `Forbidden` for agents; `NotFound` when it is not an active key of this business.
-pub async fn revoke(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> Result<ApiKeyView, DomainError> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    events: &EventBus,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<ApiKeyView, DomainError> {
     principal.require_manager()?;
     let key = api_key::Entity::find_by_id(id)
         .filter(api_key::Column::BusinessId.eq(principal.business_id))
@@ -86,7 +98,9 @@ pub async fn revoke(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) 
     }
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = Set(Some(Utc::now()));
-    Ok(view(&active.update(db).await?))
+    let revoked = active.update(db).await?;
+    events.publish(principal.business_id, BusinessEventKind::ApiKeyRevoked, id);
+    Ok(view(&revoked))
 }
 
 /// Resolves a bearer key to its principal.

@@ -11,6 +11,7 @@ use super::accounts::{find_by_email, insert_membership, insert_user};
 use super::sessions::{membership_of, parse_role};
 use super::{passwords, secrets, Principal};
 use crate::entities::{business, invitation, user};
+use crate::events::{BusinessEventKind, EventBus};
 use crate::outbox::{OutgoingEmail, Outbox};
 use crate::types::{InvitationPreview, InvitationView, Role};
 use crate::validate::{EmailAddress, NewPassword};
@@ -42,6 +43,7 @@ fn gone() -> DomainError {
 pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     outbox: &dyn Outbox,
+    events: &EventBus,
     principal: &Principal,
     email: &str,
     role: Role,
@@ -107,6 +109,7 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
         })
         .await?;
     tracing::info!(business_id = %principal.business_id, invitation_id = %row.id, "invitation sent");
+    events.publish(principal.business_id, BusinessEventKind::InvitationSent, row.id);
     view(&row)
 }
 
@@ -133,7 +136,12 @@ pub async fn list(db: &impl ConnectionTrait, principal: &Principal) -> Result<Ve
 ///
 /// # Errors
 /// `Forbidden` for agents; `NotFound` when it is not a pending invitation of this business.
-pub async fn revoke(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> Result<(), DomainError> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    events: &EventBus,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<(), DomainError> {
     principal.require_manager()?;
     let res = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(Utc::now()))
@@ -146,6 +154,7 @@ pub async fn revoke(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) 
     if res.rows_affected == 0 {
         return Err(gone());
     }
+    events.publish(principal.business_id, BusinessEventKind::InvitationRevoked, id);
     Ok(())
 }
 
@@ -183,6 +192,7 @@ pub async fn preview(db: &impl ConnectionTrait, token: &str) -> Result<Invitatio
 /// `Unauthenticated` (wrong password for the existing account).
 pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    events: &EventBus,
     token: &str,
     password: &str,
     signed_in_as: Option<Uuid>,
@@ -218,5 +228,6 @@ pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     }
     txn.commit().await?;
     tracing::info!(user_id = %user.id, business_id = %inv.business_id, "invitation accepted");
+    events.publish(inv.business_id, BusinessEventKind::MemberJoined, user.id);
     Ok((user, inv.business_id))
 }

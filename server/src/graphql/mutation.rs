@@ -106,7 +106,7 @@ impl Mutation {
     /// Invites someone by email (owners and admins; only owners invite owners).
     async fn invite_member(&self, ctx: &Context<'_>, email: String, role: Role) -> Result<Invitation> {
         let s = ctx.services();
-        let inv = invitations::invite(&s.db, s.outbox.as_ref(), ctx.principal()?, &email, role.into(), &s.public_url)
+        let inv = invitations::invite(&s.db, s.outbox.as_ref(), &s.events, ctx.principal()?, &email, role.into(), &s.public_url)
             .await
             .gql()?;
         Ok(inv.into())
@@ -115,7 +115,7 @@ impl Mutation {
     /// Revokes a pending invitation.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "invitation")?;
-        invitations::revoke(&ctx.services().db, ctx.principal()?, id).await.gql()?;
+        invitations::revoke(&ctx.services().db, &ctx.services().events, ctx.principal()?, id).await.gql()?;
         Ok(true)
     }
 
@@ -124,33 +124,33 @@ impl Mutation {
     async fn accept_invitation(&self, ctx: &Context<'_>, token: String, password: String) -> Result<AuthPayload> {
         let signed_in = ctx.principal().ok().map(|p| p.user_id);
         let (user, business_id) =
-            invitations::accept(&ctx.services().db, &token, &password, signed_in).await.gql()?;
+            invitations::accept(&ctx.services().db, &ctx.services().events, &token, &password, signed_in).await.gql()?;
         start_session(ctx, user.id, business_id).await
     }
 
     /// Removes a member (or leaves, with your own id).
     async fn remove_member(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
         let id = parse_id(&user_id, "member")?;
-        accounts::remove_member(&ctx.services().db, ctx.principal()?, id).await.gql()?;
+        accounts::remove_member(&ctx.services().db, &ctx.services().events, ctx.principal()?, id).await.gql()?;
         Ok(true)
     }
 
     /// Changes a member's role (owners only).
     async fn set_member_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<Member> {
         let id = parse_id(&user_id, "member")?;
-        let m = accounts::set_member_role(&ctx.services().db, ctx.principal()?, id, role.into()).await.gql()?;
+        let m = accounts::set_member_role(&ctx.services().db, &ctx.services().events, ctx.principal()?, id, role.into()).await.gql()?;
         Ok(m.into())
     }
 
     /// Creates an API key for the current business; the secret is returned only here.
     async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> Result<CreatedApiKey> {
-        let k = api_keys::create(&ctx.services().db, ctx.principal()?, &name).await.gql()?;
+        let k = api_keys::create(&ctx.services().db, &ctx.services().events, ctx.principal()?, &name).await.gql()?;
         Ok(CreatedApiKey { api_key: k.key.into(), secret: k.secret })
     }
 
     /// Revokes an API key; it stops working at once.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let id = parse_id(&id, "API key")?;
-        Ok(api_keys::revoke(&ctx.services().db, ctx.principal()?, id).await.gql()?.into())
+        Ok(api_keys::revoke(&ctx.services().db, &ctx.services().events, ctx.principal()?, id).await.gql()?.into())
     }
 }

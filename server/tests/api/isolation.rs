@@ -55,6 +55,50 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         let text = res.to_string();
         assert!(!text.contains("Alpha") && !text.contains("alpha") && !text.contains(&agent_email) && !text.contains(&a.email), "{res}");
     }
+    // The dashboard's server functions refuse the same ids (B's session cookie), and
+    // refuse B's API key outright (they accept only sessions).
+    let server_fns = [
+        ("revoke_api_key", vec![("id", a_key_id.clone())]),
+        ("revoke_invitation", vec![("id", a_invitation.clone())]),
+        ("remove_member", vec![("user_id", a_agent.clone())]),
+        ("remove_member", vec![("user_id", a.user_id.clone())]),
+        ("set_member_role", vec![("user_id", a_agent.clone()), ("role", "owner".to_owned())]),
+        ("switch_business", vec![("business_id", a.business_id.clone())]),
+    ];
+    for (endpoint, form) in &server_fns {
+        for (label, header, value) in [
+            ("cookie", "cookie", format!("dc_session={}", b.token)),
+            ("api key", "authorization", format!("Bearer {}", match &b_api { Auth::Bearer(k) => k, _ => unreachable!() })),
+        ] {
+            let res = app
+                .http
+                .post(format!("{}/api/{endpoint}", app.base))
+                .header(header, value)
+                .header("accept", "application/json")
+                .form(form)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            assert!(matches!(status, 401 | 403 | 404), "{endpoint} via {label}: {status} {body}");
+            assert!(!body.contains("Alpha") && !body.contains(&agent_email), "{endpoint} leaked: {body}");
+        }
+    }
+    for (endpoint, _) in [("list_members", ()), ("list_invitations", ()), ("list_api_keys", ()), ("me", ())] {
+        let res = app
+            .http
+            .post(format!("{}/api/{endpoint}", app.base))
+            .header("cookie", format!("dc_session={}", b.token))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{endpoint}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("Alpha") && !body.contains(&agent_email) && !body.contains(&a.email), "{endpoint} leaked: {body}");
+    }
+
     // Nothing of A changed.
     let res = app.gql(&a.auth(), "{ members { email role } invitations { id } apiKeys { id revoked } }", json!({})).await;
     assert_eq!(res["data"]["members"].as_array().unwrap().len(), 2, "{res}");

@@ -6,4 +6,5 @@ mod graphql_edges;
 mod helpers;
 mod invitations;
 mod isolation;
+mod subscriptions;
 mod tokens;
