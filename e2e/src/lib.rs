@@ -37,9 +37,13 @@ impl Server {
     pub fn start(extra_env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let bin = workspace().join("target/debug/domaincall");
         if !bin.exists() {
-            bail!("{} is missing: build it with `cargo build -p server`", bin.display());
+            bail!(
+                "{} is missing: build it with `cargo build -p server`",
+                bin.display()
+            );
         }
-        let data_dir = std::env::temp_dir().join(format!("dc-e2e-{}", uuid::Uuid::new_v4().simple()));
+        let data_dir =
+            std::env::temp_dir().join(format!("dc-e2e-{}", uuid::Uuid::new_v4().simple()));
         let mut cmd = Command::new(&bin);
         cmd.arg("serve")
             .env("DOMAINCALL_ADDR", "127.0.0.1:0")
@@ -54,21 +58,30 @@ impl Server {
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
                     if v["fields"]["message"] == "listening" {
-                        let _ = tx.send(v["fields"]["addr"].as_str().unwrap_or_default().to_owned());
+                        let _ =
+                            tx.send(v["fields"]["addr"].as_str().unwrap_or_default().to_owned());
                     }
                 }
                 println!("[server] {line}");
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(30)).context("the server did not start listening")?;
-        Ok(Self { child, base: format!("http://{addr}"), data_dir })
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .context("the server did not start listening")?;
+        Ok(Self {
+            child,
+            base: format!("http://{addr}"),
+            data_dir,
+        })
     }
 
     /// The process id (to send signals).
@@ -81,7 +94,9 @@ impl Server {
     /// # Errors
     /// When the process does not exit in time or exits with a failure.
     pub fn terminate(&mut self, timeout: Duration) -> anyhow::Result<()> {
-        Command::new("kill").args(["-TERM", &self.pid().to_string()]).status()?;
+        Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()?;
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait()? {
@@ -100,7 +115,11 @@ impl Server {
     /// Files in the mail outbox.
     pub fn outbox(&self) -> Vec<String> {
         std::fs::read_dir(self.data_dir.join("outbox"))
-            .map(|d| d.flatten().filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -125,7 +144,9 @@ impl Driver {
     /// # Errors
     /// When chromedriver is not installed or does not answer within 20 s.
     pub async fn start() -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -148,7 +169,8 @@ impl Driver {
     /// # Errors
     /// When the session cannot be created.
     pub async fn browser(&self, fake_media: bool) -> anyhow::Result<fantoccini::Client> {
-        let profile = std::env::temp_dir().join(format!("dc-chrome-{}", uuid::Uuid::new_v4().simple()));
+        let profile =
+            std::env::temp_dir().join(format!("dc-chrome-{}", uuid::Uuid::new_v4().simple()));
         let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -170,7 +192,9 @@ impl Driver {
         let caps = serde_json::json!({
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
         });
-        let serde_json::Value::Object(caps) = caps else { bail!("capabilities") };
+        let serde_json::Value::Object(caps) = caps else {
+            bail!("capabilities")
+        };
         // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
         fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)

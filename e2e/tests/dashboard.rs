@@ -21,10 +21,32 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     c.goto(&format!("{}/", server.base)).await.unwrap();
     screenshot(&c, "01-landing").await.unwrap();
     c.goto(&format!("{}/signup", server.base)).await.unwrap();
-    c.wait().at_most(WAIT).for_element(Locator::Css("#email")).await.unwrap().send_keys(&email).await.unwrap();
-    c.find(Locator::Css("#password")).await.unwrap().send_keys("correct horse battery").await.unwrap();
-    c.find(Locator::Css("#business-name")).await.unwrap().send_keys("Acme Plumbing").await.unwrap();
-    c.find(Locator::Css("#signup-submit")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys(&email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#business-name"))
+        .await
+        .unwrap()
+        .send_keys("Acme Plumbing")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#signup-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     // Lands in the dashboard showing the business.
     eventually("the dashboard", WAIT, || async {
@@ -37,10 +59,24 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     screenshot(&c, "02-dashboard").await.unwrap();
 
     // Invite a member: the email lands in the outbox.
-    c.goto(&format!("{}/app/members", server.base)).await.unwrap();
+    c.goto(&format!("{}/app/members", server.base))
+        .await
+        .unwrap();
     let invitee = format!("agent-{}@example.com", uuid::Uuid::new_v4().simple());
-    c.wait().at_most(WAIT).for_element(Locator::Css("#invite-email")).await.unwrap().send_keys(&invitee).await.unwrap();
-    c.find(Locator::Css("#invite-submit")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#invite-email"))
+        .await
+        .unwrap()
+        .send_keys(&invitee)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#invite-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let mail = eventually("the invitation email", WAIT, || async {
         server.outbox().into_iter().find(|m| m.contains(&invitee))
     })
@@ -56,18 +92,50 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     screenshot(&c, "03-members").await.unwrap();
 
     // Create an API key: the button works only once the page is hydrated.
-    c.goto(&format!("{}/app/api-keys", server.base)).await.unwrap();
-    c.wait().at_most(WAIT).for_element(Locator::Css("#create-key-name")).await.unwrap().send_keys("CRM sync").await.unwrap();
+    c.goto(&format!("{}/app/api-keys", server.base))
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#create-key-name"))
+        .await
+        .unwrap()
+        .send_keys("CRM sync")
+        .await
+        .unwrap();
     // The create button has no form to fall back on: it works only in the hydrated page.
-    c.wait().at_most(WAIT).for_element(Locator::Css("body[data-hydrated]")).await.unwrap();
-    c.find(Locator::Css("#create-key")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("body[data-hydrated]"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#create-key"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let secret = eventually("the new key's secret", WAIT, || async {
-        let text = c.find(Locator::Css("#new-key-secret")).await.ok()?.text().await.ok()?;
-        text.trim().starts_with("dck_").then(|| text.trim().to_owned())
+        let text = c
+            .find(Locator::Css("#new-key-secret"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.trim()
+            .starts_with("dck_")
+            .then(|| text.trim().to_owned())
     })
     .await
     .unwrap();
-    let page = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    let page = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("This key is shown only once"), "{page}");
     screenshot(&c, "04-api-key").await.unwrap();
 
@@ -90,7 +158,9 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
 #[tokio::test]
 async fn sigterm_stops_the_server_cleanly() {
     let mut server = Server::start(&[]).expect("server");
-    let health = reqwest::get(format!("{}/healthz", server.base)).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     server.terminate(Duration::from_secs(15)).unwrap();
 }

@@ -34,7 +34,10 @@ pub enum DomainError {
 impl DomainError {
     /// A validation error on one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
+        Self::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
     }
 
     /// The stable code clients switch on.

@@ -37,14 +37,20 @@ pub struct EventBus {
 
 impl Default for EventBus {
     fn default() -> Self {
-        Self { tx: broadcast::channel(1024).0 }
+        Self {
+            tx: broadcast::channel(1024).0,
+        }
     }
 }
 
 impl EventBus {
     /// Publishes to every current subscriber (none listening is fine).
     pub fn publish(&self, business_id: Uuid, kind: BusinessEventKind, subject_id: Uuid) {
-        let _ = self.tx.send(BusinessEvent { business_id, kind, subject_id });
+        let _ = self.tx.send(BusinessEvent {
+            business_id,
+            kind,
+            subject_id,
+        });
     }
 
     /// A receiver of every event published from now on (filter by business yourself).

@@ -4,6 +4,7 @@
 //! that touches the database, crypto or the server's clock sits behind the `db` feature so
 //! the server and the job workers share one implementation of every rule.
 
+pub mod domains;
 pub mod types;
 pub mod validate;
 

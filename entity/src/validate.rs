@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::types::FieldError;
 
 fn field_error(field: &str, message: &str) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.to_owned() }
+    FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
 }
 
 /// An email address: trimmed, lowercased, with a plausible local part and domain.
@@ -126,10 +129,16 @@ impl Label {
             return Err(field_error(field, "This cannot be empty."));
         }
         if s.chars().count() > max {
-            return Err(field_error(field, &format!("Use at most {max} characters.")));
+            return Err(field_error(
+                field,
+                &format!("Use at most {max} characters."),
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(field_error(field, "This cannot contain control characters."));
+            return Err(field_error(
+                field,
+                "This cannot contain control characters.",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -156,9 +165,22 @@ mod tests {
             EmailAddress::parse("email", " Ann@Example.COM ").map(|e| e.to_string()),
             Ok("ann@example.com".to_owned())
         );
-        let bad = ["", "plain", "@example.com", "a@", "a@b", "a b@c.com", "a@-b.com", "a..b@c.com", "a@b..com"];
+        let bad = [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a b@c.com",
+            "a@-b.com",
+            "a..b@c.com",
+            "a@b..com",
+        ];
         for e in bad {
-            assert!(EmailAddress::parse("email", e).is_err(), "{e:?} should be refused");
+            assert!(
+                EmailAddress::parse("email", e).is_err(),
+                "{e:?} should be refused"
+            );
         }
     }
 
@@ -167,7 +189,10 @@ mod tests {
         assert!(NewPassword::parse("password", "short").is_err());
         assert!(NewPassword::parse("password", &"x".repeat(129)).is_err());
         assert!(NewPassword::parse("password", "long enough pw").is_ok());
-        assert_eq!(format!("{:?}", NewPassword::parse("p", "secretsecret")), "Ok(NewPassword(…))");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("p", "secretsecret")),
+            "Ok(NewPassword(…))"
+        );
     }
 
     proptest! {

@@ -5,7 +5,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(name: &str, from: (&'static str, &'static str), to: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: (&'static str, &'static str),
+    to: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from.0, from.1)
@@ -14,7 +18,12 @@ fn fk(name: &str, from: (&'static str, &'static str), to: &'static str) -> Forei
         .to_owned()
 }
 
-fn index(name: &str, table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut idx = Index::create().name(name).table(table).to_owned();
     for c in cols {
         idx.col(*c);
@@ -60,16 +69,34 @@ impl MigrationTrait for Migration {
                     .col(uuid("user_id"))
                     .col(string("role"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("fk_memberships_business", ("memberships", "business_id"), "businesses"))
-                    .foreign_key(&mut fk("fk_memberships_user", ("memberships", "user_id"), "users"))
+                    .foreign_key(&mut fk(
+                        "fk_memberships_business",
+                        ("memberships", "business_id"),
+                        "businesses",
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_memberships_user",
+                        ("memberships", "user_id"),
+                        "users",
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("ux_memberships_business_user", "memberships", &["business_id", "user_id"], true))
+            .create_index(index(
+                "ux_memberships_business_user",
+                "memberships",
+                &["business_id", "user_id"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(index("ix_memberships_user", "memberships", &["user_id"], false))
+            .create_index(index(
+                "ix_memberships_user",
+                "memberships",
+                &["user_id"],
+                false,
+            ))
             .await?;
         manager
             .create_table(
@@ -81,8 +108,16 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("expires_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
-                    .foreign_key(&mut fk("fk_sessions_user", ("sessions", "user_id"), "users"))
-                    .foreign_key(&mut fk("fk_sessions_business", ("sessions", "business_id"), "businesses"))
+                    .foreign_key(&mut fk(
+                        "fk_sessions_user",
+                        ("sessions", "user_id"),
+                        "users",
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_sessions_business",
+                        ("sessions", "business_id"),
+                        "businesses",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -103,13 +138,26 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("expires_at"))
                     .col(timestamp_with_time_zone_null("accepted_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
-                    .foreign_key(&mut fk("fk_invitations_business", ("invitations", "business_id"), "businesses"))
-                    .foreign_key(&mut fk("fk_invitations_inviter", ("invitations", "invited_by"), "users"))
+                    .foreign_key(&mut fk(
+                        "fk_invitations_business",
+                        ("invitations", "business_id"),
+                        "businesses",
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_invitations_inviter",
+                        ("invitations", "invited_by"),
+                        "users",
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("ix_invitations_business", "invitations", &["business_id"], false))
+            .create_index(index(
+                "ix_invitations_business",
+                "invitations",
+                &["business_id"],
+                false,
+            ))
             .await?;
         manager
             .create_table(
@@ -124,20 +172,42 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone_null("last_used_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
-                    .foreign_key(&mut fk("fk_api_keys_business", ("api_keys", "business_id"), "businesses"))
-                    .foreign_key(&mut fk("fk_api_keys_creator", ("api_keys", "created_by"), "users"))
+                    .foreign_key(&mut fk(
+                        "fk_api_keys_business",
+                        ("api_keys", "business_id"),
+                        "businesses",
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_api_keys_creator",
+                        ("api_keys", "created_by"),
+                        "users",
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("ix_api_keys_business", "api_keys", &["business_id"], false))
+            .create_index(index(
+                "ix_api_keys_business",
+                "api_keys",
+                &["business_id"],
+                false,
+            ))
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["api_keys", "invitations", "sessions", "memberships", "businesses", "users"] {
-            manager.drop_table(Table::drop().table(t).to_owned()).await?;
+        for t in [
+            "api_keys",
+            "invitations",
+            "sessions",
+            "memberships",
+            "businesses",
+            "users",
+        ] {
+            manager
+                .drop_table(Table::drop().table(t).to_owned())
+                .await?;
         }
         Ok(())
     }

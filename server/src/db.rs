@@ -13,13 +13,21 @@ use secrecy::{ExposeSecret, SecretString};
 /// When the database cannot be reached.
 pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
     let url = url.expose_secret();
-    if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .and_then(|p| p.split('?').next())
+    {
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
     }
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's rule; a small pool plus WAL and a busy timeout
         // keeps readers concurrent and writers waiting instead of failing.
@@ -27,10 +35,18 @@ pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
     } else {
         opts.max_connections(32);
     }
-    let db = Database::connect(opts).await.context("connecting to the database")?;
+    let db = Database::connect(opts)
+        .await
+        .context("connecting to the database")?;
     if url.starts_with("sqlite:") {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
-            db.execute_unprepared(pragma).await.with_context(|| pragma.to_owned())?;
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA busy_timeout=5000",
+            "PRAGMA foreign_keys=ON",
+        ] {
+            db.execute_unprepared(pragma)
+                .await
+                .with_context(|| pragma.to_owned())?;
         }
     }
     Ok(db)
@@ -41,8 +57,13 @@ pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
 /// # Errors
 /// When a migration fails.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<usize> {
-    let pending = Migrator::get_pending_migrations(db).await.context("reading migrations")?.len();
-    Migrator::up(db, None).await.context("applying migrations")?;
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("reading migrations")?
+        .len();
+    Migrator::up(db, None)
+        .await
+        .context("applying migrations")?;
     if pending > 0 {
         tracing::info!(applied = pending, "database migrated");
     }

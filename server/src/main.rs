@@ -19,7 +19,11 @@ async fn main() -> anyhow::Result<()> {
     }
     if !matches!(command.as_str(), "serve" | "migrate" | "worker") {
         eprintln!("{USAGE}");
-        std::process::exit(if matches!(command.as_str(), "help" | "--help" | "-h") { 0 } else { 2 });
+        std::process::exit(if matches!(command.as_str(), "help" | "--help" | "-h") {
+            0
+        } else {
+            2
+        });
     }
     let settings = Settings::from_env()?;
     telemetry::init_logging(&settings);
@@ -33,7 +37,9 @@ async fn main() -> anyhow::Result<()> {
             let conn = db::connect(&settings.database_url).await?;
             db::migrate(&conn).await?;
             let (queue, ctx) = startup::build_jobs(&settings, &conn).await?;
-            jobs::worker::run(queue, ctx, shutdown::signal()).await.context("running workers")?;
+            jobs::worker::run(queue, ctx, shutdown::signal())
+                .await
+                .context("running workers")?;
         }
         _ => {
             let app = Application::build(settings).await?;

@@ -23,18 +23,26 @@ struct SecretsFile {
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 fn decode(kid: &str, secret: &str) -> anyhow::Result<SigningKey> {
-    let bytes = B64.decode(secret).with_context(|| format!("key {kid}: secret is not base64url"))?;
+    let bytes = B64
+        .decode(secret)
+        .with_context(|| format!("key {kid}: secret is not base64url"))?;
     if bytes.len() < 32 {
         bail!("key {kid}: a signing secret needs at least 32 bytes");
     }
-    Ok(SigningKey { kid: kid.to_owned(), secret: bytes })
+    Ok(SigningKey {
+        kid: kid.to_owned(),
+        secret: bytes,
+    })
 }
 
 /// Loads the signing keys (first one signs).
 ///
 /// # Errors
 /// A malformed `DOMAINCALL_SESSION_KEYS`, or an unreadable / unwritable secrets file.
-pub fn load_session_keys(configured: Option<&SecretString>, data_dir: &Path) -> anyhow::Result<Vec<SigningKey>> {
+pub fn load_session_keys(
+    configured: Option<&SecretString>,
+    data_dir: &Path,
+) -> anyhow::Result<Vec<SigningKey>> {
     if let Some(list) = configured {
         return list
             .expose_secret()
@@ -50,9 +58,15 @@ pub fn load_session_keys(configured: Option<&SecretString>, data_dir: &Path) -> 
     }
     let path = data_dir.join("secrets.json");
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let file: SecretsFile = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        let keys = file.session_keys.iter().map(|k| decode(&k.kid, &k.secret)).collect::<anyhow::Result<Vec<_>>>()?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let file: SecretsFile =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let keys = file
+            .session_keys
+            .iter()
+            .map(|k| decode(&k.kid, &k.secret))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         if keys.is_empty() {
             bail!("{} holds no session keys", path.display());
         }
@@ -60,8 +74,14 @@ pub fn load_session_keys(configured: Option<&SecretString>, data_dir: &Path) -> 
     }
     let kid = format!("k{}", chrono::Utc::now().format("%Y%m%d%H%M%S"));
     let secret = entity::auth::secrets::random_token(32);
-    let file = SecretsFile { session_keys: vec![StoredKey { kid: kid.clone(), secret: secret.clone() }] };
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let file = SecretsFile {
+        session_keys: vec![StoredKey {
+            kid: kid.clone(),
+            secret: secret.clone(),
+        }],
+    };
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     write_private(&path, &serde_json::to_string_pretty(&file)?)?;
     tracing::info!(path = %path.display(), "generated session signing key");
     decode(&kid, &secret).map(|k| vec![k])
@@ -107,6 +127,9 @@ mod tests {
         assert!(load_session_keys(Some(&short), Path::new("/nonexistent")).is_err());
         let good: SecretString = format!("k2:{},k1:{}", "a".repeat(43), "b".repeat(43)).into();
         let keys = load_session_keys(Some(&good), Path::new("/nonexistent")).unwrap();
-        assert_eq!(keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k2", "k1"]);
+        assert_eq!(
+            keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+            ["k2", "k1"]
+        );
     }
 }

@@ -54,7 +54,10 @@ pub struct Settings {
 }
 
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl Settings {
@@ -77,7 +80,10 @@ impl Settings {
             .context("DOMAINCALL_ADDR must be an address like 127.0.0.1:3000")?;
         let data_dir = PathBuf::from(get("DOMAINCALL_DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = get("DOMAINCALL_DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("domaincall.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("domaincall.db").display()
+            )
         });
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
             bail!("DOMAINCALL_DATABASE_URL must start with sqlite:// or postgres://");
@@ -96,9 +102,13 @@ impl Settings {
             }
         }
         let ttl_hours: i64 = match get("DOMAINCALL_SESSION_TTL_HOURS") {
-            Some(v) => v.parse().ok().filter(|h| (1..=24 * 365).contains(h)).context(
-                "DOMAINCALL_SESSION_TTL_HOURS must be a whole number of hours from 1 to 8760",
-            )?,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|h| (1..=24 * 365).contains(h))
+                .context(
+                    "DOMAINCALL_SESSION_TTL_HOURS must be a whole number of hours from 1 to 8760",
+                )?,
             None => 24 * 14,
         };
         let run_workers = match get("DOMAINCALL_WORKERS").as_deref() {
@@ -144,8 +154,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn from(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -153,7 +165,10 @@ mod tests {
     fn zero_configuration_defaults() {
         let s = from(&[]).unwrap();
         assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(s.database_url.expose_secret(), "sqlite://data/domaincall.db?mode=rwc");
+        assert_eq!(
+            s.database_url.expose_secret(),
+            "sqlite://data/domaincall.db?mode=rwc"
+        );
         assert_eq!(s.public_url, "http://127.0.0.1:3000");
         assert!(s.smtp_url.is_none() && s.run_workers && !s.is_https());
     }

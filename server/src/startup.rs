@@ -31,15 +31,29 @@ pub struct Application {
 }
 
 /// The job-queue and mail parts, built once and shared by `serve` and `worker`.
-pub async fn build_jobs(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<(jobs::Queue, jobs::WorkerContext)> {
-    let queue = jobs::Queue::connect(db).await.context("setting up the job queue")?;
+pub async fn build_jobs(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<(jobs::Queue, jobs::WorkerContext)> {
+    let queue = jobs::Queue::connect(db)
+        .await
+        .context("setting up the job queue")?;
     let mailer = jobs::Mailer::new(&jobs::MailSettings {
-        smtp_url: settings.smtp_url.as_ref().map(|s| s.expose_secret().to_owned()),
+        smtp_url: settings
+            .smtp_url
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
         from: settings.mail_from.clone(),
         outbox_dir: settings.data_dir.join("outbox"),
     })
     .context("configuring mail")?;
-    Ok((queue, jobs::WorkerContext { db: db.clone(), mailer }))
+    Ok((
+        queue,
+        jobs::WorkerContext {
+            db: db.clone(),
+            mailer,
+        },
+    ))
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
@@ -74,7 +88,11 @@ impl Application {
             session_ttl: settings.session_ttl,
         };
         let leptos = leptos_options(&settings);
-        let state = AppState { schema: graphql::schema(services.clone()), services: services.clone(), leptos: leptos.clone() };
+        let state = AppState {
+            schema: graphql::schema(services.clone()),
+            services: services.clone(),
+            leptos: leptos.clone(),
+        };
         let routes = generate_route_list(app::App);
         let ctx_services = services.clone();
         let router = Router::new()
@@ -89,14 +107,24 @@ impl Application {
                     move || app::shell(leptos.clone())
                 },
             )
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+                app::shell,
+            ))
             .layer(axum::middleware::from_fn(http::track_requests))
             .layer(TraceLayer::new_for_http())
             .with_state(state);
-        let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("binding {}", settings.addr))?;
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.addr))?;
         let addr = listener.local_addr()?;
         let worker = settings.run_workers.then_some((queue, worker_ctx));
-        Ok(Self { listener, router, addr, worker, services })
+        Ok(Self {
+            listener,
+            router,
+            addr,
+            worker,
+            services,
+        })
     }
 
     /// The bound address (the real port when 0 was asked for).
@@ -114,7 +142,10 @@ impl Application {
     ///
     /// # Errors
     /// When serving fails.
-    pub async fn run_until_stopped(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = self.worker.map(|(queue, ctx)| {
             let mut rx = stop_rx.clone();
@@ -128,9 +159,13 @@ impl Application {
             })
         });
         tracing::info!(addr = %self.addr, "listening");
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         tracing::info!("HTTP server stopped; stopping workers");
         let _ = stop_tx.send(true);
         if let Some(w) = workers {

@@ -81,8 +81,14 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
     backend::reply(async move {
         let services = backend::services()?;
         let signed_in_as = backend::principal(&services).await.ok().map(|p| p.user_id);
-        let (user, business_id) =
-            invitations::accept(&services.db, &services.events, &token, &password, signed_in_as).await?;
+        let (user, business_id) = invitations::accept(
+            &services.db,
+            &services.events,
+            &token,
+            &password,
+            signed_in_as,
+        )
+        .await?;
         backend::signed_in(&services, user.id, business_id).await?;
         leptos_axum::redirect("/app");
         Ok(())

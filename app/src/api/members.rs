@@ -44,7 +44,10 @@ pub async fn set_member_role(user_id: String, role: Role) -> Result<MemberView, 
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let user_id = backend::parse_id(&user_id, "member")?;
-        Ok(accounts::set_member_role(&services.db, &services.events, &principal, user_id, role).await?)
+        Ok(
+            accounts::set_member_role(&services.db, &services.events, &principal, user_id, role)
+                .await?,
+        )
     })
     .await
 }

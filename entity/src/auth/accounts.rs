@@ -18,7 +18,9 @@ pub const MAX_BUSINESS_NAME: usize = 100;
 /// Maps a unique-constraint violation to a `Conflict` with `message`.
 pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(DbErr) -> DomainError + '_ {
     move |e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::Conflict(message.to_owned()),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::Conflict(message.to_owned())
+        }
         _ => DomainError::Db(e),
     }
 }
@@ -33,7 +35,10 @@ pub async fn find_by_email(
     db: &impl ConnectionTrait,
     email: &EmailAddress,
 ) -> Result<Option<user::Model>, DomainError> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email.as_ref())).one(db).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_ref()))
+        .one(db)
+        .await?)
 }
 
 pub(crate) async fn insert_user(
@@ -130,7 +135,8 @@ pub async fn create_business<C: ConnectionTrait + TransactionTrait>(
     user_id: Uuid,
     name: &str,
 ) -> Result<business::Model, DomainError> {
-    let name = Label::parse("name", name, MAX_BUSINESS_NAME).map_err(|e| DomainError::Validation(vec![e]))?;
+    let name = Label::parse("name", name, MAX_BUSINESS_NAME)
+        .map_err(|e| DomainError::Validation(vec![e]))?;
     let txn = crate::tx::begin_write(db).await?;
     let biz = insert_business(&txn, &name, user_id).await?;
     txn.commit().await?;
@@ -163,9 +169,15 @@ pub async fn sign_in(
         (Some(u), Some(token)) => super::sessions::device_id(keys, token, u.id),
         _ => None,
     };
-    let attempt = Attempt { account: email.as_ref(), client, device: device_id.as_deref() };
+    let attempt = Attempt {
+        account: email.as_ref(),
+        client,
+        device: device_id.as_deref(),
+    };
     limiter.check(&attempt)?;
-    let hash = user.as_ref().map_or(passwords::dummy_hash(), |u| u.password_hash.as_str());
+    let hash = user
+        .as_ref()
+        .map_or(passwords::dummy_hash(), |u| u.password_hash.as_str());
     let matches = passwords::verify(password, hash);
     let Some(user) = user.filter(|_| matches) else {
         limiter.record_failure(&attempt);
@@ -191,10 +203,17 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), DomainError> {
-    let new = NewPassword::parse("newPassword", new).map_err(|e| DomainError::Validation(vec![e]))?;
-    let user = user::Entity::find_by_id(principal.user_id).one(db).await?.ok_or(DomainError::NotFound("user"))?;
+    let new =
+        NewPassword::parse("newPassword", new).map_err(|e| DomainError::Validation(vec![e]))?;
+    let user = user::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("user"))?;
     if !passwords::verify(current, &user.password_hash) {
-        return Err(DomainError::invalid("currentPassword", "The current password is wrong."));
+        return Err(DomainError::invalid(
+            "currentPassword",
+            "The current password is wrong.",
+        ));
     }
     let mut active: user::ActiveModel = user.into();
     active.password_hash = Set(passwords::hash(&new)?);
@@ -206,7 +225,11 @@ pub async fn change_password(
 }
 
 fn business_view(b: &business::Model, role: Role) -> BusinessView {
-    BusinessView { id: b.id.to_string(), name: b.name.clone(), role }
+    BusinessView {
+        id: b.id.to_string(),
+        name: b.name.clone(),
+        role,
+    }
 }
 
 /// The principal's user, current business and every business they belong to.
@@ -214,7 +237,10 @@ fn business_view(b: &business::Model, role: Role) -> BusinessView {
 /// # Errors
 /// `NotFound` if the user vanished.
 pub async fn me(db: &impl ConnectionTrait, principal: &Principal) -> Result<Me, DomainError> {
-    let user = user::Entity::find_by_id(principal.user_id).one(db).await?.ok_or(DomainError::NotFound("user"))?;
+    let user = user::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("user"))?;
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(principal.user_id))
         .order_by_asc(membership::Column::CreatedAt)
@@ -232,7 +258,12 @@ pub async fn me(db: &impl ConnectionTrait, principal: &Principal) -> Result<Me, 
         .find(|b| b.id == principal.business_id.to_string())
         .cloned()
         .ok_or(DomainError::NotFound("business"))?;
-    Ok(Me { user_id: user.id.to_string(), email: user.email, business, businesses })
+    Ok(Me {
+        user_id: user.id.to_string(),
+        email: user.email,
+        business,
+        businesses,
+    })
 }
 
 /// The members of the principal's business.
@@ -252,7 +283,12 @@ pub async fn list_members(
     rows.into_iter()
         .filter_map(|(m, u)| u.map(|u| (m, u)))
         .map(|(m, u)| {
-            Ok(MemberView { user_id: u.id.to_string(), email: u.email, role: parse_role(&m.role)?, joined_at: m.created_at })
+            Ok(MemberView {
+                user_id: u.id.to_string(),
+                email: u.email,
+                role: parse_role(&m.role)?,
+                joined_at: m.created_at,
+            })
         })
         .collect()
 }
@@ -277,16 +313,35 @@ pub async fn set_member_role(
     role: Role,
 ) -> Result<MemberView, DomainError> {
     principal.require_owner()?;
-    let m = membership_of(db, user_id, principal.business_id).await?.ok_or(DomainError::NotFound("member"))?;
-    if m.role == Role::Owner.as_str() && role != Role::Owner && owner_count(db, principal.business_id).await? <= 1 {
-        return Err(DomainError::Conflict("A business needs at least one owner.".into()));
+    let m = membership_of(db, user_id, principal.business_id)
+        .await?
+        .ok_or(DomainError::NotFound("member"))?;
+    if m.role == Role::Owner.as_str()
+        && role != Role::Owner
+        && owner_count(db, principal.business_id).await? <= 1
+    {
+        return Err(DomainError::Conflict(
+            "A business needs at least one owner.".into(),
+        ));
     }
     let mut active: membership::ActiveModel = m.into();
     active.role = Set(role.as_str().to_owned());
     let m = active.update(db).await?;
-    let u = user::Entity::find_by_id(user_id).one(db).await?.ok_or(DomainError::NotFound("member"))?;
-    events.publish(principal.business_id, BusinessEventKind::MemberRoleChanged, user_id);
-    Ok(MemberView { user_id: u.id.to_string(), email: u.email, role, joined_at: m.created_at })
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("member"))?;
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::MemberRoleChanged,
+        user_id,
+    );
+    Ok(MemberView {
+        user_id: u.id.to_string(),
+        email: u.email,
+        role,
+        joined_at: m.created_at,
+    })
 }
 
 /// Removes a member from the principal's business (managers; only owners remove owners;
@@ -303,16 +358,24 @@ pub async fn remove_member(
     if user_id != principal.user_id {
         principal.require_manager()?;
     }
-    let m = membership_of(db, user_id, principal.business_id).await?.ok_or(DomainError::NotFound("member"))?;
+    let m = membership_of(db, user_id, principal.business_id)
+        .await?
+        .ok_or(DomainError::NotFound("member"))?;
     if m.role == Role::Owner.as_str() {
         if user_id != principal.user_id {
             principal.require_owner()?;
         }
         if owner_count(db, principal.business_id).await? <= 1 {
-            return Err(DomainError::Conflict("A business needs at least one owner.".into()));
+            return Err(DomainError::Conflict(
+                "A business needs at least one owner.".into(),
+            ));
         }
     }
     membership::Entity::delete_by_id(m.id).exec(db).await?;
-    events.publish(principal.business_id, BusinessEventKind::MemberRemoved, user_id);
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::MemberRemoved,
+        user_id,
+    );
     Ok(())
 }

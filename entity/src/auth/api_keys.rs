@@ -57,15 +57,25 @@ pub async fn create(
     .insert(db)
     .await?;
     tracing::info!(business_id = %principal.business_id, api_key_id = %row.id, "API key created");
-    events.publish(principal.business_id, BusinessEventKind::ApiKeyCreated, row.id);
-    Ok(NewApiKey { key: view(&row), secret })
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::ApiKeyCreated,
+        row.id,
+    );
+    Ok(NewApiKey {
+        key: view(&row),
+        secret,
+    })
 }
 
 /// The keys of the principal's business, newest first.
 ///
 /// # Errors
 /// `Forbidden` for agents.
-pub async fn list(db: &impl ConnectionTrait, principal: &Principal) -> Result<Vec<ApiKeyView>, DomainError> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+) -> Result<Vec<ApiKeyView>, DomainError> {
     principal.require_manager()?;
     Ok(api_key::Entity::find()
         .filter(api_key::Column::BusinessId.eq(principal.business_id))
@@ -108,7 +118,10 @@ pub async fn revoke(
 /// # Errors
 /// `Unauthenticated` for unknown, malformed or revoked keys, or when the member who
 /// created it has left the business.
-pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Principal, DomainError> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    secret: &str,
+) -> Result<Principal, DomainError> {
     let refuse = || DomainError::Unauthenticated("Invalid or revoked API key.".into());
     let prefix = secret
         .strip_prefix(KEY_PREFIX)
@@ -119,11 +132,19 @@ pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Pri
         .filter(api_key::Column::Prefix.eq(prefix))
         .one(db)
         .await?
-        .filter(|k| k.revoked_at.is_none() && secrets::digests_match(&k.secret_hash, &secrets::digest(secret)))
+        .filter(|k| {
+            k.revoked_at.is_none()
+                && secrets::digests_match(&k.secret_hash, &secrets::digest(secret))
+        })
         .ok_or_else(refuse)?;
-    let member = membership_of(db, key.created_by, key.business_id).await?.ok_or_else(refuse)?;
+    let member = membership_of(db, key.created_by, key.business_id)
+        .await?
+        .ok_or_else(refuse)?;
     let now = Utc::now();
-    if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+    if key
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(key.id))

@@ -12,7 +12,7 @@ use super::sessions::{membership_of, parse_role};
 use super::{passwords, secrets, Principal};
 use crate::entities::{business, invitation, user};
 use crate::events::{BusinessEventKind, EventBus};
-use crate::outbox::{OutgoingEmail, Outbox};
+use crate::outbox::{Outbox, OutgoingEmail};
 use crate::types::{InvitationPreview, InvitationView, Role};
 use crate::validate::{EmailAddress, NewPassword};
 use crate::DomainError;
@@ -53,14 +53,23 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     if role == Role::Owner {
         principal.require_owner()?;
     }
-    let email = EmailAddress::parse("email", email).map_err(|e| DomainError::Validation(vec![e]))?;
+    let email =
+        EmailAddress::parse("email", email).map_err(|e| DomainError::Validation(vec![e]))?;
     let txn = crate::tx::begin_write(db).await?;
     if let Some(u) = find_by_email(&txn, &email).await? {
-        if membership_of(&txn, u.id, principal.business_id).await?.is_some() {
-            return Err(DomainError::Conflict(format!("{email} is already a member.")));
+        if membership_of(&txn, u.id, principal.business_id)
+            .await?
+            .is_some()
+        {
+            return Err(DomainError::Conflict(format!(
+                "{email} is already a member."
+            )));
         }
     }
-    let biz = business::Entity::find_by_id(principal.business_id).one(&txn).await?.ok_or(DomainError::NotFound("business"))?;
+    let biz = business::Entity::find_by_id(principal.business_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("business"))?;
     let now = Utc::now();
     invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
@@ -109,7 +118,11 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
         })
         .await?;
     tracing::info!(business_id = %principal.business_id, invitation_id = %row.id, "invitation sent");
-    events.publish(principal.business_id, BusinessEventKind::InvitationSent, row.id);
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::InvitationSent,
+        row.id,
+    );
     view(&row)
 }
 
@@ -117,7 +130,10 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
 ///
 /// # Errors
 /// `Forbidden` for agents.
-pub async fn list(db: &impl ConnectionTrait, principal: &Principal) -> Result<Vec<InvitationView>, DomainError> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+) -> Result<Vec<InvitationView>, DomainError> {
     principal.require_manager()?;
     invitation::Entity::find()
         .filter(invitation::Column::BusinessId.eq(principal.business_id))
@@ -154,11 +170,18 @@ pub async fn revoke(
     if res.rows_affected == 0 {
         return Err(gone());
     }
-    events.publish(principal.business_id, BusinessEventKind::InvitationRevoked, id);
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::InvitationRevoked,
+        id,
+    );
     Ok(())
 }
 
-async fn pending_by_token(db: &impl ConnectionTrait, token: &str) -> Result<invitation::Model, DomainError> {
+async fn pending_by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<invitation::Model, DomainError> {
     invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(secrets::digest(token)))
         .one(db)
@@ -171,9 +194,15 @@ async fn pending_by_token(db: &impl ConnectionTrait, token: &str) -> Result<invi
 ///
 /// # Errors
 /// `NotFound` when the link is unknown, used, revoked or expired.
-pub async fn preview(db: &impl ConnectionTrait, token: &str) -> Result<InvitationPreview, DomainError> {
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<InvitationPreview, DomainError> {
     let inv = pending_by_token(db, token).await?;
-    let biz = business::Entity::find_by_id(inv.business_id).one(db).await?.ok_or_else(gone)?;
+    let biz = business::Entity::find_by_id(inv.business_id)
+        .one(db)
+        .await?
+        .ok_or_else(gone)?;
     let email = EmailAddress::parse("email", &inv.email).map_err(|_| gone())?;
     Ok(InvitationPreview {
         business_name: biz.name,
@@ -208,7 +237,8 @@ pub async fn accept<C: ConnectionTrait + TransactionTrait>(
             )))
         }
         None => {
-            let pw = NewPassword::parse("password", password).map_err(|e| DomainError::Validation(vec![e]))?;
+            let pw = NewPassword::parse("password", password)
+                .map_err(|e| DomainError::Validation(vec![e]))?;
             insert_user(&txn, &email, &pw).await?
         }
     };
@@ -223,7 +253,10 @@ pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     if flipped.rows_affected != 1 {
         return Err(gone());
     }
-    if membership_of(&txn, user.id, inv.business_id).await?.is_none() {
+    if membership_of(&txn, user.id, inv.business_id)
+        .await?
+        .is_none()
+    {
         insert_membership(&txn, inv.business_id, user.id, parse_role(&inv.role)?).await?;
     }
     txn.commit().await?;

@@ -1,6 +1,8 @@
 //! Password hashing with argon2id (PHC strings, parameters stored with each hash).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 use crate::validate::NewPassword;
@@ -25,7 +27,11 @@ fn hash_bytes(password: &[u8]) -> Result<String, DomainError> {
 /// Whether `candidate` matches the stored PHC `hash`. A malformed hash never matches.
 pub fn verify(candidate: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -33,7 +33,9 @@ impl Principal {
         if self.role.can_manage() {
             Ok(())
         } else {
-            Err(DomainError::Forbidden("Only owners and admins can do this.".into()))
+            Err(DomainError::Forbidden(
+                "Only owners and admins can do this.".into(),
+            ))
         }
     }
 

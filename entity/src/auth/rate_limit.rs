@@ -26,7 +26,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { window: Duration::from_secs(15 * 60), per_client: 30, per_account: 10, per_device: 10 }
+        Self {
+            window: Duration::from_secs(15 * 60),
+            per_client: 30,
+            per_account: 10,
+            per_device: 10,
+        }
     }
 }
 
@@ -51,7 +56,10 @@ pub struct SignInLimiter {
 impl SignInLimiter {
     /// A limiter with the given limits.
     pub fn new(limits: Limits) -> Self {
-        Self { limits, failures: Mutex::default() }
+        Self {
+            limits,
+            failures: Mutex::default(),
+        }
     }
 
     fn keys(a: &Attempt<'_>) -> [String; 2] {
@@ -78,17 +86,28 @@ impl SignInLimiter {
     /// `RateLimited` with the seconds until the oldest failure leaves the window.
     pub fn check(&self, attempt: &Attempt<'_>) -> Result<(), DomainError> {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for key in Self::keys(attempt) {
             let limit = self.limit_for(&key);
             if let Some(q) = map.get_mut(&key) {
-                while q.front().is_some_and(|t| now.duration_since(*t) > self.limits.window) {
+                while q
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) > self.limits.window)
+                {
                     q.pop_front();
                 }
                 if q.len() >= limit {
                     let oldest = q.front().copied().unwrap_or(now);
-                    let wait = self.limits.window.saturating_sub(now.duration_since(oldest));
-                    return Err(DomainError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
+                    let wait = self
+                        .limits
+                        .window
+                        .saturating_sub(now.duration_since(oldest));
+                    return Err(DomainError::RateLimited {
+                        retry_after_secs: wait.as_secs().max(1),
+                    });
                 }
             }
         }
@@ -98,7 +117,10 @@ impl SignInLimiter {
     /// Counts a failed attempt.
     pub fn record_failure(&self, attempt: &Attempt<'_>) {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for key in Self::keys(attempt) {
             map.entry(key).or_default().push_back(now);
         }
@@ -110,7 +132,10 @@ impl SignInLimiter {
 
     /// Clears the account's window for this browser after a successful sign-in.
     pub fn record_success(&self, attempt: &Attempt<'_>) {
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let [_, account_key] = Self::keys(attempt);
         map.remove(&account_key);
     }
@@ -121,23 +146,43 @@ mod tests {
     use super::*;
 
     fn limiter() -> SignInLimiter {
-        SignInLimiter::new(Limits { window: Duration::from_secs(60), per_client: 5, per_account: 3, per_device: 3 })
+        SignInLimiter::new(Limits {
+            window: Duration::from_secs(60),
+            per_client: 5,
+            per_account: 3,
+            per_device: 3,
+        })
     }
 
     #[test]
     fn attacker_is_limited_but_known_device_is_not() {
         let l = limiter();
-        let attacker = Attempt { account: "o@x.com", client: "10.0.0.9", device: None };
+        let attacker = Attempt {
+            account: "o@x.com",
+            client: "10.0.0.9",
+            device: None,
+        };
         for _ in 0..3 {
             assert!(l.check(&attacker).is_ok());
             l.record_failure(&attacker);
         }
-        assert!(matches!(l.check(&attacker), Err(DomainError::RateLimited { .. })));
+        assert!(matches!(
+            l.check(&attacker),
+            Err(DomainError::RateLimited { .. })
+        ));
         // Another unknown browser elsewhere is limited too (per account)...
-        let other = Attempt { account: "o@x.com", client: "10.0.0.10", device: None };
+        let other = Attempt {
+            account: "o@x.com",
+            client: "10.0.0.10",
+            device: None,
+        };
         assert!(l.check(&other).is_err());
         // ...but the owner's known browser is not.
-        let owner = Attempt { account: "o@x.com", client: "10.0.0.10", device: Some("d1") };
+        let owner = Attempt {
+            account: "o@x.com",
+            client: "10.0.0.10",
+            device: Some("d1"),
+        };
         assert!(l.check(&owner).is_ok());
     }
 
@@ -146,11 +191,19 @@ mod tests {
         let l = limiter();
         for i in 0..5 {
             let a = format!("u{i}@x.com");
-            let at = Attempt { account: &a, client: "10.0.0.1", device: None };
+            let at = Attempt {
+                account: &a,
+                client: "10.0.0.1",
+                device: None,
+            };
             assert!(l.check(&at).is_ok());
             l.record_failure(&at);
         }
-        let fresh = Attempt { account: "new@x.com", client: "10.0.0.1", device: None };
+        let fresh = Attempt {
+            account: "new@x.com",
+            client: "10.0.0.1",
+            device: None,
+        };
         assert!(l.check(&fresh).is_err());
     }
 }

@@ -13,7 +13,11 @@ pub fn random_token(bytes: usize) -> String {
 
 /// A random alphanumeric string of `len` characters.
 pub fn random_alnum(len: usize) -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// The hex SHA-256 of a high-entropy secret (safe for random tokens, not for passwords).

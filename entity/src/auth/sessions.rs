@@ -54,7 +54,12 @@ pub async fn start(
     }
     .insert(db)
     .await?;
-    keys.sign(AUD_SESSION, &user_id.to_string(), ttl, SessionClaims { sid: row.id })
+    keys.sign(
+        AUD_SESSION,
+        &user_id.to_string(),
+        ttl,
+        SessionClaims { sid: row.id },
+    )
 }
 
 /// Resolves a session token to its principal.
@@ -68,7 +73,10 @@ pub async fn authenticate(
     token: &str,
 ) -> Result<Principal, DomainError> {
     let verified = keys.verify::<SessionClaims>(AUD_SESSION, token)?;
-    let row = session::Entity::find_by_id(verified.claims.sid).one(db).await?.ok_or_else(expired)?;
+    let row = session::Entity::find_by_id(verified.claims.sid)
+        .one(db)
+        .await?
+        .ok_or_else(expired)?;
     if row.revoked_at.is_some()
         || row.expires_at <= Utc::now()
         || row.user_id.to_string() != verified.subject
@@ -158,9 +166,13 @@ pub async fn switch_business(
     business_id: Uuid,
 ) -> Result<(), DomainError> {
     let Credential::Session(sid) = principal.credential else {
-        return Err(DomainError::Forbidden("An API key belongs to one business.".into()));
+        return Err(DomainError::Forbidden(
+            "An API key belongs to one business.".into(),
+        ));
     };
-    membership_of(db, principal.user_id, business_id).await?.ok_or(DomainError::NotFound("business"))?;
+    membership_of(db, principal.user_id, business_id)
+        .await?
+        .ok_or(DomainError::NotFound("business"))?;
     session::Entity::update_many()
         .col_expr(session::Column::BusinessId, Expr::value(business_id))
         .filter(session::Column::Id.eq(sid))
@@ -175,7 +187,12 @@ pub async fn switch_business(
 /// Signing failures.
 pub fn device_token(keys: &Keyring, user_id: Uuid) -> Result<String, DomainError> {
     let did = super::secrets::random_alnum(16);
-    keys.sign(AUD_DEVICE, &user_id.to_string(), chrono::Duration::days(365), DeviceClaims { did })
+    keys.sign(
+        AUD_DEVICE,
+        &user_id.to_string(),
+        chrono::Duration::days(365),
+        DeviceClaims { did },
+    )
 }
 
 /// The device id in a device token, when it is valid for `user_id`.

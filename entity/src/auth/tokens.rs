@@ -5,7 +5,9 @@
 //! server-side: a token claiming `none` or any other algorithm is refused, and `exp`,
 //! `iss`, `aud` and `sub` are required.
 
-use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::DomainError;
@@ -63,9 +65,14 @@ impl Keyring {
     /// `Internal` when `keys` is empty.
     pub fn new(issuer: impl Into<String>, keys: Vec<SigningKey>) -> Result<Self, DomainError> {
         if keys.is_empty() {
-            return Err(DomainError::Internal("a key ring needs at least one key".into()));
+            return Err(DomainError::Internal(
+                "a key ring needs at least one key".into(),
+            ));
         }
-        Ok(Self { issuer: issuer.into(), keys })
+        Ok(Self {
+            issuer: issuer.into(),
+            keys,
+        })
     }
 
     /// The issuer written into and required from every token.
@@ -111,7 +118,9 @@ impl Keyring {
     ) -> Result<Verified<C>, DomainError> {
         let refuse = |why: String| {
             tracing::debug!(%why, "token refused");
-            DomainError::Unauthenticated("Your session is invalid or has expired; sign in again.".into())
+            DomainError::Unauthenticated(
+                "Your session is invalid or has expired; sign in again.".into(),
+            )
         };
         let header = decode_header(token).map_err(|e| refuse(format!("header: {e}")))?;
         if header.alg != ALG {
@@ -128,9 +137,13 @@ impl Keyring {
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 0;
-        let data = decode::<Envelope<C>>(token, &DecodingKey::from_secret(&key.secret), &validation)
-            .map_err(|e| refuse(format!("{e}")))?;
-        Ok(Verified { subject: data.claims.sub, claims: data.claims.claims })
+        let data =
+            decode::<Envelope<C>>(token, &DecodingKey::from_secret(&key.secret), &validation)
+                .map_err(|e| refuse(format!("{e}")))?;
+        Ok(Verified {
+            subject: data.claims.sub,
+            claims: data.claims.claims,
+        })
     }
 }
 
@@ -140,7 +153,14 @@ mod tests {
     use super::*;
 
     fn ring(kid: &str, secret: &[u8]) -> Keyring {
-        Keyring::new("test", vec![SigningKey { kid: kid.into(), secret: secret.to_vec() }]).unwrap()
+        Keyring::new(
+            "test",
+            vec![SigningKey {
+                kid: kid.into(),
+                secret: secret.to_vec(),
+            }],
+        )
+        .unwrap()
     }
 
     #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -151,22 +171,42 @@ mod tests {
     #[test]
     fn round_trip_and_rotation() {
         let old = ring("k1", b"old-secret-old-secret-old-secret");
-        let token = old.sign(AUD_SESSION, "u1", chrono::Duration::minutes(5), C { sid: "s".into() }).unwrap();
+        let token = old
+            .sign(
+                AUD_SESSION,
+                "u1",
+                chrono::Duration::minutes(5),
+                C { sid: "s".into() },
+            )
+            .unwrap();
         let v: Verified<C> = old.verify(AUD_SESSION, &token).unwrap();
         assert_eq!((v.subject.as_str(), v.claims.sid.as_str()), ("u1", "s"));
         // A rotated ring signs with k2 but still verifies k1.
         let rotated = Keyring::new(
             "test",
             vec![
-                SigningKey { kid: "k2".into(), secret: b"new-secret-new-secret-new-secret".to_vec() },
-                SigningKey { kid: "k1".into(), secret: b"old-secret-old-secret-old-secret".to_vec() },
+                SigningKey {
+                    kid: "k2".into(),
+                    secret: b"new-secret-new-secret-new-secret".to_vec(),
+                },
+                SigningKey {
+                    kid: "k1".into(),
+                    secret: b"old-secret-old-secret-old-secret".to_vec(),
+                },
             ],
         )
         .unwrap();
         assert!(rotated.verify::<C>(AUD_SESSION, &token).is_ok());
         // Wrong audience and expiry are refused.
         assert!(old.verify::<C>(AUD_DEVICE, &token).is_err());
-        let expired = old.sign(AUD_SESSION, "u1", chrono::Duration::seconds(-5), C { sid: "s".into() }).unwrap();
+        let expired = old
+            .sign(
+                AUD_SESSION,
+                "u1",
+                chrono::Duration::seconds(-5),
+                C { sid: "s".into() },
+            )
+            .unwrap();
         assert!(old.verify::<C>(AUD_SESSION, &expired).is_err());
     }
 }

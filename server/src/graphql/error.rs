@@ -19,8 +19,14 @@ pub fn gql(err: DomainError) -> async_graphql::Error {
                 .iter()
                 .map(|f| {
                     let mut m = async_graphql::indexmap::IndexMap::new();
-                    m.insert(async_graphql::Name::new("field"), Value::from(f.field.clone()));
-                    m.insert(async_graphql::Name::new("message"), Value::from(f.message.clone()));
+                    m.insert(
+                        async_graphql::Name::new("field"),
+                        Value::from(f.field.clone()),
+                    );
+                    m.insert(
+                        async_graphql::Name::new("message"),
+                        Value::from(f.message.clone()),
+                    );
                     Value::Object(m)
                 })
                 .collect();
@@ -45,9 +51,14 @@ impl<T> GqlResult<T> for Result<T, DomainError> {
 /// and complexity limits) carry no code; they are all bad requests: `VALIDATION`.
 pub fn ensure_codes(mut response: Response) -> Response {
     for e in &mut response.errors {
-        let has_code = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
+        let has_code = e
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
         if !has_code {
-            e.extensions.get_or_insert_with(Default::default).set("code", "VALIDATION");
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "VALIDATION");
         }
     }
     response

@@ -71,12 +71,21 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
 }
 
-async fn request_data(services: &Services, headers: &HeaderMap, addr: SocketAddr) -> (RequestAuth, ClientInfo) {
+async fn request_data(
+    services: &Services,
+    headers: &HeaderMap,
+    addr: SocketAddr,
+) -> (RequestAuth, ClientInfo) {
     let auth = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
-        (None, None) => Err(entity::DomainError::Unauthenticated("Sign in first.".into())),
+        (None, None) => Err(entity::DomainError::Unauthenticated(
+            "Sign in first.".into(),
+        )),
         (b, c) => entity::auth::authenticate(services, b, c).await,
     };
     let client = ClientInfo {
@@ -98,7 +107,12 @@ async fn graphql_post(
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish(),
+    )
 }
 
 async fn graphql_ws(
@@ -123,7 +137,9 @@ async fn graphql_ws(
                         .and_then(|v| v.as_str())
                         .map(|v| v.trim_start_matches("Bearer ").to_owned());
                     let auth = match token {
-                        Some(t) => RequestAuth(entity::auth::authenticate(&services, Some(&t), None).await),
+                        Some(t) => {
+                            RequestAuth(entity::auth::authenticate(&services, Some(&t), None).await)
+                        }
                         None => cookie_auth,
                     };
                     let mut data = Data::default();

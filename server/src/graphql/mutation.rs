@@ -28,34 +28,62 @@ fn parse_id(id: &ID, what: &'static str) -> Result<Uuid> {
 
 async fn start_session(ctx: &Context<'_>, user_id: Uuid, business_id: Uuid) -> Result<AuthPayload> {
     let s = ctx.services();
-    let token = sessions::start(&s.db, &s.keys, user_id, business_id, s.session_ttl).await.gql()?;
+    let token = sessions::start(&s.db, &s.keys, user_id, business_id, s.session_ttl)
+        .await
+        .gql()?;
     // Browsers using the API directly get the same cookies as the dashboard: the session,
     // and the device cookie that exempts this browser from other clients' sign-in limits.
     let device = sessions::device_token(&s.keys, user_id).gql()?;
-    ctx.append_http_header("set-cookie", cookie(SESSION_COOKIE, &token, s.session_ttl, s.secure_cookies));
-    ctx.append_http_header("set-cookie", cookie(DEVICE_COOKIE, &device, chrono::Duration::days(365), s.secure_cookies));
-    Ok(AuthPayload { token, user_id: ID(user_id.to_string()), business_id: ID(business_id.to_string()) })
+    ctx.append_http_header(
+        "set-cookie",
+        cookie(SESSION_COOKIE, &token, s.session_ttl, s.secure_cookies),
+    );
+    ctx.append_http_header(
+        "set-cookie",
+        cookie(
+            DEVICE_COOKIE,
+            &device,
+            chrono::Duration::days(365),
+            s.secure_cookies,
+        ),
+    );
+    Ok(AuthPayload {
+        token,
+        user_id: ID(user_id.to_string()),
+        business_id: ID(business_id.to_string()),
+    })
 }
 
 #[Object]
 impl Mutation {
     /// Creates an account and a business owned by it; returns a session token.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
-        let (user, biz) =
-            accounts::sign_up(&ctx.services().db, &input.email, &input.password, &input.business_name)
-                .await
-                .gql()?;
+        let (user, biz) = accounts::sign_up(
+            &ctx.services().db,
+            &input.email,
+            &input.password,
+            &input.business_name,
+        )
+        .await
+        .gql()?;
         start_session(ctx, user.id, biz.id).await
     }
 
     /// Signs in; rate limited per account and per client (`RATE_LIMITED`).
-    async fn sign_in(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<AuthPayload> {
         let s = ctx.services();
         let client = ctx.data_opt::<ClientInfo>();
         let ip = client.map_or("unknown", |c| c.ip.as_str());
         let device = client.and_then(|c| c.device_token.as_deref());
         let (user, business_id) =
-            accounts::sign_in(&s.db, &s.limiter, &s.keys, &email, &password, ip, device).await.gql()?;
+            accounts::sign_in(&s.db, &s.limiter, &s.keys, &email, &password, ip, device)
+                .await
+                .gql()?;
         start_session(ctx, user.id, business_id).await
     }
 
@@ -65,10 +93,20 @@ impl Mutation {
             Credential::Session(id) => {
                 let s = ctx.services();
                 sessions::end(&s.db, id).await.gql()?;
-                ctx.append_http_header("set-cookie", cookie(SESSION_COOKIE, "", chrono::Duration::zero(), s.secure_cookies));
+                ctx.append_http_header(
+                    "set-cookie",
+                    cookie(
+                        SESSION_COOKIE,
+                        "",
+                        chrono::Duration::zero(),
+                        s.secure_cookies,
+                    ),
+                );
             }
             Credential::ApiKey(_) => {
-                return Err(gql(DomainError::Forbidden("Revoke an API key instead of signing it out.".into())))
+                return Err(gql(DomainError::Forbidden(
+                    "Revoke an API key instead of signing it out.".into(),
+                )))
             }
         }
         Ok(true)
@@ -82,7 +120,9 @@ impl Mutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let p = ctx.principal()?;
-        accounts::change_password(&ctx.services().db, p, &current_password, &new_password).await.gql()?;
+        accounts::change_password(&ctx.services().db, p, &current_password, &new_password)
+            .await
+            .gql()?;
         start_session(ctx, p.user_id, p.business_id).await
     }
 
@@ -92,65 +132,139 @@ impl Mutation {
         let id = parse_id(&business_id, "business")?;
         let db = &ctx.services().db;
         sessions::switch_business(db, p, id).await.gql()?;
-        let switched = entity::auth::Principal { business_id: id, ..p.clone() };
+        let switched = entity::auth::Principal {
+            business_id: id,
+            ..p.clone()
+        };
         Ok(accounts::me(db, &switched).await.gql()?.business.into())
     }
 
     /// Creates another business owned by the signed-in user.
     async fn create_business(&self, ctx: &Context<'_>, name: String) -> Result<Business> {
         let p = ctx.principal()?;
-        let biz = accounts::create_business(&ctx.services().db, p.user_id, &name).await.gql()?;
-        Ok(Business { id: ID(biz.id.to_string()), name: biz.name, role: Role::Owner })
+        let biz = accounts::create_business(&ctx.services().db, p.user_id, &name)
+            .await
+            .gql()?;
+        Ok(Business {
+            id: ID(biz.id.to_string()),
+            name: biz.name,
+            role: Role::Owner,
+        })
     }
 
     /// Invites someone by email (owners and admins; only owners invite owners).
-    async fn invite_member(&self, ctx: &Context<'_>, email: String, role: Role) -> Result<Invitation> {
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        role: Role,
+    ) -> Result<Invitation> {
         let s = ctx.services();
-        let inv = invitations::invite(&s.db, s.outbox.as_ref(), &s.events, ctx.principal()?, &email, role.into(), &s.public_url)
-            .await
-            .gql()?;
+        let inv = invitations::invite(
+            &s.db,
+            s.outbox.as_ref(),
+            &s.events,
+            ctx.principal()?,
+            &email,
+            role.into(),
+            &s.public_url,
+        )
+        .await
+        .gql()?;
         Ok(inv.into())
     }
 
     /// Revokes a pending invitation.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "invitation")?;
-        invitations::revoke(&ctx.services().db, &ctx.services().events, ctx.principal()?, id).await.gql()?;
+        invitations::revoke(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 
     /// Accepts an invitation with the token from its link: creates the account (new
     /// password) or attaches the existing one (its password); returns a session.
-    async fn accept_invitation(&self, ctx: &Context<'_>, token: String, password: String) -> Result<AuthPayload> {
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> Result<AuthPayload> {
         let signed_in = ctx.principal().ok().map(|p| p.user_id);
-        let (user, business_id) =
-            invitations::accept(&ctx.services().db, &ctx.services().events, &token, &password, signed_in).await.gql()?;
+        let (user, business_id) = invitations::accept(
+            &ctx.services().db,
+            &ctx.services().events,
+            &token,
+            &password,
+            signed_in,
+        )
+        .await
+        .gql()?;
         start_session(ctx, user.id, business_id).await
     }
 
     /// Removes a member (or leaves, with your own id).
     async fn remove_member(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
         let id = parse_id(&user_id, "member")?;
-        accounts::remove_member(&ctx.services().db, &ctx.services().events, ctx.principal()?, id).await.gql()?;
+        accounts::remove_member(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 
     /// Changes a member's role (owners only).
     async fn set_member_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<Member> {
         let id = parse_id(&user_id, "member")?;
-        let m = accounts::set_member_role(&ctx.services().db, &ctx.services().events, ctx.principal()?, id, role.into()).await.gql()?;
+        let m = accounts::set_member_role(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+            role.into(),
+        )
+        .await
+        .gql()?;
         Ok(m.into())
     }
 
     /// Creates an API key for the current business; the secret is returned only here.
     async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> Result<CreatedApiKey> {
-        let k = api_keys::create(&ctx.services().db, &ctx.services().events, ctx.principal()?, &name).await.gql()?;
-        Ok(CreatedApiKey { api_key: k.key.into(), secret: k.secret })
+        let k = api_keys::create(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            &name,
+        )
+        .await
+        .gql()?;
+        Ok(CreatedApiKey {
+            api_key: k.key.into(),
+            secret: k.secret,
+        })
     }
 
     /// Revokes an API key; it stops working at once.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let id = parse_id(&id, "API key")?;
-        Ok(api_keys::revoke(&ctx.services().db, &ctx.services().events, ctx.principal()?, id).await.gql()?.into())
+        Ok(api_keys::revoke(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+        )
+        .await
+        .gql()?
+        .into())
     }
 }

@@ -14,7 +14,9 @@ pub struct Query;
 impl Query {
     /// The signed-in user (session or API key) and their businesses.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        let me = accounts::me(&ctx.services().db, ctx.principal()?).await.gql()?;
+        let me = accounts::me(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
         Ok(User {
             id: ID(me.user_id),
             email: me.email,
@@ -24,25 +26,33 @@ impl Query {
 
     /// The business the request acts for.
     async fn business(&self, ctx: &Context<'_>) -> Result<Business> {
-        let me = accounts::me(&ctx.services().db, ctx.principal()?).await.gql()?;
+        let me = accounts::me(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
         Ok(me.business.into())
     }
 
     /// The members of the current business.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
-        let list = accounts::list_members(&ctx.services().db, ctx.principal()?).await.gql()?;
+        let list = accounts::list_members(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// Pending invitations of the current business (owners and admins).
     async fn invitations(&self, ctx: &Context<'_>) -> Result<Vec<Invitation>> {
-        let list = invitations::list(&ctx.services().db, ctx.principal()?).await.gql()?;
+        let list = invitations::list(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// API keys of the current business (owners and admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
-        let list = api_keys::list(&ctx.services().db, ctx.principal()?).await.gql()?;
+        let list = api_keys::list(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 }

@@ -47,14 +47,21 @@ pub struct BusinessEventGql {
 #[SubscriptionDerive]
 impl Subscription {
     /// Changes to the current business's members, invitations and API keys.
-    async fn business_events(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = BusinessEventGql>> {
+    async fn business_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = BusinessEventGql>> {
         let business_id = ctx.principal()?.business_id;
         let rx = ctx.services().events.subscribe();
-        Ok(tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(move |e: Result<Event, _>| async move {
-            e.ok().filter(|e| e.business_id == business_id).map(|e| BusinessEventGql {
-                kind: e.kind.into(),
-                subject_id: ID(e.subject_id.to_string()),
-            })
-        }))
+        Ok(tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(
+            move |e: Result<Event, _>| async move {
+                e.ok()
+                    .filter(|e| e.business_id == business_id)
+                    .map(|e| BusinessEventGql {
+                        kind: e.kind.into(),
+                        subject_id: ID(e.subject_id.to_string()),
+                    })
+            },
+        ))
     }
 }

@@ -52,7 +52,11 @@ pub struct Business {
 
 impl From<wire::BusinessView> for Business {
     fn from(b: wire::BusinessView) -> Self {
-        Self { id: ID(b.id), name: b.name, role: b.role.into() }
+        Self {
+            id: ID(b.id),
+            name: b.name,
+            role: b.role.into(),
+        }
     }
 }
 
@@ -67,7 +71,12 @@ pub struct Member {
 
 impl From<wire::MemberView> for Member {
     fn from(m: wire::MemberView) -> Self {
-        Self { user_id: ID(m.user_id), email: m.email, role: m.role.into(), joined_at: m.joined_at }
+        Self {
+            user_id: ID(m.user_id),
+            email: m.email,
+            role: m.role.into(),
+            joined_at: m.joined_at,
+        }
     }
 }
 
@@ -83,7 +92,13 @@ pub struct Invitation {
 
 impl From<wire::InvitationView> for Invitation {
     fn from(i: wire::InvitationView) -> Self {
-        Self { id: ID(i.id), email: i.email, role: i.role.into(), created_at: i.created_at, expires_at: i.expires_at }
+        Self {
+            id: ID(i.id),
+            email: i.email,
+            role: i.role.into(),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
     }
 }
 

@@ -29,16 +29,34 @@ async fn request_edges() {
     for _ in 0..20 {
         q = format!("__schema {{ types {{ fields {{ type {{ {q} }} }} }} }}");
     }
-    let res = app.gql(&owner.auth(), &format!("{{ {q} }}"), json!({})).await;
+    let res = app
+        .gql(&owner.auth(), &format!("{{ {q} }}"), json!({}))
+        .await;
     assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     // The body is capped.
     let huge = "x".repeat(200 * 1024);
-    let res = app.gql_raw(&Auth::None, &format!("{{ me {{ email }} }} # {huge}"), json!({})).await;
+    let res = app
+        .gql_raw(
+            &Auth::None,
+            &format!("{{ me {{ email }} }} # {huge}"),
+            json!({}),
+        )
+        .await;
     assert_eq!(res.status(), 413);
     // GraphiQL is served.
-    let page = app.http.get(format!("{}/graphql", app.base)).send().await.unwrap();
+    let page = app
+        .http
+        .get(format!("{}/graphql", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase()
+        .contains("graphiql"));
     app.finish().await;
 }
 

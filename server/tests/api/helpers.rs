@@ -1,7 +1,6 @@
 //! Test harness: the real application on a random port with a fresh database, on SQLite
 //! or PostgreSQL, and a small GraphQL client.
 
-
 use std::path::PathBuf;
 
 use base64::Engine;
@@ -38,7 +37,8 @@ pub const TEST_KEY_ID: &str = "test-k1";
 pub const TEST_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-test-secret";
 
 pub fn pg_admin_url() -> String {
-    std::env::var("DOMAINCALL_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("DOMAINCALL_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A running application.
@@ -72,11 +72,19 @@ impl TestApp {
         let data_dir = std::env::temp_dir().join(format!("dc-test-{id}"));
         std::fs::create_dir_all(&data_dir).unwrap();
         let (url, pg_db) = match db {
-            Db::Sqlite => (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None),
+            Db::Sqlite => (
+                format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+                None,
+            ),
             Db::Postgres => {
                 let name = format!("dc_test_{id}");
-                let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("PostgreSQL at DOMAINCALL_TEST_PG_URL");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
+                    .await
+                    .expect("PostgreSQL at DOMAINCALL_TEST_PG_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
                 admin.close().await.unwrap();
                 (format!("{}/{name}", pg_admin_url()), Some(name))
             }
@@ -84,12 +92,20 @@ impl TestApp {
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(TEST_SECRET);
         let vars = [
             ("DOMAINCALL_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
-            ("DOMAINCALL_DATA_DIR".to_owned(), data_dir.display().to_string()),
+            (
+                "DOMAINCALL_DATA_DIR".to_owned(),
+                data_dir.display().to_string(),
+            ),
             ("DOMAINCALL_DATABASE_URL".to_owned(), url),
-            ("DOMAINCALL_SESSION_KEYS".to_owned(), format!("{TEST_KEY_ID}:{secret}")),
+            (
+                "DOMAINCALL_SESSION_KEYS".to_owned(),
+                format!("{TEST_KEY_ID}:{secret}"),
+            ),
             ("DOMAINCALL_LOG".to_owned(), "warn".to_owned()),
         ];
-        let mut settings = Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        let mut settings =
+            Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+                .unwrap();
         tweak(&mut settings);
         if std::env::var_os("TEST_LOG").is_some() {
             settings.log_filter = "info".into();
@@ -103,10 +119,12 @@ impl TestApp {
             let _ = rx.await;
         }));
         Self {
-
             base: format!("http://{addr}"),
             data_dir,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             services,
             pg_db,
             stop: Some(tx),
@@ -124,7 +142,9 @@ impl TestApp {
         }
         if let Some(name) = self.pg_db.take() {
             if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
             }
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
@@ -132,12 +152,19 @@ impl TestApp {
 
     /// Sends a GraphQL request and returns the JSON response.
     pub async fn gql(&self, auth: &Auth, query: &str, variables: Value) -> Value {
-        self.gql_raw(auth, query, variables).await.json().await.unwrap()
+        self.gql_raw(auth, query, variables)
+            .await
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Sends a GraphQL request and returns the HTTP response.
     pub async fn gql_raw(&self, auth: &Auth, query: &str, variables: Value) -> reqwest::Response {
-        let mut req = self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
         req = match auth {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t),
@@ -177,7 +204,10 @@ impl TestApp {
             .await;
         let k = &res["data"]["createApiKey"];
         assert!(k["secret"].is_string(), "create key failed: {res}");
-        (k["apiKey"]["id"].as_str().unwrap().to_owned(), k["secret"].as_str().unwrap().to_owned())
+        (
+            k["apiKey"]["id"].as_str().unwrap().to_owned(),
+            k["secret"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Waits (up to 10 s) for an email to `to` in the outbox; returns its raw text.
@@ -193,7 +223,11 @@ impl TestApp {
                     }
                 }
             }
-            assert!(std::time::Instant::now() < deadline, "no email to {to} in {}", dir.display());
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no email to {to} in {}",
+                dir.display()
+            );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
@@ -222,7 +256,16 @@ pub fn error_code(res: &Value) -> Option<&str> {
 /// Extracts a URL path with `prefix` (e.g. "/invite/") from an email, undoing
 /// quoted-printable soft line breaks.
 pub fn link_in(mail: &str, prefix: &str) -> String {
-    let flat = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-    let start = flat.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in {flat}"));
-    flat[start..].split(|c: char| c.is_whitespace()).next().unwrap().to_owned()
+    let flat = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = flat
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {flat}"));
+    flat[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_owned()
 }

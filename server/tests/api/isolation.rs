@@ -18,25 +18,68 @@ async fn business_b_cannot_touch_business_a(db: Db) {
     // Business A: an owner, an agent, an API key, a pending invitation.
     let a = app.sign_up("Alpha").await;
     let agent_email = format!("a-agent-{}@example.com", uuid::Uuid::new_v4().simple());
-    app.gql(&a.auth(), "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }", json!({ "e": agent_email })).await;
-    let t = link_in(&app.wait_for_mail(&agent_email).await, "/invite/").trim_start_matches("/invite/").to_owned();
+    app.gql(
+        &a.auth(),
+        "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }",
+        json!({ "e": agent_email }),
+    )
+    .await;
+    let t = link_in(&app.wait_for_mail(&agent_email).await, "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned();
     let res = app.gql(&Auth::None, "mutation($t: String!) { acceptInvitation(token: $t, password: \"agent password 1\") { userId } }", json!({ "t": t })).await;
-    let a_agent = res["data"]["acceptInvitation"]["userId"].as_str().unwrap().to_owned();
+    let a_agent = res["data"]["acceptInvitation"]["userId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (a_key_id, _) = app.api_key(&a, "alpha key").await;
-    let res = app.gql(&a.auth(), "mutation { inviteMember(email: \"pending@alpha.test\", role: ADMIN) { id } }", json!({})).await;
-    let a_invitation = res["data"]["inviteMember"]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation { inviteMember(email: \"pending@alpha.test\", role: ADMIN) { id } }",
+            json!({}),
+        )
+        .await;
+    let a_invitation = res["data"]["inviteMember"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Business B: an owner and an API key.
     let b = app.sign_up("Beta").await;
     let (_, b_key) = app.api_key(&b, "beta key").await;
 
     let cases = [
-        Case { name: "revokeApiKey", query: "mutation($id: ID!) { revokeApiKey(id: $id) { id revoked } }", vars: json!({ "id": a_key_id }) },
-        Case { name: "revokeInvitation", query: "mutation($id: ID!) { revokeInvitation(id: $id) }", vars: json!({ "id": a_invitation }) },
-        Case { name: "removeMember", query: "mutation($id: ID!) { removeMember(userId: $id) }", vars: json!({ "id": a_agent }) },
-        Case { name: "removeMember(owner)", query: "mutation($id: ID!) { removeMember(userId: $id) }", vars: json!({ "id": a.user_id }) },
-        Case { name: "setMemberRole", query: "mutation($id: ID!) { setMemberRole(userId: $id, role: OWNER) { email } }", vars: json!({ "id": a_agent }) },
-        Case { name: "switchBusiness", query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }", vars: json!({ "id": a.business_id }) },
+        Case {
+            name: "revokeApiKey",
+            query: "mutation($id: ID!) { revokeApiKey(id: $id) { id revoked } }",
+            vars: json!({ "id": a_key_id }),
+        },
+        Case {
+            name: "revokeInvitation",
+            query: "mutation($id: ID!) { revokeInvitation(id: $id) }",
+            vars: json!({ "id": a_invitation }),
+        },
+        Case {
+            name: "removeMember",
+            query: "mutation($id: ID!) { removeMember(userId: $id) }",
+            vars: json!({ "id": a_agent }),
+        },
+        Case {
+            name: "removeMember(owner)",
+            query: "mutation($id: ID!) { removeMember(userId: $id) }",
+            vars: json!({ "id": a.user_id }),
+        },
+        Case {
+            name: "setMemberRole",
+            query: "mutation($id: ID!) { setMemberRole(userId: $id, role: OWNER) { email } }",
+            vars: json!({ "id": a_agent }),
+        },
+        Case {
+            name: "switchBusiness",
+            query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }",
+            vars: json!({ "id": a.business_id }),
+        },
     ];
     let b_session = b.auth();
     let b_api = Auth::Bearer(b_key);
@@ -44,16 +87,36 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         for case in &cases {
             let res = app.gql(auth, case.query, case.vars.clone()).await;
             let code = error_code(&res);
-            assert!(matches!(code, Some("NOT_FOUND" | "FORBIDDEN")), "{} via {auth:?}: {res}", case.name);
+            assert!(
+                matches!(code, Some("NOT_FOUND" | "FORBIDDEN")),
+                "{} via {auth:?}: {res}",
+                case.name
+            );
             assert!(res["data"].is_null(), "{} leaked: {res}", case.name);
             let text = res.to_string();
-            assert!(!text.contains("Alpha") && !text.contains(&agent_email), "{} leaked: {res}", case.name);
+            assert!(
+                !text.contains("Alpha") && !text.contains(&agent_email),
+                "{} leaked: {res}",
+                case.name
+            );
         }
         // Lists only ever show B's own rows.
-        let res = app.gql(auth, "{ business { name } members { email } invitations { email } apiKeys { name } }", json!({})).await;
+        let res = app
+            .gql(
+                auth,
+                "{ business { name } members { email } invitations { email } apiKeys { name } }",
+                json!({}),
+            )
+            .await;
         assert_eq!(res["data"]["business"]["name"], "Beta", "{res}");
         let text = res.to_string();
-        assert!(!text.contains("Alpha") && !text.contains("alpha") && !text.contains(&agent_email) && !text.contains(&a.email), "{res}");
+        assert!(
+            !text.contains("Alpha")
+                && !text.contains("alpha")
+                && !text.contains(&agent_email)
+                && !text.contains(&a.email),
+            "{res}"
+        );
     }
     // The dashboard's server functions refuse the same ids (B's session cookie), and
     // refuse B's API key outright (they accept only sessions).
@@ -62,13 +125,29 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("revoke_invitation", vec![("id", a_invitation.clone())]),
         ("remove_member", vec![("user_id", a_agent.clone())]),
         ("remove_member", vec![("user_id", a.user_id.clone())]),
-        ("set_member_role", vec![("user_id", a_agent.clone()), ("role", "owner".to_owned())]),
-        ("switch_business", vec![("business_id", a.business_id.clone())]),
+        (
+            "set_member_role",
+            vec![("user_id", a_agent.clone()), ("role", "owner".to_owned())],
+        ),
+        (
+            "switch_business",
+            vec![("business_id", a.business_id.clone())],
+        ),
     ];
     for (endpoint, form) in &server_fns {
         for (label, header, value) in [
             ("cookie", "cookie", format!("dc_session={}", b.token)),
-            ("api key", "authorization", format!("Bearer {}", match &b_api { Auth::Bearer(k) => k, _ => unreachable!() })),
+            (
+                "api key",
+                "authorization",
+                format!(
+                    "Bearer {}",
+                    match &b_api {
+                        Auth::Bearer(k) => k,
+                        _ => unreachable!(),
+                    }
+                ),
+            ),
         ] {
             let res = app
                 .http
@@ -81,11 +160,22 @@ async fn business_b_cannot_touch_business_a(db: Db) {
                 .unwrap();
             let status = res.status().as_u16();
             let body = res.text().await.unwrap();
-            assert!(matches!(status, 401 | 403 | 404), "{endpoint} via {label}: {status} {body}");
-            assert!(!body.contains("Alpha") && !body.contains(&agent_email), "{endpoint} leaked: {body}");
+            assert!(
+                matches!(status, 401 | 403 | 404),
+                "{endpoint} via {label}: {status} {body}"
+            );
+            assert!(
+                !body.contains("Alpha") && !body.contains(&agent_email),
+                "{endpoint} leaked: {body}"
+            );
         }
     }
-    for (endpoint, _) in [("list_members", ()), ("list_invitations", ()), ("list_api_keys", ()), ("me", ())] {
+    for (endpoint, _) in [
+        ("list_members", ()),
+        ("list_invitations", ()),
+        ("list_api_keys", ()),
+        ("me", ()),
+    ] {
         let res = app
             .http
             .post(format!("{}/api/{endpoint}", app.base))
@@ -96,13 +186,26 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             .unwrap();
         assert_eq!(res.status(), 200, "{endpoint}");
         let body = res.text().await.unwrap();
-        assert!(!body.contains("Alpha") && !body.contains(&agent_email) && !body.contains(&a.email), "{endpoint} leaked: {body}");
+        assert!(
+            !body.contains("Alpha") && !body.contains(&agent_email) && !body.contains(&a.email),
+            "{endpoint} leaked: {body}"
+        );
     }
 
     // Nothing of A changed.
-    let res = app.gql(&a.auth(), "{ members { email role } invitations { id } apiKeys { id revoked } }", json!({})).await;
+    let res = app
+        .gql(
+            &a.auth(),
+            "{ members { email role } invitations { id } apiKeys { id revoked } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(res["data"]["members"].as_array().unwrap().len(), 2, "{res}");
-    assert!(res["data"]["members"].as_array().unwrap().iter().any(|m| m["role"] == "AGENT"));
+    assert!(res["data"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["role"] == "AGENT"));
     assert_eq!(res["data"]["invitations"][0]["id"], a_invitation.as_str());
     assert_eq!(res["data"]["apiKeys"][0]["revoked"], false);
     app.finish().await;

@@ -43,17 +43,32 @@ async fn bad_tokens_are_unauthenticated(db: Db) {
     iss_claims["iss"] = json!("https://evil.example");
     let wrong_iss = sign(Algorithm::HS256, TEST_KEY_ID, TEST_SECRET, &iss_claims);
     let unknown_kid = sign(Algorithm::HS256, "other-kid", TEST_SECRET, &good);
-    let other_secret = sign(Algorithm::HS256, TEST_KEY_ID, b"another-secret-another-secret-another", &good);
+    let other_secret = sign(
+        Algorithm::HS256,
+        TEST_KEY_ID,
+        b"another-secret-another-secret-another",
+        &good,
+    );
     let mut parts: Vec<String> = owner.token.split('.').map(str::to_owned).collect();
     let mut tampered_claims = good.clone();
     tampered_claims["sub"] = json!(uuid::Uuid::new_v4().to_string());
     parts[1] = B64.encode(serde_json::to_vec(&tampered_claims).unwrap());
     let tampered = parts.join(".");
     let (_, key) = app.api_key(&owner, "to revoke").await;
-    let keys = app.gql(&owner.auth(), "{ apiKeys { id } }", json!({})).await;
-    let key_id = keys["data"]["apiKeys"][0]["id"].as_str().unwrap().to_owned();
+    let keys = app
+        .gql(&owner.auth(), "{ apiKeys { id } }", json!({}))
+        .await;
+    let key_id = keys["data"]["apiKeys"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(app.gql(&Auth::Bearer(key.clone()), me, json!({})).await["data"]["me"].is_object());
-    app.gql(&owner.auth(), "mutation($id: ID!) { revokeApiKey(id: $id) { revoked } }", json!({ "id": key_id })).await;
+    app.gql(
+        &owner.auth(),
+        "mutation($id: ID!) { revokeApiKey(id: $id) { revoked } }",
+        json!({ "id": key_id }),
+    )
+    .await;
     let mut forged_key = key.clone();
     forged_key.pop();
     forged_key.push(if key.ends_with('A') { 'B' } else { 'A' });
