@@ -11,4 +11,4 @@ say "building the site (wasm + CSS) and the server"
 cargo leptos build --frontend-only
 cargo build -p server --bin domaincall
 say "running the tests"
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"

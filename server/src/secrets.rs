@@ -125,7 +125,8 @@ mod tests {
     fn configured_keys_are_checked() {
         let short: SecretString = "k1:c2hvcnQ".into();
         assert!(load_session_keys(Some(&short), Path::new("/nonexistent")).is_err());
-        let good: SecretString = format!("k2:{},k1:{}", "a".repeat(43), "b".repeat(43)).into();
+        let (a, b) = (B64.encode([7u8; 32]), B64.encode([9u8; 40]));
+        let good: SecretString = format!("k2:{a}, k1:{b}").into();
         let keys = load_session_keys(Some(&good), Path::new("/nonexistent")).unwrap();
         assert_eq!(
             keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),

@@ -11,6 +11,5 @@ pub use name::{DomainName, DomainNameError, MAX_LABEL_LEN, MAX_NAME_LEN, TXT_REC
 mod verify;
 #[cfg(feature = "db")]
 pub use verify::{
-    authorisation_code, expected_record, CheckOutcome, DnsConfigError, Verifier,
-    TXT_VALUE_PREFIX,
+    authorisation_code, expected_record, CheckOutcome, DnsConfigError, Verifier, TXT_VALUE_PREFIX,
 };

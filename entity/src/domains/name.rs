@@ -72,7 +72,9 @@ pub enum DomainNameError {
          name in its Unicode form instead."
     )]
     InvalidPunycode(String),
-    #[error("`{0}` has an empty part (two dots in a row, or a dot at the start): remove the extra dot.")]
+    #[error(
+        "`{0}` has an empty part (two dots in a row, or a dot at the start): remove the extra dot."
+    )]
     EmptyLabel(String),
     #[error(
         "`{label}` is {len} characters long: each part between dots may have at most 63 \
@@ -93,15 +95,20 @@ pub enum DomainNameError {
     NumericTopLevel(String),
     #[error("`{0}` is a public suffix: enter the domain you own under it, like example.{0}")]
     PublicSuffix(String),
-    #[error("`{0}` is only one part: enter your full domain name, like {0}.com or example.com.")]
+    #[error(
+        "`{0}` is only one part: enter your full domain name, with its ending, like example.com."
+    )]
     SingleLabel(String),
     #[error(
-        "`{label}` mixes {} letters, a common trick to imitate another domain: retype it with \
-         the letters of one alphabet only.",
+        "`{label}` ({ascii}) mixes {} letters, a common trick to imitate another domain: \
+         retype it with the letters of one alphabet only.",
         .scripts.join(" and ")
     )]
     MixedScript {
+        /// The offending label in Unicode, as it looks.
         label: String,
+        /// The same label in punycode.
+        ascii: String,
         scripts: Vec<&'static str>,
     },
 }
@@ -366,7 +373,8 @@ fn check_scripts(uts46: &Uts46, label: &str) -> Result<(), DomainNameError> {
     }
     if seen.len() > 1 {
         return Err(DomainNameError::MixedScript {
-            label: format!("{unicode} ({label})"),
+            label: unicode.into_owned(),
+            ascii: label.to_owned(),
             scripts: seen.into_iter().map(Script::full_name).collect(),
         });
     }
@@ -405,3 +413,258 @@ impl From<DomainName> for String {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use DomainNameError as E;
+
+    fn ok(input: &str) -> String {
+        match DomainName::parse(input) {
+            Ok(name) => name.as_str().to_owned(),
+            Err(err) => panic!("{input:?} was refused: {err}"),
+        }
+    }
+
+    fn err(input: &str) -> DomainNameError {
+        match DomainName::parse(input) {
+            Ok(name) => panic!("{input:?} was accepted as {name}"),
+            Err(err) => err,
+        }
+    }
+
+    #[test]
+    fn accepted_inputs_are_normalised() {
+        let long_label = "a".repeat(63);
+        let cases: &[(&str, &str)] = &[
+            ("example.com", "example.com"),
+            ("  Example.COM  ", "example.com"),
+            ("example.com.", "example.com"),
+            ("sales.example.com", "sales.example.com"),
+            ("www.shop.example.co.uk", "www.shop.example.co.uk"),
+            ("EXAMPLE.co.uk.", "example.co.uk"),
+            ("пример.рф", "xn--e1afmkfd.xn--p1ai"),
+            ("XN--E1AFMKFD.XN--P1AI", "xn--e1afmkfd.xn--p1ai"),
+            ("例え.jp", "xn--r8jz45g.jp"),
+            ("Bücher.example.de", "xn--bcher-kva.example.de"),
+            ("ｅｘａｍｐｌｅ。ｃｏｍ", "example.com"),
+            ("myname.github.io", "myname.github.io"),
+            ("a-b--c.example", "a-b--c.example"),
+            ("123.example.com", "123.example.com"),
+            (&format!("{long_label}.com"), &format!("{long_label}.com")),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(ok(input), *expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn refused_inputs_say_why() {
+        let label64 = "a".repeat(64);
+        let label63 = "a".repeat(63);
+        let too_long = format!("{label63}.{label63}.{label63}.{label63}.com");
+        let label64_com = format!("{label64}.com");
+        let cases: Vec<(&str, DomainNameError)> = vec![
+            ("", E::Empty),
+            ("   ", E::Empty),
+            ("com", E::PublicSuffix("com".into())),
+            ("co.uk", E::PublicSuffix("co.uk".into())),
+            ("CO.UK.", E::PublicSuffix("co.uk".into())),
+            ("github.io", E::PublicSuffix("github.io".into())),
+            ("рф", E::PublicSuffix("xn--p1ai".into())),
+            ("foo.ck", E::PublicSuffix("foo.ck".into())),
+            ("localhost", E::SingleLabel("localhost".into())),
+            ("192.168.0.1", E::IpAddress("192.168.0.1".into())),
+            ("192.168.0.1.", E::IpAddress("192.168.0.1.".into())),
+            ("::1", E::IpAddress("::1".into())),
+            ("[2001:db8::1]", E::IpAddress("[2001:db8::1]".into())),
+            ("１２７.０.０.１", E::IpAddress("１２７.０.０.１".into())),
+            ("10.0.0.1:80", E::IpAddress("10.0.0.1".into())),
+            ("example.123", E::NumericTopLevel("example.123".into())),
+            (
+                &label64_com,
+                E::LabelTooLong {
+                    label: label64.clone(),
+                    len: 64,
+                },
+            ),
+            (&too_long, E::TooLong(259)),
+            ("example..com", E::EmptyLabel("example..com".into())),
+            (".example.com", E::EmptyLabel(".example.com".into())),
+            ("-example.com", E::HyphenAtEdge("-example".into())),
+            ("example-.com", E::HyphenAtEdge("example-".into())),
+            (
+                "_dmarc.example.com",
+                E::InvalidCharacter {
+                    label: "_dmarc".into(),
+                    ch: '_',
+                },
+            ),
+            (
+                "exa mple.com",
+                E::InvalidCharacter {
+                    label: "exa mple".into(),
+                    ch: ' ',
+                },
+            ),
+            (
+                "https://example.com/",
+                E::LooksLikeUrl("https://example.com/".into()),
+            ),
+            (
+                "example.com/call",
+                E::LooksLikeUrl("example.com/call".into()),
+            ),
+            (
+                "info@example.com",
+                E::LooksLikeEmail("info@example.com".into()),
+            ),
+            (
+                "example.com:8080",
+                E::HasPort {
+                    input: "example.com:8080".into(),
+                    port: "8080".into(),
+                },
+            ),
+            ("xn--a.com", E::InvalidPunycode("xn--a".into())),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(err(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn mixed_script_lookalikes_are_refused() {
+        // Cyrillic а in a Latin name, as typed and as punycode; Greek ο in a Latin name.
+        for input in [
+            "pаypal.com",
+            "xn--pypal-4ve.com",
+            "gοogle.com",
+            "shop.pаypal.com",
+        ] {
+            let error = err(input);
+            assert_eq!(error.code(), "MIXED_SCRIPT", "input {input:?}: {error}");
+        }
+        let E::MixedScript { scripts, .. } = err("pаypal.com") else {
+            unreachable!()
+        };
+        assert_eq!(scripts, ["Latin", "Cyrillic"]);
+        // Whole-script names and Latin with Han stay valid.
+        for input in ["пример.рф", "παράδειγμα.gr", "例え.jp", "abc中文.example"]
+        {
+            ok(input);
+        }
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        assert_eq!(
+            err("co.uk").to_string(),
+            "`co.uk` is a public suffix: enter the domain you own under it, like example.co.uk"
+        );
+        assert!(err("pаypal.com").to_string().contains("Latin and Cyrillic"));
+        assert!(err("").to_string().contains("example.com"));
+        let field = err("com").to_field_error("domain");
+        assert_eq!(field.field, "domain");
+        assert!(field.message.contains("public suffix"));
+    }
+
+    #[test]
+    fn unicode_form_is_for_display() {
+        let name = DomainName::parse("XN--E1AFMKFD.xn--p1ai").unwrap();
+        assert_eq!(name.unicode(), "пример.рф");
+        assert_eq!(name.to_string(), "xn--e1afmkfd.xn--p1ai");
+        assert_eq!(name.as_ref(), "xn--e1afmkfd.xn--p1ai");
+        assert_eq!(
+            DomainName::parse("Example.com").unwrap().unicode(),
+            "example.com"
+        );
+    }
+
+    #[test]
+    fn subdomains_and_parents() {
+        let parse = |s: &str| DomainName::parse(s).unwrap();
+        let apex = parse("example.com");
+        assert!(parse("sales.example.com").is_subdomain_of(&apex));
+        assert!(parse("a.b.example.com").is_subdomain_of(&apex));
+        assert!(!apex.is_subdomain_of(&apex));
+        assert!(!parse("badexample.com").is_subdomain_of(&apex));
+        assert!(!apex.is_subdomain_of(&parse("sales.example.com")));
+
+        let parents = |s: &str| -> Vec<String> {
+            parse(s)
+                .parent_domains()
+                .into_iter()
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(parents("a.b.example.com"), ["b.example.com", "example.com"]);
+        assert_eq!(
+            parents("www.shop.example.co.uk"),
+            ["shop.example.co.uk", "example.co.uk"]
+        );
+        assert_eq!(parents("sales.me.github.io"), ["me.github.io"]);
+        assert!(parents("example.com").is_empty());
+        assert_eq!(
+            parse("www.example.co.uk").registrable_domain(),
+            parse("example.co.uk")
+        );
+    }
+
+    #[test]
+    fn txt_record_name_is_under_the_domain() {
+        let name = DomainName::parse("Sales.Example.com.").unwrap();
+        assert_eq!(name.txt_record_name(), "_domaincall.sales.example.com");
+    }
+
+    #[test]
+    fn serde_round_trips_and_validates() {
+        let name = DomainName::parse("пример.рф").unwrap();
+        let json = serde_json::to_string(&name).unwrap();
+        assert_eq!(json, "\"xn--e1afmkfd.xn--p1ai\"");
+        assert_eq!(serde_json::from_str::<DomainName>(&json).unwrap(), name);
+        assert_eq!(
+            serde_json::from_str::<DomainName>("\"Example.COM\"")
+                .unwrap()
+                .as_str(),
+            "example.com"
+        );
+        assert!(serde_json::from_str::<DomainName>("\"co.uk\"").is_err());
+    }
+
+    fn inputs() -> impl Strategy<Value = String> {
+        let label = "[a-zA-Z0-9-]{1,20}|[a-zäöüßéа-яα-ω例え中文]{1,8}|xn--[a-z0-9-]{1,12}";
+        prop_oneof![
+            prop::collection::vec(label, 1..5).prop_map(|labels| labels.join(".")),
+            "[ a-zA-Z0-9.\\-_:/@\\[\\]]{0,40}",
+            "\\PC{0,30}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn normalisation_is_idempotent(input in inputs()) {
+            if let Ok(name) = DomainName::parse(&input) {
+                let again = DomainName::parse(name.as_str());
+                prop_assert_eq!(again.as_ref(), Ok(&name));
+                let from_unicode = DomainName::parse(&name.unicode());
+                prop_assert_eq!(from_unicode.as_ref(), Ok(&name));
+            }
+        }
+
+        #[test]
+        fn output_is_short_lowercase_ascii(input in inputs()) {
+            if let Ok(name) = DomainName::parse(&input) {
+                let s = name.as_str();
+                prop_assert!(s.len() <= MAX_NAME_LEN);
+                prop_assert!(s.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit() || b == b'-' || b == b'.'));
+                prop_assert!(s.split('.').all(|l| !l.is_empty() && l.len() <= MAX_LABEL_LEN));
+                prop_assert!(s.contains('.'));
+            }
+        }
+    }
+}

@@ -34,7 +34,10 @@ pub fn authorisation_code() -> String {
 /// `_domaincall.example.com TXT "domaincall-verify=<code>"`.
 #[must_use]
 pub fn expected_record(name: &DomainName, code: &str) -> String {
-    format!("{} TXT \"{TXT_VALUE_PREFIX}{code}\"", name.txt_record_name())
+    format!(
+        "{} TXT \"{TXT_VALUE_PREFIX}{code}\"",
+        name.txt_record_name()
+    )
 }
 
 /// The result of one verification check.
@@ -172,12 +175,11 @@ impl Verifier {
     /// Checks whether `_domaincall.<name>` carries `domaincall-verify=<expected_code>`.
     #[tracing::instrument(skip_all, fields(domain = %name))]
     pub async fn check(&self, name: &DomainName, expected_code: &str) -> CheckOutcome {
-        let outcome = match tokio::time::timeout(self.timeout, self.lookup(name, expected_code))
-            .await
-        {
-            Ok(outcome) => outcome,
-            Err(_elapsed) => CheckOutcome::Timeout,
-        };
+        let outcome =
+            match tokio::time::timeout(self.timeout, self.lookup(name, expected_code)).await {
+                Ok(outcome) => outcome,
+                Err(_elapsed) => CheckOutcome::Timeout,
+            };
         tracing::debug!(outcome = outcome.code(), "domain ownership checked");
         outcome
     }
@@ -296,8 +298,14 @@ mod tests {
     fn record_values_are_matched_leniently_but_exactly() {
         let code = "6f1c0e7a-2b9d-4c1e-9a55-0d3b2f6e8a10";
         assert!(carries_code(&format!("domaincall-verify={code}"), code));
-        assert!(carries_code(&format!(" \"domaincall-verify={code}\" "), code));
-        assert!(carries_code(&format!("DomainCall-Verify={}", code.to_uppercase()), code));
+        assert!(carries_code(
+            &format!(" \"domaincall-verify={code}\" "),
+            code
+        ));
+        assert!(carries_code(
+            &format!("DomainCall-Verify={}", code.to_uppercase()),
+            code
+        ));
         assert!(!carries_code(&format!("domaincall-verify={code}x"), code));
         assert!(!carries_code(code, code));
         assert!(!carries_code("domaincall-verify=", code));
