@@ -44,7 +44,10 @@ macro_rules! register {
         $monitor.register(move |restarts| {
             let pause = restart_pause(restarts);
             let backend = $storage::<$job>(&pool)
-                .poll_with_interval(options.poll_interval)
+                // A tokio interval rather than apalis' `poll_with_interval`: the latter's
+                // futures-timer delay was seen to stop waking the worker under load, leaving
+                // queued mail unsent.
+                .poll_with_stream(poll_ticks(options.poll_interval))
                 .before_start(move |_| async move {
                     tokio::time::sleep(pause).await;
                     Ok(())
@@ -61,6 +64,13 @@ macro_rules! register {
                 .build($handler)
         })
     }};
+}
+
+/// A tick every `interval` (late ticks are delayed, never bunched).
+fn poll_ticks(interval: Duration) -> tokio_stream::wrappers::IntervalStream {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio_stream::wrappers::IntervalStream::new(ticks)
 }
 
 /// What job handlers need, handed to them as apalis `Data`.
