@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 ensure_build_tools
 ensure_wasm_opt
 say "building (release)"
-cargo leptos build --release
+# The site with cargo-leptos, the server with cargo: cargo-leptos 0.3.10 looks for the
+# server binary under its package name (`server`) rather than `domaincall`.
+cargo leptos build --release --frontend-only
+cargo build --release -p server --bin domaincall
 export DOMAINCALL_SITE_ROOT="${DOMAINCALL_SITE_ROOT:-target/site}"
 say "starting domaincall on ${DOMAINCALL_ADDR:-127.0.0.1:3000}"
 exec target/release/domaincall "$@"
