@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Connects (creating the SQLite file and its directory when needed).
@@ -29,27 +30,21 @@ pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        // One writer at a time is SQLite's rule; a small pool plus WAL and a busy timeout
-        // keeps readers concurrent and writers waiting instead of failing.
-        opts.max_connections(8).min_connections(1);
+        // One writer at a time is SQLite's rule: WAL keeps readers concurrent and the busy
+        // timeout makes writers wait instead of failing. Set on every pooled connection.
+        opts.max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
     } else {
         opts.max_connections(32);
     }
-    let db = Database::connect(opts)
+    Database::connect(opts)
         .await
-        .context("connecting to the database")?;
-    if url.starts_with("sqlite:") {
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA busy_timeout=5000",
-            "PRAGMA foreign_keys=ON",
-        ] {
-            db.execute_unprepared(pragma)
-                .await
-                .with_context(|| pragma.to_owned())?;
-        }
-    }
-    Ok(db)
+        .context("connecting to the database")
 }
 
 /// Applies pending migrations; returns how many ran.
