@@ -18,6 +18,10 @@ pub enum BusinessEventKind {
     InvitationRevoked,
     ApiKeyCreated,
     ApiKeyRevoked,
+    DomainAdded,
+    DomainVerified,
+    DomainRevoked,
+    DomainRemoved,
 }
 
 /// One event of one business.

@@ -7,6 +7,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::rate_limit::SignInLimiter;
 use crate::auth::tokens::Keyring;
+use crate::callers::CallerPolicy;
+use crate::domains::Checker;
 use crate::events::EventBus;
 use crate::outbox::Outbox;
 
@@ -25,4 +27,8 @@ pub struct Services {
     pub secure_cookies: bool,
     /// How long a dashboard session lasts.
     pub session_ttl: chrono::Duration,
+    /// Domain ownership checks (DNS verifier, schedule, revocation emails).
+    pub domains: Checker,
+    /// How caller identities are made.
+    pub callers: CallerPolicy,
 }

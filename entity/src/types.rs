@@ -136,3 +136,137 @@ pub struct NewApiKey {
     pub key: ApiKeyView,
     pub secret: String,
 }
+
+type Time = chrono::DateTime<chrono::Utc>;
+
+/// Where a domain stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainStatus {
+    /// Added; waiting for its TXT record to be seen.
+    Pending,
+    /// Proven (by its own record or a verified parent domain); its call page is online.
+    Verified,
+    /// Was verified, then its record went missing for the grace checks; call page offline.
+    Revoked,
+}
+
+impl DomainStatus {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Verified => "verified",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "verified" => Some(Self::Verified),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// A domain of the current business, with what to publish to prove it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainView {
+    pub id: String,
+    /// ASCII (punycode) form, e.g. `xn--bcher-kva.example`.
+    pub name: String,
+    /// As people read it, e.g. `bücher.example`.
+    pub display_name: String,
+    pub status: DomainStatus,
+    /// Where the TXT record goes: `_domaincall.example.com`.
+    pub record_name: String,
+    /// What it must say: `domaincall-verify=<code>`.
+    pub record_value: String,
+    /// Both in one line, ready to copy: `_domaincall.example.com TXT "domaincall-verify=…"`.
+    pub record: String,
+    /// The verified parent this domain is verified through, if any.
+    pub inherited_from: Option<String>,
+    /// Consecutive re-checks that found the record missing (revoked at the grace limit).
+    pub failed_checks: i32,
+    pub created_at: Time,
+    pub verified_at: Option<Time>,
+    pub revoked_at: Option<Time>,
+    pub last_checked_at: Option<Time>,
+    /// When it is checked automatically next, if it is.
+    pub next_check_at: Option<Time>,
+}
+
+/// One ownership check of a domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainCheckView {
+    pub checked_at: Time,
+    /// `manual`, `pending` (automatic while pending) or `reverify` (periodic).
+    pub trigger: String,
+    /// `verified`, `no_such_domain`, `no_txt_record`, `code_mismatch`, `timeout`,
+    /// `server_failure` or `conflict`.
+    pub outcome: String,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+/// A domain with its check history, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainDetail {
+    pub domain: DomainView,
+    pub checks: Vec<DomainCheckView>,
+}
+
+/// The result of pressing "Verify".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationResult {
+    pub domain: DomainView,
+    pub verified: bool,
+    /// The check's outcome code (see [`DomainCheckView::outcome`]).
+    pub outcome: String,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+/// Who a caller is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallerKind {
+    /// An evanescent `guest-…` identity; expires.
+    Guest,
+    /// A member of a business calling as its verified domain.
+    Domain,
+}
+
+/// A caller's identity as the callee sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerIdentityView {
+    pub id: String,
+    /// `guest-x7k2m9qa.guest.example.net`, or the verified domain.
+    pub name: String,
+    pub kind: CallerKind,
+    /// Whether the name is a verified domain.
+    pub verified: bool,
+    /// How to show it: `verified: acme.com` or the guest name.
+    pub label: String,
+    pub email: Option<String>,
+    pub expires_at: Time,
+}
+
+/// A caller identity and the token that proves it (sent as `Authorization: Bearer`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerSession {
+    pub token: String,
+    pub identity: CallerIdentityView,
+}
+
+/// What a call page shows about the business behind a domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallPageInfo {
+    pub business_name: String,
+    /// The ASCII form of the verified domain called.
+    pub domain: String,
+    pub display_domain: String,
+}

@@ -7,17 +7,20 @@
 //! - [`queue`]: the [`Queue`] the server pushes to; it implements [`entity::outbox::Outbox`].
 //! - [`worker`]: [`worker::run`] drives one apalis worker per job type until shutdown.
 //! - [`mail`]: the [`Mailer`] (SMTP, or `.eml` files when no SMTP server is configured).
+//! - [`periodic`]: domain re-checks and identity expiry, on a timer.
 //! - one module per job ([`send_email`]): a payload with a stable name and its handler.
 //!
 //! Adding a job type: write a module with a payload struct implementing [`Job`] and an
 //! `async fn` handler, then add one line to the job list in `worker.rs`.
 
 pub mod mail;
+pub mod periodic;
 pub mod queue;
 pub mod send_email;
 pub mod worker;
 
 pub use mail::{MailError, MailSettings, Mailer};
+pub use periodic::PeriodicContext;
 pub use queue::{Job, Queue, QueueError};
 pub use send_email::SendEmail;
 pub use worker::{run, run_with, WorkerContext, WorkerOptions};

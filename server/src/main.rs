@@ -36,8 +36,11 @@ async fn main() -> anyhow::Result<()> {
         "worker" => {
             let conn = db::connect(&settings.database_url).await?;
             db::migrate(&conn).await?;
-            let (queue, ctx) = startup::build_jobs(&settings, &conn).await?;
-            jobs::worker::run(queue, ctx, shutdown::signal())
+            let background =
+                startup::build_background(&settings, &conn, entity::events::EventBus::default())
+                    .await?;
+            background
+                .run(shutdown::signal())
                 .await
                 .context("running workers")?;
         }

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use secrecy::SecretString;
@@ -51,6 +52,98 @@ pub struct Settings {
     pub log_filter: String,
     /// `DOMAINCALL_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `DOMAINCALL_DNS_SERVERS`: `ip[:port],…` name servers asked to verify domains
+    /// (default: the system's, from `/etc/resolv.conf`).
+    pub dns_servers: Vec<SocketAddr>,
+    /// `DOMAINCALL_DNS_TIMEOUT`: how long one verification lookup may take (default `5s`).
+    pub dns_timeout: Duration,
+    /// `DOMAINCALL_REVERIFY_INTERVAL`: how often verified domains are checked again
+    /// (default `24h`).
+    pub reverify_interval: Duration,
+    /// `DOMAINCALL_PENDING_RECHECK_INTERVAL`: how often pending domains are checked during
+    /// their first 72 hours (default `10m`).
+    pub pending_interval: Duration,
+    /// `DOMAINCALL_REVOKE_AFTER_CHECKS`: consecutive checks finding the record missing
+    /// before a verified domain is revoked (default 3).
+    pub revoke_after: u32,
+    /// `DOMAINCALL_SWEEP_INTERVAL`: how often the workers look for due periodic work
+    /// (domain checks, expired identities) (default `30s`).
+    pub sweep_interval: Duration,
+    /// `DOMAINCALL_CALLER_ZONE`: the zone of evanescent caller names
+    /// (default `guest.` + the public host).
+    pub caller_zone: String,
+    /// `DOMAINCALL_CALLER_TTL`: lifetime of an evanescent caller identity, `10m` to `24h`
+    /// (default `1h`).
+    pub caller_ttl: Duration,
+}
+
+/// Parses a duration like `500ms`, `30s`, `10m`, `24h` or `2d`.
+///
+/// # Errors
+/// A message when the text is not a whole number followed by one of those units.
+pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .context("a duration needs a unit: ms, s, m, h or d")?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().context("a duration starts with a whole number")?;
+    let secs = |factor: u64| {
+        n.checked_mul(factor)
+            .map(Duration::from_secs)
+            .context("duration too long")
+    };
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => secs(1),
+        "m" => secs(60),
+        "h" => secs(3600),
+        "d" => secs(86_400),
+        other => bail!("unknown duration unit `{other}` (use ms, s, m, h or d)"),
+    }
+}
+
+fn duration_var(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: Duration,
+    range: std::ops::RangeInclusive<Duration>,
+) -> anyhow::Result<Duration> {
+    let Some(text) = get(name) else {
+        return Ok(default);
+    };
+    let d = parse_duration(&text).with_context(|| format!("{name}: `{text}`"))?;
+    if !range.contains(&d) {
+        bail!(
+            "{name} must be from {:?} to {:?}, not {text}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(d)
+}
+
+fn dns_servers(text: &str) -> anyhow::Result<Vec<SocketAddr>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<SocketAddr>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                .with_context(|| {
+                    format!("DOMAINCALL_DNS_SERVERS: `{s}` is not an address like 9.9.9.9 or 127.0.0.1:5353")
+                })
+        })
+        .collect()
+}
+
+/// The host of a URL (`https://call.example.com:8443/x` → `call.example.com`).
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    entity::domains::host_without_port(authority)
+        .trim_start_matches('[')
+        .trim_end_matches(']')
 }
 
 fn var(name: &str) -> Option<String> {
@@ -121,7 +214,59 @@ impl Settings {
             Some("json") => LogFormat::Json,
             Some(_) => bail!("DOMAINCALL_LOG_FORMAT must be text or json"),
         };
+        let dns_servers = match get("DOMAINCALL_DNS_SERVERS") {
+            Some(text) => dns_servers(&text)?,
+            None => Vec::new(),
+        };
+        let hour = Duration::from_secs(3600);
+        let second = Duration::from_secs(1);
+        let revoke_after = match get("DOMAINCALL_REVOKE_AFTER_CHECKS") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .context("DOMAINCALL_REVOKE_AFTER_CHECKS must be a whole number from 1 to 100")?,
+            None => 3,
+        };
+        let caller_zone = get("DOMAINCALL_CALLER_ZONE")
+            .unwrap_or_else(|| format!("guest.{}", url_host(&public_url)));
+        let caller_ttl = duration_var(
+            &get,
+            "DOMAINCALL_CALLER_TTL",
+            hour,
+            Duration::from_secs(600)..=24 * hour,
+        )?;
+        entity::callers::CallerPolicy::new(&caller_zone, chrono::Duration::hours(1))
+            .map_err(|e| anyhow::anyhow!("DOMAINCALL_CALLER_ZONE: {e}"))?;
         Ok(Self {
+            dns_servers,
+            dns_timeout: duration_var(
+                &get,
+                "DOMAINCALL_DNS_TIMEOUT",
+                5 * second,
+                Duration::from_millis(100)..=60 * second,
+            )?,
+            reverify_interval: duration_var(
+                &get,
+                "DOMAINCALL_REVERIFY_INTERVAL",
+                24 * hour,
+                second..=30 * 24 * hour,
+            )?,
+            pending_interval: duration_var(
+                &get,
+                "DOMAINCALL_PENDING_RECHECK_INTERVAL",
+                Duration::from_secs(600),
+                second..=24 * hour,
+            )?,
+            revoke_after,
+            sweep_interval: duration_var(
+                &get,
+                "DOMAINCALL_SWEEP_INTERVAL",
+                30 * second,
+                Duration::from_millis(50)..=hour,
+            )?,
+            caller_zone,
+            caller_ttl,
             addr,
             data_dir,
             database_url: database_url.into(),
@@ -171,6 +316,35 @@ mod tests {
         );
         assert_eq!(s.public_url, "http://127.0.0.1:3000");
         assert!(s.smtp_url.is_none() && s.run_workers && !s.is_https());
+        assert!(s.dns_servers.is_empty());
+        assert_eq!(s.reverify_interval, Duration::from_secs(24 * 3600));
+        assert_eq!(s.pending_interval, Duration::from_secs(600));
+        assert_eq!(s.revoke_after, 3);
+        assert_eq!(s.caller_zone, "guest.127.0.0.1");
+        assert_eq!(s.caller_ttl, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn domain_settings_parse() {
+        let s = from(&[
+            ("DOMAINCALL_PUBLIC_URL", "https://call.example.net:8443/"),
+            ("DOMAINCALL_DNS_SERVERS", "127.0.0.1:5353, 9.9.9.9"),
+            ("DOMAINCALL_REVERIFY_INTERVAL", "2d"),
+            ("DOMAINCALL_SWEEP_INTERVAL", "250ms"),
+            ("DOMAINCALL_CALLER_TTL", "24h"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.dns_servers,
+            vec![
+                "127.0.0.1:5353".parse::<SocketAddr>().unwrap(),
+                "9.9.9.9:53".parse().unwrap()
+            ]
+        );
+        assert_eq!(s.reverify_interval, Duration::from_secs(2 * 86_400));
+        assert_eq!(s.sweep_interval, Duration::from_millis(250));
+        assert_eq!(s.caller_zone, "guest.call.example.net");
+        assert_eq!(s.caller_ttl, Duration::from_secs(86_400));
     }
 
     #[test]
@@ -183,6 +357,15 @@ mod tests {
             ("DOMAINCALL_SESSION_TTL_HOURS", "0"),
             ("DOMAINCALL_WORKERS", "maybe"),
             ("DOMAINCALL_LOG_FORMAT", "xml"),
+            ("DOMAINCALL_DNS_SERVERS", "ns1.example.com"),
+            ("DOMAINCALL_DNS_TIMEOUT", "5"),
+            ("DOMAINCALL_REVERIFY_INTERVAL", "0s"),
+            ("DOMAINCALL_PENDING_RECHECK_INTERVAL", "10 parsecs"),
+            ("DOMAINCALL_REVOKE_AFTER_CHECKS", "0"),
+            ("DOMAINCALL_SWEEP_INTERVAL", "2y"),
+            ("DOMAINCALL_CALLER_ZONE", "no spaces"),
+            ("DOMAINCALL_CALLER_TTL", "5m"),
+            ("DOMAINCALL_CALLER_TTL", "25h"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

@@ -8,6 +8,9 @@ use anyhow::Context;
 use axum::Router;
 use entity::auth::rate_limit::SignInLimiter;
 use entity::auth::tokens::Keyring;
+use entity::callers::CallerPolicy;
+use entity::domains::{Checker, DomainPolicy, Verifier};
+use entity::events::EventBus;
 use entity::Services;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -26,15 +29,30 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
-    worker: Option<(jobs::Queue, jobs::WorkerContext)>,
+    background: Option<Background>,
     services: Services,
 }
 
-/// The job-queue and mail parts, built once and shared by `serve` and `worker`.
-pub async fn build_jobs(
+/// The background work: the job workers (mail) and the periodic sweeps (domain checks,
+/// identity expiry). Built once and run by `serve` or `worker`.
+pub struct Background {
+    /// Where jobs are pushed (also the outbox of domain code).
+    pub queue: jobs::Queue,
+    worker: jobs::WorkerContext,
+    /// Domain checks and identity expiry.
+    pub periodic: jobs::PeriodicContext,
+    sweep_interval: std::time::Duration,
+}
+
+/// Builds the background work; `events` is the bus its domain changes are published on.
+///
+/// # Errors
+/// When the queue, the mail or the DNS configuration fail.
+pub async fn build_background(
     settings: &Settings,
     db: &DatabaseConnection,
-) -> anyhow::Result<(jobs::Queue, jobs::WorkerContext)> {
+    events: EventBus,
+) -> anyhow::Result<Background> {
     let queue = jobs::Queue::connect(db)
         .await
         .context("setting up the job queue")?;
@@ -47,13 +65,60 @@ pub async fn build_jobs(
         outbox_dir: settings.data_dir.join("outbox"),
     })
     .context("configuring mail")?;
-    Ok((
-        queue,
-        jobs::WorkerContext {
+    let verifier = Verifier::new(&settings.dns_servers, settings.dns_timeout)
+        .context("configuring DNS verification (set DOMAINCALL_DNS_SERVERS)")?;
+    let checker = Checker {
+        verifier,
+        policy: DomainPolicy {
+            reverify_interval: settings.reverify_interval,
+            pending_interval: settings.pending_interval,
+            revoke_after: settings.revoke_after,
+        },
+        outbox: Arc::new(queue.clone()),
+        events,
+        public_url: settings.public_url.clone(),
+    };
+    Ok(Background {
+        worker: jobs::WorkerContext {
             db: db.clone(),
             mailer,
         },
-    ))
+        periodic: jobs::PeriodicContext {
+            db: db.clone(),
+            domains: checker,
+        },
+        queue,
+        sweep_interval: settings.sweep_interval,
+    })
+}
+
+impl Background {
+    /// Runs the job workers and the periodic sweeps until `shutdown` resolves, then lets
+    /// both finish what they are doing.
+    ///
+    /// # Errors
+    /// When the job workers fail.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let periodic = tokio::spawn(jobs::periodic::run(
+            self.periodic,
+            self.sweep_interval,
+            stopped(stop_rx.clone()),
+        ));
+        let workers = jobs::worker::run(self.queue, self.worker, stopped(stop_rx));
+        let (result, ()) = tokio::join!(workers, async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let _ = periodic.await;
+        result
+    }
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
@@ -76,16 +141,24 @@ impl Application {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let keys = secrets::load_session_keys(settings.session_keys.as_ref(), &settings.data_dir)?;
-        let (queue, worker_ctx) = build_jobs(&settings, &db).await?;
+        let events = EventBus::default();
+        let background = build_background(&settings, &db, events.clone()).await?;
+        let callers = CallerPolicy::new(
+            &settings.caller_zone,
+            chrono::Duration::from_std(settings.caller_ttl)?,
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
         let services = Services {
             db,
             keys: Arc::new(Keyring::new(settings.public_url.clone(), keys)?),
-            outbox: Arc::new(queue.clone()),
+            outbox: Arc::new(background.queue.clone()),
             limiter: Arc::new(SignInLimiter::default()),
-            events: entity::events::EventBus::default(),
+            events,
             public_url: settings.public_url.clone(),
             secure_cookies: settings.is_https(),
             session_ttl: settings.session_ttl,
+            domains: background.periodic.domains.clone(),
+            callers,
         };
         let leptos = leptos_options(&settings);
         let state = AppState {
@@ -117,12 +190,11 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
         let addr = listener.local_addr()?;
-        let worker = settings.run_workers.then_some((queue, worker_ctx));
         Ok(Self {
             listener,
             router,
             addr,
-            worker,
+            background: settings.run_workers.then_some(background),
             services,
         })
     }
@@ -147,13 +219,13 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let workers = self.worker.map(|(queue, ctx)| {
-            let mut rx = stop_rx.clone();
+        let workers = self.background.map(|background| {
+            let mut rx = stop_rx;
             tokio::spawn(async move {
                 let stopped = async move {
                     let _ = rx.wait_for(|s| *s).await;
                 };
-                if let Err(e) = jobs::worker::run(queue, ctx, stopped).await {
+                if let Err(e) = background.run(stopped).await {
                     tracing::error!(error = %e, "job workers stopped with an error");
                 }
             })

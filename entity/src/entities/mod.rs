@@ -2,6 +2,9 @@
 
 pub mod api_key;
 pub mod business;
+pub mod caller_identity;
+pub mod domain;
+pub mod domain_check;
 pub mod invitation;
 pub mod membership;
 pub mod session;

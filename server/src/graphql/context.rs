@@ -2,12 +2,16 @@
 
 use async_graphql::Context;
 use entity::auth::Principal;
+use entity::entities::caller_identity;
 use entity::{DomainError, Services};
 
 use super::error::gql;
 
 /// The outcome of authenticating the request (resolved once, before execution).
 pub struct RequestAuth(pub Result<Principal, DomainError>);
+
+/// The raw `Authorization: Bearer` value, for callers (whose tokens are not sessions).
+pub struct BearerToken(pub Option<String>);
 
 /// The client's address and device cookie, for sign-in rate limiting.
 pub struct ClientInfo {
@@ -38,4 +42,23 @@ impl ContextExt for Context<'_> {
             None => Err(gql(DomainError::Unauthenticated("Sign in first.".into()))),
         }
     }
+}
+
+/// The caller identity proven by the caller token sent as `Authorization: Bearer`.
+///
+/// # Errors
+/// `UNAUTHENTICATED` when no live caller token was sent.
+pub async fn caller(ctx: &Context<'_>) -> async_graphql::Result<caller_identity::Model> {
+        let token = match ctx.data_opt::<BearerToken>() {
+            Some(BearerToken(Some(t))) => t,
+            _ => {
+                return Err(gql(DomainError::Unauthenticated(
+                    "Send your caller token as Authorization: Bearer.".into(),
+                )))
+            }
+        };
+        let s = ctx.services();
+        entity::callers::authenticate(&s.db, &s.keys, token)
+            .await
+            .map_err(gql)
 }

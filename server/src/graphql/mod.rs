@@ -25,7 +25,7 @@ use axum::Router;
 use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
 use entity::Services;
 
-pub use context::{ClientInfo, RequestAuth};
+pub use context::{BearerToken, ClientInfo, RequestAuth};
 use error::ensure_codes;
 pub use mutation::Mutation;
 pub use query::Query;
@@ -81,7 +81,7 @@ async fn request_data(
     services: &Services,
     headers: &HeaderMap,
     addr: SocketAddr,
-) -> (RequestAuth, ClientInfo) {
+) -> (RequestAuth, ClientInfo, BearerToken) {
     let auth = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
         (None, None) => Err(entity::DomainError::Unauthenticated(
             "Sign in first.".into(),
@@ -92,7 +92,8 @@ async fn request_data(
         ip: addr.ip().to_string(),
         device_token: cookie(headers, DEVICE_COOKIE).map(str::to_owned),
     };
-    (RequestAuth(auth), client)
+    let token = BearerToken(bearer(headers).map(|t| t.trim().to_owned()));
+    (RequestAuth(auth), client, token)
 }
 
 async fn graphql_post(
@@ -101,8 +102,8 @@ async fn graphql_post(
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> GraphQLResponse {
-    let (auth, client) = request_data(&state.services, &headers, addr).await;
-    let req = req.into_inner().data(auth).data(client);
+    let (auth, client, token) = request_data(&state.services, &headers, addr).await;
+    let req = req.into_inner().data(auth).data(client).data(token);
     ensure_codes(state.schema.execute(req).await).into()
 }
 
@@ -122,7 +123,7 @@ async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let (cookie_auth, client) = request_data(&state.services, &headers, addr).await;
+    let (cookie_auth, client, _) = request_data(&state.services, &headers, addr).await;
     let services = state.services.clone();
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)

@@ -9,7 +9,10 @@ use uuid::Uuid;
 
 use super::context::{ClientInfo, ContextExt};
 use super::error::{gql, GqlResult};
-use super::types::{ApiKey, AuthPayload, Business, CreatedApiKey, Invitation, Member, Role};
+use super::types::{
+    ApiKey, AuthPayload, Business, CallerIdentity, CallerSession, CreatedApiKey, Domain,
+    Invitation, Member, Role, Verification,
+};
 
 /// The root of every mutation.
 pub struct Mutation;
@@ -266,5 +269,71 @@ impl Mutation {
         .await
         .gql()?
         .into())
+    }
+
+    /// Adds a domain to the current business (owners and admins) and issues the code its
+    /// TXT record must carry. Subdomains of a verified domain are verified at once.
+    async fn add_domain(&self, ctx: &Context<'_>, name: String) -> Result<Domain> {
+        let s = ctx.services();
+        let d = entity::domains::add(&s.db, &s.domains, ctx.principal()?, &name)
+            .await
+            .gql()?;
+        Ok(d.into())
+    }
+
+    /// Looks the domain's TXT record up now (no cached answers) and records the outcome.
+    async fn verify_domain(&self, ctx: &Context<'_>, id: ID) -> Result<Verification> {
+        let id = parse_id(&id, "domain")?;
+        let s = ctx.services();
+        let v = entity::domains::verify(&s.db, &s.domains, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(v.into())
+    }
+
+    /// Removes a domain of the current business; its call page goes offline.
+    async fn remove_domain(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id(&id, "domain")?;
+        let s = ctx.services();
+        entity::domains::remove(&s.db, &s.domains, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Starts an evanescent caller identity (`guest-….<zone>`) and its token. Needs no
+    /// credentials; `email` is optional and can be left later.
+    async fn start_caller_session(
+        &self,
+        ctx: &Context<'_>,
+        email: Option<String>,
+    ) -> Result<CallerSession> {
+        let s = ctx.services();
+        let session =
+            entity::callers::start_guest(&s.db, &s.keys, &s.callers, email.as_deref())
+                .await
+                .gql()?;
+        Ok(session.into())
+    }
+
+    /// A caller identity that calls as a verified domain of the current business (the
+    /// callee sees `verified: <domain>`).
+    async fn call_as_domain(&self, ctx: &Context<'_>, domain_id: ID) -> Result<CallerSession> {
+        let id = parse_id(&domain_id, "domain")?;
+        let s = ctx.services();
+        let session =
+            entity::callers::call_as_domain(&s.db, &s.keys, &s.callers, ctx.principal()?, id)
+                .await
+                .gql()?;
+        Ok(session.into())
+    }
+
+    /// Attaches an email to the caller identity of the caller token sent as bearer.
+    async fn attach_caller_email(&self, ctx: &Context<'_>, email: String) -> Result<CallerIdentity> {
+        let caller = super::context::caller(ctx).await?;
+        let view = entity::callers::attach_email(&ctx.services().db, &caller, &email)
+            .await
+            .gql()?;
+        Ok(view.into())
     }
 }

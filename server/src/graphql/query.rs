@@ -2,10 +2,12 @@
 
 use async_graphql::{Context, Object, Result, ID};
 use entity::auth::{accounts, api_keys, invitations};
+use entity::DomainError;
+use uuid::Uuid;
 
 use super::context::ContextExt;
 use super::error::GqlResult;
-use super::types::{ApiKey, Business, Invitation, Member, User};
+use super::types::{ApiKey, Business, CallPage, CallerIdentity, Domain, Invitation, Member, User};
 
 /// The root of every query.
 pub struct Query;
@@ -54,5 +56,42 @@ impl Query {
             .await
             .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// The domains of the current business, by name.
+    async fn domains(&self, ctx: &Context<'_>) -> Result<Vec<Domain>> {
+        let list = entity::domains::list(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// One domain of the current business with its latest checks (null when it is not
+    /// one of this business's domains).
+    async fn domain(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Domain>> {
+        let principal = ctx.principal()?;
+        let Ok(id) = Uuid::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        match entity::domains::detail(&ctx.services().db, principal, id).await {
+            Ok(d) => Ok(Some(d.into())),
+            Err(DomainError::NotFound(_)) => Ok(None),
+            Err(e) => Err(super::error::gql(e)),
+        }
+    }
+
+    /// The business a call page reaches: `domain` is a verified domain (or `call.` + it).
+    /// Null for unknown or unverified domains. Needs no credentials.
+    async fn call_page(&self, ctx: &Context<'_>, domain: String) -> Result<Option<CallPage>> {
+        let page = entity::domains::call_page(&ctx.services().db, &domain)
+            .await
+            .gql()?;
+        Ok(page.map(Into::into))
+    }
+
+    /// The caller identity of the caller token sent as `Authorization: Bearer`.
+    async fn caller(&self, ctx: &Context<'_>) -> Result<CallerIdentity> {
+        let caller = super::context::caller(ctx).await?;
+        Ok(entity::callers::view(&caller).into())
     }
 }

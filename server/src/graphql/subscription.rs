@@ -19,6 +19,10 @@ pub enum BusinessEventKindGql {
     InvitationRevoked,
     ApiKeyCreated,
     ApiKeyRevoked,
+    DomainAdded,
+    DomainVerified,
+    DomainRevoked,
+    DomainRemoved,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -31,6 +35,10 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::InvitationRevoked => Self::InvitationRevoked,
             BusinessEventKind::ApiKeyCreated => Self::ApiKeyCreated,
             BusinessEventKind::ApiKeyRevoked => Self::ApiKeyRevoked,
+            BusinessEventKind::DomainAdded => Self::DomainAdded,
+            BusinessEventKind::DomainVerified => Self::DomainVerified,
+            BusinessEventKind::DomainRevoked => Self::DomainRevoked,
+            BusinessEventKind::DomainRemoved => Self::DomainRemoved,
         }
     }
 }
@@ -40,7 +48,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
 #[graphql(name = "BusinessEvent")]
 pub struct BusinessEventGql {
     pub kind: BusinessEventKindGql,
-    /// The member, invitation or API key concerned.
+    /// The member, invitation, API key or domain concerned.
     pub subject_id: ID,
 }
 

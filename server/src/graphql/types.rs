@@ -143,3 +143,209 @@ pub struct AuthPayload {
     pub user_id: ID,
     pub business_id: ID,
 }
+
+/// Where a domain stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum DomainStatus {
+    /// Waiting for its TXT record to be seen.
+    Pending,
+    /// Proven; its call page is online.
+    Verified,
+    /// Its record went missing for the grace checks; call page offline.
+    Revoked,
+}
+
+impl From<wire::DomainStatus> for DomainStatus {
+    fn from(s: wire::DomainStatus) -> Self {
+        match s {
+            wire::DomainStatus::Pending => Self::Pending,
+            wire::DomainStatus::Verified => Self::Verified,
+            wire::DomainStatus::Revoked => Self::Revoked,
+        }
+    }
+}
+
+/// A domain of the current business and what to publish to prove it.
+#[derive(SimpleObject)]
+pub struct Domain {
+    pub id: ID,
+    /// ASCII (punycode) form.
+    pub name: String,
+    /// As people read it (Unicode).
+    pub display_name: String,
+    pub status: DomainStatus,
+    /// Where the TXT record goes: `_domaincall.example.com`.
+    pub record_name: String,
+    /// Its value: `domaincall-verify=<code>`.
+    pub record_value: String,
+    /// The whole record in one line: `_domaincall.example.com TXT "domaincall-verify=…"`.
+    pub record: String,
+    /// The verified parent this domain is verified through, if any.
+    pub inherited_from: Option<String>,
+    /// Consecutive re-checks that found the record missing.
+    pub failed_checks: i32,
+    pub created_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    /// When it is checked automatically next, if it is.
+    pub next_check_at: Option<DateTime<Utc>>,
+    /// The latest checks, newest first (only on `domain(id:)`; empty in lists).
+    pub checks: Vec<DomainCheck>,
+}
+
+impl From<wire::DomainView> for Domain {
+    fn from(d: wire::DomainView) -> Self {
+        Self {
+            id: ID(d.id),
+            name: d.name,
+            display_name: d.display_name,
+            status: d.status.into(),
+            record_name: d.record_name,
+            record_value: d.record_value,
+            record: d.record,
+            inherited_from: d.inherited_from,
+            failed_checks: d.failed_checks,
+            created_at: d.created_at,
+            verified_at: d.verified_at,
+            revoked_at: d.revoked_at,
+            last_checked_at: d.last_checked_at,
+            next_check_at: d.next_check_at,
+            checks: Vec::new(),
+        }
+    }
+}
+
+impl From<wire::DomainDetail> for Domain {
+    fn from(d: wire::DomainDetail) -> Self {
+        Self {
+            checks: d.checks.into_iter().map(Into::into).collect(),
+            ..d.domain.into()
+        }
+    }
+}
+
+/// One ownership check.
+#[derive(SimpleObject)]
+pub struct DomainCheck {
+    pub checked_at: DateTime<Utc>,
+    /// `manual`, `pending` (automatic while pending) or `reverify` (periodic).
+    pub trigger: String,
+    /// `verified`, `no_such_domain`, `no_txt_record`, `code_mismatch`, `timeout` or
+    /// `server_failure`.
+    pub outcome: String,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+impl From<wire::DomainCheckView> for DomainCheck {
+    fn from(c: wire::DomainCheckView) -> Self {
+        Self {
+            checked_at: c.checked_at,
+            trigger: c.trigger,
+            outcome: c.outcome,
+            message: c.message,
+        }
+    }
+}
+
+/// The result of a verification.
+#[derive(SimpleObject)]
+pub struct Verification {
+    pub domain: Domain,
+    pub verified: bool,
+    /// The check's outcome code (see `DomainCheck.outcome`; `inherited` for subdomains
+    /// verified through a parent).
+    pub outcome: String,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+impl From<wire::VerificationResult> for Verification {
+    fn from(v: wire::VerificationResult) -> Self {
+        Self {
+            domain: v.domain.into(),
+            verified: v.verified,
+            outcome: v.outcome,
+            message: v.message,
+        }
+    }
+}
+
+/// Who a caller is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CallerKind {
+    /// An evanescent `guest-…` identity.
+    Guest,
+    /// A business member calling as its verified domain.
+    Domain,
+}
+
+/// A caller identity, as the callee sees it.
+#[derive(SimpleObject)]
+pub struct CallerIdentity {
+    pub id: ID,
+    pub name: String,
+    pub kind: CallerKind,
+    /// Whether the name is a verified domain.
+    pub verified: bool,
+    /// How to show it: `verified: acme.com`, or the guest name.
+    pub label: String,
+    pub email: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<wire::CallerIdentityView> for CallerIdentity {
+    fn from(c: wire::CallerIdentityView) -> Self {
+        Self {
+            id: ID(c.id),
+            name: c.name,
+            kind: match c.kind {
+                wire::CallerKind::Guest => CallerKind::Guest,
+                wire::CallerKind::Domain => CallerKind::Domain,
+            },
+            verified: c.verified,
+            label: c.label,
+            email: c.email,
+            expires_at: c.expires_at,
+        }
+    }
+}
+
+/// A caller identity and its token.
+#[derive(SimpleObject)]
+pub struct CallerSession {
+    /// Send as `Authorization: Bearer <token>` (and to the signaling socket); it expires
+    /// with the identity.
+    pub token: String,
+    pub identity: CallerIdentity,
+}
+
+impl From<wire::CallerSession> for CallerSession {
+    fn from(s: wire::CallerSession) -> Self {
+        Self {
+            token: s.token,
+            identity: s.identity.into(),
+        }
+    }
+}
+
+/// The business behind a call page.
+#[derive(SimpleObject)]
+pub struct CallPage {
+    pub business_name: String,
+    /// The verified domain (ASCII).
+    pub domain: String,
+    /// The same, as people read it.
+    pub display_domain: String,
+}
+
+impl From<wire::CallPageInfo> for CallPage {
+    fn from(c: wire::CallPageInfo) -> Self {
+        Self {
+            business_name: c.business_name,
+            domain: c.domain,
+            display_domain: c.display_domain,
+        }
+    }
+}

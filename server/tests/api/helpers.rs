@@ -210,10 +210,10 @@ impl TestApp {
         )
     }
 
-    /// Waits (up to 10 s) for an email to `to` in the outbox; returns its raw text.
+    /// Waits (up to 30 s) for an email to `to` in the outbox; returns its raw text.
     pub async fn wait_for_mail(&self, to: &str) -> String {
         let dir = self.data_dir.join("outbox");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             if let Ok(entries) = std::fs::read_dir(&dir) {
                 for e in entries.flatten() {
@@ -253,13 +253,17 @@ pub fn error_code(res: &Value) -> Option<&str> {
     res["errors"][0]["extensions"]["code"].as_str()
 }
 
+/// The text of an email with quoted-printable soft line breaks and `=3D` undone.
+pub fn unfolded(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
 /// Extracts a URL path with `prefix` (e.g. "/invite/") from an email, undoing
 /// quoted-printable soft line breaks.
 pub fn link_in(mail: &str, prefix: &str) -> String {
-    let flat = mail
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
+    let flat = unfolded(mail);
     let start = flat
         .find(prefix)
         .unwrap_or_else(|| panic!("no {prefix} link in {flat}"));

@@ -45,6 +45,18 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         .unwrap()
         .to_owned();
 
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation { addDomain(name: \"alpha-shop.example\") { id } }",
+            json!({}),
+        )
+        .await;
+    let a_domain = res["data"]["addDomain"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("addDomain: {res}"))
+        .to_owned();
+
     // Business B: an owner and an API key.
     let b = app.sign_up("Beta").await;
     let (_, b_key) = app.api_key(&b, "beta key").await;
@@ -76,6 +88,21 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "id": a_agent }),
         },
         Case {
+            name: "verifyDomain",
+            query: "mutation($id: ID!) { verifyDomain(id: $id) { verified domain { name } } }",
+            vars: json!({ "id": a_domain }),
+        },
+        Case {
+            name: "removeDomain",
+            query: "mutation($id: ID!) { removeDomain(id: $id) }",
+            vars: json!({ "id": a_domain }),
+        },
+        Case {
+            name: "callAsDomain",
+            query: "mutation($id: ID!) { callAsDomain(domainId: $id) { token } }",
+            vars: json!({ "id": a_domain }),
+        },
+        Case {
             name: "switchBusiness",
             query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }",
             vars: json!({ "id": a.business_id }),
@@ -104,11 +131,14 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         let res = app
             .gql(
                 auth,
-                "{ business { name } members { email } invitations { email } apiKeys { name } }",
-                json!({}),
+                "query($d: ID!) { business { name } members { email } invitations { email } \
+                 apiKeys { name } domains { name } domain(id: $d) { name } }",
+                json!({ "d": a_domain }),
             )
             .await;
         assert_eq!(res["data"]["business"]["name"], "Beta", "{res}");
+        assert_eq!(res["data"]["domains"], json!([]), "{res}");
+        assert!(res["data"]["domain"].is_null(), "{res}");
         let text = res.to_string();
         assert!(
             !text.contains("Alpha")
@@ -196,7 +226,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
     let res = app
         .gql(
             &a.auth(),
-            "{ members { email role } invitations { id } apiKeys { id revoked } }",
+            "{ members { email role } invitations { id } apiKeys { id revoked } domains { id } }",
             json!({}),
         )
         .await;
@@ -208,6 +238,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         .any(|m| m["role"] == "AGENT"));
     assert_eq!(res["data"]["invitations"][0]["id"], a_invitation.as_str());
     assert_eq!(res["data"]["apiKeys"][0]["revoked"], false);
+    assert_eq!(res["data"]["domains"][0]["id"], a_domain.as_str());
     app.finish().await;
 }
 

@@ -2,6 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod callers;
+#[path = "../../../entity/tests/support/dns_server.rs"]
+mod dns_server;
+mod domains;
 mod graphql_edges;
 mod helpers;
 mod invitations;

@@ -1,0 +1,73 @@
+//! Which business answers a call page: `/call/{domain}` on our host, or `/call` on a
+//! verified domain pointed at us (the domain itself or `call.` + it).
+
+use sea_orm::prelude::*;
+
+use super::DomainName;
+use crate::entities::{business, domain};
+use crate::types::{CallPageInfo, DomainStatus};
+use crate::DomainError;
+
+/// The business behind `host` (a domain, a `call.` subdomain of one, or a Host header with
+/// a port), if that domain is verified.
+///
+/// # Errors
+/// Database failures only; anything that is not a verified domain is `None`.
+pub async fn call_page(
+    db: &impl ConnectionTrait,
+    host: &str,
+) -> Result<Option<CallPageInfo>, DomainError> {
+    let host = host_without_port(host);
+    let Ok(name) = DomainName::parse(host) else {
+        return Ok(None);
+    };
+    let mut candidates = vec![name.as_str().to_owned()];
+    if let Some(rest) = name.as_str().strip_prefix("call.") {
+        candidates.push(rest.to_owned());
+    }
+    let found = domain::Entity::find()
+        .filter(domain::Column::Name.is_in(candidates.clone()))
+        .filter(domain::Column::Status.eq(DomainStatus::Verified.as_str()))
+        .find_also_related(business::Entity)
+        .all(db)
+        .await?;
+    // The exact name wins over the `call.` reading.
+    Ok(candidates.iter().find_map(|c| {
+        found.iter().find(|(d, _)| &d.name == c).and_then(|(d, b)| {
+            b.as_ref().map(|b| CallPageInfo {
+                business_name: b.name.clone(),
+                domain: d.name.clone(),
+                display_domain: DomainName::parse(&d.name)
+                    .map_or_else(|_| d.name.clone(), |n| n.unicode()),
+            })
+        })
+    }))
+}
+
+/// `example.com:8443` → `example.com`; `[::1]:80` → `[::1]` (refused later as an IP).
+#[must_use]
+pub fn host_without_port(host: &str) -> &str {
+    let host = host.trim();
+    if host.starts_with('[') {
+        return host
+            .split_once(']')
+            .map_or(host, |(h, _)| &host[..=h.len()]);
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_without_port;
+
+    #[test]
+    fn ports_are_dropped() {
+        assert_eq!(host_without_port("example.com:8443"), "example.com");
+        assert_eq!(host_without_port("example.com"), "example.com");
+        assert_eq!(host_without_port("[::1]:80"), "[::1]");
+        assert_eq!(host_without_port(" call.example.com "), "call.example.com");
+    }
+}

@@ -1,0 +1,60 @@
+//! Periodic work: the background domain checks (pending re-checks, re-verification,
+//! revocation) and the removal of expired caller identities.
+//!
+//! Every `interval` the runner looks for what is due and does it. Due work is claimed row
+//! by row in the database, so several worker processes may run this side by side.
+
+use std::future::Future;
+use std::time::Duration;
+
+use entity::domains::Checker;
+use sea_orm::DatabaseConnection;
+
+/// How many domains one sweep checks at most (the rest wait for the next tick).
+pub const DOMAIN_BATCH: u64 = 200;
+
+/// What the periodic work needs.
+#[derive(Clone, Debug)]
+pub struct PeriodicContext {
+    pub db: DatabaseConnection,
+    pub domains: Checker,
+}
+
+/// Runs one round: due domain checks, then expired identities.
+pub async fn sweep_once(ctx: &PeriodicContext) {
+    let now = chrono::Utc::now();
+    match entity::domains::run_due_checks(&ctx.db, &ctx.domains, now, DOMAIN_BATCH).await {
+        Ok(report) if report.checked > 0 => {
+            tracing::info!(
+                checked = report.checked,
+                verified = report.verified,
+                revoked = report.revoked,
+                "domain checks done"
+            );
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "domain checks failed"),
+    }
+    if let Err(e) = entity::callers::purge_expired(&ctx.db, now).await {
+        tracing::error!(error = %e, "removing expired caller identities failed");
+    }
+}
+
+/// Sweeps every `interval` until `shutdown` resolves (a sweep in progress finishes first).
+pub async fn run(
+    ctx: PeriodicContext,
+    interval: Duration,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    tracing::info!(?interval, "periodic jobs started");
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = ticks.tick() => sweep_once(&ctx).await,
+        }
+    }
+    tracing::info!("periodic jobs stopped");
+}
