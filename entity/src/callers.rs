@@ -24,6 +24,10 @@ pub const AUD_CALLER: &str = "domaincall-caller";
 pub const MIN_TTL: chrono::Duration = chrono::Duration::minutes(10);
 /// The longest identity lifetime that can be configured.
 pub const MAX_TTL: chrono::Duration = chrono::Duration::hours(24);
+/// New guest identities one client address may ask for per [`GUEST_WINDOW`].
+pub const GUESTS_PER_CLIENT: usize = 30;
+/// The window of [`GUESTS_PER_CLIENT`].
+pub const GUEST_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 /// How many random characters follow `guest-` (36^10 ≈ 3.7·10^15 names).
 const GUEST_RANDOM_LEN: usize = 10;
 

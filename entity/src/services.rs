@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::rate_limit::SignInLimiter;
+use crate::auth::rate_limit::{HitLimiter, SignInLimiter};
 use crate::auth::tokens::Keyring;
 use crate::callers::CallerPolicy;
 use crate::domains::Checker;
@@ -31,4 +31,6 @@ pub struct Services {
     pub domains: Checker,
     /// How caller identities are made.
     pub callers: CallerPolicy,
+    /// New anonymous caller identities per client address.
+    pub guest_limiter: Arc<HitLimiter>,
 }

@@ -24,11 +24,12 @@ pub struct PeriodicContext {
 pub async fn sweep_once(ctx: &PeriodicContext) {
     let now = chrono::Utc::now();
     match entity::domains::run_due_checks(&ctx.db, &ctx.domains, now, DOMAIN_BATCH).await {
-        Ok(report) if report.checked > 0 => {
+        Ok(report) if report.checked > 0 || report.notices > 0 => {
             tracing::info!(
                 checked = report.checked,
                 verified = report.verified,
                 revoked = report.revoked,
+                late_notices = report.notices,
                 "domain checks done"
             );
         }

@@ -40,6 +40,7 @@ impl MigrationTrait for Migration {
                     .col(string("code"))
                     .col(uuid_null("inherited_from"))
                     .col(integer("failed_checks"))
+                    .col(boolean("revocation_notice_due"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone_null("verified_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
@@ -54,13 +55,25 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_domains_business_name", "domains", &["business_id", "name"]).unique().to_owned())
+            .create_index(
+                index(
+                    "ux_domains_business_name",
+                    "domains",
+                    &["business_id", "name"],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
         manager
             .create_index(index("ix_domains_name", "domains", &["name"]))
             .await?;
         manager
-            .create_index(index("ix_domains_next_check", "domains", &["next_check_at"]))
+            .create_index(index(
+                "ix_domains_next_check",
+                "domains",
+                &["next_check_at"],
+            ))
             .await?;
         // One business at most holds a name verified: a partial unique index (SQLite and
         // PostgreSQL both have them) settles two businesses verifying it at the same moment.

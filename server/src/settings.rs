@@ -87,7 +87,9 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         .find(|c: char| !c.is_ascii_digit())
         .context("a duration needs a unit: ms, s, m, h or d")?;
     let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().context("a duration starts with a whole number")?;
+    let n: u64 = number
+        .parse()
+        .context("a duration starts with a whole number")?;
     let secs = |factor: u64| {
         n.checked_mul(factor)
             .map(Duration::from_secs)
@@ -220,14 +222,13 @@ impl Settings {
         };
         let hour = Duration::from_secs(3600);
         let second = Duration::from_secs(1);
-        let revoke_after = match get("DOMAINCALL_REVOKE_AFTER_CHECKS") {
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .context("DOMAINCALL_REVOKE_AFTER_CHECKS must be a whole number from 1 to 100")?,
-            None => 3,
-        };
+        let revoke_after =
+            match get("DOMAINCALL_REVOKE_AFTER_CHECKS") {
+                Some(v) => v.parse().ok().filter(|n| (1..=100).contains(n)).context(
+                    "DOMAINCALL_REVOKE_AFTER_CHECKS must be a whole number from 1 to 100",
+                )?,
+                None => 3,
+            };
         let caller_zone = get("DOMAINCALL_CALLER_ZONE")
             .unwrap_or_else(|| format!("guest.{}", url_host(&public_url)));
         let caller_ttl = duration_var(

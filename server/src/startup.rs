@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use entity::auth::rate_limit::SignInLimiter;
+use entity::auth::rate_limit::{HitLimiter, SignInLimiter};
 use entity::auth::tokens::Keyring;
 use entity::callers::CallerPolicy;
 use entity::domains::{Checker, DomainPolicy, Verifier};
@@ -159,6 +159,10 @@ impl Application {
             session_ttl: settings.session_ttl,
             domains: background.periodic.domains.clone(),
             callers,
+            guest_limiter: Arc::new(HitLimiter::new(
+                entity::callers::GUESTS_PER_CLIENT,
+                entity::callers::GUEST_WINDOW,
+            )),
         };
         let leptos = leptos_options(&settings);
         let state = AppState {

@@ -207,3 +207,82 @@ mod tests {
         assert!(l.check(&fresh).is_err());
     }
 }
+
+/// A sliding-window counter of every request per key (e.g. anonymous caller identities per
+/// client address), refusing beyond `limit` in `window`. State is per process.
+#[derive(Debug)]
+pub struct HitLimiter {
+    window: Duration,
+    limit: usize,
+    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl HitLimiter {
+    /// At most `limit` hits per key in any `window`.
+    pub fn new(limit: usize, window: Duration) -> Self {
+        Self {
+            window,
+            limit,
+            hits: Mutex::default(),
+        }
+    }
+
+    /// Counts a hit for `key`, or refuses it when the window is full (a refused hit is not
+    /// counted).
+    ///
+    /// # Errors
+    /// `RateLimited` with the seconds until the oldest hit leaves the window.
+    pub fn hit(&self, key: &str) -> Result<(), DomainError> {
+        let now = Instant::now();
+        let mut map = self
+            .hits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 100_000 {
+            let window = self.window;
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+        }
+        let q = map.entry(key.to_owned()).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > self.window)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.limit {
+            let oldest = q.front().copied().unwrap_or(now);
+            let wait = self.window.saturating_sub(now.duration_since(oldest));
+            return Err(DomainError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            });
+        }
+        q.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod hit_tests {
+    use super::*;
+
+    #[test]
+    fn hits_beyond_the_limit_are_refused_per_key() {
+        let limiter = HitLimiter::new(2, Duration::from_secs(60));
+        assert!(limiter.hit("a").is_ok());
+        assert!(limiter.hit("a").is_ok());
+        assert!(matches!(
+            limiter.hit("a"),
+            Err(DomainError::RateLimited { retry_after_secs }) if (1..=60).contains(&retry_after_secs)
+        ));
+        assert!(limiter.hit("b").is_ok(), "other keys have their own window");
+    }
+
+    #[test]
+    fn the_window_slides() {
+        let limiter = HitLimiter::new(1, Duration::from_millis(20));
+        assert!(limiter.hit("a").is_ok());
+        assert!(limiter.hit("a").is_err());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(limiter.hit("a").is_ok());
+    }
+}

@@ -162,6 +162,7 @@ pub async fn add(
         code: Set(super::authorisation_code()),
         inherited_from: Set(parent),
         failed_checks: Set(0),
+        revocation_notice_due: Set(false),
         created_at: Set(now),
         verified_at: Set(verified_at),
         revoked_at: Set(None),
@@ -296,7 +297,10 @@ pub async fn verify(
     let outcome = checker.verifier.check(&name, &row.code).await;
     let applied = apply_check(db, checker, row.id, &outcome, Trigger::Manual).await?;
     if applied.decision.became_revoked {
-        super::notify::revoked(db, checker, &applied.domain, &outcome).await?;
+        // Retried by the background sweep if it fails now.
+        if let Err(e) = super::notify::revoked(db, checker, &applied.domain).await {
+            tracing::warn!(domain = %applied.domain.name, error = %e, "revocation email not queued yet");
+        }
     }
     Ok(VerificationResult {
         domain: view_one(db, &applied.domain).await?,

@@ -1,24 +1,31 @@
 //! Telling a business's owners that a domain of theirs was revoked.
 
-use sea_orm::prelude::*;
+use sea_orm::{prelude::*, QueryOrder};
 
-use super::{CheckOutcome, Checker};
-use crate::entities::{domain, membership, user};
+use super::Checker;
+use crate::entities::{domain, domain_check, membership, user};
 use crate::outbox::OutgoingEmail;
 use crate::types::Role;
 use crate::DomainError;
 
 /// Emails every owner of the domain's business that it was revoked, why, and how to bring
-/// it back.
+/// it back; then clears the domain's `revocation_notice_due` flag.
 ///
 /// # Errors
-/// When the owners cannot be read or the email cannot be queued.
+/// When the owners cannot be read or the email cannot be queued (the flag stays set, and
+/// the sweep tries again).
 pub async fn revoked(
     db: &impl ConnectionTrait,
     checker: &Checker,
     row: &domain::Model,
-    last: &CheckOutcome,
 ) -> Result<(), DomainError> {
+    let last = domain_check::Entity::find()
+        .filter(domain_check::Column::DomainId.eq(row.id))
+        .order_by_desc(domain_check::Column::CheckedAt)
+        .one(db)
+        .await?
+        .map(|c| c.message)
+        .unwrap_or_default();
     let owners: Vec<String> = membership::Entity::find()
         .filter(membership::Column::BusinessId.eq(row.business_id))
         .filter(membership::Column::Role.eq(Role::Owner.as_str()))
@@ -40,7 +47,6 @@ pub async fn revoked(
              What the last check found: {last}\n",
             name = row.name,
             n = row.failed_checks,
-            last = last.message(),
         );
         checker
             .outbox
@@ -52,6 +58,11 @@ pub async fn revoked(
             })
             .await?;
     }
+    domain::Entity::update_many()
+        .col_expr(domain::Column::RevocationNoticeDue, Expr::value(false))
+        .filter(domain::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
     tracing::info!(business_id = %row.business_id, domain = %row.name, "owners told of revocation");
     Ok(())
 }

@@ -101,9 +101,11 @@ pub async fn apply_check(
     if decision.became_verified {
         active.verified_at = Set(Some(now));
         active.revoked_at = Set(None);
+        active.revocation_notice_due = Set(false);
     }
     if decision.became_revoked {
         active.revoked_at = Set(Some(now));
+        active.revocation_notice_due = Set(true);
     }
     let updated = active.update(&txn).await.map_err(|e| {
         if is_unique_violation(&e) {

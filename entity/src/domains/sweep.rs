@@ -25,6 +25,32 @@ pub struct SweepReport {
     pub checked: usize,
     pub verified: usize,
     pub revoked: usize,
+    /// Revocation emails whose first attempt had failed, queued now.
+    pub notices: usize,
+}
+
+/// Queues the revocation emails whose first attempt failed (the flag is set in the same
+/// transaction as the revocation, so no revocation goes untold).
+async fn send_due_notices(
+    db: &impl ConnectionTrait,
+    checker: &Checker,
+    limit: u64,
+) -> Result<usize, DomainError> {
+    let due = domain::Entity::find()
+        .filter(domain::Column::RevocationNoticeDue.eq(true))
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for row in due {
+        match super::notify::revoked(db, checker, &row).await {
+            Ok(()) => sent += 1,
+            Err(e) => {
+                tracing::warn!(domain = %row.name, error = %e, "revocation email not queued yet")
+            }
+        }
+    }
+    Ok(sent)
 }
 
 /// Checks up to `limit` domains whose next check is due at `now`.
@@ -45,7 +71,10 @@ pub async fn run_due_checks(
         .limit(limit)
         .all(db)
         .await?;
-    let mut report = SweepReport::default();
+    let mut report = SweepReport {
+        notices: send_due_notices(db, checker, limit).await?,
+        ..SweepReport::default()
+    };
     for row in due {
         if !claim(db, &row, now).await? {
             continue;
@@ -93,7 +122,10 @@ async fn check_one(
     let outcome = checker.verifier.check(&name, &row.code).await;
     let applied = apply_check(db, checker, row.id, &outcome, trigger).await?;
     if applied.decision.became_revoked {
-        super::notify::revoked(db, checker, &applied.domain, &outcome).await?;
+        // Retried by the next sweep if it fails now.
+        if let Err(e) = super::notify::revoked(db, checker, &applied.domain).await {
+            tracing::warn!(domain = %row.name, error = %e, "revocation email not queued yet");
+        }
     }
     Ok((
         applied.decision.became_verified,

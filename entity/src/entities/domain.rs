@@ -16,6 +16,8 @@ pub struct Model {
     pub inherited_from: Option<Uuid>,
     /// Consecutive re-verification checks that found the record missing.
     pub failed_checks: i32,
+    /// Revoked, and the owners have not been emailed yet (retried until they are).
+    pub revocation_notice_due: bool,
     pub created_at: DateTimeUtc,
     pub verified_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,

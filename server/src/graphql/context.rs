@@ -49,16 +49,16 @@ impl ContextExt for Context<'_> {
 /// # Errors
 /// `UNAUTHENTICATED` when no live caller token was sent.
 pub async fn caller(ctx: &Context<'_>) -> async_graphql::Result<caller_identity::Model> {
-        let token = match ctx.data_opt::<BearerToken>() {
-            Some(BearerToken(Some(t))) => t,
-            _ => {
-                return Err(gql(DomainError::Unauthenticated(
-                    "Send your caller token as Authorization: Bearer.".into(),
-                )))
-            }
-        };
-        let s = ctx.services();
-        entity::callers::authenticate(&s.db, &s.keys, token)
-            .await
-            .map_err(gql)
+    let token = match ctx.data_opt::<BearerToken>() {
+        Some(BearerToken(Some(t))) => t,
+        _ => {
+            return Err(gql(DomainError::Unauthenticated(
+                "Send your caller token as Authorization: Bearer.".into(),
+            )))
+        }
+    };
+    let s = ctx.services();
+    entity::callers::authenticate(&s.db, &s.keys, token)
+        .await
+        .map_err(gql)
 }

@@ -302,17 +302,21 @@ impl Mutation {
     }
 
     /// Starts an evanescent caller identity (`guest-….<zone>`) and its token. Needs no
-    /// credentials; `email` is optional and can be left later.
+    /// credentials; `email` is optional and can be left later. At most 30 per client
+    /// address per 10 minutes (`RATE_LIMITED` beyond).
     async fn start_caller_session(
         &self,
         ctx: &Context<'_>,
         email: Option<String>,
     ) -> Result<CallerSession> {
         let s = ctx.services();
-        let session =
-            entity::callers::start_guest(&s.db, &s.keys, &s.callers, email.as_deref())
-                .await
-                .gql()?;
+        let client = ctx
+            .data_opt::<ClientInfo>()
+            .map_or("unknown", |c| c.ip.as_str());
+        s.guest_limiter.hit(client).gql()?;
+        let session = entity::callers::start_guest(&s.db, &s.keys, &s.callers, email.as_deref())
+            .await
+            .gql()?;
         Ok(session.into())
     }
 
@@ -329,7 +333,11 @@ impl Mutation {
     }
 
     /// Attaches an email to the caller identity of the caller token sent as bearer.
-    async fn attach_caller_email(&self, ctx: &Context<'_>, email: String) -> Result<CallerIdentity> {
+    async fn attach_caller_email(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> Result<CallerIdentity> {
         let caller = super::context::caller(ctx).await?;
         let view = entity::callers::attach_email(&ctx.services().db, &caller, &email)
             .await

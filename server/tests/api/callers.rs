@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use hickory_server::proto::rr::RecordType;
 use entity::entities::caller_identity;
+use hickory_server::proto::rr::RecordType;
 use sea_orm::prelude::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -39,8 +39,11 @@ async fn guests_get_expiring_identities(db: Db) {
     assert_eq!(s["identity"]["kind"], "GUEST");
     assert_eq!(s["identity"]["verified"], false);
     assert!(s["identity"]["email"].is_null());
-    let expires: chrono::DateTime<chrono::Utc> =
-        s["identity"]["expiresAt"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = s["identity"]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let ttl = expires - chrono::Utc::now();
     assert!(
         ttl > chrono::Duration::minutes(59) && ttl <= chrono::Duration::hours(1),
@@ -50,7 +53,9 @@ async fn guests_get_expiring_identities(db: Db) {
     let caller = Auth::Bearer(token.clone());
 
     // The token proves the identity; an email can be left later.
-    let res = app.gql(&caller, "{ caller { name email } }", json!({})).await;
+    let res = app
+        .gql(&caller, "{ caller { name email } }", json!({}))
+        .await;
     assert_eq!(res["data"]["caller"]["name"], name.as_str(), "{res}");
     let res = app
         .gql(
@@ -67,13 +72,18 @@ async fn guests_get_expiring_identities(db: Db) {
             json!({}),
         )
         .await;
-    assert_eq!(res["data"]["attachCallerEmail"]["email"], "pat@example.com", "{res}");
+    assert_eq!(
+        res["data"]["attachCallerEmail"]["email"], "pat@example.com",
+        "{res}"
+    );
 
     // A caller token is not a dashboard session, and a session is not a caller token.
     let res = app.gql(&caller, "{ me { email } }", json!({})).await;
     assert_eq!(error_code(&res), Some("UNAUTHENTICATED"), "{res}");
     let owner = app.sign_up("Not a caller").await;
-    let res = app.gql(&owner.auth(), "{ caller { name } }", json!({})).await;
+    let res = app
+        .gql(&owner.auth(), "{ caller { name } }", json!({}))
+        .await;
     assert_eq!(error_code(&res), Some("UNAUTHENTICATED"), "{res}");
 
     // Past its lifetime the token is refused at once, before the job removes the row…
@@ -98,7 +108,10 @@ async fn guests_get_expiring_identities(db: Db) {
         if left.is_none() {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "expired identity still there");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expired identity still there"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // A fresh identity with an email from the start.
@@ -121,7 +134,10 @@ async fn members_call_as_their_verified_domain(db: Db) {
     let addr = dns.addr();
     let app = TestApp::spawn_with(db, move |s| s.dns_servers = vec![addr]).await;
     let owner = app.sign_up("Acme").await;
-    let name = format!("acme-{}.com", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let name = format!(
+        "acme-{}.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     let res = app
         .gql(
             &owner.auth(),
@@ -130,7 +146,10 @@ async fn members_call_as_their_verified_domain(db: Db) {
         )
         .await;
     let id = res["data"]["addDomain"]["id"].as_str().unwrap().to_owned();
-    let value = res["data"]["addDomain"]["recordValue"].as_str().unwrap().to_owned();
+    let value = res["data"]["addDomain"]["recordValue"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let call_as = "mutation($id: ID!) { callAsDomain(domainId: $id) { token identity { name kind verified label } } }";
 
     // Not verified yet: refused.
@@ -177,7 +196,53 @@ async fn members_call_as_their_verified_domain(db: Db) {
     app.finish().await;
 }
 
+/// Anonymous identities are cheap to ask for, so one address may ask only so often.
+async fn guest_identities_are_rate_limited_per_address(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let from = |ip: &str| {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let ask = |client: reqwest::Client| {
+        let url = format!("{}/graphql", app.base);
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "query": "mutation { startCallerSession { identity { name } } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let busy = from("127.0.0.7");
+    for i in 0..entity::callers::GUESTS_PER_CLIENT {
+        let res = ask(busy.clone()).await;
+        assert!(
+            res["data"]["startCallerSession"]["identity"]["name"].is_string(),
+            "request {i}: {res}"
+        );
+    }
+    let res = ask(busy).await;
+    assert_eq!(error_code(&res), Some("RATE_LIMITED"), "{res}");
+    assert!(
+        res["errors"][0]["extensions"]["retryAfterSeconds"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // Another address is not affected.
+    let res = ask(from("127.0.0.8")).await;
+    assert!(res["data"]["startCallerSession"].is_object(), "{res}");
+    app.finish().await;
+}
+
 both_dbs!(
     guests_get_expiring_identities,
+    guest_identities_are_rate_limited_per_address,
     members_call_as_their_verified_domain
 );

@@ -6,7 +6,10 @@
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use entity::entities::domain;
 use hickory_server::proto::rr::RecordType;
+use sea_orm::prelude::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use crate::both_dbs;
@@ -17,7 +20,10 @@ const DOMAIN_FIELDS: &str = "id name displayName status record recordName record
      inheritedFrom failedChecks verifiedAt revokedAt lastCheckedAt nextCheckAt";
 
 fn unique_domain() -> String {
-    format!("shop-{}.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
+    format!(
+        "shop-{}.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
 }
 
 /// An app whose verifier asks `dns`, re-verifying every second and sweeping often.
@@ -116,29 +122,44 @@ async fn verification_lifecycle(db: Db) {
     let id = d["id"].as_str().unwrap().to_owned();
     let value = d["recordValue"].as_str().unwrap().to_owned();
     let code = value.strip_prefix("domaincall-verify=").unwrap().to_owned();
-    assert!(uuid::Uuid::parse_str(&code).is_ok(), "code is a UUID: {code}");
+    assert!(
+        uuid::Uuid::parse_str(&code).is_ok(),
+        "code is a UUID: {code}"
+    );
     assert_eq!(d["recordName"], format!("_domaincall.{name}"));
     assert_eq!(
         d["record"],
         format!("_domaincall.{name} TXT \"domaincall-verify={code}\"")
     );
-    assert!(call_page(&app, &name).await.is_null(), "pending: no call page");
+    assert!(
+        call_page(&app, &name).await.is_null(),
+        "pending: no call page"
+    );
 
     // Each failure is told apart, with what to do next.
     let res = verify(&app, &owner.auth(), &id).await;
-    assert_eq!(res["data"]["verifyDomain"]["outcome"], "no_such_domain", "{res}");
+    assert_eq!(
+        res["data"]["verifyDomain"]["outcome"], "no_such_domain",
+        "{res}"
+    );
     assert!(res["data"]["verifyDomain"]["message"]
         .as_str()
         .unwrap()
         .contains("does not exist"));
     dns.add_a(&name, Ipv4Addr::new(192, 0, 2, 10)).await;
     let res = verify(&app, &owner.auth(), &id).await;
-    assert_eq!(res["data"]["verifyDomain"]["outcome"], "no_txt_record", "{res}");
+    assert_eq!(
+        res["data"]["verifyDomain"]["outcome"], "no_txt_record",
+        "{res}"
+    );
     let record = format!("_domaincall.{name}");
     dns.add_txt(&record, &["domaincall-verify=", "not-the-code"])
         .await;
     let res = verify(&app, &owner.auth(), &id).await;
-    assert_eq!(res["data"]["verifyDomain"]["outcome"], "code_mismatch", "{res}");
+    assert_eq!(
+        res["data"]["verifyDomain"]["outcome"], "code_mismatch",
+        "{res}"
+    );
     assert!(res["data"]["verifyDomain"]["message"]
         .as_str()
         .unwrap()
@@ -162,12 +183,20 @@ async fn verification_lifecycle(db: Db) {
         .collect();
     assert_eq!(
         outcomes[..4],
-        ["verified", "code_mismatch", "no_txt_record", "no_such_domain"],
+        [
+            "verified",
+            "code_mismatch",
+            "no_txt_record",
+            "no_such_domain"
+        ],
         "newest first: {history}"
     );
     let page = call_page(&app, &name).await;
     assert_eq!(page["businessName"], "Shop", "{page}");
-    assert_eq!(call_page(&app, &format!("call.{name}")).await["domain"], name.as_str());
+    assert_eq!(
+        call_page(&app, &format!("call.{name}")).await["domain"],
+        name.as_str()
+    );
 
     // A subdomain is verified through it; another business cannot have the name.
     let sub = add(&app, &owner, &format!("sales.{name}")).await;
@@ -208,13 +237,19 @@ async fn verification_lifecycle(db: Db) {
     assert_eq!(sub["status"], "REVOKED", "{sub}");
     assert!(call_page(&app, &name).await.is_null());
     let mail = unfolded(&app.wait_for_mail(&owner.email).await);
-    assert!(mail.contains(&format!("{name} is no longer verified")), "{mail}");
+    assert!(
+        mail.contains(&format!("{name} is no longer verified")),
+        "{mail}"
+    );
     assert!(mail.contains(&value), "the email shows the record: {mail}");
 
     // Publishing it again and pressing Verify brings it back.
     dns.add_txt(&record, &[&value]).await;
     let res = verify(&app, &owner.auth(), &id).await;
-    assert_eq!(res["data"]["verifyDomain"]["domain"]["status"], "VERIFIED", "{res}");
+    assert_eq!(
+        res["data"]["verifyDomain"]["domain"]["status"], "VERIFIED",
+        "{res}"
+    );
     assert_eq!(call_page(&app, &name).await["businessName"], "Shop");
 
     // Removing it takes the call page offline and the subdomain back to pending.
@@ -228,7 +263,13 @@ async fn verification_lifecycle(db: Db) {
     assert_eq!(res["data"]["removeDomain"], true, "{res}");
     assert!(call_page(&app, &name).await.is_null());
     assert!(detail(&app, &owner, &id).await.is_null());
-    let res = app.gql(&owner.auth(), "{ domains { name status inheritedFrom } }", json!({})).await;
+    let res = app
+        .gql(
+            &owner.auth(),
+            "{ domains { name status inheritedFrom } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(
         res["data"]["domains"],
         json!([{ "name": format!("sales.{name}"), "status": "PENDING", "inheritedFrom": null }])
@@ -291,7 +332,9 @@ async fn bad_names_are_refused_with_reasons(db: Db) {
         );
     }
     // Nothing was added.
-    let res = app.gql(&owner.auth(), "{ domains { id } }", json!({})).await;
+    let res = app
+        .gql(&owner.auth(), "{ domains { id } }", json!({}))
+        .await;
     assert_eq!(res["data"]["domains"], json!([]));
     app.finish().await;
 }
@@ -319,7 +362,43 @@ async fn a_silent_dns_server_is_a_timeout(db: Db) {
     app.finish().await;
 }
 
+/// A revocation whose email could not be queued at the time (the flag was committed with
+/// the revocation) is told by the next sweep.
+async fn an_untold_revocation_is_told_by_the_next_sweep(db: Db) {
+    let app = TestApp::spawn_with(db, |s| s.sweep_interval = Duration::from_millis(100)).await;
+    let owner = app.sign_up("Forgetful").await;
+    let name = unique_domain();
+    let d = add(&app, &owner, &name).await;
+    let id = uuid::Uuid::parse_str(d["id"].as_str().unwrap()).unwrap();
+    // As the revocation transaction leaves it when queueing the email then fails.
+    domain::Entity::update_many()
+        .col_expr(domain::Column::Status, Expr::value("revoked"))
+        .col_expr(domain::Column::FailedChecks, Expr::value(3))
+        .col_expr(
+            domain::Column::NextCheckAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(domain::Column::RevocationNoticeDue, Expr::value(true))
+        .filter(domain::Column::Id.eq(id))
+        .exec(&app.services.db)
+        .await
+        .unwrap();
+    let mail = unfolded(&app.wait_for_mail(&owner.email).await);
+    assert!(
+        mail.contains(&format!("{name} is no longer verified")),
+        "{mail}"
+    );
+    let row = domain::Entity::find_by_id(id)
+        .one(&app.services.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.revocation_notice_due, "told once, flag cleared");
+    app.finish().await;
+}
+
 both_dbs!(
+    an_untold_revocation_is_told_by_the_next_sweep,
     verification_lifecycle,
     pending_domains_are_rechecked_automatically,
     bad_names_are_refused_with_reasons,
