@@ -4,6 +4,7 @@
 //! that touches the database, crypto or the server's clock sits behind the `db` feature so
 //! the server and the job workers share one implementation of every rule.
 
+pub mod calls;
 pub mod domains;
 pub mod types;
 pub mod validate;
@@ -18,6 +19,8 @@ pub mod outbox;
 pub use error::DomainError;
 #[cfg(feature = "db")]
 pub mod auth;
+#[cfg(feature = "db")]
+pub mod callers;
 #[cfg(feature = "db")]
 pub mod services;
 #[cfg(feature = "db")]
