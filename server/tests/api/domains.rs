@@ -397,7 +397,40 @@ async fn an_untold_revocation_is_told_by_the_next_sweep(db: Db) {
     app.finish().await;
 }
 
+/// Two businesses that both published a record for the same name and press Verify at the
+/// same moment: exactly one gets it, the other is told it is taken.
+async fn one_name_one_business_even_in_a_race(db: Db) {
+    let dns = TestDnsServer::start(&["com"]).await;
+    let app = app_with_dns(db, &dns).await;
+    let name = unique_domain();
+    let record = format!("_domaincall.{name}");
+    let mut contenders = Vec::new();
+    for business in ["First", "Second", "Third"] {
+        let owner = app.sign_up(business).await;
+        let d = add(&app, &owner, &name).await;
+        dns.add_txt(&record, &[d["recordValue"].as_str().unwrap()]).await;
+        contenders.push((owner.auth(), d["id"].as_str().unwrap().to_owned()));
+    }
+    let results = futures::future::join_all(
+        contenders
+            .iter()
+            .map(|(auth, id)| verify(&app, auth, id)),
+    )
+    .await;
+    let winners = results
+        .iter()
+        .filter(|r| r["data"]["verifyDomain"]["verified"] == true)
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| error_code(r) == Some("CONFLICT"))
+        .count();
+    assert_eq!((winners, refused), (1, 2), "{results:?}");
+    app.finish().await;
+}
+
 both_dbs!(
+    one_name_one_business_even_in_a_race,
     an_untold_revocation_is_told_by_the_next_sweep,
     verification_lifecycle,
     pending_domains_are_rechecked_automatically,
