@@ -49,6 +49,18 @@ pub async fn client_ip() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
+/// The host the request was sent to (its `Host` header, or the URI's authority for HTTP/2),
+/// possibly with a port.
+pub fn request_host() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+}
+
 /// Who is asking, from the session cookie.
 ///
 /// # Errors

@@ -15,7 +15,7 @@ mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 pub use error::AppError;
 
@@ -61,6 +61,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=pages::SignUpPage />
                 <Route path=path!("/signin") view=pages::SignInPage />
                 <Route path=path!("/invite/:token") view=pages::InvitePage />
+                <Route path=path!("/call") view=pages::CallHostPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/call/:domain")
+                    view=pages::CallDomainPage
+                    ssr=SsrMode::Async
+                />
                 <ParentRoute path=path!("/app") view=dashboard::DashboardLayout>
                     <Route path=path!("") view=dashboard::Overview />
                     <Route path=path!("members") view=dashboard::MembersPage />

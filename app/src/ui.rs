@@ -195,6 +195,58 @@ pub fn role_description(role: Role) -> &'static str {
     }
 }
 
+/// A button that copies `text` to the clipboard and says whether that worked (in the
+/// hydrated page; before hydration it does nothing, and the text stays selectable).
+#[component]
+pub fn CopyButton(
+    /// What to copy.
+    #[prop(into)]
+    text: String,
+    /// What is copied, for screen readers: "Copy {what}".
+    what: &'static str,
+    /// The button's `id`, for tests.
+    #[prop(optional)]
+    id: Option<&'static str>,
+) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    view! {
+        <button
+            type="button"
+            class="btn btn-small copy-button"
+            id=id
+            aria-label=format!("Copy {what}")
+            on:click=move |_| copy_to_clipboard(text.clone(), copied)
+        >
+            {move || match copied.get() {
+                Some(true) => "Copied",
+                Some(false) => "Select and copy by hand",
+                None => "Copy",
+            }}
+        </button>
+    }
+}
+
+/// Copies `text`, then records whether that worked.
+fn copy_to_clipboard(text: String, copied: RwSignal<Option<bool>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else {
+            copied.set(Some(false));
+            return;
+        };
+        let promise = window.navigator().clipboard().write_text(&text);
+        leptos::task::spawn_local(async move {
+            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            copied.set(Some(ok));
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        copied.set(Some(false));
+    }
+}
+
 /// A day, e.g. "Mar 4, 2025" (UTC, so server and browser render the same text).
 pub fn date(t: &DateTime<Utc>) -> String {
     t.format("%b %-d, %Y").to_string()

@@ -190,7 +190,8 @@ impl Driver {
             args.push("--allow-loopback-in-peer-connection".to_owned());
         }
         let caps = serde_json::json!({
-            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+            "goog:loggingPrefs": { "browser": "ALL" }
         });
         let serde_json::Value::Object(caps) = caps else {
             bail!("capabilities")
@@ -241,4 +242,33 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The browser console's errors (a panic of the hydrated app, a failed request) since the
+/// last call, from chromedriver (`driver_url` is [`Driver::url`]).
+///
+/// # Errors
+/// When chromedriver cannot be asked.
+pub async fn console_errors(
+    driver_url: &str,
+    client: &fantoccini::Client,
+) -> anyhow::Result<Vec<String>> {
+    let session = client.session_id().await?.context("no WebDriver session")?;
+    let log: serde_json::Value = reqwest::Client::new()
+        .post(format!("{driver_url}/session/{session}/se/log"))
+        .json(&serde_json::json!({ "type": "browser" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(log["value"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["level"] == "SEVERE")
+                .filter_map(|e| e["message"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
 }

@@ -9,7 +9,7 @@ use e2e::{eventually, screenshot, Driver, Server};
 use fantoccini::Locator;
 use serde_json::json;
 
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(45);
 
 #[tokio::test]
 async fn sign_up_invite_and_api_key_in_a_real_browser() {

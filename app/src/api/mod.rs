@@ -5,11 +5,13 @@
 //! and the non-JavaScript form posts all name the same URL.
 
 pub mod account;
+pub mod domains;
 pub mod invitations;
 pub mod keys;
 pub mod members;
 
 pub use account::*;
+pub use domains::*;
 pub use invitations::*;
 pub use keys::*;
 pub use members::*;

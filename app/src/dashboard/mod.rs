@@ -6,12 +6,14 @@
 //! sections through [`Account`].
 
 mod api_keys;
+mod domains;
 mod members;
 mod overview;
 mod sections;
 mod settings;
 
 pub use api_keys::ApiKeysPage;
+pub use domains::DomainsPage;
 pub use members::MembersPage;
 pub use overview::Overview;
 pub use sections::*;

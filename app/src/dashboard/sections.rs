@@ -49,20 +49,6 @@ macro_rules! section_page {
 }
 
 section_page!(
-    /// `/app/domains`
-    DomainsPage,
-    Section {
-        title: "Domains",
-        lead: "The domain names callers use to reach your business.",
-        will: &[
-            "Add your domain and prove you own it with a DNS TXT record.",
-            "Once verified, callers reach you at yourdomain.com/call — from any browser.",
-            "Re-check verification regularly, and stop calls if the record disappears.",
-        ],
-    }
-);
-
-section_page!(
     /// `/app/intents`
     IntentsPage,
     Section {

@@ -1,10 +1,12 @@
-//! The public pages: landing, sign up / sign in, invitation links, not found.
+//! The public pages: landing, sign up / sign in, invitation links, call pages, not found.
 
 mod auth;
+mod call;
 mod invite;
 mod landing;
 
 pub use auth::{SignInPage, SignUpPage};
+pub use call::{CallDomainPage, CallHostPage};
 pub use invite::InvitePage;
 pub use landing::Landing;
 

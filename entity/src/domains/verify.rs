@@ -92,7 +92,7 @@ impl CheckOutcome {
                 .to_owned(),
             Self::NoTxtRecord => "No TXT record was found at _domaincall under this domain yet. \
                                   Add the record shown above at your DNS provider (the name is \
-                                  `_domaincall`, the type TXT); changes can take a few minutes \
+                                  _domaincall, the type TXT); changes can take a few minutes \
                                   to appear, then verify again."
                 .to_owned(),
             Self::CodeMismatch { found } => {

@@ -1,0 +1,162 @@
+//! Domains of the current business (list, add, check history, verify, remove) and the
+//! public lookup behind the call pages.
+
+use entity::types::{CallPageInfo, DomainDetail, DomainView, VerificationResult};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What a call page request resolves to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallPageLookup {
+    /// `/call` on domaincall's own host, without a domain: ask the visitor whom to call.
+    OwnHost,
+    /// A verified domain: its business's call page.
+    Found(CallPageInfo),
+    /// Not a verified domain of any business (unknown, pending, revoked or malformed).
+    NotFound {
+        /// What was asked for, as typed or as the Host header said.
+        domain: String,
+    },
+}
+
+/// The domains of the current business, by name (every member may see them).
+#[server(endpoint = "list_domains")]
+pub async fn list_domains() -> Result<Vec<DomainView>, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(entity::domains::list(&services.db, &principal).await?)
+    })
+    .await
+}
+
+/// Adds a domain (owners and admins) and returns it with the record to publish.
+#[server(endpoint = "add_domain")]
+pub async fn add_domain(name: String) -> Result<DomainView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(entity::domains::add(&services.db, &services.domains, &principal, &name).await?)
+    })
+    .await
+}
+
+/// One domain of the current business with its latest checks, newest first.
+#[server(name = GetDomainDetail, endpoint = "domain_detail")]
+pub async fn domain_detail(id: String) -> Result<DomainDetail, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "Domain")?;
+        Ok(entity::domains::detail(&services.db, &principal, id).await?)
+    })
+    .await
+}
+
+/// Looks up the domain's TXT record now and says precisely what was found.
+#[server(endpoint = "verify_domain")]
+pub async fn verify_domain(id: String) -> Result<VerificationResult, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "Domain")?;
+        Ok(entity::domains::verify(&services.db, &services.domains, &principal, id).await?)
+    })
+    .await
+}
+
+/// Removes a domain of the current business; its call page goes offline at once.
+#[server(endpoint = "remove_domain")]
+pub async fn remove_domain(id: String) -> Result<(), AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "Domain")?;
+        Ok(entity::domains::remove(&services.db, &services.domains, &principal, id).await?)
+    })
+    .await
+}
+
+/// The call page for `domain` (`/call/{domain}`), or, without one (`/call`), for the host
+/// the request was sent to: a verified domain of a business (or `call.` + it) pointed at
+/// domaincall, or domaincall's own host.
+///
+/// Public: no session needed.
+#[server(name = LookupCallPage, endpoint = "call_page_info")]
+pub async fn call_page_info(domain: Option<String>) -> Result<CallPageLookup, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let asked = match domain {
+            Some(d) => d,
+            None => {
+                let host = backend::request_host().unwrap_or_default();
+                if is_own_host(&host, &services.public_url) {
+                    return Ok(CallPageLookup::OwnHost);
+                }
+                host
+            }
+        };
+        Ok(
+            match entity::domains::call_page(&services.db, &asked).await? {
+                Some(info) => CallPageLookup::Found(info),
+                None => CallPageLookup::NotFound {
+                    domain: entity::domains::host_without_port(&asked).to_owned(),
+                },
+            },
+        )
+    })
+    .await
+}
+
+/// Whether `host` (a Host header) is domaincall itself rather than a business's domain:
+/// the host of the public URL, `localhost`, a bare IP address, or nothing at all.
+#[cfg(feature = "ssr")]
+fn is_own_host(host: &str, public_url: &str) -> bool {
+    let host = entity::domains::host_without_port(host).to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    let public = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let public = entity::domains::host_without_port(public).to_ascii_lowercase();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.is_empty()
+        || host == public
+        || host == "localhost"
+        || bare.parse::<std::net::IpAddr>().is_ok()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::is_own_host;
+
+    #[test]
+    fn own_host_is_the_public_host_or_an_address() {
+        let public = "https://Call.Example.net:8443/";
+        assert!(is_own_host("call.example.net", public));
+        assert!(is_own_host("call.example.net:8443", public));
+        assert!(is_own_host("CALL.example.net.", public));
+        assert!(is_own_host("127.0.0.1:3000", public));
+        assert!(is_own_host("[::1]:3000", public));
+        assert!(is_own_host("localhost:3000", public));
+        assert!(is_own_host("", public));
+        assert!(!is_own_host("shop.example.com", public));
+        assert!(!is_own_host("call.shop.example.com", public));
+    }
+}
