@@ -163,6 +163,9 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             "switch_business",
             vec![("business_id", a.business_id.clone())],
         ),
+        ("domain_detail", vec![("id", a_domain.clone())]),
+        ("verify_domain", vec![("id", a_domain.clone())]),
+        ("remove_domain", vec![("id", a_domain.clone())]),
     ];
     for (endpoint, form) in &server_fns {
         for (label, header, value) in [
@@ -195,7 +198,9 @@ async fn business_b_cannot_touch_business_a(db: Db) {
                 "{endpoint} via {label}: {status} {body}"
             );
             assert!(
-                !body.contains("Alpha") && !body.contains(&agent_email),
+                !body.contains("Alpha")
+                    && !body.contains("alpha-shop")
+                    && !body.contains(&agent_email),
                 "{endpoint} leaked: {body}"
             );
         }
@@ -204,6 +209,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("list_members", ()),
         ("list_invitations", ()),
         ("list_api_keys", ()),
+        ("list_domains", ()),
         ("me", ()),
     ] {
         let res = app
@@ -217,7 +223,10 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         assert_eq!(res.status(), 200, "{endpoint}");
         let body = res.text().await.unwrap();
         assert!(
-            !body.contains("Alpha") && !body.contains(&agent_email) && !body.contains(&a.email),
+            !body.contains("Alpha")
+                && !body.contains("alpha-shop")
+                && !body.contains(&agent_email)
+                && !body.contains(&a.email),
             "{endpoint} leaked: {body}"
         );
     }
