@@ -227,7 +227,7 @@ pub fn CopyButton(
 }
 
 /// Copies `text`, then records whether that worked.
-fn copy_to_clipboard(text: String, copied: RwSignal<Option<bool>>) {
+pub(crate) fn copy_to_clipboard(text: String, copied: RwSignal<Option<bool>>) {
     #[cfg(feature = "hydrate")]
     {
         let Some(window) = web_sys::window() else {

@@ -2,37 +2,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    name: &str,
-    from: (&'static str, &'static str),
-    to: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn index(
-    name: &str,
-    table: &'static str,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut idx = Index::create().name(name).table(table).to_owned();
-    for c in cols {
-        idx.col(*c);
-    }
-    if unique {
-        idx.unique();
-    }
-    idx
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -2,29 +2,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    name: &str,
-    from: (&'static str, &'static str),
-    to: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut idx = Index::create().name(name).table(table).to_owned();
-    for c in cols {
-        idx.col(*c);
-    }
-    idx
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -55,24 +36,22 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                index(
-                    "ux_domains_business_name",
-                    "domains",
-                    &["business_id", "name"],
-                )
-                .unique()
-                .to_owned(),
-            )
+            .create_index(index(
+                "ux_domains_business_name",
+                "domains",
+                &["business_id", "name"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(index("ix_domains_name", "domains", &["name"]))
+            .create_index(index("ix_domains_name", "domains", &["name"], false))
             .await?;
         manager
             .create_index(index(
                 "ix_domains_next_check",
                 "domains",
                 &["next_check_at"],
+                false,
             ))
             .await?;
         // One business at most holds a name verified: a partial unique index (SQLite and
@@ -113,6 +92,7 @@ impl MigrationTrait for Migration {
                 "ix_domain_checks_domain",
                 "domain_checks",
                 &["domain_id", "checked_at"],
+                false,
             ))
             .await?;
         manager
@@ -135,6 +115,7 @@ impl MigrationTrait for Migration {
                 "ix_caller_identities_expires",
                 "caller_identities",
                 &["expires_at"],
+                false,
             ))
             .await?;
         // Guest names are random and must never be handed out twice while alive; several

@@ -173,7 +173,7 @@ fn NewKeySecret(new: NewApiKey) -> impl IntoView {
                     type="button"
                     id="copy-key"
                     class="btn btn-small"
-                    on:click=move |_| copy_to_clipboard(secret.clone(), copied)
+                    on:click=move |_| crate::ui::copy_to_clipboard(secret.clone(), copied)
                 >
                     {move || match copied.get() {
                         Some(true) => "Copied",
@@ -282,27 +282,6 @@ fn page_origin() -> String {
         }
     }
     "https://your-domaincall-host".to_owned()
-}
-
-/// Copies `text`, then records whether that worked.
-fn copy_to_clipboard(text: String, copied: RwSignal<Option<bool>>) {
-    #[cfg(feature = "hydrate")]
-    {
-        let Some(window) = web_sys::window() else {
-            copied.set(Some(false));
-            return;
-        };
-        let promise = window.navigator().clipboard().write_text(&text);
-        leptos::task::spawn_local(async move {
-            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-            copied.set(Some(ok));
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = text;
-        copied.set(Some(false));
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,34 @@
+//! Statement builders shared by the migrations.
+
+use sea_orm_migration::prelude::*;
+
+/// A foreign key from `from` (table, column) to `to.id`, deleting along with its target.
+pub fn fk(
+    name: &str,
+    from: (&'static str, &'static str),
+    to: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to, "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+/// An index on `cols` of `table`.
+pub fn index(
+    name: &str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut idx = Index::create().name(name).table(table).to_owned();
+    for c in cols {
+        idx.col(*c);
+    }
+    if unique {
+        idx.unique();
+    }
+    idx
+}
