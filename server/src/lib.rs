@@ -6,6 +6,7 @@ pub mod http;
 pub mod secrets;
 pub mod settings;
 pub mod shutdown;
+pub mod signaling;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

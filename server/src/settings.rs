@@ -75,6 +75,13 @@ pub struct Settings {
     /// `DOMAINCALL_CALLER_TTL`: lifetime of an evanescent caller identity, `10m` to `24h`
     /// (default `1h`).
     pub caller_ttl: Duration,
+    /// `DOMAINCALL_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example.net`)
+    /// whose pages may open the signaling socket at `/ws` (default: the public URL's
+    /// origin). Verified business domains (and `call.` + one) are always allowed too.
+    pub allowed_origins: Vec<String>,
+    /// Timers and limits of the signaling hub. Not read from the environment: the
+    /// defaults are the protocol's; tests shorten the timers.
+    pub signaling: crate::signaling::SignalingConfig,
 }
 
 /// Parses a duration like `500ms`, `30s`, `10m`, `24h` or `2d`.
@@ -146,6 +153,40 @@ fn url_host(url: &str) -> &str {
     entity::domains::host_without_port(authority)
         .trim_start_matches('[')
         .trim_end_matches(']')
+}
+
+/// `https://Example.com:8443/x` → `https://example.com:8443`: the scheme, host and port of
+/// a URL, lowercased and without a default port, as browsers send it in `Origin`. `None`
+/// unless it is http(s).
+#[must_use]
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim().to_ascii_lowercase();
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
+fn allowed_origins(text: Option<String>, public_url: &str) -> anyhow::Result<Vec<String>> {
+    let Some(text) = text else {
+        return Ok(origin_of(public_url).into_iter().collect());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            origin_of(s).with_context(|| {
+                format!("DOMAINCALL_ALLOWED_ORIGINS: `{s}` is not an origin like https://app.example.net")
+            })
+        })
+        .collect()
 }
 
 fn var(name: &str) -> Option<String> {
@@ -239,7 +280,10 @@ impl Settings {
         )?;
         entity::callers::CallerPolicy::new(&caller_zone, chrono::Duration::hours(1))
             .map_err(|e| anyhow::anyhow!("DOMAINCALL_CALLER_ZONE: {e}"))?;
+        let allowed_origins = allowed_origins(get("DOMAINCALL_ALLOWED_ORIGINS"), &public_url)?;
         Ok(Self {
+            allowed_origins,
+            signaling: crate::signaling::SignalingConfig::default(),
             dns_servers,
             dns_timeout: duration_var(
                 &get,
@@ -323,6 +367,26 @@ mod tests {
         assert_eq!(s.revoke_after, 3);
         assert_eq!(s.caller_zone, "guest.127.0.0.1");
         assert_eq!(s.caller_ttl, Duration::from_secs(3600));
+        assert_eq!(s.allowed_origins, vec!["http://127.0.0.1:3000".to_owned()]);
+    }
+
+    #[test]
+    fn allowed_origins_parse() {
+        let s = from(&[(
+            "DOMAINCALL_ALLOWED_ORIGINS",
+            "https://App.example.net:443/, http://localhost:3000, http://x.example:80",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            vec![
+                "https://app.example.net",
+                "http://localhost:3000",
+                "http://x.example"
+            ]
+        );
+        let s = from(&[("DOMAINCALL_PUBLIC_URL", "https://call.example.net/x")]).unwrap();
+        assert_eq!(s.allowed_origins, vec!["https://call.example.net"]);
     }
 
     #[test]
@@ -367,6 +431,8 @@ mod tests {
             ("DOMAINCALL_CALLER_ZONE", "no spaces"),
             ("DOMAINCALL_CALLER_TTL", "5m"),
             ("DOMAINCALL_CALLER_TTL", "25h"),
+            ("DOMAINCALL_ALLOWED_ORIGINS", "example.com"),
+            ("DOMAINCALL_ALLOWED_ORIGINS", "ftp://example.com"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

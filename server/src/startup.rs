@@ -21,8 +21,9 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::settings::Settings;
+use crate::signaling::Hub;
 use crate::state::AppState;
-use crate::{db, graphql, http, secrets};
+use crate::{db, graphql, http, secrets, signaling};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -31,6 +32,7 @@ pub struct Application {
     addr: SocketAddr,
     background: Option<Background>,
     services: Services,
+    hub: Hub,
 }
 
 /// The background work: the job workers (mail) and the periodic sweeps (domain checks,
@@ -165,16 +167,23 @@ impl Application {
             )),
         };
         let leptos = leptos_options(&settings);
+        let hub = Hub::new(
+            settings.signaling,
+            settings.allowed_origins.clone(),
+            settings.is_https(),
+        );
         let state = AppState {
-            schema: graphql::schema(services.clone()),
+            schema: graphql::schema(services.clone(), hub.clone()),
             services: services.clone(),
             leptos: leptos.clone(),
+            hub: hub.clone(),
         };
         let routes = generate_route_list(app::App);
         let ctx_services = services.clone();
         let router = Router::new()
             .merge(http::router())
             .merge(graphql::router())
+            .merge(signaling::router())
             .leptos_routes_with_context(
                 &state,
                 routes,
@@ -200,6 +209,7 @@ impl Application {
             addr,
             background: settings.run_workers.then_some(background),
             services,
+            hub,
         })
     }
 
@@ -213,8 +223,14 @@ impl Application {
         &self.services
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests
-    /// and lets the workers finish their current jobs.
+    /// The signaling hub, for tests that look at live connections.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Serves until `shutdown` resolves, then tells every signaling socket to reconnect
+    /// and closes it (1001), stops accepting, finishes in-flight requests and lets the
+    /// workers finish their current jobs.
     ///
     /// # Errors
     /// When serving fails.
@@ -235,6 +251,11 @@ impl Application {
             })
         });
         tracing::info!(addr = %self.addr, "listening");
+        let hub = self.hub;
+        let shutdown = async move {
+            shutdown.await;
+            hub.shutdown().await;
+        };
         let served = axum::serve(
             self.listener,
             self.router

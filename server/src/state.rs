@@ -5,6 +5,7 @@ use entity::Services;
 use leptos::config::LeptosOptions;
 
 use crate::graphql::ApiSchema;
+use crate::signaling::Hub;
 
 /// Application state.
 #[derive(Clone)]
@@ -12,6 +13,8 @@ pub struct AppState {
     pub services: Services,
     pub schema: ApiSchema,
     pub leptos: LeptosOptions,
+    /// The signaling hub behind `/ws` (live sockets and presence).
+    pub hub: Hub,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,7 +1,7 @@
 //! Which business answers a call page: `/call/{domain}` on our host, or `/call` on a
 //! verified domain pointed at us (the domain itself or `call.` + it).
 
-use sea_orm::prelude::*;
+use sea_orm::{prelude::*, QueryOrder, QuerySelect};
 
 use super::DomainName;
 use crate::entities::{business, domain};
@@ -42,6 +42,28 @@ pub async fn call_page(
             })
         })
     }))
+}
+
+/// The verified domains of `businesses`, by name (e.g. those with an agent online now).
+///
+/// # Errors
+/// Database failures only.
+pub async fn verified_domains_of(
+    db: &impl ConnectionTrait,
+    businesses: Vec<Uuid>,
+) -> Result<Vec<String>, DomainError> {
+    if businesses.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(domain::Entity::find()
+        .select_only()
+        .column(domain::Column::Name)
+        .filter(domain::Column::BusinessId.is_in(businesses))
+        .filter(domain::Column::Status.eq(DomainStatus::Verified.as_str()))
+        .order_by_asc(domain::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// `example.com:8443` → `example.com`; `[::1]:80` → `[::1]` (refused later as an IP).

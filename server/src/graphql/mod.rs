@@ -39,10 +39,12 @@ pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 /// The largest request body accepted (bytes).
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Builds the schema with its limits; `services` is available to every resolver.
-pub fn schema(services: Services) -> ApiSchema {
+/// Builds the schema with its limits; `services` and the signaling `hub` (live presence)
+/// are available to every resolver.
+pub fn schema(services: Services, hub: crate::signaling::Hub) -> ApiSchema {
     Schema::build(Query, Mutation, Subscription)
         .data(services)
+        .data(hub)
         .limit_depth(12)
         .limit_complexity(400)
         .limit_recursive_depth(32)

@@ -94,4 +94,15 @@ impl Query {
         let caller = super::context::caller(ctx).await?;
         Ok(entity::callers::view(&caller).into())
     }
+
+    /// The verified domains whose business has at least one available agent connected
+    /// now, sorted. Needs no credentials (the call page suggests them).
+    async fn online_domains(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let hub = ctx.data::<crate::signaling::Hub>()?;
+        let businesses = hub.online_businesses().await;
+        let names = entity::domains::verified_domains_of(&ctx.services().db, businesses)
+            .await
+            .gql()?;
+        Ok(names)
+    }
 }

@@ -408,15 +408,12 @@ async fn one_name_one_business_even_in_a_race(db: Db) {
     for business in ["First", "Second", "Third"] {
         let owner = app.sign_up(business).await;
         let d = add(&app, &owner, &name).await;
-        dns.add_txt(&record, &[d["recordValue"].as_str().unwrap()]).await;
+        dns.add_txt(&record, &[d["recordValue"].as_str().unwrap()])
+            .await;
         contenders.push((owner.auth(), d["id"].as_str().unwrap().to_owned()));
     }
-    let results = futures::future::join_all(
-        contenders
-            .iter()
-            .map(|(auth, id)| verify(&app, auth, id)),
-    )
-    .await;
+    let results =
+        futures::future::join_all(contenders.iter().map(|(auth, id)| verify(&app, auth, id))).await;
     let winners = results
         .iter()
         .filter(|r| r["data"]["verifyDomain"]["verified"] == true)

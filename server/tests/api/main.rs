@@ -10,5 +10,6 @@ mod graphql_edges;
 mod helpers;
 mod invitations;
 mod isolation;
+mod signaling;
 mod subscriptions;
 mod tokens;

@@ -1,0 +1,339 @@
+//! One socket's life: greet, keep the heartbeat, enforce the limits, answer or refuse
+//! each message, forward what the hub queues for this device, and close with the
+//! protocol's code. One task per socket owns it; the rest of the hub only reaches it
+//! through its bounded outbox.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use entity::calls::protocol::{
+    ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError,
+    ServerMessage, MAX_MESSAGE_BYTES, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
+};
+use tokio::sync::{mpsc, watch};
+use uuid::Uuid;
+
+use super::limits::{Limits, Verdict};
+use super::{AgentDevice, Hub, Outbox, Peer, Presence, SignalingConfig};
+
+/// How long a closing socket waits for the client's close reply.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// How long one write may wait for a client that does not read before it is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the loop stopped.
+enum Exit {
+    /// Close the socket with this code and reason.
+    Close(CloseCode, &'static str),
+    /// The client is gone (closed, reset or unwritable): nothing more to send.
+    Gone,
+}
+
+/// The state of one connection: a few words, the socket itself lives in the task.
+struct Connection {
+    hub: Hub,
+    config: SignalingConfig,
+    peer: Peer,
+    id: ConnectionId,
+    greeted: bool,
+    last_seen: Instant,
+    limits: Limits,
+    outbox: Outbox,
+}
+
+/// Serves one upgraded socket until it closes.
+pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer) {
+    let _live = hub.enter();
+    let config = *hub.config();
+    let (outbox, mut queue) = mpsc::channel(config.outbox_capacity);
+    let mut shutdown = hub.shutdown_signal();
+    let now = Instant::now();
+    let mut conn = Connection {
+        hub,
+        config,
+        peer,
+        id: ConnectionId::from_random_bytes(*Uuid::new_v4().as_bytes()),
+        greeted: false,
+        last_seen: now,
+        limits: Limits::new(&config, now),
+        outbox,
+    };
+    let exit = conn.serve(&mut socket, &mut queue, &mut shutdown).await;
+    if conn.greeted {
+        if let Some(device) = conn.device() {
+            conn.hub.presence().leave(device).await;
+        }
+    }
+    if let Exit::Close(code, reason) = exit {
+        tracing::debug!(connection_id = %conn.id, code = code.code(), reason, "closing signaling socket");
+        close(&mut socket, code, reason).await;
+    }
+}
+
+/// Sends a close frame and waits briefly for the client's reply, so the frame is read
+/// before the connection goes away.
+async fn close(socket: &mut WebSocket, code: CloseCode, reason: &'static str) {
+    let frame = CloseFrame {
+        code: code.code(),
+        reason: Utf8Bytes::from_static(reason),
+    };
+    if write(socket, Message::Close(Some(frame))).await.is_some() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+    .await;
+}
+
+/// Writes one frame; `Some(Exit::Gone)` when the socket fails or stays unwritable.
+async fn write(socket: &mut WebSocket, message: Message) -> Option<Exit> {
+    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => None,
+        Ok(Err(_)) | Err(_) => Some(Exit::Gone),
+    }
+}
+
+/// Serialises and sends one message; `Some(Exit::Gone)` when the socket is unwritable.
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Option<Exit> {
+    let text = match serde_json::to_string(message) {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a signaling message");
+            return None;
+        }
+    };
+    write(socket, Message::Text(text.into())).await
+}
+
+/// A read error: a frame over the limit closes with 1009; anything else means the client
+/// is gone or broke the protocol.
+fn read_error(error: axum::Error) -> Exit {
+    match error.into_inner().downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => {
+            Exit::Close(CloseCode::MessageTooBig, "message too big")
+        }
+        _ => Exit::Gone,
+    }
+}
+
+impl Connection {
+    fn role(&self) -> ConnectionRole {
+        match self.peer {
+            Peer::Agent { .. } => ConnectionRole::Agent,
+            Peer::Caller { .. } => ConnectionRole::Caller,
+        }
+    }
+
+    fn device(&self) -> Option<AgentDevice> {
+        match self.peer {
+            Peer::Agent {
+                user_id,
+                business_id,
+            } => Some(AgentDevice {
+                business_id,
+                user_id,
+                connection_id: self.id,
+            }),
+            Peer::Caller { .. } => None,
+        }
+    }
+
+    /// Spreads reconnections after a restart over 0.5–5 s (from this socket's random id).
+    fn reconnect_after_ms(&self) -> u32 {
+        let spread = self.id.as_uuid().as_u128() % 4_500;
+        500 + u32::try_from(spread).unwrap_or(0)
+    }
+
+    async fn serve(
+        &mut self,
+        socket: &mut WebSocket,
+        queue: &mut mpsc::Receiver<Utf8Bytes>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Exit {
+        let started = Instant::now();
+        loop {
+            let deadline = if self.greeted {
+                self.last_seen + 2 * self.config.heartbeat_interval
+            } else {
+                started + self.config.hello_timeout
+            };
+            tokio::select! {
+                biased;
+                () = async {
+                    // A dropped sender also means the hub is going away.
+                    let _ = shutdown.wait_for(|stop| *stop).await;
+                } => {
+                    let after_ms = self.reconnect_after_ms();
+                    if let Some(exit) = send(socket, &ServerMessage::Reconnect { after_ms }).await {
+                        return exit;
+                    }
+                    return Exit::Close(CloseCode::GoingAway, "server restarting");
+                }
+                () = tokio::time::sleep_until(deadline.into()) => {
+                    return if self.greeted {
+                        Exit::Close(CloseCode::HeartbeatTimeout, "no ping in time")
+                    } else {
+                        Exit::Close(CloseCode::HelloTimeout, "no hello in time")
+                    };
+                }
+                Some(text) = queue.recv() => {
+                    if let Some(exit) = write(socket, Message::Text(text)).await {
+                        return exit;
+                    }
+                }
+                frame = socket.recv() => {
+                    let frame = match frame {
+                        None => return Exit::Gone,
+                        Some(Err(e)) => return read_error(e),
+                        Some(Ok(frame)) => frame,
+                    };
+                    if let Some(exit) = self.on_frame(socket, frame).await {
+                        return exit;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, socket: &mut WebSocket, frame: Message) -> Option<Exit> {
+        let now = Instant::now();
+        self.last_seen = now;
+        let text = match frame {
+            Message::Text(text) => Some(text),
+            Message::Binary(_) => None,
+            // Pings are answered by the WebSocket layer; a close is answered there too and
+            // the next read ends the loop.
+            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => return None,
+        };
+        match self.limits.admit(&self.config, now) {
+            Verdict::Pass => {}
+            Verdict::Limited => {
+                let refusal = ServerMessage::error(ErrorCode::RateLimited, "Too many messages.");
+                return send(socket, &refusal).await;
+            }
+            Verdict::Abusive => return Some(Exit::Close(CloseCode::RateLimited, "rate limited")),
+        }
+        let Some(text) = text else {
+            return self
+                .invalid(
+                    socket,
+                    ErrorCode::BadJson,
+                    "Frames must be text (JSON).".into(),
+                )
+                .await;
+        };
+        match ClientMessage::parse(text.as_str()) {
+            Ok(message) => self.on_message(socket, message).await,
+            Err(ProtocolError::TooLarge { .. }) => {
+                Some(Exit::Close(CloseCode::MessageTooBig, "message too big"))
+            }
+            Err(e) => self.invalid(socket, e.code(), e.to_string()).await,
+        }
+    }
+
+    /// Refuses an invalid message; too many of them close the socket with 1008.
+    async fn invalid(
+        &mut self,
+        socket: &mut WebSocket,
+        code: ErrorCode,
+        message: String,
+    ) -> Option<Exit> {
+        if let Some(exit) = send(socket, &ServerMessage::error(code, message)).await {
+            return Some(exit);
+        }
+        if self.limits.invalid(&self.config, Instant::now()) {
+            return Some(Exit::Close(
+                CloseCode::PolicyViolation,
+                "too many invalid messages",
+            ));
+        }
+        None
+    }
+
+    async fn on_message(&mut self, socket: &mut WebSocket, message: ClientMessage) -> Option<Exit> {
+        if !self.greeted {
+            return match message {
+                ClientMessage::Hello { version, .. } => self.greet(socket, version).await,
+                _ => {
+                    let text = "Send `hello` first.".to_owned();
+                    self.invalid(socket, ErrorCode::HelloRequired, text).await
+                }
+            };
+        }
+        let role = self.role();
+        if !message.senders().allows(role) {
+            let text = format!(
+                "{} connections may not send `{}`.",
+                match role {
+                    ConnectionRole::Agent => "Agent",
+                    ConnectionRole::Caller => "Caller",
+                },
+                message.kind()
+            );
+            return self.invalid(socket, ErrorCode::Forbidden, text).await;
+        }
+        match message {
+            ClientMessage::Hello { .. } => {
+                let text = "This connection already sent `hello`.".to_owned();
+                self.invalid(socket, ErrorCode::AlreadyGreeted, text).await
+            }
+            ClientMessage::Ping { nonce } => send(socket, &ServerMessage::Pong { nonce }).await,
+            ClientMessage::Pong { .. } => None,
+            ClientMessage::SetAvailability { availability } => {
+                if let Some(device) = self.device() {
+                    self.hub
+                        .presence()
+                        .set_availability(device, availability)
+                        .await;
+                }
+                None
+            }
+            other => {
+                // The call lifecycle is not served yet; the protocol has no dedicated code.
+                let text = format!(
+                    "`{}` is not available yet: this server does not handle calls.",
+                    other.kind()
+                );
+                send(
+                    socket,
+                    &ServerMessage::error(ErrorCode::InvalidMessage, text),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn greet(&mut self, socket: &mut WebSocket, version: u32) -> Option<Exit> {
+        if version < MIN_PROTOCOL_VERSION {
+            let text = format!(
+                "Protocol version {version} is no longer supported; the oldest is {MIN_PROTOCOL_VERSION}."
+            );
+            let refusal = ServerMessage::error(ErrorCode::VersionUnsupported, text);
+            if let Some(exit) = send(socket, &refusal).await {
+                return Some(exit);
+            }
+            return Some(Exit::Close(
+                CloseCode::VersionUnsupported,
+                "protocol version unsupported",
+            ));
+        }
+        let welcome = ServerMessage::Welcome {
+            version: version.min(PROTOCOL_VERSION),
+            connection_id: self.id,
+            role: self.role(),
+            heartbeat_interval_ms: u32::try_from(self.config.heartbeat_interval.as_millis())
+                .unwrap_or(u32::MAX),
+            max_message_bytes: u32::try_from(MAX_MESSAGE_BYTES).unwrap_or(u32::MAX),
+            resumed: false,
+        };
+        if let Some(exit) = send(socket, &welcome).await {
+            return Some(exit);
+        }
+        self.greeted = true;
+        if let Some(device) = self.device() {
+            self.hub.presence().join(device, self.outbox.clone()).await;
+        }
+        None
+    }
+}

@@ -1,0 +1,183 @@
+//! The signaling hub at `GET /ws`: one WebSocket per device, speaking protocol v1
+//! (`docs/signaling.md`, types in `entity::calls::protocol`).
+//!
+//! This slice serves connections and presence: the upgrade checks the `Origin` and the
+//! credentials, each connection greets, keeps its heartbeat, is rate-limited and refused
+//! what its role may not send, and agent devices share presence per business. The call
+//! lifecycle messages are answered "not available yet".
+//!
+//! Live state stays per process and small: a connection task owns its socket and a bounded
+//! queue of already-serialised frames; presence sits behind the one [`Presence`] seam so a
+//! Redis or NATS backend can share it between processes later.
+
+mod auth;
+mod connection;
+mod handshake;
+mod limits;
+mod origin;
+mod presence;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::{watch, Notify};
+use uuid::Uuid;
+
+pub use auth::{Peer, CALLER_COOKIE};
+pub use presence::{AgentDevice, LocalPresence, Outbox, Presence};
+
+use crate::state::AppState;
+
+/// The presence backend this build uses (the one place to swap in a shared one).
+pub type PresenceBackend = LocalPresence;
+
+/// Timers and limits of the hub. The defaults are the protocol's; tests shorten the timers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SignalingConfig {
+    /// How often clients send `ping` (told in `welcome`); silent for two intervals closes
+    /// with 4004.
+    pub heartbeat_interval: Duration,
+    /// How long a new socket has to send `hello` before it is closed with 4003.
+    pub hello_timeout: Duration,
+    /// Messages per second a connection may send, sustained.
+    pub rate_per_sec: f32,
+    /// Messages a connection may send at once before the rate applies.
+    pub burst: f32,
+    /// Rate-limited messages (decaying at `rate_per_sec / 5` per second) before the socket
+    /// is closed with 4008.
+    pub rate_abuse_limit: f32,
+    /// Invalid messages (decaying at one per 10 s) before the socket is closed with 1008.
+    pub invalid_limit: f32,
+    /// Frames queued for a device before further ones are dropped (a stalled client).
+    pub outbox_capacity: usize,
+    /// How long shutdown waits for sockets to close after telling them to reconnect.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for SignalingConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_secs(25),
+            hello_timeout: Duration::from_secs(10),
+            rate_per_sec: 50.0,
+            burst: 100.0,
+            rate_abuse_limit: 100.0,
+            invalid_limit: 20.0,
+            outbox_capacity: 32,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The shared handle of the hub: configuration, presence, the origin allowlist and the
+/// shutdown signal. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    config: SignalingConfig,
+    presence: PresenceBackend,
+    allowed_origins: Vec<String>,
+    https_only: bool,
+    shutdown: watch::Sender<bool>,
+    live: AtomicUsize,
+    idle: Notify,
+}
+
+impl Hub {
+    /// A hub with no connections. `allowed_origins` are normalised origins
+    /// (`https://host[:port]`); with `https_only`, verified business domains are accepted
+    /// as `https://` origins only.
+    #[must_use]
+    pub fn new(config: SignalingConfig, allowed_origins: Vec<String>, https_only: bool) -> Self {
+        let (shutdown, _) = watch::channel(false);
+        Self {
+            inner: Arc::new(HubInner {
+                config,
+                presence: PresenceBackend::default(),
+                allowed_origins,
+                https_only,
+                shutdown,
+                live: AtomicUsize::new(0),
+                idle: Notify::new(),
+            }),
+        }
+    }
+
+    /// The timers and limits.
+    #[must_use]
+    pub fn config(&self) -> &SignalingConfig {
+        &self.inner.config
+    }
+
+    /// The presence registry.
+    #[must_use]
+    pub fn presence(&self) -> &PresenceBackend {
+        &self.inner.presence
+    }
+
+    /// The businesses with at least one available agent device connected now.
+    pub async fn online_businesses(&self) -> Vec<Uuid> {
+        self.inner.presence.online_businesses().await
+    }
+
+    /// How many sockets are open.
+    #[must_use]
+    pub fn connections(&self) -> usize {
+        self.inner.live.load(Ordering::Acquire)
+    }
+
+    /// Tells every socket to reconnect and closes it with 1001; waits (at most the
+    /// configured grace) until all are closed. New sockets opened meanwhile are closed too.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+        let wait = async {
+            loop {
+                let idle = self.inner.idle.notified();
+                if self.connections() == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        if tokio::time::timeout(self.inner.config.shutdown_grace, wait)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = self.connections(),
+                "signaling sockets still open after the shutdown grace"
+            );
+        }
+    }
+
+    fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    fn enter(&self) -> LiveGuard {
+        self.inner.live.fetch_add(1, Ordering::AcqRel);
+        LiveGuard(self.clone())
+    }
+}
+
+/// Counts an open socket; the last one to close wakes a waiting shutdown.
+struct LiveGuard(Hub);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        if self.0.inner.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.inner.idle.notify_waiters();
+        }
+    }
+}
+
+/// The `/ws` route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(handshake::connect_ws))
+}
