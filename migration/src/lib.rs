@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261123_000001_accounts;
 mod m20261123_000002_domains;
+mod m20261123_000003_calls;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_domains::Migration),
+            Box::new(m20261123_000003_calls::Migration),
         ]
     }
 }

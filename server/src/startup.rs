@@ -172,6 +172,7 @@ impl Application {
             settings.allowed_origins.clone(),
             settings.is_https(),
         );
+        hub.start_records(&services.db);
         let state = AppState {
             schema: graphql::schema(services.clone(), hub.clone()),
             services: services.clone(),

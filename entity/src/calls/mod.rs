@@ -6,6 +6,8 @@
 
 pub mod machine;
 pub mod protocol;
+#[cfg(feature = "db")]
+pub mod records;
 pub mod routing;
 pub mod wire;
 

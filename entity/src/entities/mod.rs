@@ -2,6 +2,8 @@
 
 pub mod api_key;
 pub mod business;
+pub mod call;
+pub mod call_event;
 pub mod caller_identity;
 pub mod domain;
 pub mod domain_check;

@@ -105,4 +105,18 @@ impl Query {
             .gql()?;
         Ok(names)
     }
+
+    /// The calls of the current business, newest first (at most 200), with the wait
+    /// (request → accept, ms) and the end reason.
+    async fn calls(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] limit: i32,
+    ) -> Result<Vec<super::types::Call>> {
+        let list =
+            entity::calls::records::list_for(&ctx.services().db, ctx.principal()?, limit.into())
+                .await
+                .gql()?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
 }

@@ -349,3 +349,53 @@ impl From<wire::CallPageInfo> for CallPage {
         }
     }
 }
+
+/// A call to the business: who called which domain, how long they waited, how it ended.
+#[derive(SimpleObject)]
+pub struct Call {
+    pub id: ID,
+    /// The business domain called.
+    pub domain: String,
+    /// The intent the caller named, if any.
+    pub intent: Option<ID>,
+    /// `voice`, `video`, `chat` or `data`.
+    pub mode: String,
+    /// The caller's verified domain or guest name.
+    pub caller_name: String,
+    /// Whether the caller proved they own `caller_name`.
+    pub caller_verified: bool,
+    /// `ringing`, `connected` or `ended`.
+    pub state: String,
+    /// Why it ended (`hung_up_by_caller`, `missed`, …; see docs/signaling.md), once ended.
+    pub end_reason: Option<String>,
+    /// Why nobody could be rung, when it ended `unavailable`.
+    pub unavailable_reason: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The member who answered.
+    pub answered_by: Option<ID>,
+    /// Request → accept, in milliseconds (null when never answered).
+    pub wait_ms: Option<i64>,
+}
+
+impl From<entity::entities::call::Model> for Call {
+    fn from(c: entity::entities::call::Model) -> Self {
+        Self {
+            id: ID(c.id.to_string()),
+            domain: c.domain,
+            intent: c.intent.map(|i| ID(i.to_string())),
+            mode: c.mode,
+            caller_name: c.caller_name,
+            caller_verified: c.caller_verified,
+            state: c.state,
+            end_reason: c.end_reason,
+            unavailable_reason: c.unavailable_reason,
+            requested_at: c.requested_at,
+            answered_at: c.answered_at,
+            ended_at: c.ended_at,
+            answered_by: c.answered_by.map(|u| ID(u.to_string())),
+            wait_ms: c.wait_ms,
+        }
+    }
+}

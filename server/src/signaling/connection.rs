@@ -10,6 +10,8 @@ use entity::calls::protocol::{
     ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError,
     ServerMessage, MAX_MESSAGE_BYTES, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
+use entity::calls::{Event, Party, Relay};
+use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
@@ -39,10 +41,11 @@ struct Connection {
     last_seen: Instant,
     limits: Limits,
     outbox: Outbox,
+    db: DatabaseConnection,
 }
 
 /// Serves one upgraded socket until it closes.
-pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer) {
+pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: DatabaseConnection) {
     let _live = hub.enter();
     let config = *hub.config();
     let (outbox, mut queue) = mpsc::channel(config.outbox_capacity);
@@ -57,9 +60,11 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer) {
         last_seen: now,
         limits: Limits::new(&config, now),
         outbox,
+        db,
     };
     let exit = conn.serve(&mut socket, &mut queue, &mut shutdown).await;
     if conn.greeted {
+        conn.hub.connection_lost(conn.party()).await;
         if let Some(device) = conn.device() {
             conn.hub.presence().leave(device).await;
         }
@@ -125,6 +130,17 @@ impl Connection {
         }
     }
 
+    /// This connection as a party to a call.
+    fn party(&self) -> Party {
+        match self.peer {
+            Peer::Agent { user_id, .. } => Party::Agent(entity::calls::AgentDevice {
+                user: user_id,
+                connection: self.id,
+            }),
+            Peer::Caller { .. } => Party::Caller(self.id),
+        }
+    }
+
     fn device(&self) -> Option<AgentDevice> {
         match self.peer {
             Peer::Agent {
@@ -164,6 +180,12 @@ impl Connection {
                     // A dropped sender also means the hub is going away.
                     let _ = shutdown.wait_for(|stop| *stop).await;
                 } => {
+                    // Calls ended just before (`ended {server_shutdown}`) go out first.
+                    while let Ok(text) = queue.try_recv() {
+                        if let Some(exit) = write(socket, Message::Text(text)).await {
+                            return exit;
+                        }
+                    }
                     let after_ms = self.reconnect_after_ms();
                     if let Some(exit) = send(socket, &ServerMessage::Reconnect { after_ms }).await {
                         return exit;
@@ -290,17 +312,68 @@ impl Connection {
                 None
             }
             other => {
-                // The call lifecycle is not served yet; the protocol has no dedicated code.
-                let text = format!(
-                    "`{}` is not available yet: this server does not handle calls.",
-                    other.kind()
-                );
-                send(
-                    socket,
-                    &ServerMessage::error(ErrorCode::InvalidMessage, text),
-                )
-                .await
+                let refused = self.on_call_message(other).await;
+                match refused {
+                    Ok(()) => None,
+                    Err((code, text)) => send(socket, &ServerMessage::error(code, text)).await,
+                }
             }
+        }
+    }
+
+    /// The call lifecycle: the hub derives the call and the other party from this
+    /// connection (see `calls.rs`).
+    async fn on_call_message(&self, message: ClientMessage) -> Result<(), super::calls::Refusal> {
+        let hub = &self.hub;
+        let party = self.party();
+        let named = message.call_id();
+        match (message, party) {
+            (
+                ClientMessage::CallRequest {
+                    domain,
+                    intent,
+                    mode,
+                },
+                Party::Caller(_),
+            ) => {
+                let Peer::Caller { identity_id } = self.peer else {
+                    return Ok(());
+                };
+                hub.request_call(&self.db, self.id, identity_id, &domain, intent, mode)
+                    .await
+            }
+            (ClientMessage::Accept { call_id }, Party::Agent(device)) => {
+                hub.answer_call(device, call_id, true).await
+            }
+            (ClientMessage::Reject { call_id }, Party::Agent(device)) => {
+                hub.answer_call(device, call_id, false).await
+            }
+            (ClientMessage::Cancel {}, _) => {
+                hub.party_event(party, None, "cancel", |_| Event::Cancel)
+                    .await
+            }
+            (ClientMessage::Offer { sdp, .. }, _) => {
+                hub.relay(party, named, Relay::Offer { sdp }, "offer").await
+            }
+            (ClientMessage::Answer { sdp, .. }, _) => {
+                hub.relay(party, named, Relay::Answer { sdp }, "answer")
+                    .await
+            }
+            (ClientMessage::Ice { candidate, .. }, _) => {
+                hub.relay(party, named, Relay::Ice { candidate }, "ice")
+                    .await
+            }
+            (ClientMessage::Chat { text, .. }, _) => {
+                hub.party_event(party, named, "chat", |from| Event::Chat { from, text })
+                    .await
+            }
+            (ClientMessage::Hangup { .. }, _) => {
+                hub.party_event(party, named, "hangup", Event::Hangup).await
+            }
+            (other, _) => Err((
+                ErrorCode::InvalidMessage,
+                format!("`{}` is not available yet on this server.", other.kind()),
+            )),
         }
     }
 
@@ -331,6 +404,7 @@ impl Connection {
             return Some(exit);
         }
         self.greeted = true;
+        self.hub.connect_calls(self.id, self.outbox.clone());
         if let Some(device) = self.device() {
             self.hub.presence().join(device, self.outbox.clone()).await;
         }

@@ -54,6 +54,7 @@ pub(super) async fn connect_ws(
         }
     };
     let hub = state.hub.clone();
+    let db = state.services.db.clone();
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -61,5 +62,5 @@ pub(super) async fn connect_ws(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "signaling upgrade failed"))
-        .on_upgrade(move |socket| connection::run(socket, hub, peer))
+        .on_upgrade(move |socket| connection::run(socket, hub, peer, db))
 }

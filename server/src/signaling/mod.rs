@@ -1,21 +1,24 @@
 //! The signaling hub at `GET /ws`: one WebSocket per device, speaking protocol v1
 //! (`docs/signaling.md`, types in `entity::calls::protocol`).
 //!
-//! This slice serves connections and presence: the upgrade checks the `Origin` and the
-//! credentials, each connection greets, keeps its heartbeat, is rate-limited and refused
-//! what its role may not send, and agent devices share presence per business. The call
-//! lifecycle messages are answered "not available yet".
+//! The upgrade checks the `Origin` and the credentials, each connection greets, keeps its
+//! heartbeat, is rate-limited and refused what its role may not send, agent devices share
+//! presence per business, and calls run from request to end ([`calls`]: one lock per call
+//! makes the first accept win; records are written off the signaling path by
+//! [`records`]' writer task).
 //!
 //! Live state stays per process and small: a connection task owns its socket and a bounded
 //! queue of already-serialised frames; presence sits behind the one [`Presence`] seam so a
 //! Redis or NATS backend can share it between processes later.
 
 mod auth;
+mod calls;
 mod connection;
 mod handshake;
 mod limits;
 mod origin;
 mod presence;
+mod records;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -27,7 +30,7 @@ use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
 pub use auth::{Peer, CALLER_COOKIE};
-pub use presence::{AgentDevice, LocalPresence, Outbox, Presence};
+pub use presence::{AgentDevice, LocalPresence, MemberPresence, Outbox, Presence};
 
 use crate::state::AppState;
 
@@ -55,6 +58,10 @@ pub struct SignalingConfig {
     pub outbox_capacity: usize,
     /// How long shutdown waits for sockets to close after telling them to reconnect.
     pub shutdown_grace: Duration,
+    /// How long a call rings (each wave) before it is `missed` (teams will set their own).
+    pub ring_timeout: Duration,
+    /// How long a party's dropped socket may stay away before its call ends `dropped`.
+    pub reconnect_grace: Duration,
 }
 
 impl Default for SignalingConfig {
@@ -68,6 +75,8 @@ impl Default for SignalingConfig {
             invalid_limit: 20.0,
             outbox_capacity: 32,
             shutdown_grace: Duration::from_secs(5),
+            ring_timeout: entity::calls::routing::DEFAULT_RING_TIMEOUT,
+            reconnect_grace: entity::calls::RECONNECT_GRACE,
         }
     }
 }
@@ -87,6 +96,7 @@ struct HubInner {
     shutdown: watch::Sender<bool>,
     live: AtomicUsize,
     idle: Notify,
+    calls: calls::Calls,
 }
 
 impl Hub {
@@ -105,6 +115,7 @@ impl Hub {
                 shutdown,
                 live: AtomicUsize::new(0),
                 idle: Notify::new(),
+                calls: calls::Calls::default(),
             }),
         }
     }
@@ -132,9 +143,16 @@ impl Hub {
         self.inner.live.load(Ordering::Acquire)
     }
 
-    /// Tells every socket to reconnect and closes it with 1001; waits (at most the
-    /// configured grace) until all are closed. New sockets opened meanwhile are closed too.
+    /// Starts the call-record writer on this database (once; later calls do nothing).
+    pub fn start_records(&self, db: &sea_orm::DatabaseConnection) {
+        self.inner.calls.records.start(db);
+    }
+
+    /// Ends every call with `server_shutdown`, tells every socket to reconnect and closes
+    /// it with 1001; waits (at most the configured grace) until all are closed, then until
+    /// every call record is written. New sockets opened meanwhile are closed too.
     pub async fn shutdown(&self) {
+        self.end_all_calls().await;
         self.inner.shutdown.send_replace(true);
         let wait = async {
             loop {
@@ -154,6 +172,7 @@ impl Hub {
                 "signaling sockets still open after the shutdown grace"
             );
         }
+        self.inner.calls.records.drain().await;
     }
 
     fn shutdown_signal(&self) -> watch::Receiver<bool> {

@@ -51,11 +51,39 @@ pub trait Presence: Send + Sync + 'static {
 
     /// The businesses with at least one available member connected.
     fn online_businesses(&self) -> impl Future<Output = Vec<Uuid>> + Send;
+
+    /// Marks the member as in a call (or out of one); busy members are not rung. Calls
+    /// count, so a member in two calls (during a transfer) stays busy until both end. A
+    /// change goes to every device of the business.
+    fn set_busy(
+        &self,
+        business_id: Uuid,
+        user_id: Uuid,
+        busy: bool,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// The connected members of a business and their devices, for routing a call.
+    fn roster(&self, business_id: Uuid) -> impl Future<Output = Vec<MemberPresence>> + Send;
+}
+
+/// One connected member as routing sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberPresence {
+    /// The member.
+    pub user_id: Uuid,
+    /// Their connected devices.
+    pub devices: Vec<ConnectionId>,
+    /// Their manual availability.
+    pub availability: Availability,
+    /// In a call now.
+    pub busy: bool,
 }
 
 #[derive(Debug)]
 struct Member {
     availability: Availability,
+    /// Calls the member is in.
+    calls: u32,
     devices: Vec<(ConnectionId, Outbox)>,
 }
 
@@ -65,6 +93,7 @@ impl Member {
             return PresenceStatus::Offline;
         }
         match self.availability {
+            Availability::Available if self.calls > 0 => PresenceStatus::Busy,
             Availability::Available => PresenceStatus::Available,
             Availability::Away => PresenceStatus::Away,
         }
@@ -131,6 +160,7 @@ impl Presence for LocalPresence {
         }
         let member = business.entry(device.user_id).or_insert_with(|| Member {
             availability: Availability::Available,
+            calls: 0,
             devices: Vec::new(),
         });
         member.devices.push((device.connection_id, outbox));
@@ -194,6 +224,45 @@ impl Presence for LocalPresence {
             })
             .map(|(id, _)| *id)
             .collect()
+    }
+
+    async fn set_busy(&self, business_id: Uuid, user_id: Uuid, busy: bool) {
+        let mut all = self.lock();
+        let Some(business) = all.get_mut(&business_id) else {
+            return;
+        };
+        let Some(member) = business.get_mut(&user_id) else {
+            return;
+        };
+        let before = member.status();
+        member.calls = if busy {
+            member.calls.saturating_add(1)
+        } else {
+            member.calls.saturating_sub(1)
+        };
+        if member.status() == before {
+            return;
+        }
+        if let Some(text) = frame(user_id, member.status(), member.devices.len()) {
+            broadcast(business, &text);
+        }
+    }
+
+    async fn roster(&self, business_id: Uuid) -> Vec<MemberPresence> {
+        self.lock()
+            .get(&business_id)
+            .map(|business| {
+                business
+                    .iter()
+                    .map(|(user_id, m)| MemberPresence {
+                        user_id: *user_id,
+                        devices: m.devices.iter().map(|(id, _)| *id).collect(),
+                        availability: m.availability,
+                        busy: m.calls > 0,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 

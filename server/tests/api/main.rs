@@ -3,6 +3,7 @@
 
 mod accounts;
 mod callers;
+mod calls;
 #[path = "../../../entity/tests/support/dns_server.rs"]
 mod dns_server;
 mod domains;

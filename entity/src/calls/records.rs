@@ -1,0 +1,291 @@
+//! Call records: one `calls` row per call and one `call_events` row per [`Milestone`],
+//! written by the hub's record writer off the signaling path, and read back per business.
+//!
+//! The row follows the call: `ringing` when requested, `connected` with who answered and
+//! the wait (request → accept, in ms) on the first accept, `ended` with the one end reason.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::calls::machine::{AgentDevice, Milestone, Party};
+use crate::calls::protocol::CallId;
+use crate::calls::wire::{CallMode, Side, TransferFailure};
+use crate::entities::{call, call_event};
+use crate::DomainError;
+
+/// The most rows [`list`] returns.
+pub const MAX_LIST: u64 = 200;
+
+/// What is known about a call when it is requested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCall {
+    pub id: CallId,
+    pub business_id: Uuid,
+    /// The business domain called (ASCII form).
+    pub domain: String,
+    pub intent: Option<Uuid>,
+    pub mode: CallMode,
+    /// The caller's verified domain or guest name.
+    pub caller_name: String,
+    pub caller_verified: bool,
+    pub requested_at: DateTime<Utc>,
+}
+
+fn side(side: Side) -> &'static str {
+    match side {
+        Side::Caller => "caller",
+        Side::Agent => "agent",
+    }
+}
+
+fn party(party: Party) -> String {
+    match party {
+        Party::Caller(_) => "caller".to_owned(),
+        Party::Agent(device) => format!("agent:{}", device.user),
+    }
+}
+
+fn devices(devices: &[AgentDevice]) -> String {
+    let users: Vec<String> = devices
+        .iter()
+        .map(|d| format!("{}/{}", d.user, d.connection))
+        .collect();
+    users.join(",")
+}
+
+fn failure(reason: TransferFailure) -> &'static str {
+    match reason {
+        TransferFailure::Rejected => "rejected",
+        TransferFailure::Missed => "missed",
+        TransferFailure::Unavailable => "unavailable",
+    }
+}
+
+async fn event(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    call_id: CallId,
+    kind: &str,
+    (actor, detail): (String, Option<String>),
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    call_event::Entity::insert(call_event::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        business_id: Set(business_id),
+        call_id: Set(call_id.as_uuid()),
+        kind: Set(kind.to_owned()),
+        actor: Set(actor),
+        detail: Set(detail),
+        at: Set(at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Stores a new call (state `ringing`) and its `requested` event.
+///
+/// # Errors
+/// A database failure.
+pub async fn insert_call(db: &impl ConnectionTrait, new: &NewCall) -> Result<(), DomainError> {
+    call::Entity::insert(call::ActiveModel {
+        id: Set(new.id.as_uuid()),
+        business_id: Set(new.business_id),
+        domain: Set(new.domain.clone()),
+        intent: Set(new.intent),
+        mode: Set(new.mode.as_str().to_owned()),
+        caller_name: Set(new.caller_name.clone()),
+        caller_verified: Set(new.caller_verified),
+        state: Set("ringing".to_owned()),
+        end_reason: Set(None),
+        unavailable_reason: Set(None),
+        requested_at: Set(new.requested_at),
+        answered_at: Set(None),
+        ended_at: Set(None),
+        answered_by: Set(None),
+        wait_ms: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let actor = format!("caller:{}", new.caller_name);
+    event(
+        db,
+        new.business_id,
+        new.id,
+        "requested",
+        (actor, Some(new.mode.as_str().to_owned())),
+        new.requested_at,
+    )
+    .await
+}
+
+/// Appends one milestone of a call at `at`, and moves the call row along (answered, ended).
+///
+/// # Errors
+/// A database failure.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    call_id: CallId,
+    at: DateTime<Utc>,
+    milestone: &Milestone,
+) -> Result<(), DomainError> {
+    let (kind, actor) = match milestone {
+        Milestone::Offered { devices: d } => ("offered", ("server".to_owned(), Some(devices(d)))),
+        Milestone::Rejected { user } => ("rejected", (format!("agent:{user}"), None)),
+        Milestone::Accepted { by, wait } => {
+            let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+            call::Entity::update_many()
+                .col_expr(call::Column::State, Expr::value("connected"))
+                .col_expr(call::Column::AnsweredAt, Expr::value(at))
+                .col_expr(call::Column::AnsweredBy, Expr::value(by.user))
+                .col_expr(call::Column::WaitMs, Expr::value(wait_ms))
+                .filter(call::Column::Id.eq(call_id.as_uuid()))
+                .filter(call::Column::BusinessId.eq(business_id))
+                .exec(db)
+                .await?;
+            (
+                "accepted",
+                (
+                    format!("agent:{}", by.user),
+                    Some(format!("wait {wait_ms} ms")),
+                ),
+            )
+        }
+        Milestone::TransferOffered { by, devices: d } => (
+            "transfer_offered",
+            (format!("agent:{by}"), Some(devices(d))),
+        ),
+        Milestone::TransferFailed { reason } => (
+            "transfer_failed",
+            ("server".to_owned(), Some(failure(*reason).to_owned())),
+        ),
+        Milestone::Transferred { from, to } => (
+            "transferred",
+            (format!("agent:{from}"), Some(format!("agent:{}", to.user))),
+        ),
+        Milestone::Chat { from, text, .. } => (
+            "chat",
+            (side(*from).to_owned(), Some(text.as_ref().to_owned())),
+        ),
+        Milestone::Ended {
+            reason,
+            by,
+            unavailable,
+        } => {
+            call::Entity::update_many()
+                .col_expr(call::Column::State, Expr::value("ended"))
+                .col_expr(call::Column::EndReason, Expr::value(reason.as_str()))
+                .col_expr(
+                    call::Column::UnavailableReason,
+                    Expr::value(unavailable.map(|u| u.as_str().to_owned())),
+                )
+                .col_expr(call::Column::EndedAt, Expr::value(at))
+                .filter(call::Column::Id.eq(call_id.as_uuid()))
+                .filter(call::Column::BusinessId.eq(business_id))
+                .exec(db)
+                .await?;
+            let by = by.map_or_else(|| "server".to_owned(), party);
+            ("ended", (by, Some(reason.as_str().to_owned())))
+        }
+    };
+    event(db, business_id, call_id, kind, actor, at).await
+}
+
+/// The business's calls, newest first, at most `limit` (capped at [`MAX_LIST`]).
+///
+/// # Errors
+/// A database failure.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    limit: u64,
+) -> Result<Vec<call::Model>, DomainError> {
+    Ok(call::Entity::find()
+        .filter(call::Column::BusinessId.eq(business_id))
+        .order_by_desc(call::Column::RequestedAt)
+        .order_by_desc(call::Column::Id)
+        .limit(limit.min(MAX_LIST))
+        .all(db)
+        .await?)
+}
+
+/// The calls of the principal's business, newest first: `limit` of them (1 to
+/// [`MAX_LIST`]; other values are clamped).
+///
+/// # Errors
+/// A database failure.
+pub async fn list_for(
+    db: &impl ConnectionTrait,
+    principal: &crate::auth::principal::Principal,
+    limit: i64,
+) -> Result<Vec<call::Model>, DomainError> {
+    let limit = u64::try_from(limit.max(1)).unwrap_or(1);
+    list(db, principal.business_id, limit).await
+}
+
+/// The events of one of the business's calls, oldest first.
+///
+/// # Errors
+/// A database failure.
+pub async fn events(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    call_id: CallId,
+) -> Result<Vec<call_event::Model>, DomainError> {
+    Ok(call_event::Entity::find()
+        .filter(call_event::Column::BusinessId.eq(business_id))
+        .filter(call_event::Column::CallId.eq(call_id.as_uuid()))
+        .order_by_asc(call_event::Column::At)
+        .all(db)
+        .await?)
+}
+
+/// The business that holds `domain` verified now, with the domain's stored (ASCII) name;
+/// `None` when no business does.
+///
+/// # Errors
+/// A database failure.
+pub async fn verified_business(
+    db: &impl ConnectionTrait,
+    domain: &crate::domains::DomainName,
+) -> Result<Option<(Uuid, String)>, DomainError> {
+    use crate::entities::domain;
+    let found = domain::Entity::find()
+        .filter(domain::Column::Name.eq(domain.as_str()))
+        .filter(domain::Column::Status.eq(crate::types::DomainStatus::Verified.as_str()))
+        .one(db)
+        .await?;
+    Ok(found.map(|d| (d.business_id, d.name)))
+}
+
+/// The caller card ringing devices are shown for a live caller identity; `None` when the
+/// identity is gone or expired.
+///
+/// # Errors
+/// A database failure.
+pub async fn caller_card(
+    db: &impl ConnectionTrait,
+    identity_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::calls::protocol::CallerCard>, DomainError> {
+    use crate::entities::caller_identity;
+    let Some(row) = caller_identity::Entity::find_by_id(identity_id)
+        .one(db)
+        .await?
+        .filter(|row| row.expires_at > now)
+    else {
+        return Ok(None);
+    };
+    let view = crate::callers::view(&row);
+    Ok(Some(crate::calls::protocol::CallerCard {
+        domain: view.verified.then(|| row.name.clone()),
+        name: row.name,
+        verified: view.verified,
+    }))
+}

@@ -1,0 +1,278 @@
+//! The live calls of this process: each one an [`entity::calls::Call`] state machine the
+//! hub feeds events to, executing the effects it returns (frames to devices, records,
+//! busy presence, the next wave).
+//!
+//! **Atomic accept.** Every event of one call — accepts, rejects, relays, timer ticks,
+//! lost sockets, shutdown — is handled while holding that call's own async mutex, and the
+//! effects are executed (queued on the devices' outboxes, handed to the record writer)
+//! before it is released. So the machine sees one event at a time, in order: of two
+//! accepts racing from two devices, whichever takes the lock first wins and the other
+//! finds the call connected (its device already got `taken`). Calls do not share locks,
+//! so one busy call never slows another; the registry's own lock (ids, outboxes, who is
+//! in which call) is held only for map look-ups, never across an await or a call's lock.
+//!
+//! **Timers.** Each call has one timer task that sleeps until [`Call::next_deadline`] and
+//! then feeds [`Event::Tick`]; every event wakes it to re-read the deadline, and it stops
+//! when the call ends.
+//!
+//! **Routing (for now).** Every connected member of the business forms one implicit team,
+//! rung simultaneously for the configured ring timeout (30 s by default). A `call_request`
+//! `intent` is accepted and recorded, not resolved nor shown in `incoming` (intents and
+//! teams come later).
+//!
+//! Not served yet: `transfer`, `hello.resume` (a dropped party is never back, so its call
+//! ends `dropped` after the grace), and TURN credentials (`ice_servers` is empty).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::extract::ws::Utf8Bytes;
+use chrono::{DateTime, Utc};
+use entity::calls::protocol::{CallId, ConnectionId, ErrorCode, ServerMessage};
+use entity::calls::routing::{AgentSnapshot, RosterSnapshot, Wave};
+use entity::calls::{AgentDevice, Call, CallError, Effect, Event, Milestone, Party, Phase};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+mod messages;
+
+use super::presence::MemberPresence;
+use super::records::{Job, Records};
+use super::{Hub, Outbox, Presence};
+
+/// A refusal for the sender of a call message.
+pub(super) type Refusal = (ErrorCode, String);
+
+fn refusal(error: CallError) -> Refusal {
+    (error.code(), error.to_string())
+}
+
+/// One live call: its machine, the waves still to ring, and its timer's wake-up.
+struct Slot {
+    business_id: Uuid,
+    state: tokio::sync::Mutex<SlotState>,
+    wake: Notify,
+}
+
+struct SlotState {
+    call: Call,
+    waves: VecDeque<Wave>,
+}
+
+/// Who is reachable and who is in which call.
+#[derive(Default)]
+struct Registry {
+    calls: HashMap<CallId, Arc<Slot>>,
+    /// Every call a connection was told about (rung, party), until the call ends.
+    involved: HashMap<ConnectionId, HashSet<CallId>>,
+    outboxes: HashMap<ConnectionId, Outbox>,
+    /// Shutting down: calls were ended and no new one starts.
+    closed: bool,
+}
+
+/// The live calls and the connections they can reach.
+#[derive(Default)]
+pub(super) struct Calls {
+    registry: Mutex<Registry>,
+    pub(super) records: Records,
+}
+
+/// Serialises a frame once.
+fn encode(message: &ServerMessage) -> Option<Utf8Bytes> {
+    match serde_json::to_string(message) {
+        Ok(text) => Some(text.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a call message");
+            None
+        }
+    }
+}
+
+/// A deadline `after` from `now`.
+fn after(now: DateTime<Utc>, after: std::time::Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Calls {
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes a greeted connection reachable.
+    pub(super) fn connect(&self, connection: ConnectionId, outbox: Outbox) {
+        self.registry().outboxes.insert(connection, outbox);
+    }
+
+    /// Forgets a connection; returns the calls it was involved in.
+    fn disconnect(&self, connection: ConnectionId) -> Vec<(CallId, Arc<Slot>)> {
+        let mut registry = self.registry();
+        registry.outboxes.remove(&connection);
+        let ids = registry.involved.remove(&connection).unwrap_or_default();
+        ids.into_iter()
+            .filter_map(|id| registry.calls.get(&id).map(|s| (id, s.clone())))
+            .collect()
+    }
+
+    fn slot(&self, id: CallId) -> Option<Arc<Slot>> {
+        self.registry().calls.get(&id).cloned()
+    }
+
+    /// The live calls a connection is involved in.
+    fn involved(&self, connection: ConnectionId) -> Vec<(CallId, Arc<Slot>)> {
+        let registry = self.registry();
+        registry
+            .involved
+            .get(&connection)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| registry.calls.get(id).map(|s| (*id, s.clone())))
+            .collect()
+    }
+
+    fn deliver(&self, call_id: CallId, to: Party, message: &ServerMessage) {
+        let Some(text) = encode(message) else { return };
+        let connection = to.connection();
+        let mut registry = self.registry();
+        if !matches!(message, ServerMessage::Ended { .. })
+            && !matches!(
+                message,
+                ServerMessage::Missed {} | ServerMessage::Unavailable { .. }
+            )
+            && !matches!(message, ServerMessage::Taken { .. })
+        {
+            registry
+                .involved
+                .entry(connection)
+                .or_default()
+                .insert(call_id);
+        }
+        if let Some(outbox) = registry.outboxes.get(&connection) {
+            if outbox.try_send(text).is_err() {
+                tracing::warn!(%call_id, "a device is not reading (or gone); call message dropped");
+            }
+        }
+    }
+
+    fn forget(&self, call_id: CallId) {
+        let mut registry = self.registry();
+        registry.calls.remove(&call_id);
+        registry.involved.retain(|_, calls| {
+            calls.remove(&call_id);
+            !calls.is_empty()
+        });
+    }
+}
+
+impl Hub {
+    fn calls(&self) -> &Calls {
+        &self.inner.calls
+    }
+
+    /// Feeds one event to a call under its lock and executes the effects.
+    async fn apply(&self, call_id: CallId, slot: &Slot, event: Event) -> Result<(), CallError> {
+        let mut state = slot.state.lock().await;
+        let mut next = Some(event);
+        let mut result = Ok(());
+        while let Some(event) = next.take() {
+            let now = Utc::now();
+            let effects = match state.call.handle(now, event) {
+                Ok(effects) => effects,
+                Err(e) => {
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                    break;
+                }
+            };
+            for effect in effects {
+                match effect {
+                    Effect::Send { to, message } => self.calls().deliver(call_id, to, &message),
+                    Effect::Record(milestone) => self.record(slot, call_id, now, milestone),
+                    Effect::Busy { user, busy } => {
+                        self.presence().set_busy(slot.business_id, user, busy).await;
+                    }
+                    Effect::WaveOver => next = Some(self.next_wave(slot, &mut state, now).await),
+                }
+            }
+        }
+        if matches!(state.call.phase(), Phase::Ended(_)) {
+            self.calls().forget(call_id);
+        }
+        slot.wake.notify_one();
+        result
+    }
+
+    fn record(&self, slot: &Slot, call_id: CallId, at: DateTime<Utc>, milestone: Milestone) {
+        self.calls().records.push(Job::Milestone {
+            business_id: slot.business_id,
+            call_id,
+            at,
+            milestone,
+        });
+    }
+
+    /// The next wave with someone still eligible, or give up.
+    async fn next_wave(&self, slot: &Slot, state: &mut SlotState, now: DateTime<Utc>) -> Event {
+        let members = self.presence().roster(slot.business_id).await;
+        let roster = snapshot(&members);
+        while let Some(wave) = state.waves.pop_front() {
+            let devices = devices(&members, &wave.eligible_members(&roster));
+            if !devices.is_empty() {
+                let deadline = after(now, wave.timeout);
+                return Event::Ring { devices, deadline };
+            }
+        }
+        Event::GiveUp
+    }
+}
+
+/// Feeds `Tick` at each deadline of a call until it ends.
+async fn timer(hub: Hub, call_id: CallId, slot: Arc<Slot>) {
+    loop {
+        let deadline = {
+            let state = slot.state.lock().await;
+            if matches!(state.call.phase(), Phase::Ended(_)) {
+                return;
+            }
+            state.call.next_deadline()
+        };
+        match deadline {
+            None => slot.wake.notified().await,
+            Some(deadline) => {
+                let wait = (deadline - Utc::now()).to_std().unwrap_or_default();
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {
+                        let _ = hub.apply(call_id, &slot, Event::Tick).await;
+                    }
+                    () = slot.wake.notified() => {}
+                }
+            }
+        }
+    }
+}
+
+/// Routing's view of the connected members.
+fn snapshot(members: &[MemberPresence]) -> RosterSnapshot {
+    members.iter().fold(RosterSnapshot::default(), |roster, m| {
+        roster.with_agent(AgentSnapshot {
+            online_devices: u32::try_from(m.devices.len()).unwrap_or(u32::MAX),
+            availability: m.availability,
+            busy: m.busy,
+            ..AgentSnapshot::available(m.user_id)
+        })
+    })
+}
+
+/// Every connected device of these members.
+fn devices(members: &[MemberPresence], users: &[Uuid]) -> Vec<AgentDevice> {
+    members
+        .iter()
+        .filter(|m| users.contains(&m.user_id))
+        .flat_map(|m| {
+            m.devices.iter().map(|&connection| AgentDevice {
+                user: m.user_id,
+                connection,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,252 @@
+//! The call messages a connection sends, served on the hub: request, answer, relay,
+//! chat and hang-up, and what a closing socket or a shutdown does to its calls.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use chrono::Utc;
+use entity::calls::protocol::{CallId, ConnectionId, ErrorCode, IncomingCall, ServerMessage};
+use entity::calls::routing::{plan_ring, Team};
+use entity::calls::wire::{CallMode, RingTarget, UnavailableReason};
+use entity::calls::{AgentDevice, Call, CallError, Effect, Event, Party};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::{after, encode, refusal, snapshot, timer, Refusal, Slot, SlotState};
+use crate::signaling::records::Job;
+use crate::signaling::{Hub, Outbox, Presence};
+
+impl Hub {
+    /// Serves a caller's `call_request`.
+    #[tracing::instrument(skip_all, fields(domain = %domain))]
+    pub(in crate::signaling) async fn request_call(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        caller: ConnectionId,
+        identity_id: Uuid,
+        domain: &entity::domains::DomainName,
+        intent: Option<Uuid>,
+        mode: CallMode,
+    ) -> Result<(), Refusal> {
+        if !self.calls().involved(caller).is_empty() {
+            let text = "You already have a call in progress.".to_owned();
+            return Err((ErrorCode::AlreadyInCall, text));
+        }
+        let internal = |e: entity::DomainError| {
+            tracing::error!(error = %e, "a call request failed");
+            (ErrorCode::Internal, "Try again later.".to_owned())
+        };
+        let now = Utc::now();
+        let Some((business_id, domain)) = entity::calls::records::verified_business(db, domain)
+            .await
+            .map_err(internal)?
+        else {
+            let message = ServerMessage::Unavailable {
+                reason: UnavailableReason::DomainNotVerified,
+            };
+            self.send_to(caller, &message);
+            return Ok(());
+        };
+        let Some(card) = entity::calls::records::caller_card(db, identity_id, now)
+            .await
+            .map_err(internal)?
+        else {
+            let text = "Your caller identity expired; start a new caller session.".to_owned();
+            return Err((ErrorCode::Forbidden, text));
+        };
+        let members = self.presence().roster(business_id).await;
+        let team = Team {
+            ring_timeout: self.config().ring_timeout,
+            ..Team::new(business_id, members.iter().map(|m| m.user_id).collect())
+        };
+        let roster = snapshot(&members).with_team(team);
+        let plan = plan_ring(RingTarget::Team(business_id), &roster);
+        let call_id = CallId::from_random_bytes(rand::random());
+        let incoming = IncomingCall {
+            call_id,
+            domain: domain.clone(),
+            caller: card.clone(),
+            intent: None,
+            mode,
+            transferred_by: None,
+        };
+        let slot = Arc::new(Slot {
+            business_id,
+            state: tokio::sync::Mutex::new(SlotState {
+                call: Call::new(incoming, caller, Vec::new(), now),
+                waves: VecDeque::new(),
+            }),
+            wake: Notify::new(),
+        });
+        {
+            let mut registry = self.calls().registry();
+            if registry.closed {
+                let text = "The server is restarting; call again in a moment.".to_owned();
+                return Err((ErrorCode::Internal, text));
+            }
+            registry.calls.insert(call_id, slot.clone());
+            registry.involved.entry(caller).or_default().insert(call_id);
+        }
+        self.calls()
+            .records
+            .push(Job::Call(entity::calls::records::NewCall {
+                id: call_id,
+                business_id,
+                domain,
+                intent,
+                mode,
+                caller_name: card.name,
+                caller_verified: card.verified,
+                requested_at: now,
+            }));
+        let first = match plan {
+            Err(reason) => Event::Unavailable(reason),
+            Ok(plan) => {
+                slot.state.lock().await.waves = plan.into_waves().into();
+                let mut state = slot.state.lock().await;
+                self.next_wave(&slot, &mut state, now).await
+            }
+        };
+        let first = match first {
+            // Nobody of the plan is still there: say so rather than ring no one.
+            Event::GiveUp => Event::Unavailable(UnavailableReason::NoAgentsOnline),
+            event => event,
+        };
+        tokio::spawn(timer(self.clone(), call_id, slot.clone()));
+        self.apply(call_id, &slot, first).await.map_err(refusal)
+    }
+
+    /// Makes a greeted connection reachable for its calls.
+    pub(in crate::signaling) fn connect_calls(&self, connection: ConnectionId, outbox: Outbox) {
+        self.calls().connect(connection, outbox);
+    }
+
+    fn send_to(&self, connection: ConnectionId, message: &ServerMessage) {
+        let Some(text) = encode(message) else { return };
+        if let Some(outbox) = self.calls().registry().outboxes.get(&connection) {
+            let _ = outbox.try_send(text);
+        }
+    }
+
+    /// An agent device answers or declines a call offered to it.
+    pub(in crate::signaling) async fn answer_call(
+        &self,
+        device: AgentDevice,
+        call_id: CallId,
+        accept: bool,
+    ) -> Result<(), Refusal> {
+        let Some(slot) = self.calls().slot(call_id) else {
+            let text = "No such call was offered to this device (or it ended).".to_owned();
+            return Err((ErrorCode::UnknownCall, text));
+        };
+        let event = if accept {
+            Event::Accept(device)
+        } else {
+            Event::Reject(device)
+        };
+        match self.apply(call_id, &slot, event).await {
+            // The losing accept was already told `taken`; repeat it rather than an error.
+            Err(CallError::AlreadyAnswered) if accept => {
+                self.send_to(device.connection, &ServerMessage::Taken { call_id });
+                Ok(())
+            }
+            other => other.map_err(refusal),
+        }
+    }
+
+    /// The call `party` is one of the two parties of (or the caller's ringing call).
+    async fn own_call(&self, party: Party) -> Option<(CallId, Arc<Slot>)> {
+        for (id, slot) in self.calls().involved(party.connection()) {
+            let state = slot.state.lock().await;
+            let mine = match party {
+                Party::Caller(c) => state.call.caller() == c,
+                Party::Agent(d) => state.call.agent() == Some(d),
+            };
+            if mine {
+                drop(state);
+                return Some((id, slot));
+            }
+        }
+        None
+    }
+
+    /// Finds the sender's call, checking the optional `call_id` it named.
+    async fn sender_call(
+        &self,
+        party: Party,
+        named: Option<CallId>,
+        kind: &str,
+    ) -> Result<(CallId, Arc<Slot>), Refusal> {
+        if let Some((id, slot)) = self.own_call(party).await {
+            if named.is_none_or(|n| n == id) {
+                return Ok((id, slot));
+            }
+        }
+        tracing::warn!(
+            connection_id = %party.connection(),
+            named = ?named,
+            kind,
+            "dropped a call message from a connection that is not a party to that call"
+        );
+        Err((ErrorCode::NotInCall, "You are not in that call.".to_owned()))
+    }
+
+    /// Relays `offer`, `answer` or `ice` to the other party of the sender's call.
+    pub(in crate::signaling) async fn relay(
+        &self,
+        from: Party,
+        named: Option<CallId>,
+        relay: entity::calls::Relay,
+        kind: &str,
+    ) -> Result<(), Refusal> {
+        let (call_id, slot) = self.sender_call(from, named, kind).await?;
+        let state = slot.state.lock().await;
+        match state.call.relay(from, relay) {
+            Ok(Effect::Send { to, message }) => {
+                self.calls().deliver(call_id, to, &message);
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(refusal(e)),
+        }
+    }
+
+    /// `chat`, `hangup` or `cancel` from a party of a call.
+    pub(in crate::signaling) async fn party_event(
+        &self,
+        from: Party,
+        named: Option<CallId>,
+        kind: &str,
+        event: impl FnOnce(Party) -> Event,
+    ) -> Result<(), Refusal> {
+        let (call_id, slot) = self.sender_call(from, named, kind).await?;
+        self.apply(call_id, &slot, event(from))
+            .await
+            .map_err(refusal)
+    }
+
+    /// A connection closed: its calls get `Lost` (a ringing device just stops ringing).
+    pub(in crate::signaling) async fn connection_lost(&self, party: Party) {
+        let calls = self.calls().disconnect(party.connection());
+        let deadline = after(Utc::now(), self.config().reconnect_grace);
+        for (id, slot) in calls {
+            let _ = self.apply(id, &slot, Event::Lost { party, deadline }).await;
+        }
+    }
+
+    /// Ends every call with `server_shutdown`; later requests are refused.
+    pub(in crate::signaling) async fn end_all_calls(&self) {
+        let all: Vec<(CallId, Arc<Slot>)> = {
+            let mut registry = self.calls().registry();
+            registry.closed = true;
+            registry
+                .calls
+                .iter()
+                .map(|(id, s)| (*id, s.clone()))
+                .collect()
+        };
+        for (id, slot) in all {
+            let _ = self.apply(id, &slot, Event::Shutdown).await;
+        }
+    }
+}
