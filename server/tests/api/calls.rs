@@ -5,19 +5,12 @@
 
 use std::time::Duration;
 
-use entity::entities::domain;
-use futures::{SinkExt, StreamExt};
-use sea_orm::prelude::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::both_dbs;
-use crate::helpers::{Auth, Db, Owner, TestApp};
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::helpers::{Db, Owner, TestApp};
+use crate::ws::{add_domain, caller_token, next_json, next_within, send, verified_domain, Socket};
 
 /// A greeted socket authenticated by `Authorization: Bearer <token>`.
 async fn greeted(app: &TestApp, token: &str) -> Socket {
@@ -30,29 +23,6 @@ async fn greeted(app: &TestApp, token: &str) -> Socket {
     send(&mut ws, json!({ "type": "hello", "version": 1 })).await;
     assert_eq!(next_json(&mut ws).await["type"], "welcome");
     ws
-}
-
-async fn send(ws: &mut Socket, v: Value) {
-    ws.send(Message::text(v.to_string())).await.unwrap();
-}
-
-/// The next text message within `wait`, if any.
-async fn next_within(ws: &mut Socket, wait: Duration) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()?;
-        match msg.expect("the socket open").expect("no socket error") {
-            Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
-            Message::Close(c) => panic!("closed instead: {c:?}"),
-            _ => {}
-        }
-    }
-}
-
-async fn next_json(ws: &mut Socket) -> Value {
-    next_within(ws, Duration::from_secs(10))
-        .await
-        .expect("a message in time")
 }
 
 /// The next message that is not `presence` (agents hear colleagues come and go).
@@ -72,51 +42,8 @@ async fn silent(ws: &mut Socket) {
     }
 }
 
-async fn caller_token(app: &TestApp) -> String {
-    let res = app
-        .gql(
-            &Auth::None,
-            "mutation { startCallerSession { token } }",
-            json!({}),
-        )
-        .await;
-    res["data"]["startCallerSession"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no caller token: {res}"))
-        .to_owned()
-}
-
 async fn caller(app: &TestApp) -> Socket {
     greeted(app, &caller_token(app).await).await
-}
-
-async fn add_domain(app: &TestApp, owner: &Owner) -> (String, uuid::Uuid) {
-    let name = format!(
-        "shop-{}.com",
-        &uuid::Uuid::new_v4().simple().to_string()[..10]
-    );
-    let res = app
-        .gql(
-            &owner.auth(),
-            "mutation($n: String!) { addDomain(name: $n) { id } }",
-            json!({ "n": name }),
-        )
-        .await;
-    let id = res["data"]["addDomain"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("addDomain failed: {res}"));
-    (name, uuid::Uuid::parse_str(id).unwrap())
-}
-
-async fn verified_domain(app: &TestApp, owner: &Owner) -> String {
-    let (name, id) = add_domain(app, owner).await;
-    domain::Entity::update_many()
-        .col_expr(domain::Column::Status, Expr::value("verified"))
-        .filter(domain::Column::Id.eq(id))
-        .exec(&app.services.db)
-        .await
-        .unwrap();
-    name
 }
 
 async fn request(ws: &mut Socket, domain: &str, mode: &str) {

@@ -14,3 +14,4 @@ mod isolation;
 mod signaling;
 mod subscriptions;
 mod tokens;
+mod ws;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use entity::entities::{caller_identity, domain};
+use entity::entities::caller_identity;
 use futures::{SinkExt, StreamExt};
 use sea_orm::prelude::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -14,10 +14,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::both_dbs;
-use crate::helpers::{Auth, Db, Owner, TestApp};
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::helpers::{Auth, Db, TestApp};
+use crate::ws::{caller_token, next_json, send, verified_domain, Socket};
 
 /// How a test client proves who it is.
 #[derive(Clone, Debug)]
@@ -59,26 +57,6 @@ async fn connect(app: &TestApp, cred: &Cred) -> Socket {
     try_connect(app, cred, None).await.expect("an upgrade")
 }
 
-async fn send(ws: &mut Socket, v: Value) {
-    ws.send(Message::text(v.to_string())).await.unwrap();
-}
-
-/// The next text message as JSON.
-async fn next_json(ws: &mut Socket) -> Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket open")
-            .expect("no socket error");
-        match msg {
-            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
-            Message::Close(c) => panic!("closed instead: {c:?}"),
-            _ => {}
-        }
-    }
-}
-
 /// The next message of type `kind`, skipping others.
 async fn next_of(ws: &mut Socket, kind: &str) -> Value {
     loop {
@@ -116,46 +94,6 @@ async fn greeted(app: &TestApp, cred: &Cred) -> Socket {
     let mut ws = connect(app, cred).await;
     hello(&mut ws).await;
     ws
-}
-
-async fn caller_token(app: &TestApp) -> String {
-    let res = app
-        .gql(
-            &Auth::None,
-            "mutation { startCallerSession { token } }",
-            json!({}),
-        )
-        .await;
-    res["data"]["startCallerSession"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no caller token: {res}"))
-        .to_owned()
-}
-
-/// Adds a domain for `owner` and marks it verified in the database.
-async fn verified_domain(app: &TestApp, owner: &Owner) -> String {
-    let name = format!(
-        "shop-{}.com",
-        &uuid::Uuid::new_v4().simple().to_string()[..10]
-    );
-    let res = app
-        .gql(
-            &owner.auth(),
-            "mutation($n: String!) { addDomain(name: $n) { id } }",
-            json!({ "n": name }),
-        )
-        .await;
-    let id = res["data"]["addDomain"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("addDomain failed: {res}"));
-    let id = uuid::Uuid::parse_str(id).unwrap();
-    domain::Entity::update_many()
-        .col_expr(domain::Column::Status, Expr::value("verified"))
-        .filter(domain::Column::Id.eq(id))
-        .exec(&app.services.db)
-        .await
-        .unwrap();
-    name
 }
 
 async fn online_domains(app: &TestApp) -> Vec<String> {

@@ -1,0 +1,81 @@
+//! WebSocket and setup helpers shared by the signaling and call tests.
+
+use std::time::Duration;
+
+use entity::entities::domain;
+use futures::{SinkExt, StreamExt};
+use sea_orm::prelude::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{Auth, Owner, TestApp};
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn send(ws: &mut Socket, v: Value) {
+    ws.send(Message::text(v.to_string())).await.unwrap();
+}
+
+/// The next text message within `wait`, if any.
+pub async fn next_within(ws: &mut Socket, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()?;
+        match msg.expect("the socket open").expect("no socket error") {
+            Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
+            Message::Close(c) => panic!("closed instead: {c:?}"),
+            _ => {}
+        }
+    }
+}
+
+pub async fn next_json(ws: &mut Socket) -> Value {
+    next_within(ws, Duration::from_secs(10))
+        .await
+        .expect("a message in time")
+}
+
+pub async fn caller_token(app: &TestApp) -> String {
+    let res = app
+        .gql(
+            &Auth::None,
+            "mutation { startCallerSession { token } }",
+            json!({}),
+        )
+        .await;
+    res["data"]["startCallerSession"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no caller token: {res}"))
+        .to_owned()
+}
+
+pub async fn add_domain(app: &TestApp, owner: &Owner) -> (String, uuid::Uuid) {
+    let name = format!(
+        "shop-{}.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    );
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($n: String!) { addDomain(name: $n) { id } }",
+            json!({ "n": name }),
+        )
+        .await;
+    let id = res["data"]["addDomain"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("addDomain failed: {res}"));
+    (name, uuid::Uuid::parse_str(id).unwrap())
+}
+
+pub async fn verified_domain(app: &TestApp, owner: &Owner) -> String {
+    let (name, id) = add_domain(app, owner).await;
+    domain::Entity::update_many()
+        .col_expr(domain::Column::Status, Expr::value("verified"))
+        .filter(domain::Column::Id.eq(id))
+        .exec(&app.services.db)
+        .await
+        .unwrap();
+    name
+}
