@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::record::{apply_check, is_unique_violation, Trigger};
-use super::{Checker, DomainName, TXT_VALUE_PREFIX};
+use super::{expected_record, Checker, DomainName, TXT_RECORD_LABEL, TXT_VALUE_PREFIX};
 use crate::auth::Principal;
 use crate::entities::{caller_identity, domain, domain_check};
 use crate::events::BusinessEventKind;
@@ -35,17 +35,30 @@ pub(crate) fn stored_name(row: &domain::Model) -> Result<DomainName, DomainError
         .map_err(|e| DomainError::Internal(format!("stored domain {} unparsable: {e}", row.id)))
 }
 
+/// The TXT record a stored domain must carry, one line as its owner sees it:
+/// `_domaincall.example.com TXT "domaincall-verify=<code>"`.
+pub(crate) fn record_of(row: &domain::Model) -> String {
+    DomainName::parse(&row.name).map_or_else(
+        |_| {
+            format!(
+                "{}.{} TXT \"{TXT_VALUE_PREFIX}{}\"",
+                TXT_RECORD_LABEL, row.name, row.code
+            )
+        },
+        |n| expected_record(&n, &row.code),
+    )
+}
+
 pub(crate) fn view(row: &domain::Model, parents: &HashMap<Uuid, String>) -> DomainView {
     let display_name =
         DomainName::parse(&row.name).map_or_else(|_| row.name.clone(), |n| n.unicode());
-    let record_name = format!("{}.{}", super::TXT_RECORD_LABEL, row.name);
     DomainView {
         id: row.id.to_string(),
         name: row.name.clone(),
         display_name,
         status: status_of(row),
-        record: format!("{record_name} TXT \"{TXT_VALUE_PREFIX}{}\"", row.code),
-        record_name,
+        record: record_of(row),
+        record_name: format!("{TXT_RECORD_LABEL}.{}", row.name),
         record_value: format!("{TXT_VALUE_PREFIX}{}", row.code),
         inherited_from: row.inherited_from.and_then(|p| parents.get(&p).cloned()),
         failed_checks: row.failed_checks,

@@ -35,7 +35,7 @@ pub async fn revoked(
         .into_iter()
         .filter_map(|(_, u)| u.map(|u| u.email))
         .collect();
-    let record = super::manage::view_one(db, row).await?.record;
+    let record = super::manage::record_of(row);
     let link = format!("{}/app/domains?domain={}", checker.public_url, row.id);
     for to in owners {
         let text = format!(
