@@ -78,7 +78,11 @@ pub fn parse_id(id: &str, what: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found(what))
 }
 
-fn set_cookie(value: &str) -> Result<(), AppError> {
+/// Adds a `Set-Cookie` header (a value built by `entity::auth::cookie`) to the response.
+///
+/// # Errors
+/// `Internal` when the value is not a valid header or no response is in context.
+pub fn set_cookie(value: &str) -> Result<(), AppError> {
     let header = HeaderValue::from_str(value).map_err(|_| AppError::internal())?;
     let response = use_context::<ResponseOptions>().ok_or_else(|| {
         leptos::logging::error!("leptos_axum::ResponseOptions missing from the context");

@@ -10,6 +10,7 @@ mod backend;
 mod dashboard;
 pub mod error;
 mod pages;
+mod rtc;
 mod ui;
 
 use leptos::prelude::*;

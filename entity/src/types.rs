@@ -269,4 +269,11 @@ pub struct CallPageInfo {
     /// The ASCII form of the verified domain called.
     pub domain: String,
     pub display_domain: String,
+    /// The reasons a caller may pick, in the business's order (empty: no choice offered).
+    pub intents: Vec<IntentOption>,
+    /// Whether at least one of the business's agents is connected and available now.
+    pub online: bool,
 }
+
+/// One of a business's intents as a caller picks it (and an agent sees it ring).
+pub type IntentOption = crate::calls::protocol::IntentSummary;

@@ -9,6 +9,8 @@ mod helpers;
 mod m20261123_000001_accounts;
 mod m20261123_000002_domains;
 mod m20261123_000003_calls;
+mod m20261123_000004_routing;
+mod m20261123_000005_call_notes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_domains::Migration),
             Box::new(m20261123_000003_calls::Migration),
+            Box::new(m20261123_000004_routing::Migration),
+            Box::new(m20261123_000005_call_notes::Migration),
         ]
     }
 }

@@ -79,6 +79,13 @@ pub struct Settings {
     /// whose pages may open the signaling socket at `/ws` (default: the public URL's
     /// origin). Verified business domains (and `call.` + one) are always allowed too.
     pub allowed_origins: Vec<String>,
+    /// The STUN/TURN servers handed to the two parties of a call:
+    /// `DOMAINCALL_STUN_URLS` and `DOMAINCALL_TURN_URLS` (comma-separated `stun:`/`turn:`/
+    /// `turns:` URLs, default none: peers on one network need neither),
+    /// `DOMAINCALL_TURN_SECRET` (the TURN server's REST-API shared secret; TURN URLs are
+    /// handed out only with it) and `DOMAINCALL_TURN_TTL` (how long a call's TURN
+    /// credentials last, `1m` to `2d`, default `4h`).
+    pub ice: entity::calls::ice::IceConfig,
     /// Timers and limits of the signaling hub. Not read from the environment: the
     /// defaults are the protocol's; tests shorten the timers.
     pub signaling: crate::signaling::SignalingConfig,
@@ -130,6 +137,58 @@ fn duration_var(
         );
     }
     Ok(d)
+}
+
+/// A comma list of ICE server URLs, each with one of `schemes`.
+fn ice_urls(text: Option<String>, name: &str, schemes: &[&str]) -> anyhow::Result<Vec<String>> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            let scheme_ok = u
+                .split_once(':')
+                .is_some_and(|(scheme, rest)| schemes.contains(&scheme) && !rest.is_empty());
+            if scheme_ok {
+                Ok(u.to_owned())
+            } else {
+                bail!("{name}: `{u}` is not a {} URL", schemes.join("/"))
+            }
+        })
+        .collect()
+}
+
+fn ice_config(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<entity::calls::ice::IceConfig> {
+    let turn_urls = ice_urls(
+        get("DOMAINCALL_TURN_URLS"),
+        "DOMAINCALL_TURN_URLS",
+        &["turn", "turns"],
+    )?;
+    let turn_secret = get("DOMAINCALL_TURN_SECRET").filter(|s| !s.is_empty());
+    if !turn_urls.is_empty() && turn_secret.is_none() {
+        bail!(
+            "DOMAINCALL_TURN_URLS needs DOMAINCALL_TURN_SECRET (the TURN server's shared secret)"
+        );
+    }
+    Ok(entity::calls::ice::IceConfig {
+        stun_urls: ice_urls(
+            get("DOMAINCALL_STUN_URLS"),
+            "DOMAINCALL_STUN_URLS",
+            &["stun", "stuns"],
+        )?,
+        turn_urls,
+        turn_secret: turn_secret.map(Into::into),
+        turn_ttl: duration_var(
+            get,
+            "DOMAINCALL_TURN_TTL",
+            entity::calls::ice::DEFAULT_TURN_TTL,
+            Duration::from_secs(60)..=Duration::from_secs(2 * 86_400),
+        )?,
+    })
 }
 
 fn dns_servers(text: &str) -> anyhow::Result<Vec<SocketAddr>> {
@@ -281,7 +340,9 @@ impl Settings {
         entity::callers::CallerPolicy::new(&caller_zone, chrono::Duration::hours(1))
             .map_err(|e| anyhow::anyhow!("DOMAINCALL_CALLER_ZONE: {e}"))?;
         let allowed_origins = allowed_origins(get("DOMAINCALL_ALLOWED_ORIGINS"), &public_url)?;
+        let ice = ice_config(&get)?;
         Ok(Self {
+            ice,
             allowed_origins,
             signaling: crate::signaling::SignalingConfig::default(),
             dns_servers,
@@ -390,6 +451,30 @@ mod tests {
     }
 
     #[test]
+    fn ice_settings_parse() {
+        let s = from(&[
+            (
+                "DOMAINCALL_STUN_URLS",
+                "stun:stun.example.net:3478, stuns:stun.example.net",
+            ),
+            (
+                "DOMAINCALL_TURN_URLS",
+                "turn:turn.example.net:3478?transport=udp",
+            ),
+            ("DOMAINCALL_TURN_SECRET", "shared"),
+            ("DOMAINCALL_TURN_TTL", "1h"),
+        ])
+        .unwrap();
+        assert_eq!(s.ice.stun_urls.len(), 2);
+        assert_eq!(
+            s.ice.turn_urls,
+            vec!["turn:turn.example.net:3478?transport=udp"]
+        );
+        assert_eq!(s.ice.turn_ttl, Duration::from_secs(3600));
+        assert!(from(&[]).unwrap().ice.stun_urls.is_empty());
+    }
+
+    #[test]
     fn domain_settings_parse() {
         let s = from(&[
             ("DOMAINCALL_PUBLIC_URL", "https://call.example.net:8443/"),
@@ -433,6 +518,9 @@ mod tests {
             ("DOMAINCALL_CALLER_TTL", "25h"),
             ("DOMAINCALL_ALLOWED_ORIGINS", "example.com"),
             ("DOMAINCALL_ALLOWED_ORIGINS", "ftp://example.com"),
+            ("DOMAINCALL_STUN_URLS", "stun.example.net:3478"),
+            ("DOMAINCALL_TURN_URLS", "turn:turn.example.net"),
+            ("DOMAINCALL_TURN_TTL", "10s"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

@@ -169,6 +169,7 @@ impl Application {
         let leptos = leptos_options(&settings);
         let hub = Hub::new(
             settings.signaling,
+            settings.ice.clone(),
             settings.allowed_origins.clone(),
             settings.is_https(),
         );
@@ -181,6 +182,7 @@ impl Application {
         };
         let routes = generate_route_list(app::App);
         let ctx_services = services.clone();
+        let online = entity::calls::online::OnlineNow(Arc::new(hub.clone()));
         let router = Router::new()
             .merge(http::router())
             .merge(graphql::router())
@@ -188,7 +190,10 @@ impl Application {
             .leptos_routes_with_context(
                 &state,
                 routes,
-                move || provide_context(ctx_services.clone()),
+                move || {
+                    provide_context(ctx_services.clone());
+                    provide_context(online.clone());
+                },
                 {
                     let leptos = leptos.clone();
                     move || app::shell(leptos.clone())

@@ -112,7 +112,17 @@ pub async fn call_page_info(domain: Option<String>) -> Result<CallPageLookup, Ap
         };
         Ok(
             match entity::domains::call_page(&services.db, &asked).await? {
-                Some(info) => CallPageLookup::Found(info),
+                Some(mut info) => {
+                    if let Some(online) = use_context::<entity::calls::online::OnlineNow>() {
+                        info.online = entity::calls::online::domain_online(
+                            &services.db,
+                            online.0.as_ref(),
+                            &info.domain,
+                        )
+                        .await?;
+                    }
+                    CallPageLookup::Found(info)
+                }
                 None => CallPageLookup::NotFound {
                     domain: entity::domains::host_without_port(&asked).to_owned(),
                 },

@@ -5,13 +5,17 @@
 //! and the non-JavaScript form posts all name the same URL.
 
 pub mod account;
+pub mod calls;
 pub mod domains;
 pub mod invitations;
 pub mod keys;
 pub mod members;
+pub mod routing;
 
 pub use account::*;
+pub use calls::*;
 pub use domains::*;
 pub use invitations::*;
 pub use keys::*;
 pub use members::*;
+pub use routing::*;

@@ -7,17 +7,22 @@
 
 mod api_keys;
 mod domains;
+mod intents;
 mod members;
 mod overview;
 mod sections;
 mod settings;
+mod softphone;
+mod teams;
 
 pub use api_keys::ApiKeysPage;
 pub use domains::DomainsPage;
+pub use intents::IntentsPage;
 pub use members::MembersPage;
 pub use overview::Overview;
 pub use sections::*;
 pub use settings::SettingsPage;
+pub use teams::TeamsPage;
 
 use entity::types::Me;
 use leptos::either::EitherOf3;
@@ -129,6 +134,7 @@ pub fn DashboardLayout() -> impl IntoView {
                     <Outlet />
                 </main>
             </div>
+            <softphone::Softphone />
         </div>
     }
 }

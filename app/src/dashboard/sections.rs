@@ -49,34 +49,6 @@ macro_rules! section_page {
 }
 
 section_page!(
-    /// `/app/intents`
-    IntentsPage,
-    Section {
-        title: "Intents",
-        lead: "What people call you about, asked before the call rings.",
-        will: &[
-            "Define the reasons to call, such as sales, support or billing.",
-            "Show them on your call page so callers pick one before calling.",
-            "Route each intent to the team or person who should answer.",
-        ],
-    }
-);
-
-section_page!(
-    /// `/app/teams`
-    TeamsPage,
-    Section {
-        title: "Teams",
-        lead: "Groups of members who answer calls together.",
-        will: &[
-            "Put members into teams, such as Sales or Support.",
-            "Ring every available member at once, or take turns.",
-            "Set how long a call rings before the caller is offered a callback.",
-        ],
-    }
-);
-
-section_page!(
     /// `/app/schedules`
     SchedulesPage,
     Section {

@@ -7,8 +7,8 @@
 //! request's Host header — and hydration reuses its answer, so server and browser render the
 //! same page.
 //!
-//! [`BusinessCallPage`] is what callers see; the calls feature replaces its [`CallPanel`]
-//! with the real calling controls.
+//! [`BusinessCallPage`] is what callers see; its [`CallPanel`] holds the calling controls
+//! (`panel`) and, in the browser, the call itself (`engine`).
 
 use entity::domains::DomainName;
 use entity::types::CallPageInfo;
@@ -19,6 +19,12 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
+
+#[cfg(feature = "hydrate")]
+mod engine;
+mod panel;
+
+use panel::CallPanel;
 
 use crate::api::{call_page_info, CallPageLookup};
 use crate::ui::{ErrorPanel, FieldMessage, Loading};
@@ -126,20 +132,6 @@ pub fn BusinessCallPage(info: CallPageInfo) -> impl IntoView {
                 <CallPanel info />
             </section>
         </CallFrame>
-    }
-}
-
-/// Where the calling controls go; a notice until the calls feature lands.
-#[component]
-fn CallPanel(info: CallPageInfo) -> impl IntoView {
-    view! {
-        <div class="call-panel" data-domain=info.domain>
-            <p class="alert alert-info" role="note" id="call-placeholder">
-                "Calling from the browser arrives with the calls feature. Soon you will be able to call "
-                {info.business_name}
-                " right here — no app, no phone number."
-            </p>
-        </div>
     }
 }
 

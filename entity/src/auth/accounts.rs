@@ -345,12 +345,13 @@ pub async fn set_member_role(
 }
 
 /// Removes a member from the principal's business (managers; only owners remove owners;
-/// anyone may leave, except the last owner).
+/// anyone may leave, except the last owner). They leave its teams too, and intents that
+/// rang them ring everyone instead.
 ///
 /// # Errors
 /// `Forbidden`, `NotFound`, `Conflict` (last owner).
 pub async fn remove_member(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     events: &EventBus,
     principal: &Principal,
     user_id: Uuid,
@@ -371,7 +372,10 @@ pub async fn remove_member(
             ));
         }
     }
-    membership::Entity::delete_by_id(m.id).exec(db).await?;
+    let txn = crate::tx::begin_write(db).await?;
+    crate::routing_setup::teams::forget_member(&txn, principal.business_id, user_id).await?;
+    membership::Entity::delete_by_id(m.id).exec(&txn).await?;
+    txn.commit().await?;
     events.publish(
         principal.business_id,
         BusinessEventKind::MemberRemoved,

@@ -4,7 +4,11 @@
 //! bytes and timers while every rule is unit-tested; [`protocol`] and [`wire`] also compile
 //! to wasm for the browser.
 
+#[cfg(feature = "db")]
+pub mod ice;
 pub mod machine;
+#[cfg(feature = "db")]
+pub mod online;
 pub mod protocol;
 #[cfg(feature = "db")]
 pub mod records;

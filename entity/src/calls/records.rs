@@ -109,6 +109,7 @@ pub async fn insert_call(db: &impl ConnectionTrait, new: &NewCall) -> Result<(),
         ended_at: Set(None),
         answered_by: Set(None),
         wait_ms: Set(None),
+        notes: Set(None),
     })
     .exec_without_returning(db)
     .await?;
@@ -227,6 +228,53 @@ pub async fn list_for(
 ) -> Result<Vec<call::Model>, DomainError> {
     let limit = u64::try_from(limit.max(1)).unwrap_or(1);
     list(db, principal.business_id, limit).await
+}
+
+/// The most characters a call's notes may hold.
+pub const MAX_NOTES_CHARS: usize = 5000;
+
+/// Stores the notes `user_id` wrote about one of `business_id`'s calls (replacing earlier
+/// notes; blank text clears them). Tenant-scoped: only a member of that business may write,
+/// and a call of another business is simply not found.
+///
+/// # Errors
+/// `Forbidden` when `user_id` is not a member of the business, `NotFound` for a call that is
+/// not the business's, `Validation` for more than [`MAX_NOTES_CHARS`] characters.
+pub async fn save_notes(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    call_id: CallId,
+    user_id: Uuid,
+    text: &str,
+) -> Result<(), DomainError> {
+    let len = text.chars().count();
+    if len > MAX_NOTES_CHARS {
+        return Err(DomainError::invalid(
+            "notes",
+            format!("The notes are {len} characters long; at most {MAX_NOTES_CHARS} are allowed."),
+        ));
+    }
+    if crate::auth::sessions::membership_of(db, user_id, business_id)
+        .await?
+        .is_none()
+    {
+        return Err(DomainError::Forbidden(
+            "Only members of this business may write notes on its calls.".into(),
+        ));
+    }
+    let notes = Some(text.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let updated = call::Entity::update_many()
+        .col_expr(call::Column::Notes, Expr::value(notes))
+        .filter(call::Column::Id.eq(call_id.as_uuid()))
+        .filter(call::Column::BusinessId.eq(business_id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(DomainError::NotFound("call"));
+    }
+    Ok(())
 }
 
 /// The events of one of the business's calls, oldest first.

@@ -32,15 +32,20 @@ pub async fn call_page(
         .all(db)
         .await?;
     // The exact name wins over the `call.` reading.
-    Ok(candidates.iter().find_map(|c| {
-        found.iter().find(|(d, _)| &d.name == c).and_then(|(d, b)| {
-            b.as_ref().map(|b| CallPageInfo {
-                business_name: b.name.clone(),
-                domain: d.name.clone(),
-                display_domain: DomainName::parse(&d.name)
-                    .map_or_else(|_| d.name.clone(), |n| n.unicode()),
-            })
-        })
+    let Some((d, b)) = candidates.iter().find_map(|c| {
+        found
+            .iter()
+            .find(|(d, _)| &d.name == c)
+            .and_then(|(d, b)| b.as_ref().map(|b| (d, b)))
+    }) else {
+        return Ok(None);
+    };
+    Ok(Some(CallPageInfo {
+        business_name: b.name.clone(),
+        domain: d.name.clone(),
+        display_domain: DomainName::parse(&d.name).map_or_else(|_| d.name.clone(), |n| n.unicode()),
+        intents: crate::routing_setup::intents::options(db, b.id).await?,
+        online: false,
     }))
 }
 

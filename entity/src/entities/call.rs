@@ -29,6 +29,8 @@ pub struct Model {
     pub answered_by: Option<Uuid>,
     /// Request → accept, in milliseconds.
     pub wait_ms: Option<i64>,
+    /// What the answering agent wrote down after the call (at most 5000 characters).
+    pub notes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod mutation;
 mod query;
+mod routing;
 mod subscription;
 mod types;
 
@@ -27,11 +28,17 @@ use entity::Services;
 
 pub use context::{BearerToken, ClientInfo, RequestAuth};
 use error::ensure_codes;
-pub use mutation::Mutation;
-pub use query::Query;
 pub use subscription::Subscription;
 
 use crate::state::AppState;
+
+/// The root of every query: the core fields, then each area's.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(query::Query, routing::RoutingQuery);
+
+/// The root of every mutation: the core fields, then each area's.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(mutation::Mutation, routing::RoutingMutation);
 
 /// The executable schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;
@@ -42,7 +49,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Builds the schema with its limits; `services` and the signaling `hub` (live presence)
 /// are available to every resolver.
 pub fn schema(services: Services, hub: crate::signaling::Hub) -> ApiSchema {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(services)
         .data(hub)
         .limit_depth(12)
@@ -53,7 +60,9 @@ pub fn schema(services: Services, hub: crate::signaling::Hub) -> ApiSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), Subscription)
+        .finish()
+        .sdl()
 }
 
 /// A cookie's value from the request headers.

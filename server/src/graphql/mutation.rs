@@ -14,7 +14,8 @@ use super::types::{
     Invitation, Member, Role, Verification,
 };
 
-/// The root of every mutation.
+/// The core mutation fields (accounts, members, keys, domains, calls).
+#[derive(Default)]
 pub struct Mutation;
 
 /// Sign-up form.
@@ -57,7 +58,7 @@ async fn start_session(ctx: &Context<'_>, user_id: Uuid, business_id: Uuid) -> R
     })
 }
 
-#[Object]
+#[Object(name = "CoreMutation")]
 impl Mutation {
     /// Creates an account and a business owned by it; returns a session token.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {

@@ -9,10 +9,11 @@ use super::context::ContextExt;
 use super::error::GqlResult;
 use super::types::{ApiKey, Business, CallPage, CallerIdentity, Domain, Invitation, Member, User};
 
-/// The root of every query.
+/// The core query fields (accounts, members, keys, domains, calls).
+#[derive(Default)]
 pub struct Query;
 
-#[Object]
+#[Object(name = "CoreQuery")]
 impl Query {
     /// The signed-in user (session or API key) and their businesses.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {

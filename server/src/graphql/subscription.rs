@@ -52,8 +52,54 @@ pub struct BusinessEventGql {
     pub subject_id: ID,
 }
 
+/// What the `onlineDomains` stream carries between updates.
+struct OnlineWatch {
+    hub: crate::signaling::Hub,
+    db: sea_orm::DatabaseConnection,
+    changes: tokio::sync::watch::Receiver<u64>,
+    last: Option<Vec<String>>,
+}
+
+/// Presence changes come in bursts (a page of tabs opening); one re-read per burst.
+const ONLINE_SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
 #[SubscriptionDerive]
 impl Subscription {
+    /// The verified domains whose business has an agent available now: the current list
+    /// at once, then the new list whenever it changes. No credentials needed (the call
+    /// page suggests domains from it).
+    async fn online_domains(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Vec<String>>> {
+        let hub = ctx.data::<crate::signaling::Hub>()?.clone();
+        let start = OnlineWatch {
+            changes: hub.presence_changes(),
+            hub,
+            db: ctx.services().db.clone(),
+            last: None,
+        };
+        Ok(futures::stream::unfold(start, |mut w| async move {
+            loop {
+                if w.last.is_some() {
+                    w.changes.changed().await.ok()?;
+                    tokio::time::sleep(ONLINE_SETTLE).await;
+                    w.changes.borrow_and_update();
+                }
+                let businesses = w.hub.online_businesses().await;
+                let names = match entity::domains::verified_domains_of(&w.db, businesses).await {
+                    Ok(names) => names,
+                    Err(e) => {
+                        tracing::error!(error = %e, "listing online domains failed");
+                        w.last.get_or_insert_with(Vec::new);
+                        continue;
+                    }
+                };
+                if w.last.as_ref() != Some(&names) {
+                    w.last = Some(names.clone());
+                    return Some((names, w));
+                }
+            }
+        }))
+    }
+
     /// Changes to the current business's members, invitations and API keys.
     async fn business_events(
         &self,

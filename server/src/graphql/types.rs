@@ -338,6 +338,16 @@ pub struct CallPage {
     pub domain: String,
     /// The same, as people read it.
     pub display_domain: String,
+    /// The reasons a caller may pick, in the business's order (empty: no choice offered).
+    pub intents: Vec<IntentOption>,
+}
+
+/// One of a business's intents as a caller sees it.
+#[derive(SimpleObject)]
+pub struct IntentOption {
+    /// Send it as the call request's `intent`.
+    pub id: ID,
+    pub label: String,
 }
 
 impl From<wire::CallPageInfo> for CallPage {
@@ -346,6 +356,14 @@ impl From<wire::CallPageInfo> for CallPage {
             business_name: c.business_name,
             domain: c.domain,
             display_domain: c.display_domain,
+            intents: c
+                .intents
+                .into_iter()
+                .map(|i| IntentOption {
+                    id: ID(i.id.to_string()),
+                    label: i.label,
+                })
+                .collect(),
         }
     }
 }

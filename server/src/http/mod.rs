@@ -12,6 +12,8 @@ use sea_orm::ConnectionTrait;
 
 use crate::state::AppState;
 
+mod widget;
+
 /// `GET /healthz`: 200 once the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.services.db.execute_unprepared("SELECT 1").await {
@@ -60,4 +62,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/widget.js", get(widget::get_widget))
 }

@@ -20,8 +20,9 @@
 //! `intent` is accepted and recorded, not resolved nor shown in `incoming` (intents and
 //! teams come later).
 //!
-//! Not served yet: `transfer`, `hello.resume` (a dropped party is never back, so its call
-//! ends `dropped` after the grace), and TURN credentials (`ice_servers` is empty).
+//! **Resuming.** A dropped party stays involved in its calls through the reconnect grace
+//! ([`super::sessions`]); a socket that resumes its session gets [`Event::Back`] fed to
+//! each of them.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -70,10 +71,19 @@ struct Registry {
     closed: bool,
 }
 
+/// What routing remembers between calls in this process: where each round-robin team
+/// stopped and when each member's last call ended (for longest-idle).
+#[derive(Default)]
+struct RoutingMemory {
+    cursors: HashMap<Uuid, Uuid>,
+    last_call_ended: HashMap<Uuid, DateTime<Utc>>,
+}
+
 /// The live calls and the connections they can reach.
 #[derive(Default)]
 pub(super) struct Calls {
     registry: Mutex<Registry>,
+    memory: Mutex<RoutingMemory>,
     pub(super) records: Records,
 }
 
@@ -98,19 +108,33 @@ impl Calls {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn memory(&self) -> MutexGuard<'_, RoutingMemory> {
+        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Makes a greeted connection reachable.
     pub(super) fn connect(&self, connection: ConnectionId, outbox: Outbox) {
         self.registry().outboxes.insert(connection, outbox);
     }
 
-    /// Forgets a connection; returns the calls it was involved in.
+    /// A connection's socket went away: it is unreachable until it resumes. Returns the
+    /// calls it is involved in, which keep it as a party until it resumes or they end.
     fn disconnect(&self, connection: ConnectionId) -> Vec<(CallId, Arc<Slot>)> {
         let mut registry = self.registry();
         registry.outboxes.remove(&connection);
-        let ids = registry.involved.remove(&connection).unwrap_or_default();
-        ids.into_iter()
-            .filter_map(|id| registry.calls.get(&id).map(|s| (id, s.clone())))
+        let registry = &*registry;
+        registry
+            .involved
+            .get(&connection)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| registry.calls.get(id).map(|s| (*id, s.clone())))
             .collect()
+    }
+
+    /// Forgets a connection that will not resume.
+    fn forget_connection(&self, connection: ConnectionId) {
+        self.registry().involved.remove(&connection);
     }
 
     fn slot(&self, id: CallId) -> Option<Arc<Slot>> {
@@ -189,6 +213,9 @@ impl Hub {
                     Effect::Send { to, message } => self.calls().deliver(call_id, to, &message),
                     Effect::Record(milestone) => self.record(slot, call_id, now, milestone),
                     Effect::Busy { user, busy } => {
+                        if !busy {
+                            self.calls().memory().last_call_ended.insert(user, now);
+                        }
                         self.presence().set_busy(slot.business_id, user, busy).await;
                     }
                     Effect::WaveOver => next = Some(self.next_wave(slot, &mut state, now).await),
@@ -218,6 +245,9 @@ impl Hub {
         while let Some(wave) = state.waves.pop_front() {
             let devices = devices(&members, &wave.eligible_members(&roster));
             if !devices.is_empty() {
+                if let Some((team, member)) = wave.round_robin_cursor() {
+                    self.calls().memory().cursors.insert(team, member);
+                }
                 let deadline = after(now, wave.timeout);
                 return Event::Ring { devices, deadline };
             }
@@ -248,6 +278,35 @@ async fn timer(hub: Hub, call_id: CallId, slot: Arc<Slot>) {
                 }
             }
         }
+    }
+}
+
+impl Hub {
+    /// Routing's view of business `business_id`: its connected members (with when each
+    /// last ended a call), the `teams` a call may reach and the round-robin cursors. The
+    /// synthetic "everyone" team (whose id is the business id) rings for the hub's
+    /// configured timeout.
+    fn roster(
+        &self,
+        business_id: Uuid,
+        members: &[MemberPresence],
+        teams: HashMap<Uuid, entity::calls::routing::Team>,
+    ) -> RosterSnapshot {
+        let memory = self.calls().memory();
+        let mut roster = snapshot(members);
+        for agent in roster.agents.values_mut() {
+            agent.last_call_ended_at = memory.last_call_ended.get(&agent.user_id).copied();
+        }
+        for (id, mut team) in teams {
+            if id == business_id {
+                team.ring_timeout = self.config().ring_timeout;
+            }
+            if let Some(&cursor) = memory.cursors.get(&id) {
+                roster.cursors.insert(id, cursor);
+            }
+            roster.teams.insert(id, team);
+        }
+        roster
     }
 }
 

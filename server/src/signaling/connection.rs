@@ -3,6 +3,7 @@
 //! protocol's code. One task per socket owns it; the rest of the hub only reaches it
 //! through its bounded outbox.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -12,10 +13,11 @@ use entity::calls::protocol::{
 };
 use entity::calls::{Event, Party, Relay};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 use uuid::Uuid;
 
 use super::limits::{Limits, Verdict};
+use super::sessions::{Resumed, SocketId};
 use super::{AgentDevice, Hub, Outbox, Peer, Presence, SignalingConfig};
 
 /// How long a closing socket waits for the client's close reply.
@@ -42,6 +44,10 @@ struct Connection {
     limits: Limits,
     outbox: Outbox,
     db: DatabaseConnection,
+    /// This socket (the session named `id` may outlive it).
+    socket: SocketId,
+    /// Told when another socket resumed this session (close with 4005).
+    kick: Arc<Notify>,
 }
 
 /// Serves one upgraded socket until it closes.
@@ -51,6 +57,7 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: Databas
     let (outbox, mut queue) = mpsc::channel(config.outbox_capacity);
     let mut shutdown = hub.shutdown_signal();
     let now = Instant::now();
+    let socket_id = hub.sessions().socket_id();
     let mut conn = Connection {
         hub,
         config,
@@ -61,13 +68,12 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: Databas
         limits: Limits::new(&config, now),
         outbox,
         db,
+        socket: socket_id,
+        kick: Arc::default(),
     };
     let exit = conn.serve(&mut socket, &mut queue, &mut shutdown).await;
     if conn.greeted {
-        conn.hub.connection_lost(conn.party()).await;
-        if let Some(device) = conn.device() {
-            conn.hub.presence().leave(device).await;
-        }
+        conn.suspend().await;
     }
     if let Exit::Close(code, reason) = exit {
         tracing::debug!(connection_id = %conn.id, code = code.code(), reason, "closing signaling socket");
@@ -192,6 +198,9 @@ impl Connection {
                     }
                     return Exit::Close(CloseCode::GoingAway, "server restarting");
                 }
+                () = self.kick.notified() => {
+                    return Exit::Close(CloseCode::Replaced, "resumed by another connection");
+                }
                 () = tokio::time::sleep_until(deadline.into()) => {
                     return if self.greeted {
                         Exit::Close(CloseCode::HeartbeatTimeout, "no ping in time")
@@ -276,7 +285,9 @@ impl Connection {
     async fn on_message(&mut self, socket: &mut WebSocket, message: ClientMessage) -> Option<Exit> {
         if !self.greeted {
             return match message {
-                ClientMessage::Hello { version, .. } => self.greet(socket, version).await,
+                ClientMessage::Hello { version, resume } => {
+                    self.greet(socket, version, resume).await
+                }
                 _ => {
                     let text = "Send `hello` first.".to_owned();
                     self.invalid(socket, ErrorCode::HelloRequired, text).await
@@ -370,6 +381,13 @@ impl Connection {
             (ClientMessage::Hangup { .. }, _) => {
                 hub.party_event(party, named, "hangup", Event::Hangup).await
             }
+            (ClientMessage::Transfer { to, .. }, Party::Agent(device)) => {
+                let Peer::Agent { business_id, .. } = self.peer else {
+                    return Ok(());
+                };
+                hub.transfer_call(&self.db, device, business_id, named, to)
+                    .await
+            }
             (other, _) => Err((
                 ErrorCode::InvalidMessage,
                 format!("`{}` is not available yet on this server.", other.kind()),
@@ -377,7 +395,72 @@ impl Connection {
         }
     }
 
-    async fn greet(&mut self, socket: &mut WebSocket, version: u32) -> Option<Exit> {
+    /// The socket closed: unless another socket took the session over, suspend it for the
+    /// reconnect grace (its calls hear `peer_lost`) and forget it when the grace ends.
+    async fn suspend(&self) {
+        let sessions = self.hub.sessions();
+        let Some(gate) = sessions.gate(self.id) else {
+            return;
+        };
+        let grace = self.config.reconnect_grace;
+        {
+            let _held = gate.lock().await;
+            if !sessions.suspend(self.id, self.socket, Instant::now() + grace) {
+                return;
+            }
+            self.hub.connection_lost(self.party()).await;
+            if let Some(device) = self.device() {
+                self.hub.presence().leave(device).await;
+            }
+        }
+        let (hub, id) = (self.hub.clone(), self.id);
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let _held = gate.lock().await;
+            if hub.sessions().expire(id, Instant::now()) {
+                hub.connection_gone(id);
+            }
+        });
+    }
+
+    /// Takes over session `previous` for this socket if the protocol allows it (same
+    /// agent or caller, within the grace); `true` when it did.
+    async fn resume(&mut self, previous: ConnectionId) -> bool {
+        let sessions = self.hub.sessions();
+        let Some(gate) = sessions.gate(previous) else {
+            return false;
+        };
+        let _held = gate.lock().await;
+        let Some(resumed) = sessions.resume(
+            previous,
+            self.peer,
+            self.socket,
+            self.kick.clone(),
+            Instant::now(),
+        ) else {
+            return false;
+        };
+        self.id = previous;
+        if let (Some(device), Resumed::Replaced) = (self.device(), &resumed) {
+            // The replaced socket's device goes; this one joins below.
+            self.hub.presence().leave(device).await;
+        }
+        if let Some(device) = self.device() {
+            self.hub.presence().join(device, self.outbox.clone()).await;
+        }
+        self.hub
+            .connection_back(self.party(), self.outbox.clone())
+            .await;
+        tracing::debug!(connection_id = %self.id, "signaling session resumed");
+        true
+    }
+
+    async fn greet(
+        &mut self,
+        socket: &mut WebSocket,
+        version: u32,
+        resume: Option<ConnectionId>,
+    ) -> Option<Exit> {
         if version < MIN_PROTOCOL_VERSION {
             let text = format!(
                 "Protocol version {version} is no longer supported; the oldest is {MIN_PROTOCOL_VERSION}."
@@ -391,6 +474,15 @@ impl Connection {
                 "protocol version unsupported",
             ));
         }
+        let resumed = match resume {
+            Some(previous) => self.resume(previous).await,
+            None => false,
+        };
+        if !resumed {
+            self.hub
+                .sessions()
+                .open(self.id, self.peer, self.socket, self.kick.clone());
+        }
         let welcome = ServerMessage::Welcome {
             version: version.min(PROTOCOL_VERSION),
             connection_id: self.id,
@@ -398,16 +490,15 @@ impl Connection {
             heartbeat_interval_ms: u32::try_from(self.config.heartbeat_interval.as_millis())
                 .unwrap_or(u32::MAX),
             max_message_bytes: u32::try_from(MAX_MESSAGE_BYTES).unwrap_or(u32::MAX),
-            resumed: false,
+            resumed,
         };
-        if let Some(exit) = send(socket, &welcome).await {
-            return Some(exit);
-        }
         self.greeted = true;
-        self.hub.connect_calls(self.id, self.outbox.clone());
-        if let Some(device) = self.device() {
-            self.hub.presence().join(device, self.outbox.clone()).await;
+        if !resumed {
+            self.hub.connect_calls(self.id, self.outbox.clone());
+            if let Some(device) = self.device() {
+                self.hub.presence().join(device, self.outbox.clone()).await;
+            }
         }
-        None
+        send(socket, &welcome).await
     }
 }

@@ -16,9 +16,11 @@ mod calls;
 mod connection;
 mod handshake;
 mod limits;
+mod online;
 mod origin;
 mod presence;
 mod records;
+mod sessions;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -90,6 +92,7 @@ pub struct Hub {
 
 struct HubInner {
     config: SignalingConfig,
+    ice: entity::calls::ice::IceConfig,
     presence: PresenceBackend,
     allowed_origins: Vec<String>,
     https_only: bool,
@@ -97,18 +100,25 @@ struct HubInner {
     live: AtomicUsize,
     idle: Notify,
     calls: calls::Calls,
+    sessions: sessions::Sessions,
 }
 
 impl Hub {
-    /// A hub with no connections. `allowed_origins` are normalised origins
-    /// (`https://host[:port]`); with `https_only`, verified business domains are accepted
-    /// as `https://` origins only.
+    /// A hub with no connections. `ice` are the STUN/TURN servers handed to call parties;
+    /// `allowed_origins` are normalised origins (`https://host[:port]`); with
+    /// `https_only`, verified business domains are accepted as `https://` origins only.
     #[must_use]
-    pub fn new(config: SignalingConfig, allowed_origins: Vec<String>, https_only: bool) -> Self {
+    pub fn new(
+        config: SignalingConfig,
+        ice: entity::calls::ice::IceConfig,
+        allowed_origins: Vec<String>,
+        https_only: bool,
+    ) -> Self {
         let (shutdown, _) = watch::channel(false);
         Self {
             inner: Arc::new(HubInner {
                 config,
+                ice,
                 presence: PresenceBackend::default(),
                 allowed_origins,
                 https_only,
@@ -116,6 +126,7 @@ impl Hub {
                 live: AtomicUsize::new(0),
                 idle: Notify::new(),
                 calls: calls::Calls::default(),
+                sessions: sessions::Sessions::default(),
             }),
         }
     }
@@ -135,6 +146,12 @@ impl Hub {
     /// The businesses with at least one available agent device connected now.
     pub async fn online_businesses(&self) -> Vec<Uuid> {
         self.inner.presence.online_businesses().await
+    }
+
+    /// Changes whenever presence may have changed (see [`Presence::changes`]).
+    #[must_use]
+    pub fn presence_changes(&self) -> watch::Receiver<u64> {
+        self.inner.presence.changes()
     }
 
     /// How many sockets are open.
@@ -173,6 +190,10 @@ impl Hub {
             );
         }
         self.inner.calls.records.drain().await;
+    }
+
+    fn sessions(&self) -> &sessions::Sessions {
+        &self.inner.sessions
     }
 
     fn shutdown_signal(&self) -> watch::Receiver<bool> {

@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use axum::extract::ws::Utf8Bytes;
 use entity::calls::protocol::{ConnectionId, ServerMessage};
 use entity::calls::wire::{Availability, PresenceStatus};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 /// Where a device's frames go: the bounded queue its connection task writes to the socket.
@@ -64,6 +64,10 @@ pub trait Presence: Send + Sync + 'static {
 
     /// The connected members of a business and their devices, for routing a call.
     fn roster(&self, business_id: Uuid) -> impl Future<Output = Vec<MemberPresence>> + Send;
+
+    /// Changes whenever a member's presence may have changed anywhere (for the
+    /// `onlineDomains` subscription; receivers re-read [`Self::online_businesses`]).
+    fn changes(&self) -> watch::Receiver<u64>;
 }
 
 /// One connected member as routing sees it.
@@ -103,9 +107,19 @@ impl Member {
 type Business = HashMap<Uuid, Member>;
 
 /// Presence kept in this process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LocalPresence {
     businesses: Mutex<HashMap<Uuid, Business>>,
+    changed: watch::Sender<u64>,
+}
+
+impl Default for LocalPresence {
+    fn default() -> Self {
+        Self {
+            businesses: Mutex::default(),
+            changed: watch::channel(0).0,
+        }
+    }
 }
 
 impl LocalPresence {
@@ -113,6 +127,10 @@ impl LocalPresence {
         self.businesses
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
@@ -163,10 +181,16 @@ impl Presence for LocalPresence {
             calls: 0,
             devices: Vec::new(),
         });
+        if member.devices.is_empty() {
+            // Back from offline (kept only while in a call): a fresh start.
+            member.availability = Availability::Available;
+        }
         member.devices.push((device.connection_id, outbox));
         if let Some(text) = frame(device.user_id, member.status(), member.devices.len()) {
             broadcast(business, &text);
         }
+        drop(all);
+        self.bump();
     }
 
     async fn leave(&self, device: AgentDevice) {
@@ -179,7 +203,9 @@ impl Presence for LocalPresence {
         };
         member.devices.retain(|(id, _)| *id != device.connection_id);
         let update = frame(device.user_id, member.status(), member.devices.len());
-        if member.devices.is_empty() {
+        // A member in a call stays (offline) so their busy count survives a dropped
+        // socket that resumes.
+        if member.devices.is_empty() && member.calls == 0 {
             business.remove(&device.user_id);
         }
         if let Some(text) = update {
@@ -188,6 +214,8 @@ impl Presence for LocalPresence {
         if business.is_empty() {
             all.remove(&device.business_id);
         }
+        drop(all);
+        self.bump();
     }
 
     async fn set_availability(&self, device: AgentDevice, availability: Availability) {
@@ -205,6 +233,8 @@ impl Presence for LocalPresence {
         };
         if changed {
             broadcast(business, &text);
+            drop(all);
+            self.bump();
         } else if let Some((_, outbox)) = member
             .devices
             .iter()
@@ -240,12 +270,25 @@ impl Presence for LocalPresence {
         } else {
             member.calls.saturating_sub(1)
         };
+        if member.devices.is_empty() && member.calls == 0 {
+            business.remove(&user_id);
+            if business.is_empty() {
+                all.remove(&business_id);
+            }
+            return;
+        }
         if member.status() == before {
             return;
         }
         if let Some(text) = frame(user_id, member.status(), member.devices.len()) {
             broadcast(business, &text);
         }
+        drop(all);
+        self.bump();
+    }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     async fn roster(&self, business_id: Uuid) -> Vec<MemberPresence> {

@@ -57,6 +57,36 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         .unwrap_or_else(|| panic!("addDomain: {res}"))
         .to_owned();
 
+    // Routing setup of A: a team with the agent, an intent routed to it.
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation { createTeam(input: { name: \"Alpha desk\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let a_team = res["data"]["createTeam"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createTeam: {res}"))
+        .to_owned();
+    app.gql(
+        &a.auth(),
+        "mutation($id: ID!, $u: [ID!]!) { setTeamMembers(id: $id, userIds: $u) { id } }",
+        json!({ "id": a_team, "u": [a_agent] }),
+    )
+    .await;
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation($t: ID!) { createIntent(label: \"Alpha order\", target: { kind: TEAM, teamId: $t }) { id } }",
+            json!({ "t": a_team }),
+        )
+        .await;
+    let a_intent = res["data"]["createIntent"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createIntent: {res}"))
+        .to_owned();
+
     // Business B: an owner and an API key.
     let b = app.sign_up("Beta").await;
     let (_, b_key) = app.api_key(&b, "beta key").await;
@@ -103,6 +133,51 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "id": a_domain }),
         },
         Case {
+            name: "updateIntent",
+            query: "mutation($id: ID!) { updateIntent(id: $id, label: \"Mine\") { label } }",
+            vars: json!({ "id": a_intent }),
+        },
+        Case {
+            name: "deleteIntent",
+            query: "mutation($id: ID!) { deleteIntent(id: $id) }",
+            vars: json!({ "id": a_intent }),
+        },
+        Case {
+            name: "reorderIntents",
+            query: "mutation($id: ID!) { reorderIntents(ids: [$id]) { label } }",
+            vars: json!({ "id": a_intent }),
+        },
+        Case {
+            name: "createIntent(A's team)",
+            query: "mutation($t: ID!) { createIntent(label: \"Mine\", target: { kind: TEAM, teamId: $t }) { id } }",
+            vars: json!({ "t": a_team }),
+        },
+        Case {
+            name: "createIntent(A's agent)",
+            query: "mutation($u: ID!) { createIntent(label: \"Mine\", target: { kind: MEMBER, userId: $u }) { id } }",
+            vars: json!({ "u": a_agent }),
+        },
+        Case {
+            name: "updateTeam",
+            query: "mutation($id: ID!) { updateTeam(id: $id, input: { name: \"Mine\" }) { name } }",
+            vars: json!({ "id": a_team }),
+        },
+        Case {
+            name: "deleteTeam",
+            query: "mutation($id: ID!) { deleteTeam(id: $id) }",
+            vars: json!({ "id": a_team }),
+        },
+        Case {
+            name: "setTeamMembers",
+            query: "mutation($id: ID!) { setTeamMembers(id: $id, userIds: []) { name } }",
+            vars: json!({ "id": a_team }),
+        },
+        Case {
+            name: "createTeam(A's fallback)",
+            query: "mutation($f: ID!) { createTeam(input: { name: \"Mine\", fallbackTeamId: $f }) { id } }",
+            vars: json!({ "f": a_team }),
+        },
+        Case {
             name: "switchBusiness",
             query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }",
             vars: json!({ "id": a.business_id }),
@@ -132,12 +207,15 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             .gql(
                 auth,
                 "query($d: ID!) { business { name } members { email } invitations { email } \
-                 apiKeys { name } domains { name } domain(id: $d) { name } }",
+                 apiKeys { name } domains { name } domain(id: $d) { name } \
+                 intents { label } teams { name members { email } } }",
                 json!({ "d": a_domain }),
             )
             .await;
         assert_eq!(res["data"]["business"]["name"], "Beta", "{res}");
         assert_eq!(res["data"]["domains"], json!([]), "{res}");
+        assert_eq!(res["data"]["intents"], json!([]), "{res}");
+        assert_eq!(res["data"]["teams"], json!([]), "{res}");
         assert!(res["data"]["domain"].is_null(), "{res}");
         let text = res.to_string();
         assert!(
@@ -166,6 +244,36 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("domain_detail", vec![("id", a_domain.clone())]),
         ("verify_domain", vec![("id", a_domain.clone())]),
         ("remove_domain", vec![("id", a_domain.clone())]),
+        (
+            "update_intent",
+            vec![("id", a_intent.clone()), ("label", "Mine".to_owned())],
+        ),
+        ("delete_intent", vec![("id", a_intent.clone())]),
+        (
+            "create_intent",
+            vec![
+                ("label", "Mine".to_owned()),
+                ("target", format!("team:{a_team}")),
+            ],
+        ),
+        (
+            "create_intent",
+            vec![
+                ("label", "Mine".to_owned()),
+                ("target", format!("member:{a_agent}")),
+            ],
+        ),
+        (
+            "update_team",
+            vec![
+                ("id", a_team.clone()),
+                ("name", "Mine".to_owned()),
+                ("strategy", "simultaneous".to_owned()),
+                ("ring_timeout_secs", "30".to_owned()),
+            ],
+        ),
+        ("delete_team", vec![("id", a_team.clone())]),
+        ("set_team_members", vec![("id", a_team.clone())]),
     ];
     for (endpoint, form) in &server_fns {
         for (label, header, value) in [
@@ -210,6 +318,8 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("list_invitations", ()),
         ("list_api_keys", ()),
         ("list_domains", ()),
+        ("list_intents", ()),
+        ("list_teams", ()),
         ("me", ()),
     ] {
         let res = app
@@ -235,10 +345,21 @@ async fn business_b_cannot_touch_business_a(db: Db) {
     let res = app
         .gql(
             &a.auth(),
-            "{ members { email role } invitations { id } apiKeys { id revoked } domains { id } }",
+            "{ members { email role } invitations { id } apiKeys { id revoked } domains { id } \
+             intents { id label targetTeamId } teams { id name members { userId } } }",
             json!({}),
         )
         .await;
+    assert_eq!(
+        res["data"]["intents"],
+        json!([{ "id": a_intent, "label": "Alpha order", "targetTeamId": a_team }]),
+        "{res}"
+    );
+    assert_eq!(
+        res["data"]["teams"],
+        json!([{ "id": a_team, "name": "Alpha desk", "members": [{ "userId": a_agent }] }]),
+        "{res}"
+    );
     assert_eq!(res["data"]["members"].as_array().unwrap().len(), 2, "{res}");
     assert!(res["data"]["members"]
         .as_array()

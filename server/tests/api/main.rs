@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod browser_calls;
+mod call_routing;
 mod callers;
 mod calls;
 #[path = "../../../entity/tests/support/dns_server.rs"]
@@ -11,7 +13,10 @@ mod graphql_edges;
 mod helpers;
 mod invitations;
 mod isolation;
+mod routing;
 mod signaling;
 mod subscriptions;
 mod tokens;
+mod webrtc;
+mod widget;
 mod ws;

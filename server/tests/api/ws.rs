@@ -31,6 +31,22 @@ pub async fn next_within(ws: &mut Socket, wait: Duration) -> Option<Value> {
     }
 }
 
+/// A socket to `/ws` authenticated by `Authorization: Bearer <token>` (a session or a
+/// caller token) that has sent `hello` and read `welcome`.
+pub async fn greeted(app: &TestApp, token: &str) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/ws", app.base.trim_start_matches("http://"))
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    send(&mut ws, json!({ "type": "hello", "version": 1 })).await;
+    let welcome = next_json(&mut ws).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    ws
+}
+
 pub async fn next_json(ws: &mut Socket) -> Value {
     next_within(ws, Duration::from_secs(10))
         .await

@@ -1,18 +1,18 @@
 //! The call messages a connection sends, served on the hub: request, answer, relay,
 //! chat and hang-up, and what a closing socket or a shutdown does to its calls.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::Utc;
 use entity::calls::protocol::{CallId, ConnectionId, ErrorCode, IncomingCall, ServerMessage};
-use entity::calls::routing::{plan_ring, Team};
-use entity::calls::wire::{CallMode, RingTarget, UnavailableReason};
+use entity::calls::routing::plan_ring;
+use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReason};
 use entity::calls::{AgentDevice, Call, CallError, Effect, Event, Party};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::{after, encode, refusal, snapshot, timer, Refusal, Slot, SlotState};
+use super::{after, devices, encode, refusal, timer, Refusal, Slot, SlotState};
 use crate::signaling::records::Job;
 use crate::signaling::{Hub, Outbox, Presence};
 
@@ -54,26 +54,40 @@ impl Hub {
             let text = "Your caller identity expired; start a new caller session.".to_owned();
             return Err((ErrorCode::Forbidden, text));
         };
-        let members = self.presence().roster(business_id).await;
-        let team = Team {
-            ring_timeout: self.config().ring_timeout,
-            ..Team::new(business_id, members.iter().map(|m| m.user_id).collect())
+        let route = match entity::routing_setup::route_for(db, business_id, intent).await {
+            Ok(route) => route,
+            Err(entity::routing_setup::RouteError::UnknownIntent) => {
+                let message = ServerMessage::Unavailable {
+                    reason: UnavailableReason::UnknownIntent,
+                };
+                self.send_to(caller, &message);
+                return Ok(());
+            }
+            Err(entity::routing_setup::RouteError::Db(e)) => return Err(internal(e.into())),
         };
-        let roster = snapshot(&members).with_team(team);
-        let plan = plan_ring(RingTarget::Team(business_id), &roster);
+        let members = self.presence().roster(business_id).await;
+        let plan = plan_ring(
+            route.target,
+            &self.roster(business_id, &members, route.teams),
+        );
         let call_id = CallId::from_random_bytes(rand::random());
         let incoming = IncomingCall {
             call_id,
             domain: domain.clone(),
             caller: card.clone(),
-            intent: None,
+            intent: route.intent,
             mode,
             transferred_by: None,
         };
         let slot = Arc::new(Slot {
             business_id,
             state: tokio::sync::Mutex::new(SlotState {
-                call: Call::new(incoming, caller, Vec::new(), now),
+                call: Call::new(
+                    incoming,
+                    caller,
+                    self.inner.ice.servers_for(call_id, now),
+                    now,
+                ),
                 waves: VecDeque::new(),
             }),
             wake: Notify::new(),
@@ -154,6 +168,63 @@ impl Hub {
         }
     }
 
+    /// An agent in a call offers it to a colleague (`RingTarget::Member`) or a team
+    /// (`RingTarget::Team`; the business id names everyone): every eligible device of
+    /// them rings at once, the transferring agent's own excepted. Nobody to ring →
+    /// `transfer_failed {unavailable}` and the call stays as it is.
+    pub(in crate::signaling) async fn transfer_call(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        device: AgentDevice,
+        business_id: Uuid,
+        named: Option<CallId>,
+        to: RingTarget,
+    ) -> Result<(), Refusal> {
+        let (call_id, slot) = self
+            .sender_call(Party::Agent(device), named, "transfer")
+            .await?;
+        let teams = match to {
+            RingTarget::Member(_) => HashMap::new(),
+            RingTarget::Team(team) => entity::routing_setup::team_route(db, business_id, team)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "loading a transfer's team failed");
+                    (ErrorCode::Internal, "Try again later.".to_owned())
+                })?,
+        };
+        if matches!(to, RingTarget::Team(_)) && teams.is_empty() {
+            let text = "That team does not exist (any more).".to_owned();
+            return Err((ErrorCode::InvalidMessage, text));
+        }
+        let members = self.presence().roster(business_id).await;
+        let plan = plan_ring(to, &self.roster(business_id, &members, teams)).ok();
+        let users: Vec<Uuid> = plan
+            .iter()
+            .flat_map(|p| p.members())
+            .filter(|&u| u != device.user)
+            .collect();
+        let timeout = plan
+            .as_ref()
+            .and_then(|p| p.waves().first())
+            .map_or(self.config().ring_timeout, |w| w.timeout);
+        let devices = devices(&members, &users);
+        if devices.is_empty() {
+            let message = ServerMessage::TransferFailed {
+                call_id,
+                reason: TransferFailure::Unavailable,
+            };
+            self.send_to(device.connection, &message);
+            return Ok(());
+        }
+        let deadline = after(Utc::now(), timeout);
+        let event = Event::Transfer {
+            by: device,
+            devices,
+            deadline,
+        };
+        self.apply(call_id, &slot, event).await.map_err(refusal)
+    }
+
     /// The call `party` is one of the two parties of (or the caller's ringing call).
     async fn own_call(&self, party: Party) -> Option<(CallId, Arc<Slot>)> {
         for (id, slot) in self.calls().involved(party.connection()) {
@@ -231,6 +302,20 @@ impl Hub {
         let deadline = after(Utc::now(), self.config().reconnect_grace);
         for (id, slot) in calls {
             let _ = self.apply(id, &slot, Event::Lost { party, deadline }).await;
+        }
+    }
+
+    /// A connection's grace ran out without a resume.
+    pub(in crate::signaling) fn connection_gone(&self, connection: ConnectionId) {
+        self.calls().forget_connection(connection);
+    }
+
+    /// A resumed connection is reachable again through `outbox`; its calls get `Back`
+    /// (the other party hears `peer_back` if it had heard `peer_lost`).
+    pub(in crate::signaling) async fn connection_back(&self, party: Party, outbox: Outbox) {
+        self.calls().connect(party.connection(), outbox);
+        for (id, slot) in self.calls().involved(party.connection()) {
+            let _ = self.apply(id, &slot, Event::Back(party)).await;
         }
     }
 

@@ -1,0 +1,80 @@
+//! Calls from the browser: the caller identity behind the call page's socket, and the
+//! notes an agent keeps after a call.
+//!
+//! Browsers cannot set headers on a WebSocket, so the call page authenticates its `/ws`
+//! upgrade with the `dc_caller` cookie that [`start_caller`] sets (HttpOnly: page scripts
+//! never see the token).
+
+use entity::types::CallerIdentityView;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The cookie holding the caller token (read by the signaling hub at the upgrade).
+pub const CALLER_COOKIE: &str = "dc_caller";
+
+/// The caller identity of this browser: the one its `dc_caller` cookie still proves, or a
+/// new evanescent one (then the cookie is set for the identity's remaining life). `email`,
+/// when given, is attached to it so the business can get back to the caller.
+///
+/// Public: no session needed; new identities are rate-limited per client address.
+#[server(endpoint = "start_caller")]
+pub async fn start_caller(email: Option<String>) -> Result<CallerIdentityView, AppError> {
+    use crate::backend;
+    use entity::callers;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let email = email.filter(|e| !e.trim().is_empty());
+        if let Some(token) = backend::cookie(CALLER_COOKIE).await {
+            if let Ok(row) = callers::authenticate(&services.db, &services.keys, &token).await {
+                return Ok(match email {
+                    Some(email) if row.email.as_deref() != Some(email.trim()) => {
+                        callers::attach_email(&services.db, &row, &email).await?
+                    }
+                    _ => callers::view(&row),
+                });
+            }
+        }
+        services.guest_limiter.hit(&backend::client_ip().await)?;
+        let session = callers::start_guest(
+            &services.db,
+            &services.keys,
+            &services.callers,
+            email.as_deref(),
+        )
+        .await?;
+        let remaining = session.identity.expires_at - chrono::Utc::now();
+        backend::set_cookie(&entity::auth::cookie(
+            CALLER_COOKIE,
+            &session.token,
+            remaining,
+            services.secure_cookies,
+        ))?;
+        Ok(session.identity)
+    })
+    .await
+}
+
+/// Keeps the signed-in agent's notes on one of their business's calls (at most 5000
+/// characters; blank clears them).
+#[server(endpoint = "save_call_notes")]
+pub async fn save_call_notes(call_id: String, notes: String) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::calls::CallId;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = CallId::from_uuid(backend::parse_id(&call_id, "call")?);
+        Ok(entity::calls::records::save_notes(
+            &services.db,
+            principal.business_id,
+            id,
+            principal.user_id,
+            &notes,
+        )
+        .await?)
+    })
+    .await
+}

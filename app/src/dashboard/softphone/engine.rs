@@ -1,0 +1,506 @@
+//! The agent's side of calls, in the browser: the device's signaling socket (authenticated
+//! by the dashboard cookie), presence, ringing, and the peer connection of the accepted call
+//! (the agent answers the caller's offers).
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use entity::calls::protocol::{CallId, ClientMessage, IncomingCall, ServerMessage};
+use entity::calls::wire::{
+    Availability, ChatText, EndReason, IceServer, PresenceStatus, RingTarget, TransferFailure,
+};
+use entity::calls::Side;
+use leptos::prelude::*;
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlMediaElement, MediaStream};
+
+use super::{AgentUi, EndedCall};
+use crate::rtc::media;
+use crate::rtc::peer::{Peer, PeerEvents};
+use crate::rtc::signaling::Signaling;
+use crate::rtc::tone::RingTone;
+use crate::rtc::{ChatLine, LinkStatus};
+
+/// The live parts of the softphone.
+pub struct AgentEngine {
+    ui: AgentUi,
+    me: Weak<AgentEngine>,
+    signaling: RefCell<Option<Signaling>>,
+    peer: RefCell<Option<Peer>>,
+    local: RefCell<Option<MediaStream>>,
+    tone: RefCell<Option<RingTone>>,
+    /// The call this device accepted (or is accepting).
+    call_id: RefCell<Option<CallId>>,
+}
+
+impl AgentEngine {
+    /// An engine driving `ui`.
+    pub fn new(ui: AgentUi) -> Rc<Self> {
+        Rc::new_cyclic(|me| Self {
+            ui,
+            me: me.clone(),
+            signaling: RefCell::new(None),
+            peer: RefCell::new(None),
+            local: RefCell::new(None),
+            tone: RefCell::new(None),
+            call_id: RefCell::new(None),
+        })
+    }
+
+    /// Opens the socket (once).
+    pub fn connect(&self) {
+        if self.signaling.borrow().is_some() {
+            return;
+        }
+        let on_message = {
+            let me = self.me.clone();
+            move |message| {
+                if let Some(this) = me.upgrade() {
+                    this.receive(message);
+                }
+            }
+        };
+        let on_status = {
+            let ui = self.ui;
+            move |status: LinkStatus| {
+                ui.link.set(status);
+            }
+        };
+        *self.signaling.borrow_mut() = Some(Signaling::connect(on_message, on_status));
+    }
+
+    fn send(&self, message: &ClientMessage) {
+        let s = self.signaling.borrow().clone();
+        if let Some(s) = s {
+            s.send(message);
+        }
+    }
+
+    fn peer(&self) -> Option<Peer> {
+        self.peer.borrow().clone()
+    }
+
+    fn receive(&self, message: ServerMessage) {
+        let ui = self.ui;
+        match message {
+            ServerMessage::Welcome { resumed, .. } => {
+                if !resumed {
+                    // A fresh session: what rang on the old one is gone, presence follows.
+                    ui.ringing.set(Vec::new());
+                    ui.presence.update(std::collections::HashMap::clear);
+                    if ui.connected.get_untracked() {
+                        self.end_call("The connection was lost and the call ended.".to_owned());
+                    }
+                }
+                self.update_tone();
+            }
+            ServerMessage::Presence {
+                user_id, status, ..
+            } => {
+                ui.presence.update(|p| {
+                    p.insert(user_id, status);
+                });
+                if ui.me.get_untracked() == Some(user_id) {
+                    match status {
+                        PresenceStatus::Available => ui.manual.set(Availability::Available),
+                        PresenceStatus::Away => ui.manual.set(Availability::Away),
+                        PresenceStatus::Busy | PresenceStatus::Offline => {}
+                    }
+                }
+            }
+            ServerMessage::Incoming(call) => {
+                ui.ringing.update(|r| {
+                    if !r.iter().any(|c| c.call_id == call.call_id) {
+                        r.push(call);
+                    }
+                });
+                if call_members_needed(ui) {
+                    self.load_members();
+                }
+                self.update_tone();
+            }
+            ServerMessage::Taken { call_id } => {
+                self.stop_ringing(call_id);
+                if *self.call_id.borrow() == Some(call_id) && !ui.connected.get_untracked() {
+                    *self.call_id.borrow_mut() = None;
+                    ui.notice
+                        .set(Some("A colleague answered that call first.".to_owned()));
+                }
+            }
+            ServerMessage::Accepted {
+                call_id,
+                ice_servers,
+            } => self.accepted(call_id, &ice_servers),
+            ServerMessage::Offer { sdp, .. } => {
+                if let Some(peer) = self.peer() {
+                    peer.on_offer(sdp);
+                }
+            }
+            ServerMessage::Ice { candidate, .. } => {
+                if let Some(peer) = self.peer() {
+                    peer.on_ice(candidate);
+                }
+            }
+            ServerMessage::Chat { from, text, at, .. } => {
+                let mine = from == Side::Agent;
+                let caller = ui
+                    .active
+                    .with_untracked(|a| a.as_ref().map(|c| c.caller.name.clone()))
+                    .unwrap_or_else(|| "Caller".to_owned());
+                ui.call.chat.update(|c| {
+                    c.push(ChatLine {
+                        mine,
+                        from: if mine { "You".to_owned() } else { caller },
+                        text: text.into(),
+                        at: at.format("%H:%M").to_string(),
+                    });
+                });
+            }
+            ServerMessage::PeerLost { .. } => ui.call.notice.set(Some(
+                "The caller's connection dropped — waiting for them to come back…".to_owned(),
+            )),
+            ServerMessage::PeerBack { .. } => ui.call.notice.set(None),
+            ServerMessage::TransferFailed { reason, .. } => {
+                ui.transferring.set(false);
+                let why = match reason {
+                    TransferFailure::Rejected => "your colleague declined",
+                    TransferFailure::Missed => "nobody answered",
+                    TransferFailure::Unavailable => "nobody could take it",
+                };
+                ui.call.notice.set(Some(format!(
+                    "The transfer did not happen ({why}); the call stays with you."
+                )));
+            }
+            ServerMessage::Transferred { to, .. } => {
+                let who = ui
+                    .member_email(to)
+                    .unwrap_or_else(|| "a colleague".to_owned());
+                self.end_call(format!("Transferred to {who}."));
+            }
+            ServerMessage::Ended {
+                call_id, reason, ..
+            } => {
+                let ours = call_id.is_some() && *self.call_id.borrow() == call_id;
+                if ours && ui.connected.get_untracked() {
+                    self.end_call(ended_summary(reason));
+                } else if let Some(call_id) = call_id {
+                    if ours {
+                        *self.call_id.borrow_mut() = None;
+                    }
+                    self.stop_ringing(call_id);
+                }
+            }
+            ServerMessage::Reconnect { .. } => ui.notice.set(Some(
+                "The call service is restarting — reconnecting…".to_owned(),
+            )),
+            ServerMessage::Error { message, .. } => {
+                if !ui.connected.get_untracked() {
+                    *self.call_id.borrow_mut() = None;
+                }
+                ui.notice.set(Some(message));
+                self.update_tone();
+            }
+            _ => {}
+        }
+    }
+
+    fn stop_ringing(&self, call_id: CallId) {
+        self.ui
+            .ringing
+            .update(|r| r.retain(|c| c.call_id != call_id));
+        self.update_tone();
+    }
+
+    /// Rings while a call is offered and this device is neither in a call nor answering.
+    fn update_tone(&self) {
+        let ui = self.ui;
+        let should_ring = !ui.ringing.with_untracked(Vec::is_empty)
+            && !ui.connected.get_untracked()
+            && self.call_id.borrow().is_none();
+        let ringing = self.tone.borrow().is_some();
+        if should_ring && !ringing {
+            *self.tone.borrow_mut() = RingTone::start();
+        } else if !should_ring && ringing {
+            self.tone.borrow_mut().take();
+        }
+    }
+
+    /// Answers a ringing call.
+    pub fn accept(&self, call_id: String) {
+        let Ok(id) = Uuid::parse_str(&call_id) else {
+            return;
+        };
+        let call_id = CallId::from_uuid(id);
+        *self.call_id.borrow_mut() = Some(call_id);
+        self.ui.notice.set(None);
+        self.update_tone();
+        self.send(&ClientMessage::Accept { call_id });
+    }
+
+    /// Declines a ringing call (it stops ringing on all this member's devices).
+    pub fn reject(&self, call_id: String) {
+        let Ok(id) = Uuid::parse_str(&call_id) else {
+            return;
+        };
+        let call_id = CallId::from_uuid(id);
+        self.send(&ClientMessage::Reject { call_id });
+        self.stop_ringing(call_id);
+    }
+
+    fn accepted(&self, call_id: CallId, ice_servers: &[IceServer]) {
+        let ui = self.ui;
+        let call: Option<IncomingCall> = ui
+            .ringing
+            .with_untracked(|r| r.iter().find(|c| c.call_id == call_id).cloned())
+            .or_else(|| ui.active.get_untracked().filter(|c| c.call_id == call_id));
+        let Some(call) = call else {
+            return;
+        };
+        *self.call_id.borrow_mut() = Some(call_id);
+        if let Some(old) = self.peer.borrow_mut().take() {
+            old.close();
+        }
+        self.stop_media();
+        ui.ringing.update(|r| r.retain(|c| c.call_id != call_id));
+        ui.call.reset(call.mode);
+        ui.call.since.set(Some(media::now_ms()));
+        ui.ended.set(None);
+        ui.notes_saved.set(None);
+        ui.transferring.set(false);
+        let mode = call.mode;
+        ui.active.set(Some(call));
+        ui.connected.set(true);
+        self.update_tone();
+        self.load_members();
+
+        let signaling = self.signaling.borrow().clone();
+        let view = ui.call;
+        let events = PeerEvents {
+            on_state: Box::new(move |s| view.peer_state.set(s)),
+            on_remote_stream: Box::new(move |stream| {
+                if let Some(video) = view.remote_video.get_untracked() {
+                    media::attach(video.unchecked_ref::<HtmlMediaElement>(), Some(&stream));
+                }
+            }),
+            on_stats: Box::new(move |q| view.quality.set(Some(q))),
+            on_file: Box::new(move |f| view.files.update(|files| files.push(f))),
+            on_channel: Box::new(move |open| view.channel_open.set(open)),
+        };
+        let peer = match Peer::new(
+            call_id,
+            Side::Agent,
+            mode,
+            ice_servers,
+            move |m| {
+                if let Some(s) = &signaling {
+                    s.send(&m);
+                }
+            },
+            events,
+        ) {
+            Ok(peer) => peer,
+            Err(e) => {
+                view.notice.set(Some(e));
+                return;
+            }
+        };
+        *self.peer.borrow_mut() = Some(peer.clone());
+        if media::wants_media(mode) {
+            let Some(this) = self.me.upgrade() else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                match media::user_media(mode, None, None).await {
+                    Ok(stream) => {
+                        if this.peer().is_none() {
+                            media::stop(&stream);
+                            return;
+                        }
+                        peer.add_local(&stream);
+                        if let Some(video) = view.local_video.get_untracked() {
+                            media::attach(video.unchecked_ref::<HtmlMediaElement>(), Some(&stream));
+                        }
+                        *this.local.borrow_mut() = Some(stream);
+                    }
+                    Err(e) => {
+                        peer.without_local();
+                        view.notice.set(Some(e));
+                    }
+                }
+            });
+        }
+    }
+
+    /// Ends the call on this device and opens the notes box.
+    fn end_call(&self, summary: String) {
+        let ui = self.ui;
+        if let Some(peer) = self.peer.borrow_mut().take() {
+            peer.close();
+        }
+        self.stop_media();
+        let call_id = self.call_id.borrow_mut().take();
+        let caller = ui
+            .active
+            .with_untracked(|a| a.as_ref().map(|c| c.caller.name.clone()))
+            .unwrap_or_default();
+        ui.connected.set(false);
+        ui.transferring.set(false);
+        if let Some(call_id) = call_id {
+            ui.ended.set(Some(EndedCall {
+                call_id: call_id.to_string(),
+                caller,
+                summary,
+            }));
+        }
+        self.update_tone();
+    }
+
+    /// Hangs up the call in progress.
+    pub fn hangup(&self) {
+        let call_id = *self.call_id.borrow();
+        if call_id.is_some() && self.ui.connected.get_untracked() {
+            self.send(&ClientMessage::Hangup { call_id });
+            self.end_call("You hung up.".to_owned());
+        }
+    }
+
+    /// Sends a chat message (shown when the server's copy comes back).
+    pub fn chat(&self, text: String) {
+        let Ok(text) = ChatText::parse(text) else {
+            return;
+        };
+        let call_id = *self.call_id.borrow();
+        self.send(&ClientMessage::Chat { text, call_id });
+    }
+
+    pub fn toggle_mute(&self) {
+        let muted = !self.ui.call.muted.get_untracked();
+        if let Some(local) = self.local.borrow().as_ref() {
+            media::set_enabled(local, "audio", !muted);
+        }
+        self.ui.call.muted.set(muted);
+    }
+
+    pub fn toggle_camera(&self) {
+        let off = !self.ui.call.camera_off.get_untracked();
+        if let Some(local) = self.local.borrow().as_ref() {
+            media::set_enabled(local, "video", !off);
+        }
+        self.ui.call.camera_off.set(off);
+    }
+
+    /// Sends the chosen file over the data channel.
+    pub fn send_file(&self) {
+        if let Some(peer) = self.peer() {
+            crate::rtc::peer::send_chosen_file(self.ui.call, peer);
+        }
+    }
+
+    /// Offers the call to a colleague.
+    pub fn transfer(&self, user_id: String) {
+        let Ok(id) = Uuid::parse_str(&user_id) else {
+            return;
+        };
+        let call_id = *self.call_id.borrow();
+        self.send(&ClientMessage::Transfer {
+            to: RingTarget::Member(id),
+            call_id,
+        });
+        self.ui.transferring.set(true);
+        let who = self
+            .ui
+            .member_email(id)
+            .unwrap_or_else(|| "your colleague".to_owned());
+        self.ui
+            .call
+            .notice
+            .set(Some(format!("Ringing {who} to take over the call…")));
+    }
+
+    /// Available ↔ away, for all this member's devices.
+    pub fn toggle_availability(&self) {
+        let next = match self.ui.manual.get_untracked() {
+            Availability::Available => Availability::Away,
+            Availability::Away => Availability::Available,
+        };
+        self.send(&ClientMessage::SetAvailability { availability: next });
+    }
+
+    /// Keeps the notes with the call record.
+    pub fn save_notes(&self, text: String) {
+        let ui = self.ui;
+        let Some(ended) = ui.ended.get_untracked() else {
+            return;
+        };
+        ui.notes_saving.set(true);
+        leptos::task::spawn_local(async move {
+            let result = crate::api::save_call_notes(ended.call_id, text)
+                .await
+                .map_err(|e| e.message);
+            ui.notes_saving.set(false);
+            ui.notes_saved.set(Some(result));
+        });
+    }
+
+    /// Closes the notes box.
+    pub fn done(&self) {
+        self.ui.ended.set(None);
+        self.ui.active.set(None);
+        self.ui.notes_saved.set(None);
+        self.ui.call.reset(self.ui.call.mode.get_untracked());
+    }
+
+    fn load_members(&self) {
+        let ui = self.ui;
+        leptos::task::spawn_local(async move {
+            if let Ok(members) = crate::api::list_members().await {
+                ui.members.set(members);
+            }
+        });
+    }
+
+    fn stop_media(&self) {
+        if let Some(stream) = self.local.borrow_mut().take() {
+            media::stop(&stream);
+        }
+    }
+
+    /// The dashboard goes away: close everything (a call in progress is hung up).
+    pub fn shutdown(&self) {
+        let call_id = *self.call_id.borrow();
+        if call_id.is_some() && self.ui.connected.try_get_untracked() == Some(true) {
+            self.send(&ClientMessage::Hangup { call_id });
+        }
+        if let Some(peer) = self.peer.borrow_mut().take() {
+            peer.close();
+        }
+        self.tone.borrow_mut().take();
+        self.stop_media();
+        if let Some(s) = self.signaling.borrow_mut().take() {
+            s.close();
+        }
+    }
+}
+
+/// Whether the members list is needed to name who transferred a ringing call.
+fn call_members_needed(ui: AgentUi) -> bool {
+    ui.members.with_untracked(Vec::is_empty)
+        && ui
+            .ringing
+            .with_untracked(|r| r.iter().any(|c| c.transferred_by.is_some()))
+}
+
+/// What the notes box says about how the call ended.
+fn ended_summary(reason: EndReason) -> String {
+    match reason {
+        EndReason::HungUpByCaller => "The caller hung up.",
+        EndReason::HungUpByAgent => "You hung up.",
+        EndReason::Dropped => "The connection was lost and the call ended.",
+        EndReason::ServerShutdown => "The call service restarted and the call ended.",
+        EndReason::Cancelled | EndReason::Rejected | EndReason::Missed | EndReason::Unavailable => {
+            "The call ended."
+        }
+    }
+    .to_owned()
+}

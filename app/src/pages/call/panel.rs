@@ -1,0 +1,413 @@
+//! The calling controls of a business's call page: choose an intent and a mode, check the
+//! microphone and camera, call, wait while it rings, talk and chat, and the end screens.
+//!
+//! `#call-state[data-state]` says where the caller is (idle, checking, ringing, connected,
+//! ended, missed, unavailable); the browser side ([`super::engine`]) moves it along as the
+//! signaling messages arrive.
+
+use entity::calls::CallMode;
+use entity::types::CallPageInfo;
+use leptos::either::EitherOf4;
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::rtc::{clock, mode_label, CallIds, CallView, DeviceOption, InCallPanel, MediaStage};
+
+/// Where the caller is.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // used by the browser side
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Idle,
+    /// Checking devices, or getting ready to call (media, identity, socket).
+    Checking,
+    Ringing,
+    Connected,
+    Ended,
+    Missed,
+    Unavailable,
+}
+
+impl Stage {
+    /// The `data-state` value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Checking => "checking",
+            Self::Ringing => "ringing",
+            Self::Connected => "connected",
+            Self::Ended => "ended",
+            Self::Missed => "missed",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// The call page's state, shared with the browser side.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // used by the browser side
+#[derive(Clone, Copy)]
+pub struct CallerUi {
+    pub stage: RwSignal<Stage>,
+    pub call: CallView,
+    pub mode: RwSignal<CallMode>,
+    /// The chosen intent's id.
+    pub intent: RwSignal<Option<String>>,
+    pub email: RwSignal<String>,
+    /// Getting media, identity and socket after "Call".
+    pub preparing: RwSignal<bool>,
+    pub ring_since: RwSignal<Option<f64>>,
+    pub error: RwSignal<Option<String>>,
+    /// What the end screen says.
+    pub outcome: RwSignal<String>,
+    pub devices: RwSignal<Vec<DeviceOption>>,
+    pub microphone: RwSignal<String>,
+    pub camera: RwSignal<String>,
+    /// Microphone level, 0 to 1.
+    pub level: RwSignal<f64>,
+    pub preview: NodeRef<html::Video>,
+    pub business: StoredValue<String>,
+    pub domain: StoredValue<String>,
+}
+
+/// The page's handle on the call: the state, and (in the browser) the live connection.
+#[derive(Clone, Copy)]
+pub struct CallerPhone {
+    pub ui: CallerUi,
+    #[cfg(feature = "hydrate")]
+    engine: StoredValue<std::rc::Rc<super::engine::CallerEngine>, LocalStorage>,
+}
+
+impl CallerPhone {
+    fn new(info: &CallPageInfo) -> Self {
+        let ui = CallerUi {
+            stage: RwSignal::new(Stage::Idle),
+            call: CallView::new(),
+            mode: RwSignal::new(CallMode::Voice),
+            intent: RwSignal::new(info.intents.first().map(|i| i.id.to_string())),
+            email: RwSignal::new(String::new()),
+            preparing: RwSignal::new(false),
+            ring_since: RwSignal::new(None),
+            error: RwSignal::new(None),
+            outcome: RwSignal::new(String::new()),
+            devices: RwSignal::new(Vec::new()),
+            microphone: RwSignal::new(String::new()),
+            camera: RwSignal::new(String::new()),
+            level: RwSignal::new(0.0),
+            preview: NodeRef::new(),
+            business: StoredValue::new(info.business_name.clone()),
+            domain: StoredValue::new(info.domain.clone()),
+        };
+        #[cfg(feature = "hydrate")]
+        {
+            let engine = super::engine::CallerEngine::new(ui);
+            let engine = StoredValue::new_local(engine);
+            on_cleanup(move || {
+                if let Some(e) = engine.try_get_value() {
+                    e.shutdown();
+                }
+            });
+            Self { ui, engine }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Self { ui }
+    }
+
+    crate::rtc::engine_calls! {
+        /// Calls with the chosen intent and mode.
+        start;
+        /// Hangs up, or cancels while it rings.
+        hangup;
+        /// Sends a chat message.
+        chat(text: String);
+        toggle_mute;
+        toggle_camera;
+        /// Sends the file chosen in the data panel.
+        send_file;
+        /// Back to the choices after a call.
+        again;
+        /// Opens the device check (permission, level meter, pickers, preview).
+        check_devices;
+        /// A device picker changed.
+        devices_changed;
+        /// The mode changed (the device check follows it).
+        mode_changed;
+    }
+}
+
+/// The calling controls of a business's page.
+#[component]
+pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
+    let phone = CallerPhone::new(&info);
+    let ui = phone.ui;
+    ui.call.tick();
+    let online = info.online;
+    let in_call = Signal::derive(move || ui.stage.get() == Stage::Connected);
+    view! {
+        <div
+            class="call-panel"
+            id="call-state"
+            data-state=move || ui.stage.get().as_str()
+            data-domain=info.domain.clone()
+        >
+            <p class="call-online" class:is-online=online>
+                <span class="presence-dot" aria-hidden="true"></span>
+                {if online {
+                    "Online now — someone can answer"
+                } else {
+                    "Nobody is online right now — you can still try"
+                }}
+            </p>
+            {move || match ui.stage.get() {
+                Stage::Idle | Stage::Checking => {
+                    EitherOf4::A(view! { <CallSetup phone intents=info.intents.clone() /> })
+                }
+                Stage::Ringing => EitherOf4::B(view! { <Ringing phone /> }),
+                Stage::Connected => EitherOf4::C(view! { <Connected phone /> }),
+                Stage::Ended | Stage::Missed | Stage::Unavailable => {
+                    EitherOf4::D(view! { <Outcome phone /> })
+                }
+            }}
+            <MediaStage call=ui.call shown=in_call />
+        </div>
+    }
+}
+
+/// Intent, mode, optional email, device check, and the call button.
+#[component]
+fn CallSetup(phone: CallerPhone, intents: Vec<entity::types::IntentOption>) -> impl IntoView {
+    let ui = phone.ui;
+    let modes = [
+        (CallMode::Voice, "Talk with your microphone"),
+        (CallMode::Video, "Talk and see each other"),
+        (CallMode::Chat, "Type messages"),
+        (CallMode::Data, "Send a file, and chat"),
+    ];
+    let intent_select = (!intents.is_empty()).then(|| {
+        view! {
+            <div class="field">
+                <label for="call-intent">"What is it about?"</label>
+                <select
+                    id="call-intent"
+                    on:change=move |ev| ui.intent.set(Some(event_target_value(&ev)))
+                >
+                    {intents
+                        .into_iter()
+                        .map(|i| {
+                            let id = i.id.to_string();
+                            let selected = ui.intent.get_untracked().as_deref() == Some(id.as_str());
+                            view! { <option value=id selected=selected>{i.label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        }
+    });
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        phone.start();
+    };
+    view! {
+        <form class="form call-setup" on:submit=start novalidate>
+            {intent_select}
+            <fieldset class="call-modes">
+                <legend>"How do you want to talk?"</legend>
+                {modes
+                    .into_iter()
+                    .map(|(mode, hint)| {
+                        let id = format!("call-mode-{}", mode.as_str());
+                        let for_id = id.clone();
+                        view! {
+                            <label class="mode-option" for=for_id>
+                                <input
+                                    type="radio"
+                                    name="call-mode"
+                                    id=id
+                                    value=mode.as_str()
+                                    prop:checked=move || ui.mode.get() == mode
+                                    on:change=move |_| {
+                                        ui.mode.set(mode);
+                                        phone.mode_changed();
+                                    }
+                                />
+                                <span class="mode-name">{mode_label(mode)}</span>
+                                <span class="mode-hint">{hint}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <div class="field">
+                <label for="call-email">"Your email " <span class="muted small">"(optional, so they can get back to you)"</span></label>
+                <input
+                    id="call-email"
+                    type="email"
+                    autocomplete="email"
+                    prop:value=move || ui.email.get()
+                    on:input=move |ev| ui.email.set(event_target_value(&ev))
+                />
+            </div>
+            <Show when=move || ui.stage.get() == Stage::Checking && !ui.preparing.get()>
+                <DeviceCheck phone />
+            </Show>
+            {move || ui.error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
+            <div class="call-actions">
+                <Show when=move || {
+                    matches!(ui.mode.get(), CallMode::Voice | CallMode::Video)
+                        && ui.stage.get() == Stage::Idle
+                }>
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        id="call-check"
+                        on:click=move |_| phone.check_devices()
+                    >
+                        "Check microphone and camera"
+                    </button>
+                </Show>
+                <button
+                    type="submit"
+                    class="btn btn-primary btn-call"
+                    id="call-start"
+                    disabled=move || ui.preparing.get()
+                >
+                    {move || if ui.preparing.get() { "Connecting…" } else { "Call" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Microphone level, device pickers and camera preview.
+#[component]
+fn DeviceCheck(phone: CallerPhone) -> impl IntoView {
+    let ui = phone.ui;
+    let picker = move |video: bool| {
+        let (id, label, chosen) = if video {
+            ("call-camera", "Camera", ui.camera)
+        } else {
+            ("call-microphone", "Microphone", ui.microphone)
+        };
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <select
+                    id=id
+                    on:change=move |ev| {
+                        chosen.set(event_target_value(&ev));
+                        phone.devices_changed();
+                    }
+                >
+                    {move || {
+                        ui.devices
+                            .get()
+                            .into_iter()
+                            .filter(|d| d.video == video)
+                            .map(|d| {
+                                let selected = chosen.get_untracked() == d.id;
+                                view! { <option value=d.id selected=selected>{d.label}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <section class="device-check" aria-label="Device check">
+            <div class="level-meter" role="meter" aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100"
+                aria-valuenow=move || format!("{:.0}", ui.level.get() * 100.0)>
+                <span class="level-bar" style:width=move || format!("{:.0}%", ui.level.get() * 100.0)></span>
+            </div>
+            <p class="muted small">"Say something: the bar should move."</p>
+            {picker(false)}
+            <Show when=move || ui.mode.get() == CallMode::Video>
+                {picker(true)}
+                <video class="camera-preview" node_ref=ui.preview autoplay playsinline prop:muted=true aria-label="Camera preview"></video>
+            </Show>
+        </section>
+    }
+}
+
+/// Waiting for an answer.
+#[component]
+fn Ringing(phone: CallerPhone) -> impl IntoView {
+    let ui = phone.ui;
+    let waited = move || {
+        ui.ring_since
+            .get()
+            .map(|since| clock(ui.call.now.get() - since))
+            .unwrap_or_else(|| clock(0.0))
+    };
+    view! {
+        <section class="call-ringing" aria-live="polite">
+            <div class="ring-pulse" aria-hidden="true"></div>
+            <h2>"Calling " {ui.business.get_value()} "…"</h2>
+            <p class="muted">"Waiting for an answer · " <span class="call-wait">{waited}</span></p>
+            <button
+                type="button"
+                class="btn btn-danger"
+                id="call-hangup"
+                on:click=move |_| phone.hangup()
+            >
+                "Cancel"
+            </button>
+        </section>
+    }
+}
+
+/// In the call.
+#[component]
+fn Connected(phone: CallerPhone) -> impl IntoView {
+    let ui = phone.ui;
+    let ids = CallIds {
+        chat_input: "chat-input",
+        chat_send: "chat-send",
+        chat_log: "chat-log",
+        hangup: "call-hangup",
+        mute: "call-mute",
+        camera: "call-camera-toggle",
+        file: "call-file",
+    };
+    view! {
+        <h2 class="in-call-title">"In a call with " {ui.business.get_value()}</h2>
+        <InCallPanel
+            call=ui.call
+            ids
+            on_chat=Callback::new(move |text: String| phone.chat(text))
+            on_mute=Callback::new(move |()| phone.toggle_mute())
+            on_camera=Callback::new(move |()| phone.toggle_camera())
+            on_hangup=Callback::new(move |()| phone.hangup())
+            on_file=Callback::new(move |()| phone.send_file())
+        />
+    }
+}
+
+/// Ended, missed or unavailable.
+#[component]
+fn Outcome(phone: CallerPhone) -> impl IntoView {
+    let ui = phone.ui;
+    let title = move || match ui.stage.get() {
+        Stage::Missed => "Nobody could answer",
+        Stage::Unavailable => "Not available right now",
+        _ => "Call ended",
+    };
+    view! {
+        <section class="call-outcome" aria-live="polite">
+            <h2>{title}</h2>
+            <p>{move || ui.outcome.get()}</p>
+            {move || {
+                ui.call.since.get().map(|_| {
+                    view! { <p class="muted small">"Duration " {ui.call.elapsed()}</p> }
+                })
+            }}
+            <button
+                type="button"
+                class="btn btn-primary"
+                id="call-again"
+                on:click=move |_| phone.again()
+            >
+                "Call again"
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,264 @@
+//! One person's browser in a multi-browser scenario: finders, actions and checks that wait
+//! (generously: CI machines are loaded) and fail with a message naming who, what and what
+//! the page showed instead, so a red run says which step broke.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::{Client, Locator};
+use serde::de::DeserializeOwned;
+
+use crate::{console_errors, screenshot, Driver};
+
+/// How long one step may take.
+pub const STEP: Duration = Duration::from_secs(45);
+
+/// The key WebDriver uses for element references in script results.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A Chromium session acting as one person (`who` names them in errors and screenshots).
+pub struct Tab {
+    pub who: &'static str,
+    pub c: Client,
+    driver_url: String,
+}
+
+impl Tab {
+    /// Opens a new Chromium session (with fake camera and microphone when `fake_media`).
+    ///
+    /// # Errors
+    /// When the session cannot be created.
+    pub async fn open(
+        driver: &Driver,
+        who: &'static str,
+        fake_media: bool,
+    ) -> anyhow::Result<Self> {
+        let c = driver
+            .browser(fake_media)
+            .await
+            .with_context(|| format!("{who}: opening a browser"))?;
+        Ok(Self {
+            who,
+            c,
+            driver_url: driver.url.clone(),
+        })
+    }
+
+    /// Navigates and waits for the hydrated app (`body[data-hydrated]`).
+    ///
+    /// # Errors
+    /// When the page does not load or hydrate in time.
+    pub async fn goto_hydrated(&self, url: &str) -> anyhow::Result<()> {
+        self.c
+            .goto(url)
+            .await
+            .with_context(|| format!("{}: opening {url}", self.who))?;
+        self.wait_for("the page hydrated", "body[data-hydrated]")
+            .await
+            .map(drop)
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> Option<String> {
+        self.c.find(Locator::Css(css)).await.ok()?.text().await.ok()
+    }
+
+    /// The attribute `attr` of the first element matching `css`.
+    pub async fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .ok()?
+            .attr(attr)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Polls `probe` every 150 ms until it yields `Ok`, else fails after [`STEP`] with
+    /// `what` and the last thing the probe saw.
+    ///
+    /// # Errors
+    /// `what` did not happen in time.
+    pub async fn until<T, F, Fut>(&self, what: &str, mut probe: F) -> anyhow::Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
+        let deadline = Instant::now() + STEP;
+        loop {
+            match probe().await {
+                Ok(v) => return Ok(v),
+                Err(seen) if Instant::now() > deadline => {
+                    bail!("{}: no {what} after {STEP:?} (last seen: {seen})", self.who)
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(150)).await,
+            }
+        }
+    }
+
+    /// Waits for an element matching `css` to be displayed.
+    ///
+    /// # Errors
+    /// It did not appear in time.
+    pub async fn wait_for(&self, what: &str, css: &str) -> anyhow::Result<Element> {
+        self.until(&format!("{what} (`{css}`)"), || async {
+            let el = self
+                .c
+                .find(Locator::Css(css))
+                .await
+                .map_err(|_| "no such element".to_owned())?;
+            match el.is_displayed().await {
+                Ok(true) => Ok(el),
+                _ => Err("present but not displayed".to_owned()),
+            }
+        })
+        .await
+    }
+
+    /// Waits until the element matching `css` contains `needle`; returns its text.
+    ///
+    /// # Errors
+    /// The text did not appear in time.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> anyhow::Result<String> {
+        self.until(&format!("`{needle}` in `{css}`"), || async {
+            match self.text(css).await {
+                Some(t) if t.contains(needle) => Ok(t),
+                Some(t) => Err(format!("{t:?}")),
+                None => Err("no such element".to_owned()),
+            }
+        })
+        .await
+    }
+
+    /// Waits until `css`'s attribute `attr` is one of `want`; returns it.
+    ///
+    /// # Errors
+    /// It did not get there in time.
+    pub async fn wait_attr(&self, css: &str, attr: &str, want: &[&str]) -> anyhow::Result<String> {
+        self.until(&format!("`{css}` with {attr} in {want:?}"), || async {
+            match self.attr(css, attr).await {
+                Some(v) if want.contains(&v.as_str()) => Ok(v),
+                Some(v) => Err(format!("{attr}={v:?}")),
+                None => Err(format!("no such element or no {attr}")),
+            }
+        })
+        .await
+    }
+
+    /// Clicks the element matching `css` once it can be clicked. A visually hidden control
+    /// (a styled radio button) is clicked through its label, as a person would.
+    ///
+    /// # Errors
+    /// It never became clickable.
+    pub async fn click(&self, what: &str, css: &str) -> anyhow::Result<()> {
+        self.until(&format!("{what} to click (`{css}`)"), || async {
+            let el = self
+                .c
+                .find(Locator::Css(css))
+                .await
+                .map_err(|_| "no such element".to_owned())?;
+            if matches!(el.is_displayed().await, Ok(false)) {
+                if let Some(label) = self.label_of(&el).await {
+                    return label.click().await.map_err(|e| format!("its label: {e}"));
+                }
+            }
+            el.click().await.map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// The `<label>` around or for `el`, if any.
+    async fn label_of(&self, el: &Element) -> Option<Element> {
+        let found = self
+            .c
+            .execute(
+                "const e = arguments[0]; return e.closest('label') \
+                 || (e.id && document.querySelector(`label[for=\"${e.id}\"]`)) || null;",
+                vec![serde_json::to_value(el).ok()?],
+            )
+            .await
+            .ok()?;
+        let id = found.get(ELEMENT_KEY)?.as_str()?.to_owned();
+        Some(Element::from_element_id(
+            self.c.clone(),
+            ElementRef::from(id),
+        ))
+    }
+
+    /// Types `text` into the field matching `css` (cleared first).
+    ///
+    /// # Errors
+    /// The field never appeared.
+    pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let el = self.wait_for("a field", css).await?;
+        el.clear().await.ok();
+        el.send_keys(text)
+            .await
+            .with_context(|| format!("{}: typing into `{css}`", self.who))
+    }
+
+    /// Presses and releases one key on whatever has the focus.
+    ///
+    /// # Errors
+    /// The browser refused the key actions.
+    pub async fn press(&self, key: fantoccini::key::Key) -> anyhow::Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: key.into() })
+            .then(KeyAction::Up { value: key.into() });
+        self.c
+            .perform_actions(keys)
+            .await
+            .with_context(|| format!("{}: pressing a key", self.who))?;
+        self.c.release_actions().await.ok();
+        Ok(())
+    }
+
+    /// Runs `script` (a function body; a returned promise is awaited) and decodes its result.
+    ///
+    /// # Errors
+    /// The script threw, or its result did not decode.
+    pub async fn js<T: DeserializeOwned>(&self, script: &str) -> anyhow::Result<T> {
+        let v = self
+            .c
+            .execute(script, vec![])
+            .await
+            .with_context(|| format!("{}: running a script", self.who))?;
+        serde_json::from_value(v.clone())
+            .with_context(|| format!("{}: unexpected script result {v}", self.who))
+    }
+
+    /// Saves `target/e2e/<name>.png`.
+    ///
+    /// # Errors
+    /// The browser could not take it.
+    pub async fn shot(&self, name: &str) -> anyhow::Result<()> {
+        screenshot(&self.c, name)
+            .await
+            .map(drop)
+            .with_context(|| format!("{}: screenshot {name}", self.who))
+    }
+
+    /// Severe console messages since the last call.
+    ///
+    /// # Errors
+    /// chromedriver could not be asked.
+    pub async fn console_errors(&self) -> anyhow::Result<Vec<String>> {
+        console_errors(&self.driver_url, &self.c).await
+    }
+
+    /// After a failure: a screenshot `<prefix>-failure-<who>.png`, the URL, the page's text
+    /// and its console errors, printed.
+    pub async fn report(&self, prefix: &str) {
+        let _ = self.shot(&format!("{prefix}-failure-{}", self.who)).await;
+        let url = self.c.current_url().await.map(|u| u.to_string());
+        let body = self.text("body").await.unwrap_or_default();
+        let errors = self.console_errors().await.unwrap_or_default();
+        println!(
+            "---- {} at {url:?}\n{body}\n---- {} console errors: {errors:#?}",
+            self.who, self.who
+        );
+    }
+}

@@ -1,0 +1,547 @@
+//! The product, tried as people would, in real Chromium with fake camera and microphone:
+//! a business member sits in the dashboard (and a colleague in theirs), a caller opens
+//! `/call/{domain}`, picks an intent and voice, both dashboards ring showing that intent,
+//! the first member accepts (the colleague's stops ringing), they talk peer to peer (audio
+//! bytes flow both ways), chat, the caller hangs up, and the call is in the records with
+//! its wait time. Then the click-to-call button on the business's own site opens that
+//! call page.
+//!
+//! WebRTC must stay on loopback: the test re-runs itself inside a network namespace with
+//! only `lo` (see `e2e::netns`), where it starts a DNS server, the real binary on SQLite,
+//! chromedriver and the browsers. Screenshots: `target/e2e/calls-NN-*.png`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../entity/tests/support/dns_server.rs"]
+mod dns_server;
+
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context};
+use dns_server::TestDnsServer;
+use e2e::site::StaticSite;
+use e2e::tab::Tab;
+use e2e::{netns, Driver, Server};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+
+/// The test's own name, for re-running exactly it inside the namespace.
+const TEST: &str = "a_caller_reaches_a_member_and_they_talk_in_real_browsers";
+const BUSINESS: &str = "Corner Bakery";
+const INTENT: &str = "New order";
+const PASSWORD: &str = "correct horse battery";
+
+#[test]
+fn a_caller_reaches_a_member_and_they_talk_in_real_browsers() {
+    if !netns::inside() {
+        netns::rerun_isolated(TEST).expect("the call scenario on loopback only");
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(scenario());
+}
+
+/// Names the step in progress, so a failure says where the scenario stopped.
+#[derive(Default)]
+struct Steps(Mutex<(u32, String)>);
+
+impl Steps {
+    /// Starts step `n`; returns the screenshot prefix `calls-NN`.
+    fn start(&self, name: &str) -> String {
+        let mut s = self.0.lock().unwrap();
+        s.0 += 1;
+        s.1 = name.to_owned();
+        println!("== step {}: {name}", s.0);
+        format!("calls-{:02}", s.0)
+    }
+
+    fn current(&self) -> String {
+        let s = self.0.lock().unwrap();
+        format!("step {} ({})", s.0, s.1)
+    }
+}
+
+/// Everything the scenario runs against, started inside the namespace.
+struct World {
+    dns: TestDnsServer,
+    server: Server,
+    driver: Driver,
+}
+
+async fn scenario() {
+    let dns = TestDnsServer::start(&["com"]).await;
+    let dns_addr = dns.addr().to_string();
+    // The browser's origin must be the public URL (the `/ws` Origin allowlist), so the
+    // port is chosen before the server starts; nothing else runs in this namespace.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let public = format!("http://{addr}");
+    let server = Server::start(&[
+        ("DOMAINCALL_ADDR", addr.as_str()),
+        ("DOMAINCALL_PUBLIC_URL", public.as_str()),
+        ("DOMAINCALL_DNS_SERVERS", dns_addr.as_str()),
+        ("DOMAINCALL_DNS_TIMEOUT", "2s"),
+    ])
+    .expect("the domaincall binary on SQLite");
+    assert_eq!(server.base, public);
+    let driver = Driver::start().await.expect("chromedriver");
+    let steps = Steps::default();
+    let mut tabs: Vec<Tab> = Vec::new();
+    let world = World {
+        dns,
+        server,
+        driver,
+    };
+    if let Err(e) = run(&world, &steps, &mut tabs).await {
+        for tab in &tabs {
+            tab.report("calls").await;
+        }
+        panic!("the call scenario failed at {}: {e:#}", steps.current());
+    }
+    for tab in tabs {
+        tab.c.close().await.ok();
+    }
+}
+
+async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()> {
+    let base = w.server.base.clone();
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let domain = format!("bakery-{}.com", &suffix[..10]);
+    let email_a = format!("alice-{}@example.com", &suffix[..8]);
+    let email_b = format!("bob-{}@example.com", &suffix[..8]);
+    w.dns.add_a(&domain, Ipv4Addr::new(192, 0, 2, 10)).await;
+
+    tabs.push(Tab::open(&w.driver, "member-a", true).await?);
+    tabs.push(Tab::open(&w.driver, "member-b", true).await?);
+    tabs.push(Tab::open(&w.driver, "caller", true).await?);
+    let [a, b, caller] = &tabs[..] else {
+        bail!("three browsers")
+    };
+
+    // 1. Member A signs up and lands in the dashboard.
+    let shot = steps.start("member A signs up");
+    a.goto_hydrated(&format!("{base}/signup")).await?;
+    a.type_into("#email", &email_a).await?;
+    a.type_into("#password", PASSWORD).await?;
+    a.type_into("#business-name", BUSINESS).await?;
+    a.click("the sign-up button", "#signup-submit").await?;
+    a.until("the dashboard", || async {
+        let url = a.c.current_url().await.map_err(|e| e.to_string())?;
+        if url.path().starts_with("/app") {
+            Ok(())
+        } else {
+            Err(url.to_string())
+        }
+    })
+    .await?;
+    a.wait_text("body", BUSINESS).await?;
+    a.shot(&format!("{shot}-signed-up")).await?;
+    let token_a =
+        a.c.get_named_cookie("dc_session")
+            .await
+            .context("A's session cookie")?
+            .value()
+            .to_owned();
+    let api = Api::new(&base);
+    let me = api.call(&token_a, "{ me { id } }", json!({})).await?;
+    let user_a = me["me"]["id"].as_str().context("A's user id")?.to_owned();
+
+    // 2. A adds the domain and proves it with the TXT record the page shows.
+    let shot = steps.start("A adds and verifies the domain");
+    a.goto_hydrated(&format!("{base}/app/domains")).await?;
+    a.type_into("#domain-name", &domain).await?;
+    a.click("Add domain", "#add-domain").await?;
+    let record_name = a.wait_text("#record-name", "_domaincall.").await?;
+    let record_value = a.text("#record-value").await.context("the record value")?;
+    w.dns.add_txt(&record_name, &[&record_value]).await;
+    a.click("Verify", "#verify-domain").await?;
+    a.wait_text("#domain-detail .domain-status", "Verified")
+        .await?;
+    a.shot(&format!("{shot}-domain-verified")).await?;
+
+    // 3. A creates the intent callers will pick.
+    steps.start("A creates the intent \"New order\"");
+    let intent_id = create_intent(&api, &token_a).await?;
+
+    // 4. A sits in the dashboard, available.
+    let shot = steps.start("A opens the dashboard; the softphone is idle");
+    a.goto_hydrated(&format!("{base}/app")).await?;
+    a.wait_attr("#softphone", "data-state", &["idle"]).await?;
+    a.shot(&format!("{shot}-dashboard-a")).await?;
+
+    // 5. A invites B; B accepts and opens the dashboard too.
+    let shot = steps.start("member B joins and opens the dashboard");
+    let token_b = invite_and_accept(&api, &w.server, &token_a, &email_b).await?;
+    b.c.goto(&format!("{base}/healthz")).await?;
+    b.c.add_cookie(fantoccini::cookies::Cookie::new("dc_session", token_b))
+        .await
+        .context("B's session cookie")?;
+    b.goto_hydrated(&format!("{base}/app")).await?;
+    b.wait_text("body", BUSINESS).await?;
+    b.wait_attr("#softphone", "data-state", &["idle"]).await?;
+    b.shot(&format!("{shot}-dashboard-b")).await?;
+
+    // 6. The caller opens the call page, picks the intent and voice, and calls.
+    let shot = steps.start("the caller opens /call/<domain>, picks the intent and voice");
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller.wait_text("#call-business", BUSINESS).await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["idle"])
+        .await?;
+    let select = caller
+        .wait_for("the intent picker", "select#call-intent")
+        .await?;
+    select
+        .select_by_value(&intent_id)
+        .await
+        .context("caller: choosing the intent")?;
+    caller
+        .click("the voice mode", "input[name=call-mode][value=voice]")
+        .await?;
+    caller.shot(&format!("{shot}-call-page")).await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["ringing"])
+        .await?;
+    caller.shot(&format!("{shot}-caller-ringing")).await?;
+
+    // 7. Both members' softphones ring, showing the intent.
+    let shot = steps.start("A's and B's softphones ring showing the intent");
+    for m in [a, b] {
+        m.wait_attr("#softphone", "data-state", &["ringing"])
+            .await?;
+        m.wait_for("the incoming call", "#incoming-call").await?;
+        m.wait_text("#incoming-call .call-intent", INTENT).await?;
+        m.wait_for("the caller's name", "#incoming-call .caller-name")
+            .await?;
+    }
+    a.shot(&format!("{shot}-a-ringing")).await?;
+    b.shot(&format!("{shot}-b-ringing")).await?;
+
+    // 8. A accepts; B's stops ringing; everyone is connected.
+    let shot = steps.start("A accepts; B stops ringing; both peers connect");
+    a.click("Accept", "button#call-accept").await?;
+    a.wait_attr("#softphone", "data-state", &["connected"])
+        .await?;
+    b.wait_attr("#softphone", "data-state", &["idle"]).await?;
+    b.until("the incoming call gone", || async {
+        match b.c.find(fantoccini::Locator::Css("#incoming-call")).await {
+            Err(_) => Ok(()),
+            Ok(el) if !el.is_displayed().await.unwrap_or(false) => Ok(()),
+            Ok(_) => Err("#incoming-call still shown".to_owned()),
+        }
+    })
+    .await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["connected"])
+        .await?;
+    for t in [a, caller] {
+        t.until("RTCPeerConnection connected", || async {
+            let state: Option<String> = t
+                .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
+                .await
+                .map_err(|e| e.to_string())?;
+            match state.as_deref() {
+                Some("connected") => Ok(()),
+                other => Err(format!("__dcPeer.connectionState = {other:?}")),
+            }
+        })
+        .await?;
+    }
+    a.shot(&format!("{shot}-a-connected")).await?;
+    b.shot(&format!("{shot}-b-not-ringing")).await?;
+    caller.shot(&format!("{shot}-caller-connected")).await?;
+
+    // 9. They hear each other: inbound audio bytes grow on both sides.
+    steps.start("audio flows both ways (inbound-rtp bytesReceived grows)");
+    for t in [a, caller] {
+        let first = audio_bytes(t).await?;
+        t.until("inbound audio bytes growing", || async {
+            let now = audio_bytes(t).await.map_err(|e| e.to_string())?;
+            if now > first && now > 0 {
+                Ok(())
+            } else {
+                Err(format!("bytesReceived {first} then {now}"))
+            }
+        })
+        .await?;
+    }
+
+    // 10. Chat, both ways.
+    let shot = steps.start("a chat message each way");
+    let hello = "Hi! I'd like to order a birthday cake.";
+    caller.type_into("input#chat-input", hello).await?;
+    caller.click("Send", "button#chat-send").await?;
+    a.wait_text("#softphone-chat-log", hello).await?;
+    caller.wait_text("#chat-log", hello).await?;
+    let reply = "Happy to help: for which day?";
+    a.type_into("input#softphone-chat-input", reply).await?;
+    a.click("Send", "button#softphone-chat-send").await?;
+    caller.wait_text("#chat-log", reply).await?;
+    a.wait_text("#softphone-chat-log", reply).await?;
+    ensure!(
+        last_li(caller, "#chat-log li").await.contains(reply),
+        "the caller's chat log does not end with the reply"
+    );
+    a.shot(&format!("{shot}-a-chat")).await?;
+    caller.shot(&format!("{shot}-caller-chat")).await?;
+
+    // 11. The caller hangs up: both see the call ended.
+    let shot = steps.start("the caller hangs up; both see it ended");
+    caller.click("Hang up", "button#call-hangup").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["ended"])
+        .await?;
+    a.wait_attr("#softphone", "data-state", &["ended"]).await?;
+    caller.shot(&format!("{shot}-caller-ended")).await?;
+    a.shot(&format!("{shot}-a-ended")).await?;
+
+    // 12. The call is in the records, with its intent and wait time.
+    steps.start("GraphQL `calls` lists it with its wait time and intent");
+    let res = api
+        .call(
+            &token_a,
+            "{ calls { domain intent mode state endReason waitMs answeredBy } }",
+            json!({}),
+        )
+        .await?;
+    let call = res["calls"]
+        .as_array()
+        .and_then(|calls| calls.iter().find(|c| c["domain"] == domain.as_str()))
+        .with_context(|| format!("no call to {domain} in {res}"))?;
+    ensure!(call["intent"] == intent_id.as_str(), "intent: {call}");
+    ensure!(call["mode"] == "voice", "mode: {call}");
+    ensure!(call["state"] == "ended", "state: {call}");
+    ensure!(call["endReason"] == "hung_up_by_caller", "end: {call}");
+    ensure!(call["answeredBy"] == user_a.as_str(), "answered by: {call}");
+    ensure!(
+        call["waitMs"].as_i64().is_some_and(|ms| ms > 0),
+        "wait time: {call}"
+    );
+
+    // 13. The click-to-call button on the business's own site opens the call page.
+    widget(steps, caller, &base, &domain).await?;
+
+    // 14. Nothing went wrong in any browser along the way.
+    steps.start("no console errors");
+    for t in [a, b, caller] {
+        let errors = t.console_errors().await?;
+        ensure!(errors.is_empty(), "{} console errors: {errors:#?}", t.who);
+    }
+    Ok(())
+}
+
+/// The business's own site embeds the widget; a visitor tabs to the button and presses
+/// Enter: a window opens on the call page.
+async fn widget(steps: &Steps, t: &Tab, base: &str, domain: &str) -> anyhow::Result<()> {
+    let shot = steps.start("the click-to-call button on another site opens the call page");
+    // Hostile page styles: the button lives in a shadow root and must survive them.
+    let site = StaticSite::start(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Corner Bakery</title>
+<style>
+  body {{ font: 18px Georgia, serif; margin: 40px; color: #333; }}
+  button {{ display: none !important; }}
+  * {{ color: red; font-size: 9px; }}
+</style></head><body>
+<h1>Corner Bakery</h1><p>Fresh bread every morning. Questions? Call us right from this page:</p>
+<script src="{base}/widget.js" data-domain="{domain}" async></script>
+<p>Open 7am to 7pm.</p>
+</body></html>"#
+    ))
+    .await?;
+    t.c.goto(&site.base).await?;
+    let host = t.wait_for("the widget", "domaincall-button").await?;
+    let root = host
+        .shadow_root()
+        .await
+        .context("the widget's shadow root")?;
+    let button = root
+        .find(fantoccini::Locator::Css("button"))
+        .await
+        .context("the widget's button")?;
+    let label = button.attr("aria-label").await?.unwrap_or_default();
+    ensure!(label == format!("Call {domain}"), "aria-label {label:?}");
+    let text = button.text().await?;
+    ensure!(
+        text.contains(&format!("Call {domain}")),
+        "button text {text:?}"
+    );
+    ensure!(
+        button.is_displayed().await?,
+        "the page's styles hid the button"
+    );
+    let size = button.css_value("font-size").await?;
+    ensure!(
+        size == "16px",
+        "the page's styles changed the font size: {size}"
+    );
+    // Keyboard: Tab reaches the button (its host is the active element), Enter opens.
+    let before = t.c.windows().await?;
+    t.press(Key::Tab).await?;
+    let active: String = t
+        .js("return document.activeElement ? document.activeElement.tagName.toLowerCase() : '';")
+        .await?;
+    ensure!(active == "domaincall-button", "Tab focused {active:?}");
+    t.shot(&format!("{shot}-widget-focused")).await?;
+    t.press(Key::Enter).await?;
+    let popup = t
+        .until("a new window", || async {
+            let now = t.c.windows().await.map_err(|e| e.to_string())?;
+            now.into_iter()
+                .find(|w| !before.contains(w))
+                .ok_or_else(|| "no new window".to_owned())
+        })
+        .await?;
+    let home = t.c.window().await?;
+    t.c.switch_to_window(popup).await?;
+    t.wait_for("the call page hydrated", "body[data-hydrated]")
+        .await?;
+    let url = t.c.current_url().await?;
+    ensure!(
+        url.as_str() == format!("{base}/call/{domain}"),
+        "the widget opened {url}"
+    );
+    t.wait_text("#call-business", BUSINESS).await?;
+    t.shot(&format!("{shot}-widget-call-page")).await?;
+    t.c.close_window().await?;
+    t.c.switch_to_window(home).await?;
+    Ok(())
+}
+
+/// The sum of `bytesReceived` over the peer connection's inbound audio streams.
+async fn audio_bytes(t: &Tab) -> anyhow::Result<u64> {
+    let bytes: Option<u64> = t
+        .js("return (async () => {
+                const pc = window.__dcPeer;
+                if (!pc) return null;
+                let total = 0, seen = false;
+                (await pc.getStats()).forEach(r => {
+                    if (r.type === 'inbound-rtp' && (r.kind || r.mediaType) === 'audio') {
+                        total += r.bytesReceived || 0;
+                        seen = true;
+                    }
+                });
+                return seen ? total : null;
+            })();")
+        .await?;
+    bytes.with_context(|| format!("{}: no inbound-rtp audio in getStats()", t.who))
+}
+
+/// The text of the last element matching `css`.
+async fn last_li(t: &Tab, css: &str) -> String {
+    match t.c.find_all(fantoccini::Locator::Css(css)).await {
+        Ok(items) => match items.last() {
+            Some(li) => li.text().await.unwrap_or_default(),
+            None => String::new(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
+/// Creates the intent "New order", ringing everyone (so both members ring); returns its id.
+async fn create_intent(api: &Api, token: &str) -> anyhow::Result<String> {
+    let res = api
+        .call(
+            token,
+            "mutation($label: String!) {
+               createIntent(label: $label, target: { kind: EVERYONE }) { id label }
+             }",
+            json!({ "label": INTENT }),
+        )
+        .await
+        .context("GraphQL createIntent")?;
+    let intent = &res["createIntent"];
+    ensure!(intent["label"] == INTENT, "createIntent answered {res}");
+    intent["id"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the new intent's id")
+}
+
+/// A invites `email` as an agent; the invitee accepts from the emailed link. Returns the
+/// invitee's session token.
+async fn invite_and_accept(
+    api: &Api,
+    server: &Server,
+    token_a: &str,
+    email: &str,
+) -> anyhow::Result<String> {
+    api.call(
+        token_a,
+        "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }",
+        json!({ "e": email }),
+    )
+    .await?;
+    let deadline = std::time::Instant::now() + e2e::tab::STEP;
+    let mail = loop {
+        if let Some(m) = server.outbox().into_iter().find(|m| m.contains(email)) {
+            break m;
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no invitation email to {email}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let flat = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = flat.find("/invite/").context("no /invite/ link")?;
+    let token = flat[start + "/invite/".len()..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap_or_default();
+    let res = api
+        .call(
+            "",
+            "mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) { token } }",
+            json!({ "t": token, "p": PASSWORD }),
+        )
+        .await?;
+    res["acceptInvitation"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("acceptInvitation answered {res}"))
+}
+
+/// A small GraphQL client (bearer session tokens).
+struct Api {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    fn new(base: &str) -> Self {
+        Self {
+            url: format!("{base}/graphql"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Runs `query`; returns `data`, or fails with the errors.
+    async fn call(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .json(&json!({ "query": query, "variables": variables }));
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        let res: Value = req.send().await?.json().await?;
+        if res["errors"].is_array() {
+            bail!("GraphQL errors: {}", res["errors"]);
+        }
+        Ok(res["data"].clone())
+    }
+}

@@ -1,0 +1,69 @@
+//! Routing setup: the stored side of routing — a business's intents (what callers pick),
+//! its teams (who rings together, how, for how long, who comes next) and their members —
+//! and [`route_for`], which turns them into what the pure rules in
+//! [`crate::calls::routing`] take when a call comes in.
+//!
+//! The views and input rules ([`rules`]) are pure and compile to wasm; the rest needs the
+//! `db` feature. Owners and admins change the setup; every member reads it.
+
+pub mod rules;
+
+/// Ids of intents, teams and members (re-exported for the browser build, which has no
+/// direct `uuid` dependency).
+pub use uuid::Uuid;
+
+pub use rules::{
+    IntentLabel, IntentTarget, IntentView, TeamInput, TeamMemberView, TeamView,
+    DEFAULT_RING_TIMEOUT_SECS, MAX_INTENT_LABEL, MAX_RING_TIMEOUT_SECS, MAX_TEAM_NAME,
+    MIN_RING_TIMEOUT_SECS,
+};
+
+#[cfg(feature = "db")]
+pub mod intents;
+#[cfg(feature = "db")]
+mod route;
+#[cfg(feature = "db")]
+pub mod teams;
+
+#[cfg(feature = "db")]
+pub use route::{route_for, team_route, CallRoute, RouteError};
+
+#[cfg(feature = "db")]
+use std::collections::HashMap;
+
+#[cfg(feature = "db")]
+use sea_orm::{prelude::*, QueryOrder};
+
+/// The emails of the business's members, by user id.
+#[cfg(feature = "db")]
+async fn member_emails(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    use crate::entities::{membership, user};
+    Ok(membership::Entity::find()
+        .filter(membership::Column::BusinessId.eq(business_id))
+        .find_also_related(user::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m.user_id, u.email)))
+        .collect())
+}
+
+/// The names of the business's teams, by id.
+#[cfg(feature = "db")]
+async fn team_names(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    use crate::entities::team;
+    Ok(team::Entity::find()
+        .filter(team::Column::BusinessId.eq(business_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect())
+}

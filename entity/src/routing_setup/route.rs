@@ -1,0 +1,174 @@
+//! The signaling hub's entry point: how a call to a business about an intent is routed.
+//!
+//! [`route_for`] turns the stored setup into what the pure routing rules
+//! ([`crate::calls::routing`]) take: the ring target and the teams it may reach. It reads
+//! at most three queries, once per call request; presence stays the hub's.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sea_orm::{prelude::*, QueryOrder};
+
+use super::intents::target_of;
+use super::rules::IntentTarget;
+use super::teams::{member_rows, rows as team_rows};
+use crate::calls::routing::{self, RingStrategy, DEFAULT_RING_TIMEOUT};
+use crate::calls::RingTarget;
+use crate::entities::{intent, membership, team};
+use crate::types::IntentOption;
+
+/// How a call to a business about an intent is routed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRoute {
+    /// The intent the caller named, as the callee is shown it (`None` when none was named).
+    pub intent: Option<IntentOption>,
+    /// Who rings first.
+    pub target: RingTarget,
+    /// The teams routing may reach: the target team and its whole fallback chain (for
+    /// "everyone", one synthetic team whose id is the business id). Empty for a member.
+    pub teams: HashMap<Uuid, routing::Team>,
+}
+
+/// Why a call could not be routed.
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    /// The caller named an intent that is not one of this business's (deleted since the
+    /// page loaded, or made up): tell the caller, do not ring.
+    #[error("unknown intent")]
+    UnknownIntent,
+    /// A database failure; log it, and tell the caller to try again.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// The stored strategy of a team (an unreadable one rings simultaneously).
+pub(crate) fn strategy_of(t: &team::Model) -> RingStrategy {
+    RingStrategy::parse(&t.strategy).unwrap_or_default()
+}
+
+/// How a call to `business_id` about `intent` is routed.
+///
+/// - No intent, or an intent routed to everyone: `RingTarget::Team(business_id)`, with a
+///   synthetic team of that id holding every member of the business (all roles, in the
+///   order they joined), ringing simultaneously for the default 30 seconds, no fallback.
+/// - An intent routed to a team: `RingTarget::Team(team_id)`; `teams` holds that team and
+///   every team of its fallback chain, each with its members in the team's order.
+/// - An intent routed to a member: `RingTarget::Member(user_id)`; `teams` is empty.
+///
+/// At most three queries: the intent, then the business's members or its teams and team
+/// memberships.
+///
+/// # Errors
+/// [`RouteError::UnknownIntent`] when `intent` is not an intent of this business;
+/// [`RouteError::Db`] on database failures.
+pub async fn route_for(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    intent: Option<Uuid>,
+) -> Result<CallRoute, RouteError> {
+    let row = match intent {
+        Some(id) => Some(
+            intent::Entity::find_by_id(id)
+                .filter(intent::Column::BusinessId.eq(business_id))
+                .one(db)
+                .await?
+                .ok_or(RouteError::UnknownIntent)?,
+        ),
+        None => None,
+    };
+    let target = row.as_ref().map_or(IntentTarget::Everyone, target_of);
+    let intent = row.map(|r| IntentOption {
+        id: r.id,
+        label: r.label,
+    });
+    let (target, teams) = match target {
+        IntentTarget::Everyone => everyone(db, business_id).await?,
+        IntentTarget::Team(id) => (RingTarget::Team(id), team_chain(db, business_id, id).await?),
+        IntentTarget::Member(id) => (RingTarget::Member(id), HashMap::new()),
+    };
+    Ok(CallRoute {
+        intent,
+        target,
+        teams,
+    })
+}
+
+/// The teams a transfer to team `team_id` of `business_id` may reach: the team and its
+/// fallback chain, or the synthetic "everyone" team when `team_id` is the business id.
+/// Empty when no such team belongs to the business.
+///
+/// # Errors
+/// Database failures only.
+pub async fn team_route(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    team_id: Uuid,
+) -> Result<HashMap<Uuid, routing::Team>, DbErr> {
+    if team_id == business_id {
+        return Ok(everyone(db, business_id).await?.1);
+    }
+    team_chain(db, business_id, team_id).await
+}
+
+/// The synthetic "everyone" team of a business.
+async fn everyone(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+) -> Result<(RingTarget, HashMap<Uuid, routing::Team>), DbErr> {
+    let members: Vec<Uuid> = membership::Entity::find()
+        .filter(membership::Column::BusinessId.eq(business_id))
+        .order_by_asc(membership::Column::CreatedAt)
+        .order_by_asc(membership::Column::UserId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let team = routing::Team::new(business_id, members);
+    Ok((
+        RingTarget::Team(business_id),
+        HashMap::from([(business_id, team)]),
+    ))
+}
+
+/// `first` and the teams of its fallback chain (a team already in the chain ends it).
+async fn team_chain(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    first: Uuid,
+) -> Result<HashMap<Uuid, routing::Team>, DbErr> {
+    let teams: HashMap<Uuid, team::Model> = team_rows(db, business_id)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let memberships = member_rows(db, business_id).await?;
+    let mut chain = HashMap::new();
+    let mut next = Some(first);
+    while let Some(id) = next {
+        if chain.contains_key(&id) {
+            break;
+        }
+        let Some(t) = teams.get(&id) else {
+            break;
+        };
+        let members = memberships
+            .iter()
+            .filter(|m| m.team_id == id)
+            .map(|m| m.user_id)
+            .collect();
+        chain.insert(
+            id,
+            routing::Team {
+                id,
+                members,
+                strategy: strategy_of(t),
+                ring_timeout: u64::try_from(t.ring_timeout_secs)
+                    .map_or(DEFAULT_RING_TIMEOUT, Duration::from_secs),
+                fallback: t.fallback_team_id,
+            },
+        );
+        next = t.fallback_team_id;
+    }
+    Ok(chain)
+}
