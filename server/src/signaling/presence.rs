@@ -339,6 +339,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_member_in_a_call_stays_busy_across_a_dropped_last_device() {
+        let p = LocalPresence::default();
+        let (business, user) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut changes = p.changes();
+        let first = device(business, user);
+        let (tx, _rx) = mpsc::channel(16);
+        p.join(first, tx).await;
+        p.set_busy(business, user, true).await;
+        p.leave(first).await;
+        assert!(changes.has_changed().unwrap());
+        assert_eq!(
+            p.roster(business).await[0].devices.len(),
+            0,
+            "offline meanwhile"
+        );
+        assert!(p.online_businesses().await.is_empty());
+        let again = device(business, user);
+        let (tx, mut rx) = mpsc::channel(16);
+        p.join(again, tx).await;
+        assert_eq!(
+            drain(&mut rx),
+            vec![presence(user, PresenceStatus::Busy, 1)]
+        );
+        p.set_busy(business, user, false).await;
+        assert_eq!(
+            drain(&mut rx),
+            vec![presence(user, PresenceStatus::Available, 1)]
+        );
+        p.leave(again).await;
+        assert!(
+            p.roster(business).await.is_empty(),
+            "forgotten once out of calls"
+        );
+    }
+
+    #[tokio::test]
     async fn devices_of_a_business_share_presence_and_no_one_else_does() {
         let p = LocalPresence::default();
         let (a, b, u, v) = (

@@ -65,6 +65,22 @@ async fn silent(ws: &mut Socket) {
     }
 }
 
+/// Sets member `user_id`'s availability from their socket `ws` and waits until the
+/// server confirms it (a `presence` with the new status).
+async fn set_availability(ws: &mut Socket, user_id: &str, availability: &str) {
+    send(
+        ws,
+        json!({ "type": "set_availability", "availability": availability }),
+    )
+    .await;
+    loop {
+        let v = next_json(ws).await;
+        if v["type"] == "presence" && v["user_id"] == user_id && v["status"] == availability {
+            return;
+        }
+    }
+}
+
 /// A socket that greeted with `hello.resume`; returns it with its `welcome`.
 async fn resumed(app: &TestApp, token: &str, previous: &Value) -> (Socket, Value) {
     let mut req = format!("ws://{}/ws", app.base.trim_start_matches("http://"))
@@ -185,11 +201,7 @@ async fn a_call_is_transferred_to_a_colleague(db: Db) {
     let (b_token, b_id) = colleague(&app, &owner).await;
     let mut b = greeted(&app, &b_token).await;
     // Only the owner takes the call at first: B is away.
-    send(
-        &mut b,
-        json!({ "type": "set_availability", "availability": "away" }),
-    )
-    .await;
+    set_availability(&mut b, &b_id, "away").await;
     let mut a = greeted(&app, &owner.token).await;
     let mut c = greeted(&app, &caller_token(&app).await).await;
     let call_id = connect(&mut c, &mut a, &domain).await;
@@ -202,11 +214,7 @@ async fn a_call_is_transferred_to_a_colleague(db: Db) {
     let failed = next_call(&mut a).await;
     assert_eq!(failed["type"], "transfer_failed", "{failed}");
     assert_eq!(failed["reason"], "unavailable");
-    send(
-        &mut b,
-        json!({ "type": "set_availability", "availability": "available" }),
-    )
-    .await;
+    set_availability(&mut b, &b_id, "available").await;
     send(
         &mut a,
         json!({ "type": "transfer", "to": { "kind": "member", "id": b_id } }),

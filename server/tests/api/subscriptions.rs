@@ -8,11 +8,21 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::both_dbs;
 use crate::helpers::{Db, TestApp};
+use crate::ws::{greeted, send, verified_domain};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn subscribe(app: &TestApp, token: &str) -> Socket {
+    subscribe_to(
+        app,
+        Some(token),
+        "subscription { businessEvents { kind subjectId } }",
+    )
+    .await
+}
+
+async fn subscribe_to(app: &TestApp, token: Option<&str>, query: &str) -> Socket {
     let mut req = format!("ws://{}/graphql/ws", app.base.trim_start_matches("http://"))
         .into_client_request()
         .unwrap();
@@ -21,11 +31,15 @@ async fn subscribe(app: &TestApp, token: &str) -> Socket {
         "graphql-transport-ws".parse().unwrap(),
     );
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    let payload = token.map_or_else(
+        || json!({}),
+        |t| json!({ "authorization": format!("Bearer {t}") }),
+    );
+    let init = json!({ "type": "connection_init", "payload": payload });
     ws.send(Message::text(init.to_string())).await.unwrap();
     let ack = next_json(&mut ws).await;
     assert_eq!(ack["type"], "connection_ack", "{ack}");
-    let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { businessEvents { kind subjectId } }" } });
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     ws.send(Message::text(sub.to_string())).await.unwrap();
     ws
 }
@@ -85,3 +99,43 @@ async fn subscriptions_need_credentials(db: Db) {
 }
 
 both_dbs!(business_events_are_scoped, subscriptions_need_credentials);
+
+/// The next `onlineDomains` list the subscription sends.
+async fn online_list(ws: &mut Socket) -> Vec<String> {
+    let v = next_json(ws).await;
+    assert_eq!(v["type"], "next", "{v}");
+    serde_json::from_value(v["payload"]["data"]["onlineDomains"].clone()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_domains_follow_presence() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let a = app.sign_up("Alpha").await;
+    let domain = verified_domain(&app, &a).await;
+    // No credentials needed: callers' pages use it.
+    let mut sub = subscribe_to(&app, None, "subscription { onlineDomains }").await;
+    assert!(!online_list(&mut sub).await.contains(&domain));
+    let mut agent = greeted(&app, &a.token).await;
+    assert!(online_list(&mut sub).await.contains(&domain));
+    send(
+        &mut agent,
+        serde_json::json!({ "type": "set_availability", "availability": "away" }),
+    )
+    .await;
+    assert!(
+        !online_list(&mut sub).await.contains(&domain),
+        "away is not online"
+    );
+    send(
+        &mut agent,
+        serde_json::json!({ "type": "set_availability", "availability": "available" }),
+    )
+    .await;
+    assert!(online_list(&mut sub).await.contains(&domain));
+    drop(agent);
+    assert!(
+        !online_list(&mut sub).await.contains(&domain),
+        "gone is not online"
+    );
+    app.finish().await;
+}
