@@ -5,6 +5,7 @@
 //! and the non-JavaScript form posts all name the same URL.
 
 pub mod account;
+pub mod call_records;
 pub mod calls;
 pub mod domains;
 pub mod invitations;
@@ -13,6 +14,7 @@ pub mod members;
 pub mod routing;
 
 pub use account::*;
+pub use call_records::*;
 pub use calls::*;
 pub use domains::*;
 pub use invitations::*;

@@ -6,6 +6,7 @@
 //! sections through [`Account`].
 
 mod api_keys;
+mod calls;
 mod domains;
 mod intents;
 mod members;
@@ -16,6 +17,7 @@ mod softphone;
 mod teams;
 
 pub use api_keys::ApiKeysPage;
+pub use calls::CallsPage;
 pub use domains::DomainsPage;
 pub use intents::IntentsPage;
 pub use members::MembersPage;

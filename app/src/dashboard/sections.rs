@@ -77,20 +77,6 @@ section_page!(
 );
 
 section_page!(
-    /// `/app/calls`
-    CallsPage,
-    Section {
-        title: "Calls",
-        lead: "Every call to your business.",
-        will: &[
-            "List calls with their caller, intent, who answered and how long they lasted.",
-            "Show wait times and missed calls.",
-            "Open a call to read its notes and events.",
-        ],
-    }
-);
-
-section_page!(
     /// `/app/callbacks`
     CallbacksPage,
     Section {

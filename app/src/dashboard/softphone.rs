@@ -110,13 +110,13 @@ impl AgentUi {
 
 /// The page's handle on the softphone.
 #[derive(Clone, Copy)]
-pub struct Softphone {
+pub struct AgentPhone {
     pub ui: AgentUi,
     #[cfg(feature = "hydrate")]
     engine: StoredValue<std::rc::Rc<engine::AgentEngine>, LocalStorage>,
 }
 
-impl Softphone {
+impl AgentPhone {
     fn new() -> Self {
         let ui = AgentUi::new();
         #[cfg(feature = "hydrate")]
@@ -156,7 +156,7 @@ impl Softphone {
 #[component]
 pub fn Softphone() -> impl IntoView {
     let account = use_account();
-    let phone = Softphone::new();
+    let phone = AgentPhone::new();
     let ui = phone.ui;
     ui.call.tick();
     Effect::new(move |_| {
@@ -255,9 +255,13 @@ enum Body {
 
 /// The incoming-call overlay: the caller card, accept and reject.
 #[component]
-fn Incoming(phone: Softphone) -> impl IntoView {
+fn Incoming(phone: AgentPhone) -> impl IntoView {
     let ui = phone.ui;
-    let first = move || ui.ringing.with(|r| r.first().cloned());
+    let first = move || {
+        // Re-render once the members load, to name who transferred the call.
+        ui.members.track();
+        ui.ringing.with(|r| r.first().cloned())
+    };
     view! {
         {move || {
             first()
@@ -327,7 +331,7 @@ fn Incoming(phone: Softphone) -> impl IntoView {
 
 /// The call in progress: who, the controls, and transfer.
 #[component]
-fn AgentInCall(phone: Softphone) -> impl IntoView {
+fn AgentInCall(phone: AgentPhone) -> impl IntoView {
     let ui = phone.ui;
     let ids = CallIds {
         chat_input: "softphone-chat-input",
@@ -370,7 +374,7 @@ fn AgentInCall(phone: Softphone) -> impl IntoView {
 
 /// Transfer the call to a colleague.
 #[component]
-fn Transfer(phone: Softphone) -> impl IntoView {
+fn Transfer(phone: AgentPhone) -> impl IntoView {
     let ui = phone.ui;
     let chosen = RwSignal::new(String::new());
     let colleagues = move || {
@@ -445,7 +449,7 @@ fn status_word(status: PresenceStatus) -> &'static str {
 
 /// After the call: what happened, and a notes box kept with the call record.
 #[component]
-fn Notes(phone: Softphone) -> impl IntoView {
+fn Notes(phone: AgentPhone) -> impl IntoView {
     let ui = phone.ui;
     let text = RwSignal::new(String::new());
     let ended = move || ui.ended.get();

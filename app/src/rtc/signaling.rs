@@ -87,6 +87,12 @@ impl Signaling {
         }
     }
 
+    /// Whether the connection gave up for good (closed on purpose, or by a close code after
+    /// which retrying cannot help).
+    pub fn is_stopped(&self) -> bool {
+        self.0.state.borrow().stopped
+    }
+
     /// Closes the socket for good (1000); no reconnection follows.
     pub fn close(&self) {
         let ws = {

@@ -2,6 +2,7 @@
 //! seeds, the WebSocket clients it plays, and the two load phases.
 
 pub mod client;
+pub mod memory;
 pub mod relay;
 pub mod seed;
 pub mod server;

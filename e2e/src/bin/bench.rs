@@ -28,11 +28,11 @@ use anyhow::{bail, Context};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use bench::{client, relay, seed, server, setup};
+use bench::{client, memory, relay, seed, server, setup};
 
 const USAGE: &str = "usage: bench [--agents 10000] [--devices 5] [--callers 1000] [--rate 1000]
              [--seconds 10] [--pairs 1000] [--pair-rate 40] [--relay-seconds 10]
-             [--bin target/release/domaincall] [--keep]
+             [--bin target/release/domaincall] [--keep] [--split N]
   --agents       agent devices kept online (greeted, idle) for the whole run
   --devices      devices per business (each call rings all of them)
   --callers      caller sockets that place the scheduled calls
@@ -42,7 +42,9 @@ const USAGE: &str = "usage: bench [--agents 10000] [--devices 5] [--callers 1000
   --pair-rate    ice messages per second each side of a pair sends (the hub allows 50)
   --relay-seconds  the relay measurement window
   --bin          the server binary (build it with `cargo build --release -p server`)
-  --keep         keep the data directory (database, server.log)";
+  --keep         keep the data directory (database, server.log)
+  --split N      instead of the phases: the server memory of N agent connections stage by
+                 stage (TCP only, upgraded before hello, greeted); N of a few thousand";
 
 struct Args {
     agents: usize,
@@ -55,6 +57,7 @@ struct Args {
     relay_seconds: u32,
     bin: PathBuf,
     keep: bool,
+    split: usize,
 }
 
 impl Args {
@@ -70,6 +73,7 @@ impl Args {
             relay_seconds: 10,
             bin: e2e::workspace().join("target/release/domaincall"),
             keep: false,
+            split: 0,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -99,6 +103,7 @@ impl Args {
                 "--pair-rate" => args.pair_rate = num()?,
                 "--relay-seconds" => args.relay_seconds = num()?,
                 "--bin" => args.bin = PathBuf::from(&value),
+                "--split" => args.split = num()? as usize,
                 other => bail!("unknown option {other}\n{USAGE}"),
             }
         }
@@ -162,7 +167,17 @@ async fn main() -> anyhow::Result<()> {
     let seeded = seed::seed(&config.database_url(), &keys, "guest.127.0.0.1", &plan).await?;
     println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     let srv = config.serve()?;
-    let result = run(&args, &srv, seeded).await;
+    let result = if args.split > 0 {
+        let tokens: Vec<String> = seeded
+            .ringing
+            .iter()
+            .flat_map(|b| b.agents.iter().cloned())
+            .take(args.split)
+            .collect();
+        memory::split(&srv, &tokens).await
+    } else {
+        run(&args, &srv, seeded).await
+    };
     if let Err(e) = &result {
         eprintln!(
             "bench failed: {e:#}; server log: {}",

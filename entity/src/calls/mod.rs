@@ -4,6 +4,7 @@
 //! bytes and timers while every rule is unit-tested; [`protocol`] and [`wire`] also compile
 //! to wasm for the browser.
 
+pub mod history;
 #[cfg(feature = "db")]
 pub mod ice;
 pub mod machine;

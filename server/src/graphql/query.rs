@@ -108,16 +108,35 @@ impl Query {
     }
 
     /// The calls of the current business, newest first (at most 200), with the wait
-    /// (request → accept, ms) and the end reason.
+    /// (request → accept, ms), who answered, the intent's label and the outcome.
     async fn calls(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 50)] limit: i32,
     ) -> Result<Vec<super::types::Call>> {
-        let list =
-            entity::calls::records::list_for(&ctx.services().db, ctx.principal()?, limit.into())
-                .await
-                .gql()?;
+        let list = entity::calls::records::list_views_for(
+            &ctx.services().db,
+            ctx.principal()?,
+            limit.into(),
+        )
+        .await
+        .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// One call of the current business with its timeline (`events`); `NOT_FOUND` when it
+    /// is not one of this business's calls.
+    async fn call(&self, ctx: &Context<'_>, id: ID) -> Result<super::types::Call> {
+        let principal = ctx.principal()?;
+        let id = Uuid::parse_str(id.as_str()).map_err(|_| DomainError::NotFound("call"));
+        let id = id.gql()?;
+        let detail = entity::calls::records::call_detail(
+            &ctx.services().db,
+            principal,
+            entity::calls::CallId::from_uuid(id),
+        )
+        .await
+        .gql()?;
+        Ok(detail.into())
     }
 }

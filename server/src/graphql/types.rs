@@ -2,6 +2,7 @@
 
 use async_graphql::{Enum, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use entity::calls::history::{CallDetail, CallEventView, CallRecordView};
 use entity::types as wire;
 
 /// A member's role in a business.
@@ -376,6 +377,8 @@ pub struct Call {
     pub domain: String,
     /// The intent the caller named, if any.
     pub intent: Option<ID>,
+    /// That intent's label (null when there was none or it has been deleted since).
+    pub intent_label: Option<String>,
     /// `voice`, `video`, `chat` or `data`.
     pub mode: String,
     /// The caller's verified domain or guest name.
@@ -388,32 +391,91 @@ pub struct Call {
     pub end_reason: Option<String>,
     /// Why nobody could be rung, when it ended `unavailable`.
     pub unavailable_reason: Option<String>,
+    /// How it went, for people: "Hung up by caller", "Missed", "Unavailable: no agents
+    /// online", "In progress"…
+    pub outcome: String,
     pub requested_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     /// The member who answered.
     pub answered_by: Option<ID>,
+    /// Their email (null when nobody answered or they have left the business).
+    pub answered_by_email: Option<String>,
     /// Request → accept, in milliseconds (null when never answered).
     pub wait_ms: Option<i64>,
+    /// Accept → end, in milliseconds (null until an answered call ends).
+    pub duration_ms: Option<i64>,
+    /// What the answering agent wrote down after the call.
+    pub notes: Option<String>,
+    /// The call's timeline, oldest first (only on `call(id:)`; empty in lists).
+    pub events: Vec<CallEvent>,
 }
 
-impl From<entity::entities::call::Model> for Call {
-    fn from(c: entity::entities::call::Model) -> Self {
+impl From<CallRecordView> for Call {
+    fn from(c: CallRecordView) -> Self {
         Self {
-            id: ID(c.id.to_string()),
+            id: ID(c.id),
             domain: c.domain,
-            intent: c.intent.map(|i| ID(i.to_string())),
+            intent: c.intent_id.map(ID),
+            intent_label: c.intent_label,
             mode: c.mode,
             caller_name: c.caller_name,
             caller_verified: c.caller_verified,
             state: c.state,
             end_reason: c.end_reason,
             unavailable_reason: c.unavailable_reason,
+            outcome: c.outcome,
             requested_at: c.requested_at,
             answered_at: c.answered_at,
             ended_at: c.ended_at,
-            answered_by: c.answered_by.map(|u| ID(u.to_string())),
+            answered_by: c.answered_by.map(ID),
+            answered_by_email: c.answered_by_email,
             wait_ms: c.wait_ms,
+            duration_ms: c.duration_ms,
+            notes: c.notes,
+            events: Vec::new(),
+        }
+    }
+}
+
+impl From<CallDetail> for Call {
+    fn from(d: CallDetail) -> Self {
+        Self {
+            events: d.events.into_iter().map(Into::into).collect(),
+            ..d.call.into()
+        }
+    }
+}
+
+/// One step of a call: requested, offered, accepted, transferred, a chat message, ended…
+#[derive(SimpleObject)]
+pub struct CallEvent {
+    pub at: DateTime<Utc>,
+    /// `requested`, `offered`, `rejected`, `accepted`, `transfer_offered`,
+    /// `transfer_failed`, `transferred`, `chat` or `ended`.
+    pub kind: String,
+    /// Who acted: `caller`, `agent` or `server`.
+    pub actor: String,
+    /// The member who acted, when one did (for chat: the agent on the call then).
+    pub actor_user_id: Option<ID>,
+    /// Their email, while they are a member.
+    pub actor_email: Option<String>,
+    /// What happened, in one sentence.
+    pub summary: String,
+    /// The message, for `chat` events.
+    pub text: Option<String>,
+}
+
+impl From<CallEventView> for CallEvent {
+    fn from(e: CallEventView) -> Self {
+        Self {
+            at: e.at,
+            kind: e.kind,
+            actor: e.actor,
+            actor_user_id: e.actor_user_id.map(ID),
+            actor_email: e.actor_email,
+            summary: e.summary,
+            text: e.text,
         }
     }
 }

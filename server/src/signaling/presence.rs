@@ -342,7 +342,7 @@ mod tests {
     async fn a_member_in_a_call_stays_busy_across_a_dropped_last_device() {
         let p = LocalPresence::default();
         let (business, user) = (Uuid::new_v4(), Uuid::new_v4());
-        let mut changes = p.changes();
+        let changes = p.changes();
         let first = device(business, user);
         let (tx, _rx) = mpsc::channel(16);
         p.join(first, tx).await;

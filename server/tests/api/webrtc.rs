@@ -210,25 +210,36 @@ impl Peer {
         assert!(remote > 0, "{name} was relayed no candidate");
     }
 
+    /// Waits for `connected`; on failure, says what the signaling pump reported (a refused
+    /// message, an SDP or candidate webrtc-rs would not take).
     async fn wait_connected(&mut self) {
         let name = self.name;
-        let what = format!("the {name}'s peer connection to reach `connected`");
-        within(&what, MEDIA, async {
-            self.state
-                .wait_for(|s| {
-                    assert!(
-                        !matches!(
-                            s,
-                            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
-                        ),
-                        "the {name}'s peer connection is {s} before it connected"
-                    );
-                    *s == RTCPeerConnectionState::Connected
-                })
-                .await
-                .expect("the handler lives as long as the peer connection");
-        })
-        .await;
+        let reached = tokio::time::timeout(
+            MEDIA,
+            self.state.wait_for(|s| {
+                matches!(
+                    s,
+                    RTCPeerConnectionState::Connected
+                        | RTCPeerConnectionState::Failed
+                        | RTCPeerConnectionState::Closed
+                )
+            }),
+        )
+        .await
+        .map(|s| s.map(|s| *s));
+        if let Ok(Ok(RTCPeerConnectionState::Connected)) = reached {
+            return;
+        }
+        let mut signaling = Vec::new();
+        while let Ok(v) = self.events.try_recv() {
+            if v["type"] != "presence" && v["type"] != "pong" {
+                signaling.push(v);
+            }
+        }
+        panic!(
+            "the {name}'s peer connection did not reach `connected` within {MEDIA:?} \
+             (ended {reached:?}); other signaling it got: {signaling:?}"
+        );
     }
 
     /// The next message the pump handed over that is not `presence` or `pong`, failing on

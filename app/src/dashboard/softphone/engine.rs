@@ -85,6 +85,7 @@ impl AgentEngine {
         let ui = self.ui;
         match message {
             ServerMessage::Welcome { resumed, .. } => {
+                ui.notice.set(None);
                 if !resumed {
                     // A fresh session: what rang on the old one is gone, presence follows.
                     ui.ringing.set(Vec::new());
@@ -110,6 +111,7 @@ impl AgentEngine {
                 }
             }
             ServerMessage::Incoming(call) => {
+                ui.notice.set(None);
                 ui.ringing.update(|r| {
                     if !r.iter().any(|c| c.call_id == call.call_id) {
                         r.push(call);
@@ -195,6 +197,11 @@ impl AgentEngine {
                 "The call service is restarting — reconnecting…".to_owned(),
             )),
             ServerMessage::Error { message, .. } => {
+                if ui.transferring.get_untracked() {
+                    ui.transferring.set(false);
+                    ui.call.notice.set(Some(message));
+                    return;
+                }
                 if !ui.connected.get_untracked() {
                     *self.call_id.borrow_mut() = None;
                 }
@@ -374,6 +381,7 @@ impl AgentEngine {
         self.send(&ClientMessage::Chat { text, call_id });
     }
 
+    /// Turns the microphone off or on again.
     pub fn toggle_mute(&self) {
         let muted = !self.ui.call.muted.get_untracked();
         if let Some(local) = self.local.borrow().as_ref() {
@@ -382,6 +390,7 @@ impl AgentEngine {
         self.ui.call.muted.set(muted);
     }
 
+    /// Turns the camera off or on again.
     pub fn toggle_camera(&self) {
         let off = !self.ui.call.camera_off.get_untracked();
         if let Some(local) = self.local.borrow().as_ref() {
@@ -445,6 +454,7 @@ impl AgentEngine {
 
     /// Closes the notes box.
     pub fn done(&self) {
+        self.ui.notice.set(None);
         self.ui.ended.set(None);
         self.ui.active.set(None);
         self.ui.notes_saved.set(None);

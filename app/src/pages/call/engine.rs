@@ -102,7 +102,7 @@ impl CallerEngine {
 
     /// The socket, opened on first use.
     fn signaling(&self) -> Signaling {
-        if let Some(s) = self.signaling.borrow().as_ref() {
+        if let Some(s) = self.signaling.borrow().as_ref().filter(|s| !s.is_stopped()) {
             return s.clone();
         }
         let on_message = {
@@ -347,6 +347,7 @@ impl CallerEngine {
         self.send(&ClientMessage::Chat { text, call_id });
     }
 
+    /// Turns the microphone off or on again.
     pub fn toggle_mute(&self) {
         let muted = !self.ui.call.muted.get_untracked();
         if let Some(local) = self.local.borrow().as_ref() {
@@ -355,6 +356,7 @@ impl CallerEngine {
         self.ui.call.muted.set(muted);
     }
 
+    /// Turns the camera off or on again.
     pub fn toggle_camera(&self) {
         let off = !self.ui.call.camera_off.get_untracked();
         if let Some(local) = self.local.borrow().as_ref() {

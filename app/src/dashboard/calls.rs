@@ -1,0 +1,398 @@
+//! `/app/calls`: every call to the business — when, which domain and intent, who called,
+//! who answered, how long the caller waited, how long they talked and how it ended — and
+//! one call opened onto its timeline, chat transcript and notes.
+//!
+//! The opened call lives in the address (`/app/calls?call=<id>`) so a link to it can be
+//! shared. The words ("Hung up by caller", "Answered by … after 4.2 s") come from
+//! `entity::calls::history`, the same ones the GraphQL API gives.
+//!
+//! Every reactive value is made once, in the page's body: the list and the panel sit in
+//! `Transition`s, which keep showing the old content while the next loads, so nothing they
+//! read may be created (and disposed) inside them.
+
+use entity::calls::history::{duration_label, CallDetail, CallEventView, CallRecordView};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{call_record, list_call_records};
+use crate::ui::{date_time, ErrorPanel, Loading, PageHeader};
+
+/// Where the page lives; `?call=<id>` opens a call.
+const PAGE: &str = "/app/calls";
+
+/// How many calls the list shows.
+const LIST_LIMIT: i64 = 100;
+
+/// The address that opens call `id`.
+fn call_href(id: &str) -> String {
+    format!("{PAGE}?call={id}")
+}
+
+/// The calls page.
+#[component]
+pub fn CallsPage() -> impl IntoView {
+    let query = use_query_map();
+    let selected = Memo::new(move |_| query.with(|q| q.get("call")));
+    let version = RwSignal::new(0_usize);
+    let refreshing = RwSignal::new(false);
+    let calls = Resource::new(
+        move || version.get(),
+        |_| list_call_records(Some(LIST_LIMIT)),
+    );
+    let detail = Resource::new(
+        move || (selected.get(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => call_record(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    // Without JavaScript the button is a link that loads the page again.
+    let refresh_href = move || {
+        selected
+            .get()
+            .map_or_else(|| PAGE.to_owned(), |id| call_href(&id))
+    };
+    let on_refresh = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        version.update(|n| *n += 1);
+    };
+
+    view! {
+        <Title text="Calls" />
+        <PageHeader
+            title="Calls"
+            lead="Every call to your business: who called, who answered, how long they waited and how it ended."
+        />
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(detail)) => Some(Either::Left(view! { <CallPanel detail /> })),
+                    Ok(None) => None,
+                    Err(error) => Some(Either::Right(view! {
+                        <section class="card" id="call-detail-error">
+                            <ErrorPanel error />
+                            <a href=PAGE class="btn btn-small">"Back to all calls"</a>
+                        </section>
+                    })),
+                }
+            })}
+        </Transition>
+        <section
+            class="card calls-card"
+            aria-labelledby="calls-title"
+            aria-busy=move || refreshing.get().then_some("true")
+        >
+            <div class="calls-toolbar">
+                <h2 id="calls-title">"Recent calls"</h2>
+                <a
+                    href=refresh_href
+                    class="btn btn-small"
+                    id="refresh-calls"
+                    on:click=on_refresh
+                >
+                    {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
+                </a>
+            </div>
+            <Transition fallback=Loading set_pending=refreshing>
+                {move || Suspend::new(async move {
+                    match calls.await {
+                        Ok(list) => Either::Left(view! { <CallsTable list selected /> }),
+                        Err(error) => Either::Right(view! { <ErrorPanel error /> }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The list, newest first; each row opens its call.
+#[component]
+fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl IntoView {
+    if list.is_empty() {
+        return Either::Left(view! {
+            <div class="empty-state calls-empty" id="no-calls">
+                <p>
+                    <strong>"No calls yet"</strong>
+                    " — share your call page and every call will show up here: who called, who answered and how it went."
+                </p>
+                <p class="muted small">
+                    "Your call page is yourdomain.com/call once a domain is verified in "
+                    <a href="/app/domains">"Domains"</a>
+                    "."
+                </p>
+            </div>
+        });
+    }
+    let count = list.len();
+    let rows = list
+        .into_iter()
+        .map(|c| {
+            let id = c.id.clone();
+            let is_selected = move || selected.with(|s| s.as_deref() == Some(id.as_str()));
+            let current = is_selected.clone();
+            let when = date_time(&c.requested_at);
+            let label = format!("Open the call from {} on {when}", c.caller_name);
+            view! {
+                <tr class="call-row" class:selected=is_selected data-call=c.id.clone()>
+                    <td data-label="When" class="call-when">
+                        <a
+                            href=call_href(&c.id)
+                            class="call-open"
+                            aria-label=label
+                            aria-current=move || current().then_some("true")
+                        >
+                            {when}
+                        </a>
+                    </td>
+                    <td data-label="Domain" class="call-domain">{c.domain.clone()}</td>
+                    <td data-label="Intent">{intent_text(&c)}</td>
+                    <td data-label="Mode">{mode_label(&c.mode)}</td>
+                    <td data-label="Caller"><Caller call=c.clone() /></td>
+                    <td data-label="Answered by" class="call-agent">{answered_text(&c)}</td>
+                    <td data-label="Wait" class="num">{c.wait_ms.map_or_else(dash, duration_label)}</td>
+                    <td data-label="Duration" class="num">{c.duration_ms.map_or_else(dash, duration_label)}</td>
+                    <td data-label="Outcome"><Outcome call=c.clone() /></td>
+                    <td data-label="Notes"><NotesMark notes=c.notes.clone() /></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <div class="table-wrap">
+            <table class="table calls-table" id="calls-table">
+                <caption class="visually-hidden">
+                    {format!("The {count} most recent calls, newest first. Open one to see its timeline and notes.")}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"Domain"</th>
+                        <th scope="col">"Intent"</th>
+                        <th scope="col">"Mode"</th>
+                        <th scope="col">"Caller"</th>
+                        <th scope="col">"Answered by"</th>
+                        <th scope="col">"Wait"</th>
+                        <th scope="col">"Duration"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"Notes"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    })
+}
+
+/// The opened call: its facts, notes, timeline and chat transcript.
+#[component]
+fn CallPanel(detail: CallDetail) -> impl IntoView {
+    let CallDetail { call, events } = detail;
+    let (chat, steps): (Vec<CallEventView>, Vec<CallEventView>) =
+        events.into_iter().partition(|e| e.kind == "chat");
+    let title = format!("Call from {}", call.caller_name);
+    view! {
+        <section class="card call-panel" id="call-detail" data-call=call.id.clone() aria-labelledby="call-detail-title">
+            <header class="call-panel-header">
+                <h2 id="call-detail-title">{title}</h2>
+                <Outcome call=call.clone() />
+                <a href=PAGE class="btn btn-ghost btn-small call-close" aria-label="Close this call">
+                    "Close"
+                </a>
+            </header>
+            <dl class="call-facts">
+                <Fact term="When" value=date_time(&call.requested_at) />
+                <Fact term="Domain" value=call.domain.clone() />
+                <Fact term="Intent" value=intent_text(&call) />
+                <Fact term="Mode" value=mode_label(&call.mode).to_owned() />
+                <div>
+                    <dt>"Caller"</dt>
+                    <dd><Caller call=call.clone() /></dd>
+                </div>
+                <Fact term="Answered by" value=answered_text(&call) />
+                <Fact term="Wait" value=call.wait_ms.map_or_else(dash, duration_label) />
+                <Fact term="Duration" value=call.duration_ms.map_or_else(dash, duration_label) />
+            </dl>
+            <div class="call-notes" id="call-notes">
+                <h3>"Notes"</h3>
+                {match call.notes.clone() {
+                    Some(notes) => Either::Left(view! { <p class="call-notes-text">{notes}</p> }),
+                    None => Either::Right(view! {
+                        <p class="muted">"No notes. The agent who answers can write some when the call ends."</p>
+                    }),
+                }}
+            </div>
+            <Timeline steps />
+            <Transcript chat caller=call.caller_name.clone() />
+        </section>
+    }
+}
+
+/// One term of the call's facts.
+#[component]
+fn Fact(term: &'static str, value: String) -> impl IntoView {
+    view! {
+        <div>
+            <dt>{term}</dt>
+            <dd>{value}</dd>
+        </div>
+    }
+}
+
+/// What happened, step by step (chat messages are in the transcript).
+#[component]
+fn Timeline(steps: Vec<CallEventView>) -> impl IntoView {
+    let items = steps
+        .into_iter()
+        .map(|e| {
+            view! {
+                <li class=format!("call-step call-step-{}", e.kind) data-kind=e.kind.clone()>
+                    <time datetime=e.at.to_rfc3339()>{clock(&e)}</time>
+                    <span class="call-step-text">{e.summary.clone()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="call-timeline-box">
+            <h3 id="call-timeline-title">"Timeline (UTC)"</h3>
+            <ol class="call-timeline" id="call-timeline" aria-labelledby="call-timeline-title">
+                {items}
+            </ol>
+        </div>
+    }
+}
+
+/// The chat messages, as a conversation.
+#[component]
+fn Transcript(chat: Vec<CallEventView>, caller: String) -> impl IntoView {
+    if chat.is_empty() {
+        return Either::Left(view! {
+            <div class="call-transcript-box">
+                <h3>"Chat"</h3>
+                <p class="muted" id="no-chat">"No chat messages in this call."</p>
+            </div>
+        });
+    }
+    let items = chat
+        .into_iter()
+        .map(|e| {
+            let who = if e.actor == "caller" {
+                caller.clone()
+            } else {
+                e.actor_email.clone().unwrap_or_else(|| "Agent".to_owned())
+            };
+            view! {
+                <li class=format!("chat-line chat-from-{}", e.actor)>
+                    <span class="chat-meta">
+                        <span class="chat-who">{who}</span>
+                        " "
+                        <time datetime=e.at.to_rfc3339()>{clock(&e)}</time>
+                    </span>
+                    <span class="chat-text">{e.text.clone().unwrap_or_default()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <div class="call-transcript-box">
+            <h3 id="call-transcript-title">"Chat transcript"</h3>
+            <ol class="call-transcript" id="call-transcript" aria-labelledby="call-transcript-title">
+                {items}
+            </ol>
+        </div>
+    })
+}
+
+/// The caller: their verified domain with a badge, or their guest name.
+#[component]
+fn Caller(call: CallRecordView) -> impl IntoView {
+    let badge = if call.caller_verified {
+        Either::Left(
+            view! { <span class="badge badge-success" title="The caller proved they own this domain">"Verified"</span> },
+        )
+    } else {
+        Either::Right(view! { <span class="badge badge-muted">"Guest"</span> })
+    };
+    view! {
+        <span class="call-caller">
+            {badge}
+            " "
+            <span class="call-caller-name">{call.caller_name}</span>
+        </span>
+    }
+}
+
+/// How the call went, as a badge coloured by whether someone answered.
+#[component]
+fn Outcome(call: CallRecordView) -> impl IntoView {
+    let tone = match (call.end_reason.as_deref(), call.answered_at.is_some()) {
+        (None, true) => "badge-admin",
+        (None, false) | (Some("cancelled"), false) => "badge-muted",
+        (Some(_), true) => "badge-success",
+        (Some("unavailable"), false) => "badge-warning",
+        (Some(_), false) => "badge-danger",
+    };
+    view! {
+        <span
+            class=format!("badge {tone} call-outcome")
+            data-end-reason=call.end_reason.clone().unwrap_or_else(|| call.state.clone())
+        >
+            {call.outcome}
+        </span>
+    }
+}
+
+/// Whether the call has notes; their start as a tooltip.
+#[component]
+fn NotesMark(notes: Option<String>) -> impl IntoView {
+    match notes {
+        Some(notes) => {
+            let preview: String = notes.chars().take(140).collect();
+            Either::Left(view! {
+                <span class="badge badge-owner call-has-notes" title=preview>"Notes"</span>
+            })
+        }
+        None => Either::Right(view! {
+            <span class="muted" aria-label="No notes">"—"</span>
+        }),
+    }
+}
+
+fn dash() -> String {
+    "—".to_owned()
+}
+
+fn intent_text(c: &CallRecordView) -> String {
+    match (&c.intent_label, &c.intent_id) {
+        (Some(label), _) => label.clone(),
+        (None, Some(_)) => "(deleted intent)".to_owned(),
+        (None, None) => dash(),
+    }
+}
+
+fn answered_text(c: &CallRecordView) -> String {
+    match (&c.answered_by_email, &c.answered_by) {
+        (Some(email), _) => email.clone(),
+        (None, Some(_)) => "A former member".to_owned(),
+        (None, None) => dash(),
+    }
+}
+
+fn mode_label(mode: &str) -> &str {
+    match mode {
+        "voice" => "Voice",
+        "video" => "Video",
+        "chat" => "Chat",
+        "data" => "Data",
+        other => other,
+    }
+}
+
+/// An event's time of day, to the second (UTC, like the rest of the dashboard).
+fn clock(e: &CallEventView) -> String {
+    e.at.format("%H:%M:%S").to_string()
+}
