@@ -4,7 +4,8 @@
 //! network is closed, and media must never try to leave it. So a call test re-runs itself
 //! inside `unshare -n` (a new network namespace with only `lo`, brought up), where the
 //! only reachable addresses are loopback ones. Everything the test needs (the server on
-//! SQLite, a DNS server, chromedriver, Chromium) is started inside.
+//! SQLite, a DNS server, chromedriver, Chromium) is started inside, and nothing it started
+//! outlives it.
 //!
 //! ```ignore
 //! #[test]
@@ -41,13 +42,10 @@ pub fn inside() -> bool {
 pub fn rerun_isolated(test_name: &str) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding the test binary")?;
     let mut child = Command::new("unshare")
-        .args([
-            "--net",
-            "sh",
-            "-c",
-            "ip link set lo up && exec \"$@\"",
-            "sh",
-        ])
+        // A PID namespace too, with the test as its init: when the test ends, however it
+        // ends, the kernel kills what it started (the server, chromedriver, Chromium).
+        .args(["--net", "--pid", "--fork", "--kill-child"])
+        .args(["sh", "-c", "ip link set lo up && exec \"$@\"", "sh"])
         .arg(&exe)
         .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
         .env(GUARD, "1")

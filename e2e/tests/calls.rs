@@ -104,14 +104,17 @@ async fn scenario() {
         server,
         driver,
     };
-    if let Err(e) = run(&world, &steps, &mut tabs).await {
+    let result = run(&world, &steps, &mut tabs).await;
+    if result.is_err() {
         for tab in &tabs {
             tab.report("calls").await;
         }
-        panic!("the call scenario failed at {}: {e:#}", steps.current());
     }
     for tab in tabs {
         tab.c.close().await.ok();
+    }
+    if let Err(e) = result {
+        panic!("the call scenario failed at {}: {e:#}", steps.current());
     }
 }
 
@@ -357,10 +360,13 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
 
     // 15. Nothing went wrong in any browser along the way.
     steps.start("no console errors");
+    let mut errors = Vec::new();
     for t in [a, b, caller] {
-        let errors = t.console_errors().await?;
-        ensure!(errors.is_empty(), "{} console errors: {errors:#?}", t.who);
+        for e in t.console_errors().await? {
+            errors.push(format!("{}: {e}", t.who));
+        }
     }
+    ensure!(errors.is_empty(), "browser console errors: {errors:#?}");
     Ok(())
 }
 

@@ -460,7 +460,7 @@ fn Notes(phone: AgentPhone) -> impl IntoView {
                 {move || ui.call.since.get().map(|_| format!(" Duration {}.", ui.call.elapsed()))}
             </p>
             <form
-                class="form call-notes"
+                class="form softphone-notes"
                 on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     phone.save_notes(text.get_untracked());

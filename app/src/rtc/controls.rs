@@ -204,7 +204,7 @@ fn ChatPanel(call: CallView, ids: CallIds, on_chat: Callback<String>) -> impl In
                             view! {
                                 <li class:mine=line.mine>
                                     <span class="chat-from">{line.from}</span>
-                                    <span class="chat-text">{line.text}</span>
+                                    <span class="chat-body">{line.text}</span>
                                     <time class="chat-at">{line.at}</time>
                                 </li>
                             }

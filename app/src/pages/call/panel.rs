@@ -392,7 +392,7 @@ fn Outcome(phone: CallerPhone) -> impl IntoView {
         _ => "Call ended",
     };
     view! {
-        <section class="call-outcome" aria-live="polite">
+        <section class="call-result" aria-live="polite">
             <h2>{title}</h2>
             <p>{move || ui.outcome.get()}</p>
             {move || {
