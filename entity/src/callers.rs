@@ -20,6 +20,10 @@ use crate::DomainError;
 
 /// The audience of caller tokens (never accepted as a dashboard session, and vice versa).
 pub const AUD_CALLER: &str = "domaincall-caller";
+
+/// The cookie holding a caller token: set by the call page, read by the signaling hub at
+/// the `/ws` upgrade (browsers cannot put headers on a WebSocket).
+pub const CALLER_COOKIE: &str = "dc_caller";
 /// The shortest identity lifetime that can be configured.
 pub const MIN_TTL: chrono::Duration = chrono::Duration::minutes(10);
 /// The longest identity lifetime that can be configured.

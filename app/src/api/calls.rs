@@ -2,16 +2,13 @@
 //! notes an agent keeps after a call.
 //!
 //! Browsers cannot set headers on a WebSocket, so the call page authenticates its `/ws`
-//! upgrade with the `dc_caller` cookie that [`start_caller`] sets (HttpOnly: page scripts
-//! never see the token).
+//! upgrade with the `dc_caller` cookie (`entity::callers::CALLER_COOKIE`) that
+//! [`start_caller`] sets (HttpOnly: page scripts never see the token).
 
 use entity::types::CallerIdentityView;
 use leptos::prelude::*;
 
 use crate::error::AppError;
-
-/// The cookie holding the caller token (read by the signaling hub at the upgrade).
-pub const CALLER_COOKIE: &str = "dc_caller";
 
 /// The caller identity of this browser: the one its `dc_caller` cookie still proves, or a
 /// new evanescent one (then the cookie is set for the identity's remaining life). `email`,
@@ -21,7 +18,7 @@ pub const CALLER_COOKIE: &str = "dc_caller";
 #[server(endpoint = "start_caller")]
 pub async fn start_caller(email: Option<String>) -> Result<CallerIdentityView, AppError> {
     use crate::backend;
-    use entity::callers;
+    use entity::callers::{self, CALLER_COOKIE};
 
     backend::reply(async move {
         let services = backend::services()?;

@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use crate::graphql::{bearer, cookie};
 
-/// The cookie holding a caller token (set by the call page).
-pub const CALLER_COOKIE: &str = "dc_caller";
+pub use entity::callers::CALLER_COOKIE;
 
 /// The authenticated party behind a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
