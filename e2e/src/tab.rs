@@ -54,7 +54,7 @@ impl Tab {
             .goto(url)
             .await
             .with_context(|| format!("{}: opening {url}", self.who))?;
-        self.wait_for("the page hydrated", "body[data-hydrated]")
+        self.wait_for("the page to hydrate", "body[data-hydrated]")
             .await
             .map(drop)
     }
@@ -91,7 +91,10 @@ impl Tab {
             match probe().await {
                 Ok(v) => return Ok(v),
                 Err(seen) if Instant::now() > deadline => {
-                    bail!("{}: no {what} after {STEP:?} (last seen: {seen})", self.who)
+                    bail!(
+                        "{}: timed out after {STEP:?} waiting for {what} (last seen: {seen})",
+                        self.who
+                    )
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(150)).await,
             }
@@ -153,7 +156,7 @@ impl Tab {
     /// # Errors
     /// It never became clickable.
     pub async fn click(&self, what: &str, css: &str) -> anyhow::Result<()> {
-        self.until(&format!("{what} to click (`{css}`)"), || async {
+        self.until(&format!("{what} to be clickable (`{css}`)"), || async {
             let el = self
                 .c
                 .find(Locator::Css(css))

@@ -78,6 +78,12 @@ struct World {
 }
 
 async fn scenario() {
+    let wasm = e2e::workspace().join("target/site/pkg/domaincall.wasm");
+    assert!(
+        wasm.exists(),
+        "{} is missing: build the site first (`cargo leptos build --frontend-only`)",
+        wasm.display()
+    );
     let dns = TestDnsServer::start(&["com"]).await;
     let dns_addr = dns.addr().to_string();
     // The browser's origin must be the public URL (the `/ws` Origin allowlist), so the
@@ -200,7 +206,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         }
     })
     .await?;
-    b.wait_for("the page hydrated", "body[data-hydrated]")
+    b.wait_for("the page to hydrate", "body[data-hydrated]")
         .await?;
     b.wait_text("body", BUSINESS).await?;
     b.wait_attr("#softphone", "data-state", &["idle"]).await?;
@@ -242,6 +248,10 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         m.wait_for("the caller's name", "#incoming-call .caller-name")
             .await?;
     }
+    let caller_name = a
+        .text("#incoming-call .caller-name")
+        .await
+        .unwrap_or_default();
     a.shot(&format!("{shot}-a-ringing")).await?;
     b.shot(&format!("{shot}-b-ringing")).await?;
 
@@ -336,7 +346,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     let res = api
         .call(
             &token_a,
-            "{ calls { domain intent mode state endReason waitMs answeredBy notes } }",
+            "{ calls { domain intent mode state endReason waitMs answeredBy notes callerName } }",
             json!({}),
         )
         .await?;
@@ -350,6 +360,10 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     ensure!(call["endReason"] == "hung_up_by_caller", "end: {call}");
     ensure!(call["answeredBy"] == user_a.as_str(), "answered by: {call}");
     ensure!(call["notes"] == notes, "notes: {call}");
+    ensure!(
+        !caller_name.is_empty() && call["callerName"] == caller_name.trim(),
+        "the softphone showed the caller as {caller_name:?}: {call}"
+    );
     ensure!(
         call["waitMs"].as_i64().is_some_and(|ms| ms > 0),
         "wait time: {call}"
@@ -456,7 +470,7 @@ async fn call_page_opened(
         .await?;
     let home = t.c.window().await?;
     t.c.switch_to_window(popup).await?;
-    t.wait_for("the call page hydrated", "body[data-hydrated]")
+    t.wait_for("the call page to hydrate", "body[data-hydrated]")
         .await?;
     let url = t.c.current_url().await?;
     ensure!(

@@ -1,0 +1,202 @@
+//! Call records read back, always within one business: the rows, their events, and the
+//! views the dashboard and the API show (intent label and answering member resolved within
+//! the business, described by the pure [`crate::calls::history`]).
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::calls::history::{self, CallDetail, CallRecordView, Members, StoredEvent};
+use crate::calls::protocol::CallId;
+use crate::entities::{call, call_event};
+use crate::DomainError;
+
+/// The most rows [`list`] returns.
+pub const MAX_LIST: u64 = 200;
+
+/// The business's calls, newest first, at most `limit` (capped at [`MAX_LIST`]).
+///
+/// # Errors
+/// A database failure.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    limit: u64,
+) -> Result<Vec<call::Model>, DomainError> {
+    Ok(call::Entity::find()
+        .filter(call::Column::BusinessId.eq(business_id))
+        .order_by_desc(call::Column::RequestedAt)
+        .order_by_desc(call::Column::Id)
+        .limit(limit.min(MAX_LIST))
+        .all(db)
+        .await?)
+}
+
+/// The calls of the principal's business, newest first: `limit` of them (1 to
+/// [`MAX_LIST`]; other values are clamped).
+///
+/// # Errors
+/// A database failure.
+pub async fn list_for(
+    db: &impl ConnectionTrait,
+    principal: &crate::auth::principal::Principal,
+    limit: i64,
+) -> Result<Vec<call::Model>, DomainError> {
+    let limit = u64::try_from(limit.max(1)).unwrap_or(1);
+    list(db, principal.business_id, limit).await
+}
+
+/// The events of one of the business's calls, oldest first.
+///
+/// # Errors
+/// A database failure.
+pub async fn events(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    call_id: CallId,
+) -> Result<Vec<call_event::Model>, DomainError> {
+    Ok(call_event::Entity::find()
+        .filter(call_event::Column::BusinessId.eq(business_id))
+        .filter(call_event::Column::CallId.eq(call_id.as_uuid()))
+        .order_by_asc(call_event::Column::At)
+        .all(db)
+        .await?)
+}
+
+/// The emails of the business's members, by user id (to name who answered or acted).
+async fn member_emails(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+) -> Result<Members, DomainError> {
+    use crate::entities::{membership, user};
+    Ok(membership::Entity::find()
+        .filter(membership::Column::BusinessId.eq(business_id))
+        .find_also_related(user::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m.user_id, u.email)))
+        .collect())
+}
+
+/// The labels of those of `ids` that are still intents of the business.
+async fn intent_labels(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    mut ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    use crate::entities::intent;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(intent::Entity::find()
+        .filter(intent::Column::BusinessId.eq(business_id))
+        .filter(intent::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.label))
+        .collect())
+}
+
+/// A stored call as people read it (see [`CallRecordView`]).
+fn view(row: call::Model, intents: &HashMap<Uuid, String>, members: &Members) -> CallRecordView {
+    let duration_ms = row
+        .answered_at
+        .zip(row.ended_at)
+        .map(|(answered, ended)| (ended - answered).num_milliseconds().max(0));
+    CallRecordView {
+        id: row.id.to_string(),
+        intent_id: row.intent.map(|i| i.to_string()),
+        intent_label: row.intent.and_then(|i| intents.get(&i).cloned()),
+        outcome: history::outcome(
+            &row.state,
+            row.end_reason.as_deref(),
+            row.unavailable_reason.as_deref(),
+        ),
+        answered_by: row.answered_by.map(|u| u.to_string()),
+        answered_by_email: row.answered_by.and_then(|u| members.get(&u).cloned()),
+        domain: row.domain,
+        mode: row.mode,
+        caller_name: row.caller_name,
+        caller_verified: row.caller_verified,
+        state: row.state,
+        end_reason: row.end_reason,
+        unavailable_reason: row.unavailable_reason,
+        requested_at: row.requested_at,
+        answered_at: row.answered_at,
+        ended_at: row.ended_at,
+        wait_ms: row.wait_ms,
+        duration_ms,
+        notes: row.notes,
+    }
+}
+
+/// [`list_for`] with the intent labels, the answering members' emails, the durations and
+/// the outcomes in words.
+///
+/// # Errors
+/// A database failure.
+pub async fn list_views_for(
+    db: &impl ConnectionTrait,
+    principal: &crate::auth::principal::Principal,
+    limit: i64,
+) -> Result<Vec<CallRecordView>, DomainError> {
+    let rows = list_for(db, principal, limit).await?;
+    let ids = rows.iter().filter_map(|r| r.intent).collect();
+    let intents = intent_labels(db, principal.business_id, ids).await?;
+    let members = member_emails(db, principal.business_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| view(row, &intents, &members))
+        .collect())
+}
+
+/// One call of the principal's business with its timeline (who was rung, who answered,
+/// transfers, the chat, how it ended), oldest event first.
+///
+/// # Errors
+/// `NotFound` for a call that is not the business's; a database failure.
+#[tracing::instrument(skip_all, err, fields(call_id = %call_id))]
+pub async fn call_detail(
+    db: &impl ConnectionTrait,
+    principal: &crate::auth::principal::Principal,
+    call_id: CallId,
+) -> Result<CallDetail, DomainError> {
+    let business_id = principal.business_id;
+    let row = call::Entity::find()
+        .filter(call::Column::Id.eq(call_id.as_uuid()))
+        .filter(call::Column::BusinessId.eq(business_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("call"))?;
+    let mut rows = events(db, business_id, call_id).await?;
+    // Events written in the same instant: the request first, the end last.
+    rows.sort_by_key(|e| {
+        let rank = match e.kind.as_str() {
+            "requested" => 0,
+            "ended" => 2,
+            _ => 1,
+        };
+        (e.at, rank)
+    });
+    let intents = intent_labels(db, business_id, row.intent.into_iter().collect()).await?;
+    let members = member_emails(db, business_id).await?;
+    let stored: Vec<StoredEvent<'_>> = rows
+        .iter()
+        .map(|e| StoredEvent {
+            at: e.at,
+            kind: &e.kind,
+            actor: &e.actor,
+            detail: e.detail.as_deref(),
+        })
+        .collect();
+    let events = history::timeline(&stored, &row.caller_name, &members);
+    Ok(CallDetail {
+        call: view(row, &intents, &members),
+        events,
+    })
+}
