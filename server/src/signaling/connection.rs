@@ -13,10 +13,11 @@ use entity::calls::protocol::{
 };
 use entity::calls::{Event, Party, Relay};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
 use super::limits::{Limits, Verdict};
+use super::outbox::Queue;
 use super::sessions::{Resumed, SocketId};
 use super::{AgentDevice, Hub, Outbox, Peer, Presence, SignalingConfig};
 
@@ -54,7 +55,7 @@ struct Connection {
 pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: DatabaseConnection) {
     let _live = hub.enter();
     let config = *hub.config();
-    let (outbox, mut queue) = mpsc::channel(config.outbox_capacity);
+    let (outbox, mut queue) = super::outbox::outbox(config.outbox_capacity);
     let mut shutdown = hub.shutdown_signal();
     let now = Instant::now();
     let socket_id = hub.sessions().socket_id();
@@ -73,7 +74,7 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: Databas
     };
     let exit = conn.serve(&mut socket, &mut queue, &mut shutdown).await;
     if conn.greeted {
-        conn.suspend().await;
+        Box::pin(conn.suspend()).await;
     }
     if let Exit::Close(code, reason) = exit {
         tracing::debug!(connection_id = %conn.id, code = code.code(), reason, "closing signaling socket");
@@ -100,6 +101,27 @@ async fn close(socket: &mut WebSocket, code: CloseCode, reason: &'static str) {
 /// Writes one frame; `Some(Exit::Gone)` when the socket fails or stays unwritable.
 async fn write(socket: &mut WebSocket, message: Message) -> Option<Exit> {
     match tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => None,
+        Ok(Err(_)) | Err(_) => Some(Exit::Gone),
+    }
+}
+
+/// The most queued frames written before one flush.
+const WRITE_BATCH: usize = 16;
+
+/// Writes `first` and whatever else is already queued (up to [`WRITE_BATCH`] frames) with
+/// one flush; `Some(Exit::Gone)` when the socket fails or stays unwritable.
+async fn write_queued(socket: &mut WebSocket, first: Utf8Bytes, queue: &mut Queue) -> Option<Exit> {
+    use futures::SinkExt;
+    let batch = async {
+        socket.feed(Message::Text(first)).await?;
+        for _ in 1..WRITE_BATCH {
+            let Some(text) = queue.try_recv() else { break };
+            socket.feed(Message::Text(text)).await?;
+        }
+        socket.flush().await
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, batch).await {
         Ok(Ok(())) => None,
         Ok(Err(_)) | Err(_) => Some(Exit::Gone),
     }
@@ -170,10 +192,15 @@ impl Connection {
     async fn serve(
         &mut self,
         socket: &mut WebSocket,
-        queue: &mut mpsc::Receiver<Utf8Bytes>,
+        queue: &mut Queue,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Exit {
         let started = Instant::now();
+        // Made once: a dropped sender also means the hub is going away.
+        let stop = async {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        };
+        tokio::pin!(stop);
         loop {
             let deadline = if self.greeted {
                 self.last_seen + 2 * self.config.heartbeat_interval
@@ -182,12 +209,9 @@ impl Connection {
             };
             tokio::select! {
                 biased;
-                () = async {
-                    // A dropped sender also means the hub is going away.
-                    let _ = shutdown.wait_for(|stop| *stop).await;
-                } => {
+                () = &mut stop => {
                     // Calls ended just before (`ended {server_shutdown}`) go out first.
-                    while let Ok(text) = queue.try_recv() {
+                    while let Some(text) = queue.try_recv() {
                         if let Some(exit) = write(socket, Message::Text(text)).await {
                             return exit;
                         }
@@ -208,8 +232,8 @@ impl Connection {
                         Exit::Close(CloseCode::HelloTimeout, "no hello in time")
                     };
                 }
-                Some(text) = queue.recv() => {
-                    if let Some(exit) = write(socket, Message::Text(text)).await {
+                text = queue.recv() => {
+                    if let Some(exit) = write_queued(socket, text, queue).await {
                         return exit;
                     }
                 }
@@ -219,7 +243,9 @@ impl Connection {
                         Some(Err(e)) => return read_error(e),
                         Some(Ok(frame)) => frame,
                     };
-                    if let Some(exit) = self.on_frame(socket, frame).await {
+                    // Boxed: the idle task stays small instead of reserving room for the
+                    // largest message handler (a call request's database work).
+                    if let Some(exit) = Box::pin(self.on_frame(socket, frame)).await {
                         return exit;
                     }
                 }

@@ -11,8 +11,9 @@ use super::{auth, connection, origin};
 use crate::state::AppState;
 
 /// Bytes read from the socket at a time (tungstenite allocates it per socket; its default
-/// is 128 KiB).
-const READ_BUFFER: usize = 4 * 1024;
+/// is 128 KiB). Signaling frames are small; a larger one (an SDP) is read in several
+/// chunks, the message buffer growing as needed.
+const READ_BUFFER: usize = 1024;
 /// Writes go out eagerly (every send flushes anyway).
 const WRITE_BUFFER: usize = 0;
 /// The most that may queue in the write buffer while the peer is not reading.

@@ -18,6 +18,7 @@ mod handshake;
 mod limits;
 mod online;
 mod origin;
+mod outbox;
 mod presence;
 mod records;
 mod sessions;

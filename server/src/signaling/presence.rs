@@ -11,12 +11,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use axum::extract::ws::Utf8Bytes;
 use entity::calls::protocol::{ConnectionId, ServerMessage};
 use entity::calls::wire::{Availability, PresenceStatus};
-use tokio::sync::{mpsc, watch};
-use uuid::Uuid;
+use tokio::sync::watch;
 
-/// Where a device's frames go: the bounded queue its connection task writes to the socket.
-/// Frames are serialised once and shared by every recipient.
-pub type Outbox = mpsc::Sender<Utf8Bytes>;
+pub use super::outbox::Outbox;
+use super::outbox::Refused;
+use uuid::Uuid;
 
 /// One connected agent device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,7 +151,7 @@ fn frame(user_id: Uuid, status: PresenceStatus, devices: usize) -> Option<Utf8By
 
 /// Queues `text` for one device without waiting: a stalled device loses it.
 fn deliver(outbox: &Outbox, text: &Utf8Bytes) {
-    if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(text.clone()) {
+    if let Err(Refused::Full) = outbox.try_send(text.clone()) {
         tracing::warn!("a signaling device is not reading; presence update dropped");
     }
 }
@@ -312,6 +311,7 @@ impl Presence for LocalPresence {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::super::outbox::{outbox, Queue};
     use super::*;
 
     fn device(business_id: Uuid, user_id: Uuid) -> AgentDevice {
@@ -322,9 +322,9 @@ mod tests {
         }
     }
 
-    fn drain(rx: &mut mpsc::Receiver<Utf8Bytes>) -> Vec<ServerMessage> {
+    fn drain(rx: &mut Queue) -> Vec<ServerMessage> {
         let mut out = Vec::new();
-        while let Ok(text) = rx.try_recv() {
+        while let Some(text) = rx.try_recv() {
             out.push(ServerMessage::parse(text.as_str()).unwrap());
         }
         out
@@ -344,7 +344,7 @@ mod tests {
         let (business, user) = (Uuid::new_v4(), Uuid::new_v4());
         let changes = p.changes();
         let first = device(business, user);
-        let (tx, _rx) = mpsc::channel(16);
+        let (tx, _rx) = outbox(16);
         p.join(first, tx).await;
         p.set_busy(business, user, true).await;
         p.leave(first).await;
@@ -356,7 +356,7 @@ mod tests {
         );
         assert!(p.online_businesses().await.is_empty());
         let again = device(business, user);
-        let (tx, mut rx) = mpsc::channel(16);
+        let (tx, mut rx) = outbox(16);
         p.join(again, tx).await;
         assert_eq!(
             drain(&mut rx),
@@ -383,9 +383,9 @@ mod tests {
             Uuid::new_v4(),
             Uuid::new_v4(),
         );
-        let (tx1, mut rx1) = mpsc::channel(8);
-        let (tx2, mut rx2) = mpsc::channel(8);
-        let (tx3, mut rx3) = mpsc::channel(8);
+        let (tx1, mut rx1) = outbox(8);
+        let (tx2, mut rx2) = outbox(8);
+        let (tx3, mut rx3) = outbox(8);
         let d1 = device(a, u);
         let d2 = device(a, u);
         let d3 = device(b, v);
@@ -424,8 +424,8 @@ mod tests {
     async fn a_new_device_learns_who_is_there() {
         let p = LocalPresence::default();
         let (a, u, w) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        let (tx1, _rx1) = mpsc::channel(8);
-        let (tx2, mut rx2) = mpsc::channel(8);
+        let (tx1, _rx1) = outbox(8);
+        let (tx2, mut rx2) = outbox(8);
         let d1 = device(a, u);
         p.join(d1, tx1).await;
         p.set_availability(d1, Availability::Away).await;

@@ -1,0 +1,146 @@
+//! A device's outbox: the bounded queue of serialised frames its connection task writes
+//! to the socket, filled without waiting by presence and calls.
+//!
+//! Hand-rolled rather than a tokio `mpsc` channel because an idle agent connection should
+//! cost a few kilobytes in all, and `mpsc` allocates a 32-slot block (≈ 1.5 KiB) per channel
+//! up front; this queue allocates only while frames wait.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::Notify;
+
+struct Shared {
+    queue: Mutex<VecDeque<Utf8Bytes>>,
+    ready: Notify,
+    capacity: usize,
+    /// The connection task is gone: nothing will be read any more.
+    closed: AtomicBool,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, VecDeque<Utf8Bytes>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Why a frame was not queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The device is not reading: its queue is full.
+    Full,
+    /// The connection is gone.
+    Closed,
+}
+
+/// The sending side (cheap to clone; presence and the calls registry each hold one).
+#[derive(Clone)]
+pub struct Outbox(Arc<Shared>);
+
+/// The receiving side, owned by the connection task.
+pub struct Queue(Arc<Shared>);
+
+/// An outbox holding at most `capacity` frames, and its queue.
+#[must_use]
+pub fn outbox(capacity: usize) -> (Outbox, Queue) {
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(VecDeque::new()),
+        ready: Notify::new(),
+        capacity,
+        closed: AtomicBool::new(false),
+    });
+    (Outbox(shared.clone()), Queue(shared))
+}
+
+impl Outbox {
+    /// Queues a frame without waiting.
+    ///
+    /// # Errors
+    /// [`Refused`] when the queue is full or the connection gone; the frame is dropped.
+    pub fn try_send(&self, text: Utf8Bytes) -> Result<(), Refused> {
+        if self.0.closed.load(Ordering::Acquire) {
+            return Err(Refused::Closed);
+        }
+        {
+            let mut queue = self.0.queue();
+            if queue.len() >= self.0.capacity {
+                return Err(Refused::Full);
+            }
+            queue.push_back(text);
+        }
+        self.0.ready.notify_one();
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("queued", &self.0.queue().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Queue {
+    /// The next frame, waiting for one. Cancel-safe: a frame is taken only when returned.
+    pub async fn recv(&mut self) -> Utf8Bytes {
+        loop {
+            let ready = self.0.ready.notified();
+            if let Some(text) = self.0.queue().pop_front() {
+                return text;
+            }
+            ready.await;
+        }
+    }
+
+    /// The next frame if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Utf8Bytes> {
+        let mut queue = self.0.queue();
+        let text = queue.pop_front();
+        if queue.is_empty() && queue.capacity() > 64 {
+            // A burst grew the buffer; an idle connection gives it back.
+            queue.shrink_to_fit();
+        }
+        text
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        self.0.closed.store(true, Ordering::Release);
+        self.0.queue().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_come_out_in_order_up_to_the_capacity() {
+        let (tx, mut rx) = outbox(2);
+        assert_eq!(tx.try_send("a".into()), Ok(()));
+        assert_eq!(tx.clone().try_send("b".into()), Ok(()));
+        assert_eq!(tx.try_send("c".into()), Err(Refused::Full));
+        assert_eq!(rx.recv().await.as_str(), "a");
+        assert_eq!(
+            rx.try_recv().map(|t| t.as_str().to_owned()),
+            Some("b".into())
+        );
+        assert_eq!(rx.try_recv(), None);
+        let waiting = tokio::spawn(async move { rx.recv().await });
+        tokio::task::yield_now().await;
+        assert_eq!(tx.try_send("d".into()), Ok(()));
+        assert_eq!(
+            waiting.await.map(|t| t.as_str().to_owned()).ok(),
+            Some("d".into())
+        );
+        assert_eq!(
+            tx.try_send("e".into()),
+            Err(Refused::Closed),
+            "the queue is gone"
+        );
+    }
+}
