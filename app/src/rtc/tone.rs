@@ -27,8 +27,12 @@ impl RingTone {
         oscillator.connect_with_audio_node(&gain).ok()?;
         gain.connect_with_audio_node(&context.destination()).ok()?;
         oscillator.start().ok()?;
-        // Browsers may start a context suspended until the page had a user gesture.
-        let _ = context.resume();
+        // Browsers may start a context suspended until the page had a user gesture. The
+        // promise is awaited so that closing the context before it settles (an accept
+        // right after the ring) is not an unhandled rejection.
+        if let Ok(resumed) = context.resume() {
+            settle(resumed);
+        }
         let pattern = {
             let gain = gain.clone();
             let context = context.clone();
@@ -59,6 +63,15 @@ impl Drop for RingTone {
             timer.clear();
         }
         let _ = self.oscillator.stop();
-        let _ = self.context.close();
+        if let Ok(closed) = self.context.close() {
+            settle(closed);
+        }
     }
+}
+
+/// Awaits a promise whose outcome does not matter, so its rejection is handled.
+fn settle(promise: js_sys::Promise) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    });
 }
