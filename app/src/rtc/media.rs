@@ -132,6 +132,21 @@ pub fn set_enabled(stream: &MediaStream, kind: &str, enabled: bool) {
     }
 }
 
+/// Flips a switch of the in-call controls (`off`: muted, or camera off) and applies it to
+/// the local stream's `kind` tracks ("audio" or "video"), if there is a stream yet.
+pub fn toggle(
+    local: &std::cell::RefCell<Option<MediaStream>>,
+    kind: &str,
+    off: leptos::prelude::RwSignal<bool>,
+) {
+    use leptos::prelude::{GetUntracked, Set};
+    let now_off = !off.get_untracked();
+    if let Some(stream) = local.borrow().as_ref() {
+        set_enabled(stream, kind, !now_off);
+    }
+    off.set(now_off);
+}
+
 /// Stops every track (the browser's recording indicator goes off).
 pub fn stop(stream: &MediaStream) {
     for track in stream.get_tracks().iter() {

@@ -36,7 +36,7 @@ use sea_orm::{prelude::*, QueryOrder};
 
 /// The emails of the business's members, by user id.
 #[cfg(feature = "db")]
-async fn member_emails(
+pub(crate) async fn member_emails(
     db: &impl ConnectionTrait,
     business_id: Uuid,
 ) -> Result<HashMap<Uuid, String>, DbErr> {

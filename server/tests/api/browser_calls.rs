@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{Db, TestApp};
-use crate::ws::{greeted, next_json, send, verified_domain, Socket};
+use crate::ws::{greeted, next_call, next_json, send, verified_domain};
 
 /// Calls a server function with a form body and optional cookie; (status, set-cookie, body).
 async fn server_fn(
@@ -37,16 +37,6 @@ async fn server_fn(
         set_cookie,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),
     )
-}
-
-/// The next message that is not `presence`.
-async fn next_call(ws: &mut Socket) -> Value {
-    loop {
-        let m = next_json(ws).await;
-        if m["type"] != "presence" {
-            return m;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::both_dbs;
 use crate::helpers::{error_code, Auth, Db, Owner, TestApp};
-use crate::ws::{caller_token, greeted, next_json, send, verified_domain, Socket};
+use crate::ws::{caller_token, greeted, next_call, next_json, send, verified_domain};
 
 const LIST: &str = "{ calls { id domain intent intentLabel mode callerName callerVerified state \
      endReason unavailableReason outcome requestedAt answeredAt endedAt answeredBy \
@@ -16,16 +16,6 @@ const LIST: &str = "{ calls { id domain intent intentLabel mode callerName calle
 
 const DETAIL: &str = "query($id: ID!) { call(id: $id) { id intentLabel answeredByEmail outcome \
      waitMs durationMs notes events { at kind actor actorUserId actorEmail summary text } } }";
-
-/// The next message that is not `presence` (agents hear colleagues come and go).
-async fn next_call(ws: &mut Socket) -> Value {
-    loop {
-        let v = next_json(ws).await;
-        if v["type"] != "presence" {
-            return v;
-        }
-    }
-}
 
 /// The calls GraphQL lists once `count` of them have ended (records are written just
 /// after the events).

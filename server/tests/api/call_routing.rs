@@ -9,12 +9,13 @@ use futures::StreamExt;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha1::Sha1;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::both_dbs;
 use crate::helpers::{link_in, Auth, Db, Owner, TestApp};
-use crate::ws::{caller_token, greeted, next_json, next_within, send, verified_domain, Socket};
+use crate::ws::{
+    caller_token, greeted, hello, next_call, next_json, open, send, silent, verified_domain, Socket,
+};
 
 /// A colleague of `owner`'s business, signed in: `(session token, user id)`.
 async fn colleague(app: &TestApp, owner: &Owner) -> (String, String) {
@@ -48,23 +49,6 @@ async fn colleague(app: &TestApp, owner: &Owner) -> (String, String) {
     )
 }
 
-/// The next message that is not `presence`.
-async fn next_call(ws: &mut Socket) -> Value {
-    loop {
-        let v = next_json(ws).await;
-        if v["type"] != "presence" {
-            return v;
-        }
-    }
-}
-
-/// Asserts nothing but `presence` arrives for a short while.
-async fn silent(ws: &mut Socket) {
-    while let Some(v) = next_within(ws, Duration::from_millis(300)).await {
-        assert_eq!(v["type"], "presence", "unexpected {v}");
-    }
-}
-
 /// Sets member `user_id`'s availability from their socket `ws` and waits until the
 /// server confirms it (a `presence` with the new status).
 async fn set_availability(ws: &mut Socket, user_id: &str, availability: &str) {
@@ -83,33 +67,15 @@ async fn set_availability(ws: &mut Socket, user_id: &str, availability: &str) {
 
 /// A socket that greeted with `hello.resume`; returns it with its `welcome`.
 async fn resumed(app: &TestApp, token: &str, previous: &Value) -> (Socket, Value) {
-    let mut req = format!("ws://{}/ws", app.base.trim_start_matches("http://"))
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    send(
-        &mut ws,
-        json!({ "type": "hello", "version": 1, "resume": previous }),
-    )
-    .await;
-    let welcome = next_json(&mut ws).await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let mut ws = open(app, token).await;
+    let welcome = hello(&mut ws, Some(previous)).await;
     (ws, welcome)
 }
 
 /// A greeted socket and its `connection_id`.
 async fn greeted_with_id(app: &TestApp, token: &str) -> (Socket, Value) {
-    let mut req = format!("ws://{}/ws", app.base.trim_start_matches("http://"))
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    send(&mut ws, json!({ "type": "hello", "version": 1 })).await;
-    let welcome = next_json(&mut ws).await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let mut ws = open(app, token).await;
+    let welcome = hello(&mut ws, None).await;
     (ws, welcome["connection_id"].clone())
 }
 

@@ -6,41 +6,12 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::both_dbs;
 use crate::helpers::{Db, Owner, TestApp};
-use crate::ws::{add_domain, caller_token, next_json, next_within, send, verified_domain, Socket};
-
-/// A greeted socket authenticated by `Authorization: Bearer <token>`.
-async fn greeted(app: &TestApp, token: &str) -> Socket {
-    let mut req = format!("ws://{}/ws", app.base.trim_start_matches("http://"))
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    send(&mut ws, json!({ "type": "hello", "version": 1 })).await;
-    assert_eq!(next_json(&mut ws).await["type"], "welcome");
-    ws
-}
-
-/// The next message that is not `presence` (agents hear colleagues come and go).
-async fn next_call(ws: &mut Socket) -> Value {
-    loop {
-        let v = next_json(ws).await;
-        if v["type"] != "presence" {
-            return v;
-        }
-    }
-}
-
-/// Asserts nothing but `presence` arrives for a short while.
-async fn silent(ws: &mut Socket) {
-    while let Some(v) = next_within(ws, Duration::from_millis(300)).await {
-        assert_eq!(v["type"], "presence", "unexpected {v}");
-    }
-}
+use crate::ws::{
+    add_domain, caller_token, greeted, next_call, next_json, send, silent, verified_domain, Socket,
+};
 
 async fn caller(app: &TestApp) -> Socket {
     greeted(app, &caller_token(app).await).await

@@ -31,20 +31,53 @@ pub async fn next_within(ws: &mut Socket, wait: Duration) -> Option<Value> {
     }
 }
 
-/// A socket to `/ws` authenticated by `Authorization: Bearer <token>` (a session or a
-/// caller token) that has sent `hello` and read `welcome`.
-pub async fn greeted(app: &TestApp, token: &str) -> Socket {
+/// An upgraded (not yet greeted) socket to `/ws`, authenticated by
+/// `Authorization: Bearer <token>` (a session or a caller token).
+pub async fn open(app: &TestApp, token: &str) -> Socket {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut req = format!("ws://{}/ws", app.base.trim_start_matches("http://"))
         .into_client_request()
         .unwrap();
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    send(&mut ws, json!({ "type": "hello", "version": 1 })).await;
-    let welcome = next_json(&mut ws).await;
+    tokio_tungstenite::connect_async(req).await.unwrap().0
+}
+
+/// Sends `hello` (resuming session `resume`, if given) and returns the `welcome`.
+pub async fn hello(ws: &mut Socket, resume: Option<&Value>) -> Value {
+    let mut hello = json!({ "type": "hello", "version": 1 });
+    if let Some(previous) = resume {
+        hello["resume"] = previous.clone();
+    }
+    send(ws, hello).await;
+    let welcome = next_json(ws).await;
     assert_eq!(welcome["type"], "welcome", "{welcome}");
+    welcome
+}
+
+/// A socket to `/ws` authenticated by `Authorization: Bearer <token>` (a session or a
+/// caller token) that has sent `hello` and read `welcome`.
+pub async fn greeted(app: &TestApp, token: &str) -> Socket {
+    let mut ws = open(app, token).await;
+    hello(&mut ws, None).await;
     ws
+}
+
+/// The next message that is not `presence` (agents hear colleagues come and go).
+pub async fn next_call(ws: &mut Socket) -> Value {
+    loop {
+        let v = next_json(ws).await;
+        if v["type"] != "presence" {
+            return v;
+        }
+    }
+}
+
+/// Asserts nothing but `presence` arrives for a short while.
+pub async fn silent(ws: &mut Socket) {
+    while let Some(v) = next_within(ws, Duration::from_millis(300)).await {
+        assert_eq!(v["type"], "presence", "unexpected {v}");
+    }
 }
 
 pub async fn next_json(ws: &mut Socket) -> Value {

@@ -383,20 +383,12 @@ impl AgentEngine {
 
     /// Turns the microphone off or on again.
     pub fn toggle_mute(&self) {
-        let muted = !self.ui.call.muted.get_untracked();
-        if let Some(local) = self.local.borrow().as_ref() {
-            media::set_enabled(local, "audio", !muted);
-        }
-        self.ui.call.muted.set(muted);
+        media::toggle(&self.local, "audio", self.ui.call.muted);
     }
 
     /// Turns the camera off or on again.
     pub fn toggle_camera(&self) {
-        let off = !self.ui.call.camera_off.get_untracked();
-        if let Some(local) = self.local.borrow().as_ref() {
-            media::set_enabled(local, "video", !off);
-        }
-        self.ui.call.camera_off.set(off);
+        media::toggle(&self.local, "video", self.ui.call.camera_off);
     }
 
     /// Sends the chosen file over the data channel.

@@ -69,15 +69,7 @@ async fn member_emails(
     db: &impl ConnectionTrait,
     business_id: Uuid,
 ) -> Result<Members, DomainError> {
-    use crate::entities::{membership, user};
-    Ok(membership::Entity::find()
-        .filter(membership::Column::BusinessId.eq(business_id))
-        .find_also_related(user::Entity)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|(m, u)| u.map(|u| (m.user_id, u.email)))
-        .collect())
+    Ok(crate::routing_setup::member_emails(db, business_id).await?)
 }
 
 /// The labels of those of `ids` that are still intents of the business.
