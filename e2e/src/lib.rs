@@ -34,7 +34,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the binary on a free port and waits for it to listen.
+    /// Starts the binary on a free port and waits for it to listen. Its public URL is its
+    /// own origin (so browsers' `/ws` sockets pass the Origin allowlist), unless
+    /// `extra_env` says otherwise.
     ///
     /// # Errors
     /// When the binary is missing or does not come up within 30 s.
@@ -48,15 +50,18 @@ impl Server {
         }
         let data_dir =
             std::env::temp_dir().join(format!("dc-e2e-{}", uuid::Uuid::new_v4().simple()));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let mut cmd = Command::new(&bin);
         cmd.arg("serve")
-            .env("DOMAINCALL_ADDR", "127.0.0.1:0")
+            .env("DOMAINCALL_ADDR", format!("127.0.0.1:{port}"))
+            .env("DOMAINCALL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("DOMAINCALL_DATA_DIR", &data_dir)
             .env("DOMAINCALL_SITE_ROOT", workspace().join("target/site"))
             .env("DOMAINCALL_LOG_FORMAT", "json")
             .env("DOMAINCALL_LOG", "info")
             .env_remove("DOMAINCALL_DATABASE_URL")
-            .env_remove("DOMAINCALL_PUBLIC_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in extra_env {

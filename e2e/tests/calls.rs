@@ -86,22 +86,13 @@ async fn scenario() {
     );
     let dns = TestDnsServer::start(&["com"]).await;
     let dns_addr = dns.addr().to_string();
-    // The browser's origin must be the public URL (the `/ws` Origin allowlist), so the
-    // port is chosen before the server starts; nothing else runs in this namespace.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let public = format!("http://{addr}");
+    // The browser's origin must be the public URL (the `/ws` Origin allowlist):
+    // `Server::start` makes it the server's own origin.
     let server = Server::start(&[
-        ("DOMAINCALL_ADDR", addr.as_str()),
-        ("DOMAINCALL_PUBLIC_URL", public.as_str()),
         ("DOMAINCALL_DNS_SERVERS", dns_addr.as_str()),
         ("DOMAINCALL_DNS_TIMEOUT", "2s"),
     ])
     .expect("the domaincall binary on SQLite");
-    assert_eq!(server.base, public);
     let driver = Driver::start().await.expect("chromedriver");
     let steps = Steps::default();
     let mut tabs: Vec<Tab> = Vec::new();

@@ -194,7 +194,7 @@ async fn prove_a_domain_open_its_call_page_and_see_it_revoked() {
     wait_hydrated(&c).await;
     assert_eq!(text(&c, "#call-business").await.unwrap(), BUSINESS);
     assert_eq!(text(&c, "#call-domain").await.unwrap(), domain);
-    wait_for_text(&c, "#call-placeholder", "arrives with the calls feature").await;
+    wait_for_text(&c, "#call-start", "Call").await;
     screenshot(&c, "domains-04-call-page").await.unwrap();
 
     // `/call` on our own host asks whom to call; the form checks, then navigates.

@@ -82,7 +82,7 @@ fn OverviewBody(me: Me) -> impl IntoView {
                 </A>
                 <A href="/app/calls" attr:class="tile">
                     <span class="tile-title">"Calls"</span>
-                    <span class="tile-text">"Where your call history will appear."</span>
+                    <span class="tile-text">"Every call with its wait time, outcome and notes."</span>
                 </A>
             </div>
         </section>
