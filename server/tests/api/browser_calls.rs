@@ -17,15 +17,8 @@ async fn server_fn(
     cookie: Option<String>,
     form: &[(&str, &str)],
 ) -> (u16, Option<String>, Value) {
-    let mut req = app
-        .http
-        .post(format!("{}/api/{endpoint}", app.base))
-        .header("accept", "application/json")
-        .form(form);
-    if let Some(cookie) = cookie {
-        req = req.header("cookie", cookie);
-    }
-    let res = req.send().await.unwrap();
+    let headers: Vec<(&str, String)> = cookie.into_iter().map(|c| ("cookie", c)).collect();
+    let res = app.server_fn(endpoint, &headers, form).await;
     let status = res.status().as_u16();
     let set_cookie = res
         .headers()

@@ -43,15 +43,7 @@ async fn server_fn(
     (header, value): (&str, String),
     form: &[(&str, &str)],
 ) -> (u16, String) {
-    let res = app
-        .http
-        .post(format!("{}/api/{endpoint}", app.base))
-        .header(header, value)
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.server_fn(endpoint, &[(header, value)], form).await;
     (res.status().as_u16(), res.text().await.unwrap())
 }
 

@@ -173,6 +173,26 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Calls server function `endpoint` (`POST /api/<endpoint>`) with a form body, as the
+    /// dashboard does without JavaScript but asking for JSON, with the extra `headers`
+    /// (credentials); returns the HTTP response.
+    pub async fn server_fn(
+        &self,
+        endpoint: &str,
+        headers: &[(&str, String)],
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        req.send().await.unwrap()
+    }
+
     /// Signs up a new owner with a unique email; returns (session token, business id, email).
     pub async fn sign_up(&self, business: &str) -> Owner {
         let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());

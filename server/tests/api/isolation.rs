@@ -290,15 +290,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
                 ),
             ),
         ] {
-            let res = app
-                .http
-                .post(format!("{}/api/{endpoint}", app.base))
-                .header(header, value)
-                .header("accept", "application/json")
-                .form(form)
-                .send()
-                .await
-                .unwrap();
+            let res = app.server_fn(endpoint, &[(header, value)], form).await;
             let status = res.status().as_u16();
             let body = res.text().await.unwrap();
             assert!(
@@ -322,14 +314,9 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("list_teams", ()),
         ("me", ()),
     ] {
-        let res = app
-            .http
-            .post(format!("{}/api/{endpoint}", app.base))
-            .header("cookie", format!("dc_session={}", b.token))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap();
+        let cookie = ("cookie", format!("dc_session={}", b.token));
+        let no_form: &[(&str, &str)] = &[];
+        let res = app.server_fn(endpoint, &[cookie], no_form).await;
         assert_eq!(res.status(), 200, "{endpoint}");
         let body = res.text().await.unwrap();
         assert!(
