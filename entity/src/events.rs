@@ -22,6 +22,12 @@ pub enum BusinessEventKind {
     DomainVerified,
     DomainRevoked,
     DomainRemoved,
+    /// An intent was created, changed or deleted (`subject_id` is the intent), or the
+    /// intents were reordered (`subject_id` is the business).
+    IntentsChanged,
+    /// A team was created, changed or deleted, or its members were set (`subject_id` is
+    /// the team).
+    TeamsChanged,
 }
 
 /// One event of one business.
@@ -29,7 +35,7 @@ pub enum BusinessEventKind {
 pub struct BusinessEvent {
     pub business_id: Uuid,
     pub kind: BusinessEventKind,
-    /// The id of the member, invitation or key concerned.
+    /// The id of the member, invitation, key, domain, intent or team concerned.
     pub subject_id: Uuid,
 }
 

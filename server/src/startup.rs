@@ -172,8 +172,10 @@ impl Application {
             settings.ice.clone(),
             settings.allowed_origins.clone(),
             settings.is_https(),
+            &services.events,
         );
         hub.start_records(&services.db);
+        hub.follow_events(&services.events);
         let state = AppState {
             schema: graphql::schema(services.clone(), hub.clone()),
             services: services.clone(),

@@ -30,7 +30,7 @@ pub async fn create_intent(label: String, target: String) -> Result<IntentView, 
         let principal = backend::principal(&services).await?;
         let target = IntentTarget::parse_choice("target", &target)
             .map_err(|e| entity::DomainError::Validation(vec![e]))?;
-        Ok(intents::create(&services.db, &principal, &label, target).await?)
+        Ok(intents::create(&services.db, &services.events, &principal, &label, target).await?)
     })
     .await
 }
@@ -54,7 +54,15 @@ pub async fn update_intent(
             .map(|t| IntentTarget::parse_choice("target", &t))
             .transpose()
             .map_err(|e| entity::DomainError::Validation(vec![e]))?;
-        Ok(intents::update(&services.db, &principal, id, label.as_deref(), target).await?)
+        Ok(intents::update(
+            &services.db,
+            &services.events,
+            &principal,
+            id,
+            label.as_deref(),
+            target,
+        )
+        .await?)
     })
     .await
 }
@@ -68,7 +76,10 @@ pub async fn delete_intent(id: String) -> Result<(), AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "Intent")?;
-        Ok(entity::routing_setup::intents::delete(&services.db, &principal, id).await?)
+        Ok(
+            entity::routing_setup::intents::delete(&services.db, &services.events, &principal, id)
+                .await?,
+        )
     })
     .await
 }
@@ -85,7 +96,13 @@ pub async fn reorder_intents(ids: Vec<String>) -> Result<Vec<IntentView>, AppErr
             .iter()
             .map(|id| backend::parse_id(id, "Intent"))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(entity::routing_setup::intents::reorder(&services.db, &principal, &ids).await?)
+        Ok(entity::routing_setup::intents::reorder(
+            &services.db,
+            &services.events,
+            &principal,
+            &ids,
+        )
+        .await?)
     })
     .await
 }
@@ -143,7 +160,15 @@ pub async fn create_team(
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let input = team_input(name, strategy, ring_timeout_secs, fallback_team_id)?;
-        Ok(entity::routing_setup::teams::create(&services.db, &principal, &input).await?)
+        Ok(
+            entity::routing_setup::teams::create(
+                &services.db,
+                &services.events,
+                &principal,
+                &input,
+            )
+            .await?,
+        )
     })
     .await
 }
@@ -164,7 +189,14 @@ pub async fn update_team(
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "Team")?;
         let input = team_input(name, strategy, ring_timeout_secs, fallback_team_id)?;
-        Ok(entity::routing_setup::teams::update(&services.db, &principal, id, &input).await?)
+        Ok(entity::routing_setup::teams::update(
+            &services.db,
+            &services.events,
+            &principal,
+            id,
+            &input,
+        )
+        .await?)
     })
     .await
 }
@@ -178,7 +210,10 @@ pub async fn delete_team(id: String) -> Result<(), AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "Team")?;
-        Ok(entity::routing_setup::teams::delete(&services.db, &principal, id).await?)
+        Ok(
+            entity::routing_setup::teams::delete(&services.db, &services.events, &principal, id)
+                .await?,
+        )
     })
     .await
 }
@@ -199,7 +234,14 @@ pub async fn set_team_members(
             .iter()
             .map(|u| backend::parse_id(u, "Member"))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(entity::routing_setup::teams::set_members(&services.db, &principal, id, &users).await?)
+        Ok(entity::routing_setup::teams::set_members(
+            &services.db,
+            &services.events,
+            &principal,
+            id,
+            &users,
+        )
+        .await?)
     })
     .await
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use super::directory::CallDirectory;
 use crate::domains::DomainName;
 use crate::DomainError;
 
@@ -21,6 +22,12 @@ pub type OnlineFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 pub trait OnlineBusinesses: Send + Sync + 'static {
     /// Whether at least one of the business's agents has an `available` device connected.
     fn is_online(&self, business_id: Uuid) -> OnlineFuture<'_>;
+
+    /// The call directory, when the implementation keeps one: verified domains are then
+    /// answered from memory.
+    fn directory(&self) -> Option<&CallDirectory> {
+        None
+    }
 }
 
 /// The handle the server shares with the front end (a Leptos context value).
@@ -40,7 +47,11 @@ pub async fn domain_online(
     let Ok(name) = DomainName::parse(domain) else {
         return Ok(false);
     };
-    match super::records::verified_business(db, &name).await? {
+    let found = match online.directory() {
+        Some(directory) => directory.verified_business(db, &name).await?,
+        None => super::records::verified_business(db, &name).await?,
+    };
+    match found {
         Some((business_id, _)) => Ok(online.is_online(business_id).await),
         None => Ok(false),
     }

@@ -15,6 +15,7 @@ use super::rules::{IntentLabel, IntentTarget, IntentView};
 use super::{member_emails, team_names};
 use crate::auth::Principal;
 use crate::entities::{intent, membership, team};
+use crate::events::{BusinessEventKind, EventBus};
 use crate::types::IntentOption;
 use crate::DomainError;
 
@@ -200,6 +201,7 @@ async fn view_one(
 /// `Conflict` when the business already has an intent with that label (in any case).
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     label: &str,
     target: IntentTarget,
@@ -234,7 +236,17 @@ pub async fn create(
     .map_err(unique_label(&label))?;
     txn.commit().await?;
     tracing::info!(business_id = %principal.business_id, intent = %row.id, "intent created");
+    changed(events, principal, row.id);
     view_one(db, &row).await
+}
+
+/// Tells subscribers (and the hub's call directory) that the business's intents changed.
+fn changed(events: &EventBus, principal: &Principal, subject_id: Uuid) {
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::IntentsChanged,
+        subject_id,
+    );
 }
 
 fn target_columns(target: IntentTarget) -> (Option<Uuid>, Option<Uuid>) {
@@ -251,6 +263,7 @@ fn target_columns(target: IntentTarget) -> (Option<Uuid>, Option<Uuid>) {
 /// As [`create`], and `NotFound` when the intent is not one of this business's.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     id: Uuid,
     label: Option<&str>,
@@ -278,6 +291,7 @@ pub async fn update(
         None => active.update(&txn).await?,
     };
     txn.commit().await?;
+    changed(events, principal, id);
     view_one(db, &row).await
 }
 
@@ -287,6 +301,7 @@ pub async fn update(
 /// `Forbidden` for agents; `NotFound` when it is not one of this business's intents.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    events: &EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -300,6 +315,7 @@ pub async fn delete(
         return Err(DomainError::NotFound("intent"));
     }
     tracing::info!(business_id = %principal.business_id, intent = %id, "intent deleted");
+    changed(events, principal, id);
     Ok(())
 }
 
@@ -310,6 +326,7 @@ pub async fn delete(
 /// intents; `Validation` (`ids`) when one is missing or repeated.
 pub async fn reorder(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     ids: &[Uuid],
 ) -> Result<Vec<IntentView>, DomainError> {
@@ -338,5 +355,6 @@ pub async fn reorder(
             .await?;
     }
     txn.commit().await?;
+    changed(events, principal, principal.business_id);
     list(db, principal).await
 }

@@ -2,7 +2,8 @@
 //!
 //! [`route_for`] turns the stored setup into what the pure routing rules
 //! ([`crate::calls::routing`]) take: the ring target and the teams it may reach. It reads
-//! at most three queries, once per call request; presence stays the hub's.
+//! at most three queries, when the hub's call directory ([`crate::calls::directory`]) misses;
+//! presence stays the hub's.
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -13,6 +13,7 @@ use super::member_emails;
 use super::rules::{fallback_cycle, TeamInput, TeamMemberView, TeamView, ValidTeam};
 use crate::auth::Principal;
 use crate::entities::{intent, team, team_member};
+use crate::events::{BusinessEventKind, EventBus};
 use crate::DomainError;
 
 /// The business's teams, oldest first.
@@ -153,6 +154,7 @@ async fn check_fallback(
 /// `Conflict` when the business already has a team with that name.
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     input: &TeamInput,
 ) -> Result<TeamView, DomainError> {
@@ -175,7 +177,13 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     tracing::info!(business_id = %principal.business_id, team = %id, "team created");
+    changed(events, principal, id);
     view_one(db, principal, id).await
+}
+
+/// Tells subscribers (and the hub's call directory) that a team of the business changed.
+fn changed(events: &EventBus, principal: &Principal, team: Uuid) {
+    events.publish(principal.business_id, BusinessEventKind::TeamsChanged, team);
 }
 
 /// Refuses a name another team of the business already has (in any case).
@@ -206,6 +214,7 @@ async fn check_name_free(
 /// `Validation` (`fallback_team_id`) when the fallback is the team itself or closes a loop.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     id: Uuid,
     input: &TeamInput,
@@ -223,6 +232,7 @@ pub async fn update(
     active.fallback_team_id = Set(valid.fallback_team_id);
     active.update(&txn).await?;
     txn.commit().await?;
+    changed(events, principal, id);
     view_one(db, principal, id).await
 }
 
@@ -233,6 +243,7 @@ pub async fn update(
 /// `Conflict` naming the intents that still route to it.
 pub async fn delete(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -276,6 +287,7 @@ pub async fn delete(
     team::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     tracing::info!(business_id = %principal.business_id, team = %id, "team deleted");
+    changed(events, principal, id);
     Ok(())
 }
 
@@ -286,6 +298,7 @@ pub async fn delete(
 /// business; `Validation` (`members`) when a member is listed twice.
 pub async fn set_members(
     db: &(impl ConnectionTrait + TransactionTrait),
+    events: &EventBus,
     principal: &Principal,
     id: Uuid,
     user_ids: &[Uuid],
@@ -325,6 +338,7 @@ pub async fn set_members(
             .await?;
     }
     txn.commit().await?;
+    changed(events, principal, id);
     view_one(db, principal, id).await
 }
 

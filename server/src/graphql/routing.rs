@@ -236,9 +236,15 @@ impl RoutingMutation {
         target: IntentTargetInput,
     ) -> Result<Intent> {
         let target = target.parse()?;
-        let i = intents::create(&ctx.services().db, ctx.principal()?, &label, target)
-            .await
-            .gql()?;
+        let i = intents::create(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            &label,
+            target,
+        )
+        .await
+        .gql()?;
         Ok(i.into())
     }
 
@@ -254,6 +260,7 @@ impl RoutingMutation {
         let target = target.as_ref().map(IntentTargetInput::parse).transpose()?;
         let i = intents::update(
             &ctx.services().db,
+            &ctx.services().events,
             ctx.principal()?,
             id,
             label.as_deref(),
@@ -267,9 +274,14 @@ impl RoutingMutation {
     /// Deletes an intent.
     async fn delete_intent(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "intent")?;
-        intents::delete(&ctx.services().db, ctx.principal()?, id)
-            .await
-            .gql()?;
+        intents::delete(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 
@@ -279,9 +291,14 @@ impl RoutingMutation {
             .iter()
             .map(|id| parse_id(id, "intent"))
             .collect::<Result<Vec<_>>>()?;
-        let list = intents::reorder(&ctx.services().db, ctx.principal()?, &ids)
-            .await
-            .gql()?;
+        let list = intents::reorder(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            &ids,
+        )
+        .await
+        .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -289,9 +306,14 @@ impl RoutingMutation {
     /// for a bad name, a ring timeout outside 5–300 s or a fallback loop.
     async fn create_team(&self, ctx: &Context<'_>, input: TeamInput) -> Result<Team> {
         let input = input.parse()?;
-        let t = teams::create(&ctx.services().db, ctx.principal()?, &input)
-            .await
-            .gql()?;
+        let t = teams::create(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            &input,
+        )
+        .await
+        .gql()?;
         Ok(t.into())
     }
 
@@ -299,18 +321,29 @@ impl RoutingMutation {
     async fn update_team(&self, ctx: &Context<'_>, id: ID, input: TeamInput) -> Result<Team> {
         let id = parse_id(&id, "team")?;
         let input = input.parse()?;
-        let t = teams::update(&ctx.services().db, ctx.principal()?, id, &input)
-            .await
-            .gql()?;
+        let t = teams::update(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+            &input,
+        )
+        .await
+        .gql()?;
         Ok(t.into())
     }
 
     /// Deletes a team. `CONFLICT` (naming them) while intents route to it.
     async fn delete_team(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "team")?;
-        teams::delete(&ctx.services().db, ctx.principal()?, id)
-            .await
-            .gql()?;
+        teams::delete(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 
@@ -321,9 +354,15 @@ impl RoutingMutation {
             .iter()
             .map(|u| parse_id(u, "member"))
             .collect::<Result<Vec<_>>>()?;
-        let t = teams::set_members(&ctx.services().db, ctx.principal()?, id, &users)
-            .await
-            .gql()?;
+        let t = teams::set_members(
+            &ctx.services().db,
+            &ctx.services().events,
+            ctx.principal()?,
+            id,
+            &users,
+        )
+        .await
+        .gql()?;
         Ok(t.into())
     }
 }

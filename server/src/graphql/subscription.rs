@@ -23,6 +23,11 @@ pub enum BusinessEventKindGql {
     DomainVerified,
     DomainRevoked,
     DomainRemoved,
+    /// An intent was created, changed or deleted, or the intents were reordered (then
+    /// `subjectId` is the business).
+    IntentsChanged,
+    /// A team was created, changed or deleted, or its members were set.
+    TeamsChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -39,6 +44,8 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::DomainVerified => Self::DomainVerified,
             BusinessEventKind::DomainRevoked => Self::DomainRevoked,
             BusinessEventKind::DomainRemoved => Self::DomainRemoved,
+            BusinessEventKind::IntentsChanged => Self::IntentsChanged,
+            BusinessEventKind::TeamsChanged => Self::TeamsChanged,
         }
     }
 }
@@ -48,7 +55,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
 #[graphql(name = "BusinessEvent")]
 pub struct BusinessEventGql {
     pub kind: BusinessEventKindGql,
-    /// The member, invitation, API key or domain concerned.
+    /// The member, invitation, API key, domain, intent or team concerned.
     pub subject_id: ID,
 }
 
@@ -100,7 +107,8 @@ impl Subscription {
         }))
     }
 
-    /// Changes to the current business's members, invitations and API keys.
+    /// Changes to the current business's members, invitations, API keys, domains,
+    /// intents and teams.
     async fn business_events(
         &self,
         ctx: &Context<'_>,

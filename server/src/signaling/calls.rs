@@ -15,10 +15,14 @@
 //! then feeds [`Event::Tick`]; every event wakes it to re-read the deadline, and it stops
 //! when the call ends.
 //!
-//! **Routing (for now).** Every connected member of the business forms one implicit team,
-//! rung simultaneously for the configured ring timeout (30 s by default). A `call_request`
-//! `intent` is accepted and recorded, not resolved nor shown in `incoming` (intents and
-//! teams come later).
+//! **Routing.** A `call_request` is routed by its intent ([`entity::routing_setup`]): to a
+//! team (its strategy — simultaneous, round-robin, longest-idle —, its ring timeout and
+//! its fallback chain), to one member, or, without an intent, to everyone of the business
+//! rung at once for the configured ring timeout (30 s by default). The pure
+//! [`entity::calls::routing::plan_ring`] turns that into waves against a presence snapshot;
+//! the hub remembers round-robin cursors and each member's last call end. The verified
+//! domain, the caller's card and the route come from the hub's in-memory
+//! [`entity::calls::directory::CallDirectory`], so a request rarely reads the database.
 //!
 //! **Resuming.** A dropped party stays involved in its calls through the reconnect grace
 //! ([`super::sessions`]); a socket that resumes its session gets [`Event::Back`] fed to
@@ -290,14 +294,15 @@ impl Hub {
         &self,
         business_id: Uuid,
         members: &[MemberPresence],
-        teams: HashMap<Uuid, entity::calls::routing::Team>,
+        teams: &HashMap<Uuid, entity::calls::routing::Team>,
     ) -> RosterSnapshot {
         let memory = self.calls().memory();
         let mut roster = snapshot(members);
         for agent in roster.agents.values_mut() {
             agent.last_call_ended_at = memory.last_call_ended.get(&agent.user_id).copied();
         }
-        for (id, mut team) in teams {
+        for (&id, team) in teams {
+            let mut team = team.clone();
             if id == business_id {
                 team.ring_timeout = self.config().ring_timeout;
             }

@@ -5,7 +5,9 @@
 //! heartbeat, is rate-limited and refused what its role may not send, agent devices share
 //! presence per business, and calls run from request to end ([`calls`]: one lock per call
 //! makes the first accept win; records are written off the signaling path by
-//! [`records`]' writer task).
+//! [`records`]' writer task; what a request needs to know about the business, the caller
+//! and the routing comes from the in-memory [`CallDirectory`], kept true by the business
+//! events, so setting up a call reads no database in the common case).
 //!
 //! Live state stays per process and small: a connection task owns its socket and a bounded
 //! queue of already-serialised frames; presence sits behind the one [`Presence`] seam so a
@@ -29,6 +31,8 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
+use entity::calls::directory::CallDirectory;
+use entity::events::EventBus;
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
@@ -102,18 +106,21 @@ struct HubInner {
     idle: Notify,
     calls: calls::Calls,
     sessions: sessions::Sessions,
+    directory: Arc<CallDirectory>,
 }
 
 impl Hub {
     /// A hub with no connections. `ice` are the STUN/TURN servers handed to call parties;
     /// `allowed_origins` are normalised origins (`https://host[:port]`); with
     /// `https_only`, verified business domains are accepted as `https://` origins only.
+    /// Its call directory follows `events` (see [`Hub::follow_events`]).
     #[must_use]
     pub fn new(
         config: SignalingConfig,
         ice: entity::calls::ice::IceConfig,
         allowed_origins: Vec<String>,
         https_only: bool,
+        events: &EventBus,
     ) -> Self {
         let (shutdown, _) = watch::channel(false);
         Self {
@@ -128,6 +135,7 @@ impl Hub {
                 idle: Notify::new(),
                 calls: calls::Calls::default(),
                 sessions: sessions::Sessions::default(),
+                directory: Arc::new(CallDirectory::new(events)),
             }),
         }
     }
@@ -159,6 +167,19 @@ impl Hub {
     #[must_use]
     pub fn connections(&self) -> usize {
         self.inner.live.load(Ordering::Acquire)
+    }
+
+    /// Starts the task that applies `events` (the bus given to [`Hub::new`]) to the call
+    /// directory as they arrive; call it once. Lookups apply what is queued anyway, so the
+    /// task only makes stale entries go when nobody calls.
+    pub fn follow_events(&self, events: &EventBus) {
+        tokio::spawn(self.inner.directory.clone().follow(events));
+    }
+
+    /// What call requests read: verified domains, caller cards, routes.
+    #[must_use]
+    pub fn directory(&self) -> &CallDirectory {
+        &self.inner.directory
     }
 
     /// Starts the call-record writer on this database (once; later calls do nothing).

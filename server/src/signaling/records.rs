@@ -1,35 +1,26 @@
-//! The call-record writer: the hub hands every new call and every [`Milestone`] to an
+//! The call-record writer: the hub hands every new call and every milestone to an
 //! unbounded channel (never waiting on the database while it signals), and one task
-//! writes them in order. Shutdown closes the channel and waits for the writer to drain it,
-//! so no record is lost to a restart.
+//! writes them in order, taking whatever queued up meanwhile (up to [`BATCH`] jobs) as one
+//! transaction ([`records::write_batch`]): under load the database sees one commit per
+//! burst instead of about three per call. A batch that keeps failing is written job by
+//! job, so one record the database refuses does not take the others with it. Shutdown
+//! closes the channel and waits for the writer to drain it, so no record is lost to a
+//! restart.
 
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use entity::calls::protocol::CallId;
-use entity::calls::records::{self, NewCall};
-use entity::calls::Milestone;
+use entity::calls::records;
 use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use uuid::Uuid;
 
-/// Something to write.
-#[derive(Debug)]
-pub(super) enum Job {
-    /// A call was requested.
-    Call(NewCall),
-    /// A call reached a milestone at this time.
-    Milestone {
-        business_id: Uuid,
-        call_id: CallId,
-        at: DateTime<Utc>,
-        milestone: Milestone,
-    },
-}
+pub(super) use entity::calls::records::Job;
 
-/// Delays between attempts at one write before it is given up (and logged).
+/// The most jobs written in one transaction.
+const BATCH: usize = 256;
+
+/// Delays between attempts at one batch before its jobs are written one by one.
 const RETRIES: [Duration; 3] = [
     Duration::from_millis(50),
     Duration::from_millis(500),
@@ -88,32 +79,36 @@ impl Records {
 }
 
 async fn write_all(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>) {
-    while let Some(job) = rx.recv().await {
-        let mut attempt = 0;
-        loop {
-            let written = match &job {
-                Job::Call(new) => records::insert_call(&db, new).await,
-                Job::Milestone {
-                    business_id,
-                    call_id,
-                    at,
-                    milestone,
-                } => records::record(&db, *business_id, *call_id, *at, milestone).await,
-            };
-            match written {
-                Ok(()) => break,
-                Err(e) => match RETRIES.get(attempt) {
-                    Some(delay) => {
-                        tracing::warn!(error = %e, "writing a call record failed; retrying");
-                        attempt += 1;
-                        tokio::time::sleep(*delay).await;
-                    }
-                    None => {
-                        tracing::error!(error = %e, ?job, "a call record could not be written");
-                        break;
-                    }
-                },
-            }
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        write(&db, &batch).await;
+        batch.clear();
+    }
+}
+
+/// Writes `batch` in one transaction, retrying after each of [`RETRIES`]; if it still
+/// fails, writes its jobs one by one and logs those that cannot be written.
+async fn write(db: &DatabaseConnection, batch: &[Job]) {
+    let mut attempt = 0;
+    let error = loop {
+        match records::write_batch(db, batch).await {
+            Ok(()) => return,
+            Err(e) => match RETRIES.get(attempt) {
+                Some(delay) => {
+                    tracing::warn!(error = %e, jobs = batch.len(), "writing call records failed; retrying");
+                    attempt += 1;
+                    tokio::time::sleep(*delay).await;
+                }
+                None => break e,
+            },
+        }
+    };
+    if batch.len() > 1 {
+        tracing::warn!(error = %error, jobs = batch.len(), "a batch of call records keeps failing; writing them one by one");
+    }
+    for job in batch {
+        if let Err(e) = records::write(db, job).await {
+            tracing::error!(error = %e, ?job, "a call record could not be written");
         }
     }
 }

@@ -12,42 +12,11 @@ use sha1::Sha1;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::both_dbs;
-use crate::helpers::{link_in, Auth, Db, Owner, TestApp};
+use crate::helpers::{Db, TestApp};
 use crate::ws::{
-    caller_token, greeted, hello, next_call, next_json, open, send, silent, verified_domain, Socket,
+    caller_token, colleague, greeted, hello, next_call, next_json, open, send, silent,
+    verified_domain, Socket,
 };
-
-/// A colleague of `owner`'s business, signed in: `(session token, user id)`.
-async fn colleague(app: &TestApp, owner: &Owner) -> (String, String) {
-    let email = format!("agent-{}@example.com", uuid::Uuid::new_v4().simple());
-    app.gql(
-        &owner.auth(),
-        "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }",
-        json!({ "e": email }),
-    )
-    .await;
-    let t = link_in(&app.wait_for_mail(&email).await, "/invite/")
-        .trim_start_matches("/invite/")
-        .to_owned();
-    let res = app
-        .gql(
-            &Auth::None,
-            "mutation($t: String!) { acceptInvitation(token: $t, password: \"agent password 1\") { token userId } }",
-            json!({ "t": t }),
-        )
-        .await;
-    let accepted = &res["data"]["acceptInvitation"];
-    (
-        accepted["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{res}"))
-            .to_owned(),
-        accepted["userId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{res}"))
-            .to_owned(),
-    )
-}
 
 /// Sets member `user_id`'s availability from their socket `ws` and waits until the
 /// server confirms it (a `presence` with the new status).

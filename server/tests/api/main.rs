@@ -7,6 +7,7 @@ mod call_records;
 mod call_routing;
 mod callers;
 mod calls;
+mod directory;
 #[path = "../../../entity/tests/support/dns_server.rs"]
 mod dns_server;
 mod domains;

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{Auth, Owner, TestApp};
+use crate::helpers::{link_in, Auth, Owner, TestApp};
 
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -119,6 +119,11 @@ pub async fn add_domain(app: &TestApp, owner: &Owner) -> (String, uuid::Uuid) {
 }
 
 pub async fn verified_domain(app: &TestApp, owner: &Owner) -> String {
+    verified_domain_with_id(app, owner).await.0
+}
+
+/// A new domain of `owner`'s business, marked verified in the database: `(name, id)`.
+pub async fn verified_domain_with_id(app: &TestApp, owner: &Owner) -> (String, uuid::Uuid) {
     let (name, id) = add_domain(app, owner).await;
     domain::Entity::update_many()
         .col_expr(domain::Column::Status, Expr::value("verified"))
@@ -126,5 +131,37 @@ pub async fn verified_domain(app: &TestApp, owner: &Owner) -> String {
         .exec(&app.services.db)
         .await
         .unwrap();
-    name
+    (name, id)
+}
+
+/// A colleague of `owner`'s business, signed in: `(session token, user id)`.
+pub async fn colleague(app: &TestApp, owner: &Owner) -> (String, String) {
+    let email = format!("agent-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.gql(
+        &owner.auth(),
+        "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }",
+        json!({ "e": email }),
+    )
+    .await;
+    let t = link_in(&app.wait_for_mail(&email).await, "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned();
+    let res = app
+        .gql(
+            &Auth::None,
+            "mutation($t: String!) { acceptInvitation(token: $t, password: \"agent password 1\") { token userId } }",
+            json!({ "t": t }),
+        )
+        .await;
+    let accepted = &res["data"]["acceptInvitation"];
+    (
+        accepted["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{res}"))
+            .to_owned(),
+        accepted["userId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{res}"))
+            .to_owned(),
+    )
 }

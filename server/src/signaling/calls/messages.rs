@@ -1,7 +1,7 @@
 //! The call messages a connection sends, served on the hub: request, answer, relay,
 //! chat and hang-up, and what a closing socket or a shutdown does to its calls.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -37,7 +37,9 @@ impl Hub {
             (ErrorCode::Internal, "Try again later.".to_owned())
         };
         let now = Utc::now();
-        let Some((business_id, domain)) = entity::calls::records::verified_business(db, domain)
+        let directory = self.directory();
+        let Some((business_id, domain)) = directory
+            .verified_business(db, domain)
             .await
             .map_err(internal)?
         else {
@@ -47,14 +49,15 @@ impl Hub {
             self.send_to(caller, &message);
             return Ok(());
         };
-        let Some(card) = entity::calls::records::caller_card(db, identity_id, now)
+        let Some(card) = directory
+            .caller_card(db, identity_id, now)
             .await
             .map_err(internal)?
         else {
             let text = "Your caller identity expired; start a new caller session.".to_owned();
             return Err((ErrorCode::Forbidden, text));
         };
-        let route = match entity::routing_setup::route_for(db, business_id, intent).await {
+        let route = match directory.route_for(db, business_id, intent).await {
             Ok(route) => route,
             Err(entity::routing_setup::RouteError::UnknownIntent) => {
                 let message = ServerMessage::Unavailable {
@@ -68,14 +71,14 @@ impl Hub {
         let members = self.presence().roster(business_id).await;
         let plan = plan_ring(
             route.target,
-            &self.roster(business_id, &members, route.teams),
+            &self.roster(business_id, &members, &route.teams),
         );
         let call_id = CallId::from_random_bytes(rand::random());
         let incoming = IncomingCall {
             call_id,
             domain: domain.clone(),
             caller: card.clone(),
-            intent: route.intent,
+            intent: route.intent.clone(),
             mode,
             transferred_by: None,
         };
@@ -184,8 +187,10 @@ impl Hub {
             .sender_call(Party::Agent(device), named, "transfer")
             .await?;
         let teams = match to {
-            RingTarget::Member(_) => HashMap::new(),
-            RingTarget::Team(team) => entity::routing_setup::team_route(db, business_id, team)
+            RingTarget::Member(_) => Arc::default(),
+            RingTarget::Team(team) => self
+                .directory()
+                .team_route(db, business_id, team)
                 .await
                 .map_err(|e| {
                     tracing::error!(error = %e, "loading a transfer's team failed");
@@ -197,7 +202,7 @@ impl Hub {
             return Err((ErrorCode::InvalidMessage, text));
         }
         let members = self.presence().roster(business_id).await;
-        let plan = plan_ring(to, &self.roster(business_id, &members, teams)).ok();
+        let plan = plan_ring(to, &self.roster(business_id, &members, &teams)).ok();
         let users: Vec<Uuid> = plan
             .iter()
             .flat_map(|p| p.members())

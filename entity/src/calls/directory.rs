@@ -1,0 +1,690 @@
+//! The call directory: what a call request needs to know about businesses and callers,
+//! kept in memory so that setting up a call does not wait on the database.
+//!
+//! Four answers are cached, each filled on a miss by the function the database path uses:
+//! a verified domain name → its business and stored name ([`records::verified_business`]),
+//! a caller identity → its card and expiry ([`records::caller_card_until`]; a cached card
+//! is still refused from the instant its identity expires), a business and intent → how
+//! the call is routed ([`routing_setup::route_for`]), and a business and team → the teams
+//! a transfer reaches ([`routing_setup::team_route`]).
+//!
+//! **Invalidation** follows the business events ([`EventBus`]): a domain event drops every
+//! domain and caller entry (they are rare; subdomains inherit verification, and a domain
+//! identity must not outlive its domain); a member, intent or team event drops that
+//! business's routes; a subscription that lagged behind drops everything. The directory
+//! holds its own subscription and every lookup first applies what is queued on it, so a
+//! change published in this process before a lookup starts is never answered stale; the
+//! hub's task ([`CallDirectory::follow`]) applies events as they arrive, so entries also go
+//! when nobody calls. With a broker behind the bus the same holds across processes, as
+//! promptly as the broker delivers.
+//!
+//! **Races.** A miss reads its map's generation before the query and installs the answer
+//! only if no invalidation happened meanwhile, so an answer read before a change is never
+//! installed after that change's invalidation.
+//!
+//! **Bounds.** Only answers about things that exist are cached — never an unknown domain
+//! name or intent id, which callers choose — and a map that reaches its cap is emptied
+//! before the next insert (expired caller cards are dropped first). An entry is also read
+//! again after [`MAX_AGE`]: a safety net for changes no event reaches this process with
+//! (workers run as their own process while the bus is still in-process), not the way
+//! changes normally arrive.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use uuid::Uuid;
+
+use crate::calls::protocol::CallerCard;
+use crate::calls::records;
+use crate::calls::routing::Team;
+use crate::domains::DomainName;
+use crate::events::{BusinessEvent, BusinessEventKind, EventBus};
+use crate::routing_setup::{self, CallRoute, RouteError};
+use crate::DomainError;
+
+/// How many entries each map holds at most before it is emptied.
+pub const MAX_ENTRIES: usize = 50_000;
+
+/// How long an entry is served before it is read from the database again.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
+
+/// The teams a call or transfer may reach, by id.
+pub type Teams = HashMap<Uuid, Team>;
+
+/// A business and the intent a caller named (if any).
+type RouteKey = (Uuid, Option<Uuid>);
+
+/// How many entries a map holds and for how long.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    cap: usize,
+    max_age: Duration,
+}
+
+/// One cache: its entries (each with when it was read), its generation (bumped by every
+/// invalidation) and its limits.
+struct Map<K, V> {
+    entries: HashMap<K, (V, Instant)>,
+    generation: u64,
+    limits: Limits,
+}
+
+impl<K: Eq + Hash, V: Clone> Map<K, V> {
+    fn new(limits: Limits) -> Self {
+        Self {
+            entries: HashMap::new(),
+            generation: 0,
+            limits,
+        }
+    }
+
+    /// The cached answer if it is young enough at `now`, or the generation a miss must
+    /// install under.
+    fn lookup<Q>(&self, key: &Q, now: Instant) -> Result<V, u64>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        match self.entries.get(key) {
+            Some((value, read)) if now.saturating_duration_since(*read) < self.limits.max_age => {
+                Ok(value.clone())
+            }
+            _ => Err(self.generation),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.entries.len() >= self.limits.cap
+    }
+
+    /// Stores an answer read at generation `seen` (at `read`), unless the map was
+    /// invalidated since. A full map is emptied first. Returns whether it was stored.
+    fn install(&mut self, seen: u64, key: K, value: V, read: Instant) -> bool {
+        if seen != self.generation {
+            return false;
+        }
+        if self.is_full() && !self.entries.contains_key(&key) {
+            self.entries.clear();
+        }
+        self.entries.insert(key, (value, read));
+        true
+    }
+
+    /// Keeps only the entries `keep` accepts, and fails the installs of misses in flight.
+    fn invalidate(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.generation = self.generation.wrapping_add(1);
+        self.entries.retain(|k, (v, _)| keep(k, v));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// In-memory answers for the call-request path, invalidated by business events. Share it
+/// in an [`Arc`]; run [`CallDirectory::follow`] beside it.
+pub struct CallDirectory {
+    domains: Mutex<Map<String, (Uuid, String)>>,
+    callers: Mutex<Map<Uuid, (CallerCard, DateTime<Utc>)>>,
+    routes: Mutex<Map<RouteKey, Arc<CallRoute>>>,
+    teams: Mutex<Map<(Uuid, Uuid), Arc<Teams>>>,
+    /// The directory's own subscription, drained before every lookup.
+    feed: Mutex<broadcast::Receiver<BusinessEvent>>,
+}
+
+impl std::fmt::Debug for CallDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallDirectory")
+            .field("domains", &lock(&self.domains).entries.len())
+            .field("callers", &lock(&self.callers).entries.len())
+            .field("routes", &lock(&self.routes).entries.len())
+            .field("teams", &lock(&self.teams).entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallDirectory {
+    /// An empty directory following `events` from now on: [`MAX_ENTRIES`] per map, each
+    /// served for [`MAX_AGE`].
+    #[must_use]
+    pub fn new(events: &EventBus) -> Self {
+        Self::with_limits(events, MAX_ENTRIES, MAX_AGE)
+    }
+
+    /// An empty directory following `events`, holding at most `cap` entries per map, each
+    /// served for `max_age`.
+    #[must_use]
+    pub fn with_limits(events: &EventBus, cap: usize, max_age: Duration) -> Self {
+        let limits = Limits { cap, max_age };
+        Self {
+            domains: Mutex::new(Map::new(limits)),
+            callers: Mutex::new(Map::new(limits)),
+            routes: Mutex::new(Map::new(limits)),
+            teams: Mutex::new(Map::new(limits)),
+            feed: Mutex::new(events.subscribe()),
+        }
+    }
+
+    /// The business holding `domain` verified now, with the domain's stored name, as
+    /// [`records::verified_business`] answers it. A name nobody holds is not remembered.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn verified_business(
+        &self,
+        db: &impl ConnectionTrait,
+        domain: &DomainName,
+    ) -> Result<Option<(Uuid, String)>, DomainError> {
+        self.catch_up();
+        let read = Instant::now();
+        let seen = match lock(&self.domains).lookup(domain.as_str(), read) {
+            Ok(hit) => return Ok(Some(hit)),
+            Err(seen) => seen,
+        };
+        let found = records::verified_business(db, domain).await?;
+        if let Some(found) = &found {
+            let key = domain.as_str().to_owned();
+            lock(&self.domains).install(seen, key, found.clone(), read);
+        }
+        Ok(found)
+    }
+
+    /// The card of a live caller identity, as [`records::caller_card`] answers it: `None`
+    /// when the identity is gone or has expired by `now` (cached or not).
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn caller_card(
+        &self,
+        db: &impl ConnectionTrait,
+        identity_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CallerCard>, DomainError> {
+        let read = Instant::now();
+        let seen = match self.cached_card(identity_id, now, read) {
+            Ok(answer) => return Ok(answer),
+            Err(seen) => seen,
+        };
+        let Some((card, expires_at)) = records::caller_card_until(db, identity_id).await? else {
+            return Ok(None);
+        };
+        if expires_at <= now {
+            return Ok(None);
+        }
+        self.remember_card(seen, identity_id, (card.clone(), expires_at), now, read);
+        Ok(Some(card))
+    }
+
+    /// A cached card (an expired one is refused and forgotten), or the generation a miss
+    /// installs under.
+    fn cached_card(
+        &self,
+        identity_id: Uuid,
+        now: DateTime<Utc>,
+        read: Instant,
+    ) -> Result<Option<CallerCard>, u64> {
+        self.catch_up();
+        let mut callers = lock(&self.callers);
+        match callers.lookup(&identity_id, read) {
+            Ok((card, expires_at)) if expires_at > now => Ok(Some(card)),
+            Ok(_) => {
+                callers.entries.remove(&identity_id);
+                Ok(None)
+            }
+            Err(seen) => Err(seen),
+        }
+    }
+
+    /// Installs a card read at generation `seen`, making room by dropping expired cards
+    /// first when the map is full.
+    fn remember_card(
+        &self,
+        seen: u64,
+        identity_id: Uuid,
+        card: (CallerCard, DateTime<Utc>),
+        now: DateTime<Utc>,
+        read: Instant,
+    ) {
+        let mut callers = lock(&self.callers);
+        if callers.is_full() {
+            callers
+                .entries
+                .retain(|_, ((_, expires_at), _)| *expires_at > now);
+        }
+        callers.install(seen, identity_id, card, read);
+    }
+
+    /// How a call to `business_id` about `intent` is routed, as
+    /// [`routing_setup::route_for`] answers it. An unknown intent is not remembered.
+    ///
+    /// # Errors
+    /// [`RouteError::UnknownIntent`] when `intent` is not one of the business's;
+    /// [`RouteError::Db`] on a database failure on a miss.
+    pub async fn route_for(
+        &self,
+        db: &impl ConnectionTrait,
+        business_id: Uuid,
+        intent: Option<Uuid>,
+    ) -> Result<Arc<CallRoute>, RouteError> {
+        self.catch_up();
+        let key = (business_id, intent);
+        let read = Instant::now();
+        let seen = match lock(&self.routes).lookup(&key, read) {
+            Ok(hit) => return Ok(hit),
+            Err(seen) => seen,
+        };
+        let route = Arc::new(routing_setup::route_for(db, business_id, intent).await?);
+        lock(&self.routes).install(seen, key, route.clone(), read);
+        Ok(route)
+    }
+
+    /// The teams a transfer to `team_id` of `business_id` reaches, as
+    /// [`routing_setup::team_route`] answers it (empty, and not remembered, for a team
+    /// the business does not have).
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn team_route(
+        &self,
+        db: &impl ConnectionTrait,
+        business_id: Uuid,
+        team_id: Uuid,
+    ) -> Result<Arc<Teams>, DbErr> {
+        self.catch_up();
+        let key = (business_id, team_id);
+        let read = Instant::now();
+        let seen = match lock(&self.teams).lookup(&key, read) {
+            Ok(hit) => return Ok(hit),
+            Err(seen) => seen,
+        };
+        let teams = Arc::new(routing_setup::team_route(db, business_id, team_id).await?);
+        if !teams.is_empty() {
+            lock(&self.teams).install(seen, key, teams.clone(), read);
+        }
+        Ok(teams)
+    }
+
+    /// Drops what `event` may have made stale.
+    pub fn apply(&self, event: &BusinessEvent) {
+        use BusinessEventKind as Kind;
+        match event.kind {
+            Kind::DomainAdded
+            | Kind::DomainVerified
+            | Kind::DomainRevoked
+            | Kind::DomainRemoved => {
+                lock(&self.domains).invalidate(|_, _| false);
+                lock(&self.callers).invalidate(|_, _| false);
+            }
+            Kind::MemberJoined
+            | Kind::MemberRemoved
+            | Kind::MemberRoleChanged
+            | Kind::IntentsChanged
+            | Kind::TeamsChanged => {
+                let changed = event.business_id;
+                lock(&self.routes).invalidate(|(business, _), _| *business != changed);
+                lock(&self.teams).invalidate(|(business, _), _| *business != changed);
+            }
+            Kind::InvitationSent
+            | Kind::InvitationRevoked
+            | Kind::ApiKeyCreated
+            | Kind::ApiKeyRevoked => {}
+        }
+    }
+
+    /// Drops everything (events were missed).
+    pub fn clear(&self) {
+        lock(&self.domains).invalidate(|_, _| false);
+        lock(&self.callers).invalidate(|_, _| false);
+        lock(&self.routes).invalidate(|_, _| false);
+        lock(&self.teams).invalidate(|_, _| false);
+    }
+
+    /// Applies every event queued on the directory's own subscription.
+    fn catch_up(&self) {
+        let mut feed = lock(&self.feed);
+        loop {
+            match feed.try_recv() {
+                Ok(event) => self.apply(&event),
+                Err(TryRecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the call directory missed events; cleared");
+                    self.clear();
+                }
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Applies `events`' events as they arrive, until the bus closes (spawn it once).
+    pub fn follow(self: Arc<Self>, events: &EventBus) -> impl Future<Output = ()> + Send + 'static {
+        let mut doorbell = events.subscribe();
+        async move {
+            loop {
+                match doorbell.recv().await {
+                    Ok(_) | Err(RecvError::Lagged(_)) => self.catch_up(),
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::RingTarget;
+
+    fn route(business_id: Uuid) -> Arc<CallRoute> {
+        Arc::new(CallRoute {
+            intent: None,
+            target: RingTarget::Team(business_id),
+            teams: HashMap::from([(business_id, Team::new(business_id, vec![]))]),
+        })
+    }
+
+    fn card(name: &str) -> CallerCard {
+        CallerCard {
+            name: name.to_owned(),
+            verified: false,
+            domain: None,
+        }
+    }
+
+    fn event(business_id: Uuid, kind: BusinessEventKind) -> BusinessEvent {
+        BusinessEvent {
+            business_id,
+            kind,
+            subject_id: Uuid::new_v4(),
+        }
+    }
+
+    /// Installs a route for `business_id` (no intent) as a miss starting now would.
+    fn fill_route(directory: &CallDirectory, business_id: Uuid) {
+        let mut routes = lock(&directory.routes);
+        let seen = routes.generation;
+        let installed = routes.install(
+            seen,
+            (business_id, None),
+            route(business_id),
+            Instant::now(),
+        );
+        assert!(installed);
+    }
+
+    /// Whether a lookup now would answer `business_id`'s route from memory.
+    fn cached_route(directory: &CallDirectory, business_id: Uuid) -> bool {
+        directory.catch_up();
+        lock(&directory.routes)
+            .lookup(&(business_id, None), Instant::now())
+            .is_ok()
+    }
+
+    fn fill_domain(directory: &CallDirectory, name: &str, business_id: Uuid) {
+        let mut domains = lock(&directory.domains);
+        let seen = domains.generation;
+        domains.install(
+            seen,
+            name.to_owned(),
+            (business_id, name.to_owned()),
+            Instant::now(),
+        );
+    }
+
+    fn cached_domain(directory: &CallDirectory, name: &str) -> bool {
+        directory.catch_up();
+        lock(&directory.domains)
+            .lookup(name, Instant::now())
+            .is_ok()
+    }
+
+    /// Installs `name`'s card for `identity` as a miss starting at `now` would.
+    fn fill_card(
+        directory: &CallDirectory,
+        identity: Uuid,
+        name: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        let seen = lock(&directory.callers).generation;
+        let card = (card(name), expires_at);
+        directory.remember_card(seen, identity, card, now, Instant::now());
+    }
+
+    fn cached_card(
+        directory: &CallDirectory,
+        identity: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CallerCard>, u64> {
+        directory.cached_card(identity, now, Instant::now())
+    }
+
+    #[test]
+    fn a_miss_read_before_an_invalidation_is_not_installed() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let business = Uuid::new_v4();
+        let read = Instant::now();
+        // A miss reads the generation, then queries…
+        let seen = lock(&directory.routes)
+            .lookup(&(business, None), read)
+            .err()
+            .unwrap_or(u64::MAX);
+        // …meanwhile the intents change and the event is applied…
+        directory.apply(&event(business, BusinessEventKind::IntentsChanged));
+        // …so the answer it read is not installed.
+        let installed =
+            lock(&directory.routes).install(seen, (business, None), route(business), read);
+        assert!(!installed);
+        assert!(!cached_route(&directory, business));
+        // A miss that starts after the change installs.
+        fill_route(&directory, business);
+        assert!(cached_route(&directory, business));
+    }
+
+    #[test]
+    fn a_lookup_applies_what_was_published_before_it() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let business = Uuid::new_v4();
+        fill_route(&directory, business);
+        // Published, and no task has applied it yet: the lookup does.
+        bus.publish(business, BusinessEventKind::TeamsChanged, Uuid::new_v4());
+        assert!(!cached_route(&directory, business));
+    }
+
+    #[test]
+    fn member_intent_and_team_events_drop_only_that_business_routes() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        for kind in [
+            BusinessEventKind::MemberJoined,
+            BusinessEventKind::MemberRemoved,
+            BusinessEventKind::MemberRoleChanged,
+            BusinessEventKind::IntentsChanged,
+            BusinessEventKind::TeamsChanged,
+        ] {
+            fill_route(&directory, a);
+            fill_route(&directory, b);
+            fill_domain(&directory, "acme.com", a);
+            bus.publish(a, kind, Uuid::new_v4());
+            assert!(!cached_route(&directory, a), "{kind:?}");
+            assert!(cached_route(&directory, b), "{kind:?}");
+            assert!(cached_domain(&directory, "acme.com"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn domain_events_drop_every_domain_and_caller_card() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let now = Utc::now();
+        let hour = now + chrono::Duration::hours(1);
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        for kind in [
+            BusinessEventKind::DomainAdded,
+            BusinessEventKind::DomainVerified,
+            BusinessEventKind::DomainRevoked,
+            BusinessEventKind::DomainRemoved,
+        ] {
+            fill_domain(&directory, "acme.com", a);
+            fill_domain(&directory, "other.org", b);
+            fill_route(&directory, a);
+            let identity = Uuid::new_v4();
+            fill_card(&directory, identity, "acme.com", hour, now);
+            assert_eq!(
+                cached_card(&directory, identity, now),
+                Ok(Some(card("acme.com")))
+            );
+            // An event of business A drops B's domains too: one event, everything goes.
+            bus.publish(a, kind, Uuid::new_v4());
+            assert!(!cached_domain(&directory, "acme.com"), "{kind:?}");
+            assert!(!cached_domain(&directory, "other.org"), "{kind:?}");
+            assert!(cached_card(&directory, identity, now).is_err(), "{kind:?}");
+            assert!(cached_route(&directory, a), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn invitations_and_keys_change_nothing() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let a = Uuid::new_v4();
+        fill_route(&directory, a);
+        fill_domain(&directory, "acme.com", a);
+        for kind in [
+            BusinessEventKind::InvitationSent,
+            BusinessEventKind::InvitationRevoked,
+            BusinessEventKind::ApiKeyCreated,
+            BusinessEventKind::ApiKeyRevoked,
+        ] {
+            bus.publish(a, kind, Uuid::new_v4());
+        }
+        assert!(cached_route(&directory, a));
+        assert!(cached_domain(&directory, "acme.com"));
+    }
+
+    #[test]
+    fn a_cached_card_is_refused_from_the_instant_it_expires() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let now = Utc::now();
+        let identity = Uuid::new_v4();
+        let expires_at = now + chrono::Duration::seconds(10);
+        fill_card(&directory, identity, "guest-1", expires_at, now);
+        assert_eq!(
+            cached_card(&directory, identity, now),
+            Ok(Some(card("guest-1")))
+        );
+        let just_before = expires_at - chrono::Duration::milliseconds(1);
+        assert_eq!(
+            cached_card(&directory, identity, just_before),
+            Ok(Some(card("guest-1")))
+        );
+        assert_eq!(cached_card(&directory, identity, expires_at), Ok(None));
+        // Refused, and forgotten: a later lookup goes to the database (which refuses too).
+        assert!(cached_card(&directory, identity, now).is_err());
+    }
+
+    #[test]
+    fn entries_are_read_again_after_their_max_age() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::with_limits(&bus, 10, Duration::from_secs(60));
+        let a = Uuid::new_v4();
+        fill_route(&directory, a);
+        let routes = lock(&directory.routes);
+        let soon = Instant::now() + Duration::from_secs(59);
+        assert!(routes.lookup(&(a, None), soon).is_ok());
+        let later = Instant::now() + Duration::from_secs(61);
+        assert_eq!(
+            routes.lookup(&(a, None), later).err(),
+            Some(routes.generation)
+        );
+    }
+
+    #[test]
+    fn every_map_is_bounded() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::with_limits(&bus, 3, MAX_AGE);
+        for i in 0..10 {
+            let business = Uuid::new_v4();
+            fill_route(&directory, business);
+            fill_domain(&directory, &format!("shop-{i}.com"), business);
+            let now = Utc::now();
+            fill_card(
+                &directory,
+                Uuid::new_v4(),
+                "guest",
+                now + chrono::Duration::hours(1),
+                now,
+            );
+            assert!(lock(&directory.routes).entries.len() <= 3);
+            assert!(lock(&directory.domains).entries.len() <= 3);
+            assert!(lock(&directory.callers).entries.len() <= 3);
+            // The newest answer is always kept.
+            assert!(cached_route(&directory, business));
+        }
+    }
+
+    #[test]
+    fn a_full_caller_map_drops_expired_cards_first() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::with_limits(&bus, 3, MAX_AGE);
+        let now = Utc::now();
+        let soon = now + chrono::Duration::seconds(5);
+        let hour = now + chrono::Duration::hours(1);
+        let ids: Vec<Uuid> = (0..4).map(|_| Uuid::new_v4()).collect();
+        fill_card(&directory, ids[0], "old", soon, now);
+        fill_card(&directory, ids[1], "one", hour, now);
+        fill_card(&directory, ids[2], "two", hour, now);
+        let later = soon + chrono::Duration::seconds(1);
+        fill_card(&directory, ids[3], "new", hour, later);
+        assert_eq!(lock(&directory.callers).entries.len(), 3);
+        assert_eq!(
+            cached_card(&directory, ids[1], later),
+            Ok(Some(card("one")))
+        );
+        assert_eq!(
+            cached_card(&directory, ids[3], later),
+            Ok(Some(card("new")))
+        );
+        assert!(cached_card(&directory, ids[0], later).is_err());
+    }
+
+    #[test]
+    fn a_lagging_subscription_clears_everything() {
+        let bus = EventBus::default();
+        let directory = CallDirectory::new(&bus);
+        let a = Uuid::new_v4();
+        fill_route(&directory, a);
+        fill_domain(&directory, "acme.com", a);
+        // More events than the bus keeps, none of which would drop anything by itself.
+        for _ in 0..2000 {
+            bus.publish(a, BusinessEventKind::ApiKeyCreated, Uuid::new_v4());
+        }
+        assert!(!cached_route(&directory, a));
+        assert!(!cached_domain(&directory, "acme.com"));
+    }
+
+    #[tokio::test]
+    async fn the_follower_applies_events_without_a_lookup() {
+        let bus = EventBus::default();
+        let directory = Arc::new(CallDirectory::new(&bus));
+        let follower = tokio::spawn(directory.clone().follow(&bus));
+        let a = Uuid::new_v4();
+        fill_route(&directory, a);
+        bus.publish(a, BusinessEventKind::TeamsChanged, Uuid::new_v4());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while lock(&directory.routes).entries.contains_key(&(a, None)) {
+            assert!(tokio::time::Instant::now() < deadline, "never applied");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        follower.abort();
+    }
+}
