@@ -9,6 +9,7 @@ pub mod api;
 mod backend;
 mod dashboard;
 pub mod error;
+mod live;
 mod pages;
 mod rtc;
 mod ui;

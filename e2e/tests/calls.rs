@@ -1,6 +1,6 @@
 //! The product, tried as people would, in real Chromium with fake camera and microphone:
-//! a business member sits in the dashboard (and a colleague in theirs), a caller opens
-//! `/call/{domain}`, picks an intent and voice, both dashboards ring showing that intent,
+//! a business member sits in the dashboard (and a colleague in theirs), a caller sees the
+//! domain among those online on `/call`, opens `/call/{domain}`, picks an intent and voice, both dashboards ring showing that intent,
 //! the first member accepts (the colleague's stops ringing), they talk peer to peer (audio
 //! bytes flow both ways), chat, the caller hangs up, and the call is in the records with
 //! its wait time. Then the click-to-call button on the business's own site opens that
@@ -203,8 +203,11 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     b.wait_attr("#softphone", "data-state", &["idle"]).await?;
     b.shot(&format!("{shot}-dashboard-b")).await?;
 
-    // 6. The caller opens the call page, picks the intent and voice, and calls.
-    let shot = steps.start("the caller opens /call/<domain>, picks the intent and voice");
+    // 6. The caller sees the bakery among the domains online on /call, opens its call
+    // page, picks the intent and voice, and calls.
+    let shot = steps.start("the caller sees the domain online on /call, opens its page, picks");
+    caller.goto_hydrated(&format!("{base}/call")).await?;
+    caller.wait_text("#call-online-domains", &domain).await?;
     caller
         .goto_hydrated(&format!("{base}/call/{domain}"))
         .await?;

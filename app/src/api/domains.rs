@@ -1,5 +1,6 @@
 //! Domains of the current business (list, add, check history, verify, remove) and the
-//! public lookup behind the call pages.
+//! public lookups behind the call pages (which business a domain reaches, which domains
+//! are online now).
 
 use entity::types::{CallPageInfo, DomainDetail, DomainView, VerificationResult};
 use leptos::prelude::*;
@@ -128,6 +129,32 @@ pub async fn call_page_info(domain: Option<String>) -> Result<CallPageLookup, Ap
                 },
             },
         )
+    })
+    .await
+}
+
+/// At most this many online domains are suggested on the call page.
+pub const ONLINE_SUGGESTIONS: usize = 200;
+
+/// The verified domains whose business can take a call now, sorted (at most
+/// [`ONLINE_SUGGESTIONS`]): the call page's suggestions as the server renders them, before
+/// the browser follows the `onlineDomains` subscription.
+///
+/// Public: no session needed (the `onlineDomains` GraphQL query answers the same).
+#[server(name = ListOnlineDomains, endpoint = "online_domains")]
+pub async fn online_domains() -> Result<Vec<String>, AppError> {
+    use crate::backend;
+    use entity::calls::online::{self, OnlineNow};
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let Some(now) = use_context::<OnlineNow>() else {
+            leptos::logging::error!("OnlineNow missing from the Leptos context");
+            return Err(AppError::internal());
+        };
+        let mut names = online::online_domains(&services.db, now.0.as_ref()).await?;
+        names.truncate(ONLINE_SUGGESTIONS);
+        Ok(names)
     })
     .await
 }

@@ -8,26 +8,27 @@
 //! same page.
 //!
 //! [`BusinessCallPage`] is what callers see; its [`CallPanel`] holds the calling controls
-//! (`panel`) and, in the browser, the call itself (`engine`).
+//! (`panel`) and, in the browser, the call itself (`engine`). The page asking whom to call
+//! suggests the domains online now (`search`).
 
 use entity::domains::DomainName;
 use entity::types::CallPageInfo;
 use leptos::either::{Either, EitherOf3};
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[cfg(feature = "hydrate")]
 mod engine;
 mod panel;
+mod search;
 
 use panel::CallPanel;
+use search::CallSearch;
 
 use crate::api::{call_page_info, CallPageLookup};
-use crate::ui::{ErrorPanel, FieldMessage, Loading};
+use crate::ui::{ErrorPanel, Loading};
 
 /// `/call/{domain}`: the call page of the business that verified `domain`.
 #[component]
@@ -158,52 +159,6 @@ fn CallNotFound(domain: String, offer_search: bool) -> impl IntoView {
                 {offer_search.then(|| view! { <CallSearch /> })}
             </section>
         </CallFrame>
-    }
-}
-
-/// "Who do you want to call? [domain]" → `/call/{domain}`, pre-checked in the browser.
-#[component]
-fn CallSearch() -> impl IntoView {
-    let input = NodeRef::<html::Input>::new();
-    let error = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let typed = input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        match DomainName::parse(&typed) {
-            Ok(name) => {
-                error.set(None);
-                navigate(&call_path(name.as_str()), NavigateOptions::default());
-            }
-            Err(e) => error.set(Some(e.to_string())),
-        }
-    };
-    view! {
-        <form class="form form-row call-search" method="get" action="/call" novalidate on:submit=on_submit>
-            <div class="field" class:has-error=move || error.get().is_some()>
-                <label for="call-domain-input">"Domain"</label>
-                <input
-                    id="call-domain-input"
-                    name="domain"
-                    type="text"
-                    inputmode="url"
-                    autocomplete="off"
-                    autocapitalize="none"
-                    spellcheck="false"
-                    placeholder="example.com"
-                    aria-describedby="call-domain-error"
-                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                    node_ref=input
-                    on:input=move |_| error.set(None)
-                />
-                <FieldMessage id="call-domain-error" message=error.into() />
-            </div>
-            <div class="field field-action">
-                <button type="submit" class="btn btn-primary" id="call-search-submit">
-                    "Go to call page"
-                </button>
-            </div>
-        </form>
     }
 }
 

@@ -1,4 +1,5 @@
-//! Whether a business can be called right now, as the call page shows it.
+//! Who can be called right now, as the call pages show it: one business's online line,
+//! and the "online now" suggestions of the page asking whom to call.
 //!
 //! Presence is live, per-process state owned by the server's signaling hub; the web front
 //! end (which cannot depend on the server crate) asks through this trait object, which the
@@ -15,13 +16,18 @@ use super::directory::CallDirectory;
 use crate::domains::DomainName;
 use crate::DomainError;
 
-/// The answer of [`OnlineBusinesses::is_online`].
-pub type OnlineFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+/// The answer of an [`OnlineBusinesses`] question (`bool` unless said otherwise).
+pub type OnlineFuture<'a, T = bool> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Who is online now: implemented by the signaling hub.
 pub trait OnlineBusinesses: Send + Sync + 'static {
+    /// The businesses with at least one agent whose `available` device is connected.
+    fn online_businesses(&self) -> OnlineFuture<'_, Vec<Uuid>>;
+
     /// Whether at least one of the business's agents has an `available` device connected.
-    fn is_online(&self, business_id: Uuid) -> OnlineFuture<'_>;
+    fn is_online(&self, business_id: Uuid) -> OnlineFuture<'_> {
+        Box::pin(async move { self.online_businesses().await.contains(&business_id) })
+    }
 
     /// The call directory, when the implementation keeps one: verified domains are then
     /// answered from memory.
@@ -55,4 +61,16 @@ pub async fn domain_online(
         Some((business_id, _)) => Ok(online.is_online(business_id).await),
         None => Ok(false),
     }
+}
+
+/// The verified domains whose business can take a call now, sorted by name (what the
+/// `onlineDomains` query answers and the call page suggests).
+///
+/// # Errors
+/// A database failure.
+pub async fn online_domains(
+    db: &impl ConnectionTrait,
+    online: &dyn OnlineBusinesses,
+) -> Result<Vec<String>, DomainError> {
+    crate::domains::verified_domains_of(db, online.online_businesses().await).await
 }

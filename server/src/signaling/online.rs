@@ -1,4 +1,4 @@
-//! The hub answers the call page's "is anyone there?" ([`entity::calls::online`]).
+//! The hub answers the call pages' "is anyone there?" ([`entity::calls::online`]).
 
 use entity::calls::directory::CallDirectory;
 use entity::calls::online::{OnlineBusinesses, OnlineFuture};
@@ -7,8 +7,9 @@ use uuid::Uuid;
 use super::Hub;
 
 impl OnlineBusinesses for Hub {
-    fn is_online(&self, business_id: Uuid) -> OnlineFuture<'_> {
-        Box::pin(async move { self.online_businesses().await.contains(&business_id) })
+    fn online_businesses(&self) -> OnlineFuture<'_, Vec<Uuid>> {
+        // The hub's own (inherent) method: presence's current answer.
+        Box::pin(Hub::online_businesses(self))
     }
 
     fn directory(&self) -> Option<&CallDirectory> {

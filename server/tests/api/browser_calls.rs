@@ -1,6 +1,7 @@
 //! The server functions behind the browser's calls: the caller cookie the call page's
-//! socket authenticates with, the call page's online state from the hub's presence, and
-//! the notes an agent keeps after a call.
+//! socket authenticates with, the call pages' online state from the hub's presence (one
+//! business's line, and the domains `/call` suggests), and the notes an agent keeps after
+//! a call.
 
 use entity::entities::call;
 use sea_orm::EntityTrait;
@@ -175,5 +176,68 @@ async fn the_call_page_is_online_and_notes_stay_with_the_call() {
     )
     .await;
     assert_eq!(status, 401);
+    app.finish().await;
+}
+
+/// `GET path` on the server's own host (an IP address): the rendered page.
+async fn page(app: &TestApp, path: &str) -> String {
+    let res = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+/// Renders `/call` until `domain` is (or is not) among its suggestions; returns that page.
+async fn suggested(app: &TestApp, domain: &str, online: bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let html = page(app, "/call").await;
+        let listed = html.contains(&format!("<option value=\"{domain}\""))
+            && html.contains(&format!("href=\"/call/{domain}\""));
+        if listed == online {
+            return html;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{domain} suggested should be {online}: {html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_call_page_suggests_the_domains_online() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let a = app.sign_up("Alpha").await;
+    let b = app.sign_up("Beta").await;
+    let alpha = verified_domain(&app, &a).await;
+    let beta = verified_domain(&app, &b).await;
+
+    // Nobody online: the form, and no suggestion.
+    let html = suggested(&app, &alpha, false).await;
+    assert!(html.contains("Who do you want to call?"), "{html}");
+    assert!(html.contains("id=\"call-online-empty\""), "{html}");
+    assert!(html.contains("list=\"call-online-list\""), "{html}");
+
+    // An available agent of Alpha: Alpha is suggested, offline Beta is not.
+    let mut agent = greeted(&app, &a.token).await;
+    let html = suggested(&app, &alpha, true).await;
+    assert!(!html.contains(&beta), "{html}");
+    assert!(html.contains("Online now"), "{html}");
+    let business = page(&app, &format!("/call/{alpha}")).await;
+    assert!(business.contains("call-online is-online"), "{business}");
+
+    // Away is not online.
+    send(
+        &mut agent,
+        json!({ "type": "set_availability", "availability": "away" }),
+    )
+    .await;
+    let html = suggested(&app, &alpha, false).await;
+    assert!(!html.contains(&beta), "{html}");
     app.finish().await;
 }

@@ -3,7 +3,8 @@
 //!
 //! `#call-state[data-state]` says where the caller is (idle, checking, ringing, connected,
 //! ended, missed, unavailable); the browser side ([`super::engine`]) moves it along as the
-//! signaling messages arrive.
+//! signaling messages arrive. `#call-online` says whether someone can answer, kept current
+//! from the `onlineDomains` subscription.
 
 use entity::calls::CallMode;
 use entity::types::CallPageInfo;
@@ -140,7 +141,7 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
     let phone = CallerPhone::new(&info);
     let ui = phone.ui;
     ui.call.tick();
-    let online = info.online;
+    let online = online_now(info.online, info.domain.clone());
     let in_call = Signal::derive(move || ui.stage.get() == Stage::Connected);
     view! {
         <div
@@ -149,12 +150,14 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
             data-state=move || ui.stage.get().as_str()
             data-domain=info.domain.clone()
         >
-            <p class="call-online" class:is-online=online>
+            <p class="call-online" id="call-online" role="status" class:is-online=move || online.get()>
                 <span class="presence-dot" aria-hidden="true"></span>
-                {if online {
-                    "Online now — someone can answer"
-                } else {
-                    "Nobody is online right now — you can still try"
+                {move || {
+                    if online.get() {
+                        "Online now — someone can answer"
+                    } else {
+                        "Nobody is online right now — you can still try"
+                    }
                 }}
             </p>
             {move || match ui.stage.get() {
@@ -170,6 +173,19 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
             <MediaStage call=ui.call shown=in_call />
         </div>
     }
+}
+
+/// Whether the business can answer now: `rendered` (the server's answer) until the
+/// `onlineDomains` subscription says whether `domain` is among the domains online.
+fn online_now(rendered: bool, domain: String) -> Signal<bool> {
+    let live = crate::live::online_domains();
+    Signal::derive(move || {
+        live.with(|names| {
+            names
+                .as_ref()
+                .map_or(rendered, |names| names.contains(&domain))
+        })
+    })
 }
 
 /// Intent, mode, optional email, device check, and the call button.
