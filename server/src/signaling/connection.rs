@@ -73,12 +73,14 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: Databas
         kick: Arc::default(),
     };
     let exit = conn.serve(&mut socket, &mut queue, &mut shutdown).await;
+    // Everything after the loop is boxed (here and in its arms), so the task an idle
+    // connection keeps is only as large as the loop's waiting state.
     if conn.greeted {
         Box::pin(conn.suspend()).await;
     }
     if let Exit::Close(code, reason) = exit {
         tracing::debug!(connection_id = %conn.id, code = code.code(), reason, "closing signaling socket");
-        close(&mut socket, code, reason).await;
+        Box::pin(close(&mut socket, code, reason)).await;
     }
 }
 
@@ -189,6 +191,16 @@ impl Connection {
         500 + u32::try_from(spread).unwrap_or(0)
     }
 
+    /// When the socket is closed for silence: `hello` is due `hello_timeout` after it opened;
+    /// once greeted, a message is due within two heartbeat intervals of the last one.
+    fn deadline(&self, started: Instant) -> Instant {
+        if self.greeted {
+            self.last_seen + 2 * self.config.heartbeat_interval
+        } else {
+            started + self.config.hello_timeout
+        }
+    }
+
     async fn serve(
         &mut self,
         socket: &mut WebSocket,
@@ -196,44 +208,45 @@ impl Connection {
         shutdown: &mut watch::Receiver<bool>,
     ) -> Exit {
         let started = Instant::now();
-        // Made once: a dropped sender also means the hub is going away.
+        // Every waiting future is made once per connection, not per message: arming a
+        // fresh timer and notifications on each turn of the loop cost more than relaying
+        // the message itself.
         let stop = async {
+            // A dropped sender also means the hub is going away.
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
         tokio::pin!(stop);
+        let kick = self.kick.clone();
+        let kicked = kick.notified();
+        tokio::pin!(kicked);
+        // Armed for the deadline as it was; when it fires, the deadline is read again
+        // (messages since moved it) and the timer re-armed, so a message touches no timer.
+        let silence = tokio::time::sleep_until(self.deadline(started).into());
+        tokio::pin!(silence);
         loop {
-            let deadline = if self.greeted {
-                self.last_seen + 2 * self.config.heartbeat_interval
-            } else {
-                started + self.config.hello_timeout
-            };
             tokio::select! {
                 biased;
                 () = &mut stop => {
                     // Calls ended just before (`ended {server_shutdown}`) go out first.
-                    while let Some(text) = queue.try_recv() {
-                        if let Some(exit) = write(socket, Message::Text(text)).await {
-                            return exit;
-                        }
-                    }
-                    let after_ms = self.reconnect_after_ms();
-                    if let Some(exit) = send(socket, &ServerMessage::Reconnect { after_ms }).await {
-                        return exit;
-                    }
-                    return Exit::Close(CloseCode::GoingAway, "server restarting");
+                    return Box::pin(self.restarting(socket, queue)).await;
                 }
-                () = self.kick.notified() => {
+                () = &mut kicked => {
                     return Exit::Close(CloseCode::Replaced, "resumed by another connection");
                 }
-                () = tokio::time::sleep_until(deadline.into()) => {
+                () = &mut silence => {
+                    let deadline = self.deadline(started);
+                    if Instant::now() < deadline {
+                        silence.as_mut().reset(deadline.into());
+                        continue;
+                    }
                     return if self.greeted {
                         Exit::Close(CloseCode::HeartbeatTimeout, "no ping in time")
                     } else {
                         Exit::Close(CloseCode::HelloTimeout, "no hello in time")
                     };
                 }
-                text = queue.recv() => {
-                    if let Some(exit) = write_queued(socket, text, queue).await {
+                text = std::future::poll_fn(|cx| queue.poll_recv(cx)) => {
+                    if let Some(exit) = Box::pin(write_queued(socket, text, queue)).await {
                         return exit;
                     }
                 }
@@ -251,6 +264,21 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// The server is shutting down: the frames already queued (calls ended just before,
+    /// `ended {server_shutdown}`) go out, then `reconnect`, then the close.
+    async fn restarting(&self, socket: &mut WebSocket, queue: &mut Queue) -> Exit {
+        while let Some(text) = queue.try_recv() {
+            if let Some(exit) = write(socket, Message::Text(text)).await {
+                return exit;
+            }
+        }
+        let after_ms = self.reconnect_after_ms();
+        if let Some(exit) = send(socket, &ServerMessage::Reconnect { after_ms }).await {
+            return exit;
+        }
+        Exit::Close(CloseCode::GoingAway, "server restarting")
     }
 
     async fn on_frame(&mut self, socket: &mut WebSocket, frame: Message) -> Option<Exit> {

@@ -14,8 +14,11 @@ use crate::state::AppState;
 /// is 128 KiB). Signaling frames are small; a larger one (an SDP) is read in several
 /// chunks, the message buffer growing as needed.
 const READ_BUFFER: usize = 1024;
-/// Writes go out eagerly (every send flushes anyway).
-const WRITE_BUFFER: usize = 0;
+/// Frames written in one go (a queued batch) collect up to this many bytes before they
+/// go to the socket, so a batch costs one `write` instead of one per frame; every batch
+/// and every single send ends with a flush, so nothing waits in the buffer. The buffer
+/// only grows as far as a batch needs.
+const WRITE_BUFFER: usize = 16 * 1024;
 /// The most that may queue in the write buffer while the peer is not reading.
 const MAX_WRITE_BUFFER: usize = 4 * MAX_MESSAGE_BYTES;
 

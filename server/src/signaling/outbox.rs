@@ -8,13 +8,15 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::Notify;
+use futures::task::AtomicWaker;
 
 struct Shared {
     queue: Mutex<VecDeque<Utf8Bytes>>,
-    ready: Notify,
+    /// The connection task, when it waits for a frame.
+    ready: AtomicWaker,
     capacity: usize,
     /// The connection task is gone: nothing will be read any more.
     closed: AtomicBool,
@@ -47,7 +49,7 @@ pub struct Queue(Arc<Shared>);
 pub fn outbox(capacity: usize) -> (Outbox, Queue) {
     let shared = Arc::new(Shared {
         queue: Mutex::new(VecDeque::new()),
-        ready: Notify::new(),
+        ready: AtomicWaker::new(),
         capacity,
         closed: AtomicBool::new(false),
     });
@@ -70,7 +72,7 @@ impl Outbox {
             }
             queue.push_back(text);
         }
-        self.0.ready.notify_one();
+        self.0.ready.wake();
         Ok(())
     }
 }
@@ -85,13 +87,23 @@ impl std::fmt::Debug for Outbox {
 
 impl Queue {
     /// The next frame, waiting for one. Cancel-safe: a frame is taken only when returned.
+    #[cfg(test)]
     pub async fn recv(&mut self) -> Utf8Bytes {
-        loop {
-            let ready = self.0.ready.notified();
-            if let Some(text) = self.0.queue().pop_front() {
-                return text;
-            }
-            ready.await;
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// The next frame, or `Pending` with the task registered to be woken by the next one.
+    /// Registering is a few atomic operations, so a connection loop can poll this on every
+    /// turn without the cost of arming a fresh notification each time.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Utf8Bytes> {
+        if let Some(text) = self.try_recv() {
+            return Poll::Ready(text);
+        }
+        self.0.ready.register(cx.waker());
+        // A frame queued between the first look and the registration woke nobody.
+        match self.try_recv() {
+            Some(text) => Poll::Ready(text),
+            None => Poll::Pending,
         }
     }
 
