@@ -148,20 +148,7 @@ async fn event(
     Ok(())
 }
 
-/// Stores a new call (state `ringing`) and its `requested` event, in one transaction (a
-/// failed attempt leaves nothing behind, so the writer may retry it).
-///
-/// # Errors
-/// A database failure.
-pub async fn insert_call(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    new: &NewCall,
-) -> Result<(), DomainError> {
-    let tx = crate::tx::begin_write(db).await?;
-    insert_call_in(&tx, new).await?;
-    Ok(tx.commit().await?)
-}
-
+/// Stores a new call (state `ringing`) and its `requested` event.
 async fn insert_call_in(db: &impl ConnectionTrait, new: &NewCall) -> Result<(), DomainError> {
     call::Entity::insert(call::ActiveModel {
         id: Set(new.id.as_uuid()),
@@ -195,23 +182,9 @@ async fn insert_call_in(db: &impl ConnectionTrait, new: &NewCall) -> Result<(), 
     .await
 }
 
-/// Appends one milestone of a call at `at`, and moves the call row along (answered, ended),
-/// in one transaction: a reader never sees an ended call without its `ended` event.
-///
-/// # Errors
-/// A database failure.
-pub async fn record(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    business_id: Uuid,
-    call_id: CallId,
-    at: DateTime<Utc>,
-    milestone: &Milestone,
-) -> Result<(), DomainError> {
-    let tx = crate::tx::begin_write(db).await?;
-    record_in(&tx, business_id, call_id, at, milestone).await?;
-    Ok(tx.commit().await?)
-}
-
+/// Appends one milestone of a call at `at`, and moves the call row along (answered, ended);
+/// written in the same transaction as the event, so a reader never sees an ended call
+/// without its `ended` event.
 async fn record_in(
     db: &impl ConnectionTrait,
     business_id: Uuid,

@@ -100,11 +100,9 @@ impl Query {
     /// now, sorted. Needs no credentials (the call page suggests them).
     async fn online_domains(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let hub = ctx.data::<crate::signaling::Hub>()?;
-        let businesses = hub.online_businesses().await;
-        let names = entity::domains::verified_domains_of(&ctx.services().db, businesses)
+        entity::calls::online::online_domains(&ctx.services().db, hub)
             .await
-            .gql()?;
-        Ok(names)
+            .gql()
     }
 
     /// The calls of the current business, newest first (at most 200), with the wait

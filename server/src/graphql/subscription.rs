@@ -90,8 +90,7 @@ impl Subscription {
                     tokio::time::sleep(ONLINE_SETTLE).await;
                     w.changes.borrow_and_update();
                 }
-                let businesses = w.hub.online_businesses().await;
-                let names = match entity::domains::verified_domains_of(&w.db, businesses).await {
+                let names = match entity::calls::online::online_domains(&w.db, &w.hub).await {
                     Ok(names) => names,
                     Err(e) => {
                         tracing::error!(error = %e, "listing online domains failed");
