@@ -175,7 +175,7 @@ impl Application {
             &services.events,
         );
         hub.start_records(&services.db);
-        hub.follow_events(&services.events);
+        hub.follow_events();
         let state = AppState {
             schema: graphql::schema(services.clone(), hub.clone()),
             services: services.clone(),

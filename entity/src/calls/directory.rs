@@ -361,9 +361,11 @@ impl CallDirectory {
         }
     }
 
-    /// Applies `events`' events as they arrive, until the bus closes (spawn it once).
-    pub fn follow(self: Arc<Self>, events: &EventBus) -> impl Future<Output = ()> + Send + 'static {
-        let mut doorbell = events.subscribe();
+    /// Applies the followed bus's events as they arrive, until the bus closes (spawn it
+    /// once). It listens on the same bus the directory was made with, so it cannot follow
+    /// another.
+    pub fn follow(self: Arc<Self>) -> impl Future<Output = ()> + Send + 'static {
+        let mut doorbell = lock(&self.feed).resubscribe();
         async move {
             loop {
                 match doorbell.recv().await {
@@ -676,7 +678,7 @@ mod tests {
     async fn the_follower_applies_events_without_a_lookup() {
         let bus = EventBus::default();
         let directory = Arc::new(CallDirectory::new(&bus));
-        let follower = tokio::spawn(directory.clone().follow(&bus));
+        let follower = tokio::spawn(directory.clone().follow());
         let a = Uuid::new_v4();
         fill_route(&directory, a);
         bus.publish(a, BusinessEventKind::TeamsChanged, Uuid::new_v4());

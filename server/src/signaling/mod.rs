@@ -169,11 +169,11 @@ impl Hub {
         self.inner.live.load(Ordering::Acquire)
     }
 
-    /// Starts the task that applies `events` (the bus given to [`Hub::new`]) to the call
-    /// directory as they arrive; call it once. Lookups apply what is queued anyway, so the
-    /// task only makes stale entries go when nobody calls.
-    pub fn follow_events(&self, events: &EventBus) {
-        tokio::spawn(self.inner.directory.clone().follow(events));
+    /// Starts the task that applies the events of the bus given to [`Hub::new`] to the
+    /// call directory as they arrive; call it once. Lookups apply what is queued anyway,
+    /// so the task only makes stale entries go when nobody calls.
+    pub fn follow_events(&self) {
+        tokio::spawn(self.inner.directory.clone().follow());
     }
 
     /// What call requests read: verified domains, caller cards, routes.
