@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use axum::Router;
 use entity::auth::rate_limit::{HitLimiter, SignInLimiter};
 use entity::auth::tokens::Keyring;
@@ -185,6 +186,7 @@ impl Application {
         let routes = generate_route_list(app::App);
         let ctx_services = services.clone();
         let online = entity::calls::online::OnlineNow(Arc::new(hub.clone()));
+        let records = entity::calls::records::CallRecords(Arc::new(hub.clone()));
         let router = Router::new()
             .merge(http::router())
             .merge(graphql::router())
@@ -195,6 +197,7 @@ impl Application {
                 move || {
                     provide_context(ctx_services.clone());
                     provide_context(online.clone());
+                    provide_context(records.clone());
                 },
                 {
                     let leptos = leptos.clone();
@@ -264,8 +267,15 @@ impl Application {
             shutdown.await;
             hub.shutdown().await;
         };
+        // Signaling frames are small and each batch is written at once: Nagle's algorithm
+        // would hold one back until the previous one is acknowledged.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+            }
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

@@ -58,12 +58,17 @@ pub async fn start_caller(email: Option<String>) -> Result<CallerIdentityView, A
 #[server(endpoint = "save_call_notes")]
 pub async fn save_call_notes(call_id: String, notes: String) -> Result<(), AppError> {
     use crate::backend;
+    use entity::calls::records::CallRecords;
     use entity::calls::CallId;
 
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = CallId::from_uuid(backend::parse_id(&call_id, "call")?);
+        // Notes come right after the call, whose record may still be on its way.
+        if let Some(records) = leptos::prelude::use_context::<CallRecords>() {
+            records.0.written().await;
+        }
         Ok(entity::calls::records::save_notes(
             &services.db,
             principal.business_id,

@@ -30,7 +30,7 @@ use super::wire::{ChatText, EndReason, IceServer, Side, TransferFailure, Unavail
 
 mod vocabulary;
 
-pub use vocabulary::{AgentDevice, CallError, Effect, Event, Milestone, Party, Phase, Relay};
+pub use vocabulary::{AgentDevice, CallError, Effect, Event, Milestone, Party, Phase};
 
 /// How long a party's dropped socket may stay away before the call ends `dropped`.
 pub const RECONNECT_GRACE: Duration = Duration::from_secs(15);
@@ -198,25 +198,19 @@ impl Call {
         }
     }
 
-    /// The message to deliver for a relay message from `from`.
+    /// Whom a relay message (`offer`, `answer`, `ice`) from `from` goes to; the hub
+    /// forwards it there as is (see [`super::relay`]).
     ///
     /// # Errors
     /// `Ended`, `NotConnected`, or `NotAParty` when `from` is not one of the two parties.
-    pub fn relay(&self, from: Party, relay: Relay) -> Result<Effect, CallError> {
+    pub fn relay_to(&self, from: Party) -> Result<Party, CallError> {
         match self.state {
             State::Ended(reason) => return Err(CallError::Ended(reason)),
             State::Connected { .. } => {}
             _ if self.is_party(from) => return Err(CallError::NotConnected),
             _ => return Err(CallError::NotAParty),
         }
-        let to = self.relay_target(from).ok_or(CallError::NotAParty)?;
-        let call_id = self.id();
-        let message = match relay {
-            Relay::Offer { sdp } => ServerMessage::Offer { call_id, sdp },
-            Relay::Answer { sdp } => ServerMessage::Answer { call_id, sdp },
-            Relay::Ice { candidate } => ServerMessage::Ice { call_id, candidate },
-        };
-        Ok(Effect::Send { to, message })
+        self.relay_target(from).ok_or(CallError::NotAParty)
     }
 
     /// Applies an event at time `now`.
@@ -862,30 +856,15 @@ mod tests {
         let mut call = new_call();
         ringing(&mut call, &[a, b]);
         assert_eq!(call.relay_target(caller()), None, "not before accept");
-        assert_eq!(
-            call.relay(caller(), Relay::Offer { sdp: "x".into() }),
-            Err(CallError::NotConnected)
-        );
+        assert_eq!(call.relay_to(caller()), Err(CallError::NotConnected));
         call.handle(at(2), Event::Accept(a)).unwrap();
         assert_eq!(call.relay_target(caller()), Some(agent(a)));
         assert_eq!(call.relay_target(agent(a)), Some(caller()));
         assert_eq!(call.relay_target(agent(b)), None);
         assert_eq!(call.relay_target(Party::Caller(STRANGER)), None);
-        let sdp = "v=0".to_owned();
-        assert_eq!(
-            call.relay(caller(), Relay::Offer { sdp: sdp.clone() }),
-            Ok(Effect::Send {
-                to: agent(a),
-                message: ServerMessage::Offer {
-                    call_id: call.id(),
-                    sdp
-                }
-            })
-        );
-        assert_eq!(
-            call.relay(agent(b), Relay::Answer { sdp: "x".into() }),
-            Err(CallError::NotAParty)
-        );
+        assert_eq!(call.relay_to(caller()), Ok(agent(a)));
+        assert_eq!(call.relay_to(agent(a)), Ok(caller()));
+        assert_eq!(call.relay_to(agent(b)), Err(CallError::NotAParty));
     }
 
     #[test]
@@ -1357,6 +1336,7 @@ mod tests {
                         _ => None,
                     };
                     prop_assert_eq!(call.relay_target(p), expected);
+                    prop_assert_eq!(call.relay_to(p).ok(), expected, "relays go where the target is");
                     if let Some(to) = call.relay_target(p) {
                         prop_assert!(to == caller() || agent_now.is_some_and(|a| to == agent(a)));
                     }

@@ -15,11 +15,12 @@ pub mod online;
 pub mod protocol;
 #[cfg(feature = "db")]
 pub mod records;
+pub mod relay;
 pub mod routing;
 pub mod wire;
 
 pub use machine::{
-    AgentDevice, Call, CallError, Effect, Event, Milestone, Party, Phase, Relay, RECONNECT_GRACE,
+    AgentDevice, Call, CallError, Effect, Event, Milestone, Party, Phase, RECONNECT_GRACE,
 };
 pub use protocol::{
     CallId, ClientMessage, CloseCode, ConnectionId, ConnectionRole, ProtocolError, ServerMessage,

@@ -3,26 +3,31 @@
 //! ([`views`]).
 //!
 //! The writer hands over what queued up since its last write as one batch
-//! ([`write_batch`]): one transaction for many jobs, so records cost the database one
-//! commit per burst rather than three per call.
+//! ([`write_batch`]): one transaction for many jobs, written in a handful of statements
+//! whatever the batch's size ([`batch`]), so records cost the database one commit and a
+//! few statements per burst rather than five statements per call.
 //!
 //! The row follows the call: `ringing` when requested, `connected` with who answered and
 //! the wait (request → accept, in ms) on the first accept, `ended` with the one end reason.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
-use crate::calls::machine::{AgentDevice, Milestone, Party};
+use crate::calls::machine::Milestone;
 use crate::calls::protocol::CallId;
-use crate::calls::wire::{CallMode, Side, TransferFailure};
-use crate::entities::{call, call_event};
+use crate::calls::wire::CallMode;
+use crate::entities::call;
 use crate::DomainError;
 
+mod batch;
 mod views;
 
 pub use views::{call_detail, events, list, list_for, list_views_for, MAX_LIST};
@@ -45,9 +50,11 @@ pub struct NewCall {
 /// One write of the hub's record writer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Job {
-    /// A call was requested ([`insert_call`]).
+    /// A call was requested: its row (`ringing`) and its `requested` event.
     Call(NewCall),
-    /// A call reached a milestone at this time ([`record`]).
+    /// A call reached a milestone at this time: its event, and the row moves along
+    /// (answered, ended) in the same transaction, so a reader never sees an ended call
+    /// without its `ended` event.
     Milestone {
         business_id: Uuid,
         call_id: CallId,
@@ -66,10 +73,9 @@ pub async fn write_batch(
     db: &(impl ConnectionTrait + TransactionTrait),
     jobs: &[Job],
 ) -> Result<(), DomainError> {
+    let plan = batch::Plan::of(jobs);
     let tx = crate::tx::begin_write(db).await?;
-    for job in jobs {
-        write_in(&tx, job).await?;
-    }
+    plan.write(&tx).await?;
     Ok(tx.commit().await?)
 }
 
@@ -84,175 +90,17 @@ pub async fn write(
     write_batch(db, std::slice::from_ref(job)).await
 }
 
-async fn write_in(db: &impl ConnectionTrait, job: &Job) -> Result<(), DomainError> {
-    match job {
-        Job::Call(new) => insert_call_in(db, new).await,
-        Job::Milestone {
-            business_id,
-            call_id,
-            at,
-            milestone,
-        } => record_in(db, *business_id, *call_id, *at, milestone).await,
-    }
+/// The hub's call-record writer as the front doors see it: records are written off the
+/// signaling path, so a write about a call that just ended (its notes) first waits for
+/// its row.
+pub trait RecordWriter: Send + Sync + 'static {
+    /// Resolves once every record queued before is in the database.
+    fn written(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
 
-fn side(side: Side) -> &'static str {
-    match side {
-        Side::Caller => "caller",
-        Side::Agent => "agent",
-    }
-}
-
-fn party(party: Party) -> String {
-    match party {
-        Party::Caller(_) => "caller".to_owned(),
-        Party::Agent(device) => format!("agent:{}", device.user),
-    }
-}
-
-fn devices(devices: &[AgentDevice]) -> String {
-    let users: Vec<String> = devices
-        .iter()
-        .map(|d| format!("{}/{}", d.user, d.connection))
-        .collect();
-    users.join(",")
-}
-
-fn failure(reason: TransferFailure) -> &'static str {
-    match reason {
-        TransferFailure::Rejected => "rejected",
-        TransferFailure::Missed => "missed",
-        TransferFailure::Unavailable => "unavailable",
-    }
-}
-
-async fn event(
-    db: &impl ConnectionTrait,
-    business_id: Uuid,
-    call_id: CallId,
-    kind: &str,
-    (actor, detail): (String, Option<String>),
-    at: DateTime<Utc>,
-) -> Result<(), DomainError> {
-    call_event::Entity::insert(call_event::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        business_id: Set(business_id),
-        call_id: Set(call_id.as_uuid()),
-        kind: Set(kind.to_owned()),
-        actor: Set(actor),
-        detail: Set(detail),
-        at: Set(at),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
-/// Stores a new call (state `ringing`) and its `requested` event.
-async fn insert_call_in(db: &impl ConnectionTrait, new: &NewCall) -> Result<(), DomainError> {
-    call::Entity::insert(call::ActiveModel {
-        id: Set(new.id.as_uuid()),
-        business_id: Set(new.business_id),
-        domain: Set(new.domain.clone()),
-        intent: Set(new.intent),
-        mode: Set(new.mode.as_str().to_owned()),
-        caller_name: Set(new.caller_name.clone()),
-        caller_verified: Set(new.caller_verified),
-        state: Set("ringing".to_owned()),
-        end_reason: Set(None),
-        unavailable_reason: Set(None),
-        requested_at: Set(new.requested_at),
-        answered_at: Set(None),
-        ended_at: Set(None),
-        answered_by: Set(None),
-        wait_ms: Set(None),
-        notes: Set(None),
-    })
-    .exec_without_returning(db)
-    .await?;
-    let actor = format!("caller:{}", new.caller_name);
-    event(
-        db,
-        new.business_id,
-        new.id,
-        "requested",
-        (actor, Some(new.mode.as_str().to_owned())),
-        new.requested_at,
-    )
-    .await
-}
-
-/// Appends one milestone of a call at `at`, and moves the call row along (answered, ended);
-/// written in the same transaction as the event, so a reader never sees an ended call
-/// without its `ended` event.
-async fn record_in(
-    db: &impl ConnectionTrait,
-    business_id: Uuid,
-    call_id: CallId,
-    at: DateTime<Utc>,
-    milestone: &Milestone,
-) -> Result<(), DomainError> {
-    let (kind, actor) = match milestone {
-        Milestone::Offered { devices: d } => ("offered", ("server".to_owned(), Some(devices(d)))),
-        Milestone::Rejected { user } => ("rejected", (format!("agent:{user}"), None)),
-        Milestone::Accepted { by, wait } => {
-            let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-            call::Entity::update_many()
-                .col_expr(call::Column::State, Expr::value("connected"))
-                .col_expr(call::Column::AnsweredAt, Expr::value(at))
-                .col_expr(call::Column::AnsweredBy, Expr::value(by.user))
-                .col_expr(call::Column::WaitMs, Expr::value(wait_ms))
-                .filter(call::Column::Id.eq(call_id.as_uuid()))
-                .filter(call::Column::BusinessId.eq(business_id))
-                .exec(db)
-                .await?;
-            (
-                "accepted",
-                (
-                    format!("agent:{}", by.user),
-                    Some(format!("wait {wait_ms} ms")),
-                ),
-            )
-        }
-        Milestone::TransferOffered { by, devices: d } => (
-            "transfer_offered",
-            (format!("agent:{by}"), Some(devices(d))),
-        ),
-        Milestone::TransferFailed { reason } => (
-            "transfer_failed",
-            ("server".to_owned(), Some(failure(*reason).to_owned())),
-        ),
-        Milestone::Transferred { from, to } => (
-            "transferred",
-            (format!("agent:{from}"), Some(format!("agent:{}", to.user))),
-        ),
-        Milestone::Chat { from, text, .. } => (
-            "chat",
-            (side(*from).to_owned(), Some(text.as_ref().to_owned())),
-        ),
-        Milestone::Ended {
-            reason,
-            by,
-            unavailable,
-        } => {
-            call::Entity::update_many()
-                .col_expr(call::Column::State, Expr::value("ended"))
-                .col_expr(call::Column::EndReason, Expr::value(reason.as_str()))
-                .col_expr(
-                    call::Column::UnavailableReason,
-                    Expr::value(unavailable.map(|u| u.as_str().to_owned())),
-                )
-                .col_expr(call::Column::EndedAt, Expr::value(at))
-                .filter(call::Column::Id.eq(call_id.as_uuid()))
-                .filter(call::Column::BusinessId.eq(business_id))
-                .exec(db)
-                .await?;
-            let by = by.map_or_else(|| "server".to_owned(), party);
-            ("ended", (by, Some(reason.as_str().to_owned())))
-        }
-    };
-    event(db, business_id, call_id, kind, actor, at).await
-}
+/// The handle the server shares with the front end (a Leptos context value).
+#[derive(Clone)]
+pub struct CallRecords(pub Arc<dyn RecordWriter>);
 
 /// The most characters a call's notes may hold.
 pub const MAX_NOTES_CHARS: usize = 5000;
@@ -365,9 +213,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use migration::MigratorTrait;
-    use sea_orm::{ActiveModelTrait, Database, DatabaseConnection};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection};
 
     use super::*;
+    use crate::calls::machine::{AgentDevice, Party};
     use crate::calls::wire::EndReason;
     use crate::calls::ConnectionId;
     use crate::entities::business;
@@ -465,6 +314,63 @@ mod tests {
             .unwrap();
         assert_eq!(row.state, "ended");
         assert_eq!(row.end_reason.as_deref(), Some("cancelled"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn later_batches_move_stored_calls_along_and_fold_into_new_ones() {
+        let (db, business_id, dir) = database().await;
+        let (old, new) = (
+            new_call(business_id, Utc::now()),
+            new_call(business_id, Utc::now()),
+        );
+        let agent = AgentDevice {
+            user: Uuid::new_v4(),
+            connection: ConnectionId::from_random_bytes(rand::random()),
+        };
+        let accepted = |ms| Milestone::Accepted {
+            by: agent,
+            wait: std::time::Duration::from_millis(ms),
+        };
+        let ended = Milestone::Ended {
+            reason: EndReason::HungUpByCaller,
+            by: Some(Party::Caller(ConnectionId::from_random_bytes(rand::random()))),
+            unavailable: None,
+        };
+        write_batch(&db, &[Job::Call(old.clone())]).await.unwrap();
+        let batch = [
+            milestone(&old, 1500, accepted(1500)),
+            Job::Call(new.clone()),
+            milestone(&new, 900, accepted(900)),
+            milestone(&old, 9000, ended),
+        ];
+        write_batch(&db, &batch).await.unwrap();
+        let row = |id: CallId| {
+            let db = db.clone();
+            async move {
+                call::Entity::find_by_id(id.as_uuid())
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let stored = row(old.id).await;
+        assert_eq!(stored.state, "ended");
+        assert_eq!(stored.end_reason.as_deref(), Some("hung_up_by_caller"));
+        assert_eq!(stored.answered_by, Some(agent.user));
+        assert_eq!(stored.wait_ms, Some(1500));
+        assert_eq!(
+            stored.ended_at.map(|t| t.timestamp_millis()),
+            Some((old.requested_at + chrono::Duration::milliseconds(9000)).timestamp_millis())
+        );
+        assert_eq!(kinds(&db, &old).await, ["requested", "accepted", "ended"]);
+        let fresh = row(new.id).await;
+        assert_eq!(fresh.state, "connected");
+        assert_eq!(fresh.wait_ms, Some(900));
+        assert_eq!(fresh.answered_by, Some(agent.user));
+        assert_eq!(fresh.ended_at, None);
+        assert_eq!(kinds(&db, &new).await, ["requested", "accepted"]);
         let _ = std::fs::remove_dir_all(dir);
     }
 

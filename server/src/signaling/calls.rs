@@ -75,6 +75,16 @@ struct Registry {
     closed: bool,
 }
 
+impl Registry {
+    fn push(&self, call_id: CallId, connection: ConnectionId, text: Utf8Bytes) {
+        if let Some(outbox) = self.outboxes.get(&connection) {
+            if outbox.try_send(text).is_err() {
+                tracing::warn!(%call_id, "a device is not reading (or gone); call message dropped");
+            }
+        }
+    }
+}
+
 /// What routing remembers between calls in this process: where each round-robin team
 /// stopped and when each member's last call ended (for longest-idle).
 #[derive(Default)]
@@ -157,28 +167,30 @@ impl Calls {
             .collect()
     }
 
-    fn deliver(&self, call_id: CallId, to: Party, message: &ServerMessage) {
-        let Some(text) = encode(message) else { return };
+    /// Queues `message` (serialised as `text`) for a party of call `call_id`; the device
+    /// counts as involved in the call unless the message says it is over for it.
+    fn deliver(&self, call_id: CallId, to: Party, message: &ServerMessage, text: Utf8Bytes) {
         let connection = to.connection();
         let mut registry = self.registry();
-        if !matches!(message, ServerMessage::Ended { .. })
-            && !matches!(
-                message,
-                ServerMessage::Missed {} | ServerMessage::Unavailable { .. }
-            )
-            && !matches!(message, ServerMessage::Taken { .. })
-        {
+        if !matches!(
+            message,
+            ServerMessage::Ended { .. }
+                | ServerMessage::Missed {}
+                | ServerMessage::Unavailable { .. }
+                | ServerMessage::Taken { .. }
+        ) {
             registry
                 .involved
                 .entry(connection)
                 .or_default()
                 .insert(call_id);
         }
-        if let Some(outbox) = registry.outboxes.get(&connection) {
-            if outbox.try_send(text).is_err() {
-                tracing::warn!(%call_id, "a device is not reading (or gone); call message dropped");
-            }
-        }
+        registry.push(call_id, connection, text);
+    }
+
+    /// Queues an already serialised frame of call `call_id` for a party's device.
+    fn send_text(&self, call_id: CallId, connection: ConnectionId, text: Utf8Bytes) {
+        self.registry().push(call_id, connection, text);
     }
 
     fn forget(&self, call_id: CallId) {
@@ -201,6 +213,9 @@ impl Hub {
         let mut state = slot.state.lock().await;
         let mut next = Some(event);
         let mut result = Ok(());
+        // The same message to several devices (`incoming` to a wave, `ended` to the
+        // others) is serialised once.
+        let mut encoded: Option<(ServerMessage, Utf8Bytes)> = None;
         while let Some(event) = next.take() {
             let now = Utc::now();
             let effects = match state.call.handle(now, event) {
@@ -214,7 +229,17 @@ impl Hub {
             };
             for effect in effects {
                 match effect {
-                    Effect::Send { to, message } => self.calls().deliver(call_id, to, &message),
+                    Effect::Send { to, message } => {
+                        let text = match &encoded {
+                            Some((last, text)) if *last == message => text.clone(),
+                            _ => {
+                                let Some(text) = encode(&message) else { continue };
+                                text
+                            }
+                        };
+                        self.calls().deliver(call_id, to, &message, text.clone());
+                        encoded = Some((message, text));
+                    }
                     Effect::Record(milestone) => self.record(slot, call_id, now, milestone),
                     Effect::Busy { user, busy } => {
                         if !busy {

@@ -3,7 +3,6 @@
 //! protocol's code. One task per socket owns it; the rest of the hub only reaches it
 //! through its bounded outbox.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -11,13 +10,13 @@ use entity::calls::protocol::{
     ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError,
     ServerMessage, MAX_MESSAGE_BYTES, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
-use entity::calls::{Event, Party, Relay};
+use entity::calls::relay::RelayFrame;
+use entity::calls::{Event, Party};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
 use super::limits::{Limits, Verdict};
-use super::outbox::Queue;
+use super::outbox::{Next, Queue, Signal};
 use super::sessions::{Resumed, SocketId};
 use super::{AgentDevice, Hub, Outbox, Peer, Presence, SignalingConfig};
 
@@ -34,6 +33,16 @@ enum Exit {
     Gone,
 }
 
+/// What [`Connection::relay_now`] did with a frame.
+enum Relayed {
+    /// Served (and maybe refused); the loop goes on unless it says how to stop.
+    Done(Option<Exit>),
+    /// An admitted relay whose call is busy: [`Connection::relay_waiting`] waits for it.
+    Wait,
+    /// Not a relay message: the general path serves it.
+    NotARelay,
+}
+
 /// The state of one connection: a few words, the socket itself lives in the task.
 struct Connection {
     hub: Hub,
@@ -47,18 +56,15 @@ struct Connection {
     db: DatabaseConnection,
     /// This socket (the session named `id` may outlive it).
     socket: SocketId,
-    /// Told when another socket resumed this session (close with 4005).
-    kick: Arc<Notify>,
 }
 
 /// Serves one upgraded socket until it closes.
 pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: DatabaseConnection) {
-    let _live = hub.enter();
     let config = *hub.config();
     let (outbox, mut queue) = super::outbox::outbox(config.outbox_capacity);
-    let mut shutdown = hub.shutdown_signal();
-    let now = Instant::now();
     let socket_id = hub.sessions().socket_id();
+    let _live = hub.enter(socket_id, outbox.clone());
+    let now = Instant::now();
     let mut conn = Connection {
         hub,
         config,
@@ -70,9 +76,8 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: Databas
         outbox,
         db,
         socket: socket_id,
-        kick: Arc::default(),
     };
-    let exit = conn.serve(&mut socket, &mut queue, &mut shutdown).await;
+    let exit = conn.serve(&mut socket, &mut queue).await;
     // Everything after the loop is boxed (here and in its arms), so the task an idle
     // connection keeps is only as large as the loop's waiting state.
     if conn.greeted {
@@ -201,24 +206,11 @@ impl Connection {
         }
     }
 
-    async fn serve(
-        &mut self,
-        socket: &mut WebSocket,
-        queue: &mut Queue,
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> Exit {
+    async fn serve(&mut self, socket: &mut WebSocket, queue: &mut Queue) -> Exit {
         let started = Instant::now();
-        // Every waiting future is made once per connection, not per message: arming a
-        // fresh timer and notifications on each turn of the loop cost more than relaying
-        // the message itself.
-        let stop = async {
-            // A dropped sender also means the hub is going away.
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        };
-        tokio::pin!(stop);
-        let kick = self.kick.clone();
-        let kicked = kick.notified();
-        tokio::pin!(kicked);
+        // The loop waits on three things only, each made once per connection: arming a
+        // fresh timer or notification on each turn cost more than relaying the message
+        // itself. The outbox carries the frames and the stop and kick signals.
         // Armed for the deadline as it was; when it fires, the deadline is read again
         // (messages since moved it) and the timer re-armed, so a message touches no timer.
         let silence = tokio::time::sleep_until(self.deadline(started).into());
@@ -226,13 +218,20 @@ impl Connection {
         loop {
             tokio::select! {
                 biased;
-                () = &mut stop => {
-                    // Calls ended just before (`ended {server_shutdown}`) go out first.
-                    return Box::pin(self.restarting(socket, queue)).await;
-                }
-                () = &mut kicked => {
-                    return Exit::Close(CloseCode::Replaced, "resumed by another connection");
-                }
+                next = std::future::poll_fn(|cx| queue.poll_next(cx)) => match next {
+                    Next::Signal(Signal::Stop) => {
+                        // Calls ended just before (`ended {server_shutdown}`) go out first.
+                        return Box::pin(self.restarting(socket, queue)).await;
+                    }
+                    Next::Signal(Signal::Kicked) => {
+                        return Exit::Close(CloseCode::Replaced, "resumed by another connection");
+                    }
+                    Next::Frame(text) => {
+                        if let Some(exit) = Box::pin(write_queued(socket, text, queue)).await {
+                            return exit;
+                        }
+                    }
+                },
                 () = &mut silence => {
                     let deadline = self.deadline(started);
                     if Instant::now() < deadline {
@@ -245,20 +244,22 @@ impl Connection {
                         Exit::Close(CloseCode::HelloTimeout, "no hello in time")
                     };
                 }
-                text = std::future::poll_fn(|cx| queue.poll_recv(cx)) => {
-                    if let Some(exit) = Box::pin(write_queued(socket, text, queue)).await {
-                        return exit;
-                    }
-                }
                 frame = socket.recv() => {
                     let frame = match frame {
                         None => return Exit::Gone,
                         Some(Err(e)) => return read_error(e),
                         Some(Ok(frame)) => frame,
                     };
-                    // Boxed: the idle task stays small instead of reserving room for the
-                    // largest message handler (a call request's database work).
-                    if let Some(exit) = Box::pin(self.on_frame(socket, frame)).await {
+                    // Relays, nearly all the traffic, are served on the spot; everything
+                    // else is boxed, so the idle task stays small instead of reserving
+                    // room for the largest message handler (a call request's database
+                    // work).
+                    let exit = match self.relay_now(&frame) {
+                        Relayed::Done(exit) => exit,
+                        Relayed::Wait => Box::pin(self.relay_waiting(&frame)).await,
+                        Relayed::NotARelay => Box::pin(self.on_frame(socket, frame)).await,
+                    };
+                    if let Some(exit) = exit {
                         return exit;
                     }
                 }
@@ -281,17 +282,77 @@ impl Connection {
         Exit::Close(CloseCode::GoingAway, "server restarting")
     }
 
-    async fn on_frame(&mut self, socket: &mut WebSocket, frame: Message) -> Option<Exit> {
+    /// Serves a greeted connection's `offer`, `answer` or `ice` without waiting (see
+    /// [`RelayFrame`]); refusals are queued on this device's own outbox.
+    fn relay_now(&mut self, frame: &Message) -> Relayed {
+        let Message::Text(text) = frame else {
+            return Relayed::NotARelay;
+        };
+        if !self.greeted {
+            return Relayed::NotARelay;
+        }
+        let Some(relay) = RelayFrame::parse(text.as_str()) else {
+            return Relayed::NotARelay;
+        };
+        match self.admit() {
+            Verdict::Pass => {}
+            Verdict::Limited => {
+                self.queue_refusal((ErrorCode::RateLimited, "Too many messages.".to_owned()));
+                return Relayed::Done(None);
+            }
+            Verdict::Abusive => {
+                return Relayed::Done(Some(Exit::Close(CloseCode::RateLimited, "rate limited")))
+            }
+        }
+        match self.hub.try_relay(self.party(), &relay) {
+            Some(Ok(())) => {}
+            Some(Err(refusal)) => self.queue_refusal(refusal),
+            None => return Relayed::Wait,
+        }
+        Relayed::Done(None)
+    }
+
+    /// A relay [`Self::relay_now`] admitted whose call was busy: waits for the call.
+    async fn relay_waiting(&self, frame: &Message) -> Option<Exit> {
+        let relay = match frame {
+            Message::Text(text) => RelayFrame::parse(text.as_str()),
+            _ => None,
+        }?;
+        if let Err(refusal) = self.hub.relay(self.party(), &relay).await {
+            self.queue_refusal(refusal);
+        }
+        None
+    }
+
+    /// Queues an `error` for this device, after what is already queued for it.
+    fn queue_refusal(&self, (code, text): super::calls::Refusal) {
+        let Ok(frame) = serde_json::to_string(&ServerMessage::error(code, text)) else {
+            return;
+        };
+        if self.outbox.try_send(frame.into()).is_err() {
+            tracing::warn!(connection_id = %self.id, "a device is not reading; an error reply was dropped");
+        }
+    }
+
+    /// Counts a received message against the rate limit (and as a sign of life).
+    fn admit(&mut self) -> Verdict {
         let now = Instant::now();
         self.last_seen = now;
+        self.limits.admit(&self.config, now)
+    }
+
+    async fn on_frame(&mut self, socket: &mut WebSocket, frame: Message) -> Option<Exit> {
         let text = match frame {
             Message::Text(text) => Some(text),
             Message::Binary(_) => None,
             // Pings are answered by the WebSocket layer; a close is answered there too and
             // the next read ends the loop.
-            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => return None,
+            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {
+                self.last_seen = Instant::now();
+                return None;
+            }
         };
-        match self.limits.admit(&self.config, now) {
+        match self.admit() {
             Verdict::Pass => {}
             Verdict::Limited => {
                 let refusal = ServerMessage::error(ErrorCode::RateLimited, "Too many messages.");
@@ -391,6 +452,9 @@ impl Connection {
     async fn on_call_message(&self, message: ClientMessage) -> Result<(), super::calls::Refusal> {
         let hub = &self.hub;
         let party = self.party();
+        if let Some(relay) = RelayFrame::of(&message) {
+            return hub.relay(party, &relay).await;
+        }
         let named = message.call_id();
         match (message, party) {
             (
@@ -415,17 +479,6 @@ impl Connection {
             }
             (ClientMessage::Cancel {}, _) => {
                 hub.party_event(party, None, "cancel", |_| Event::Cancel)
-                    .await
-            }
-            (ClientMessage::Offer { sdp, .. }, _) => {
-                hub.relay(party, named, Relay::Offer { sdp }, "offer").await
-            }
-            (ClientMessage::Answer { sdp, .. }, _) => {
-                hub.relay(party, named, Relay::Answer { sdp }, "answer")
-                    .await
-            }
-            (ClientMessage::Ice { candidate, .. }, _) => {
-                hub.relay(party, named, Relay::Ice { candidate }, "ice")
                     .await
             }
             (ClientMessage::Chat { text, .. }, _) => {
@@ -489,7 +542,7 @@ impl Connection {
             previous,
             self.peer,
             self.socket,
-            self.kick.clone(),
+            self.outbox.clone(),
             Instant::now(),
         ) else {
             return false;
@@ -535,7 +588,7 @@ impl Connection {
         if !resumed {
             self.hub
                 .sessions()
-                .open(self.id, self.peer, self.socket, self.kick.clone());
+                .open(self.id, self.peer, self.socket, self.outbox.clone());
         }
         let welcome = ServerMessage::Welcome {
             version: version.min(PROTOCOL_VERSION),

@@ -25,8 +25,8 @@ mod presence;
 mod records;
 mod sessions;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::routing::get;
@@ -34,6 +34,9 @@ use axum::Router;
 use entity::calls::directory::CallDirectory;
 use entity::events::EventBus;
 use tokio::sync::{watch, Notify};
+
+use outbox::Signal;
+use sessions::SocketId;
 use uuid::Uuid;
 
 pub use auth::{Peer, CALLER_COOKIE};
@@ -101,8 +104,7 @@ struct HubInner {
     presence: PresenceBackend,
     allowed_origins: Vec<String>,
     https_only: bool,
-    shutdown: watch::Sender<bool>,
-    live: AtomicUsize,
+    live: Mutex<Live>,
     idle: Notify,
     calls: calls::Calls,
     sessions: sessions::Sessions,
@@ -122,7 +124,6 @@ impl Hub {
         https_only: bool,
         events: &EventBus,
     ) -> Self {
-        let (shutdown, _) = watch::channel(false);
         Self {
             inner: Arc::new(HubInner {
                 config,
@@ -130,8 +131,7 @@ impl Hub {
                 presence: PresenceBackend::default(),
                 allowed_origins,
                 https_only,
-                shutdown,
-                live: AtomicUsize::new(0),
+                live: Mutex::default(),
                 idle: Notify::new(),
                 calls: calls::Calls::default(),
                 sessions: sessions::Sessions::default(),
@@ -166,7 +166,11 @@ impl Hub {
     /// How many sockets are open.
     #[must_use]
     pub fn connections(&self) -> usize {
-        self.inner.live.load(Ordering::Acquire)
+        self.live().sockets.len()
+    }
+
+    fn live(&self) -> MutexGuard<'_, Live> {
+        self.inner.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts the task that applies the events of the bus given to [`Hub::new`] to the
@@ -192,7 +196,13 @@ impl Hub {
     /// every call record is written. New sockets opened meanwhile are closed too.
     pub async fn shutdown(&self) {
         self.end_all_calls().await;
-        self.inner.shutdown.send_replace(true);
+        {
+            let mut live = self.live();
+            live.stopping = true;
+            for outbox in live.sockets.values() {
+                outbox.signal(Signal::Stop);
+            }
+        }
         let wait = async {
             loop {
                 let idle = self.inner.idle.notified();
@@ -218,22 +228,34 @@ impl Hub {
         &self.inner.sessions
     }
 
-    fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.inner.shutdown.subscribe()
-    }
-
-    fn enter(&self) -> LiveGuard {
-        self.inner.live.fetch_add(1, Ordering::AcqRel);
-        LiveGuard(self.clone())
+    /// Registers an open socket, reachable through `outbox` for the shutdown signal (told
+    /// at once when the hub is already stopping).
+    fn enter(&self, socket: SocketId, outbox: Outbox) -> LiveGuard {
+        let mut live = self.live();
+        if live.stopping {
+            outbox.signal(Signal::Stop);
+        }
+        live.sockets.insert(socket, outbox);
+        LiveGuard(self.clone(), socket)
     }
 }
 
-/// Counts an open socket; the last one to close wakes a waiting shutdown.
-struct LiveGuard(Hub);
+/// The open sockets of this process, each with its outbox (for the shutdown signal).
+#[derive(Default)]
+struct Live {
+    sockets: HashMap<SocketId, Outbox>,
+    /// Shutting down: every socket, also one opened from now on, is told to stop.
+    stopping: bool,
+}
+
+/// Keeps an open socket registered; the last one to close wakes a waiting shutdown.
+struct LiveGuard(Hub, SocketId);
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
-        if self.0.inner.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let mut live = self.0.live();
+        live.sockets.remove(&self.1);
+        if live.sockets.is_empty() {
             self.0.inner.idle.notify_waiters();
         }
     }

@@ -1,7 +1,13 @@
-//! The hub answers the call pages' "is anyone there?" ([`entity::calls::online`]).
+//! The hub answers the front end: the call pages' "is anyone there?"
+//! ([`entity::calls::online`]) and "are the call records written?"
+//! ([`entity::calls::records::RecordWriter`]).
 
 use entity::calls::directory::CallDirectory;
+use std::future::Future;
+use std::pin::Pin;
+
 use entity::calls::online::{OnlineBusinesses, OnlineFuture};
+use entity::calls::records::RecordWriter;
 use uuid::Uuid;
 
 use super::Hub;
@@ -14,5 +20,11 @@ impl OnlineBusinesses for Hub {
 
     fn directory(&self) -> Option<&CallDirectory> {
         Some(&self.inner.directory)
+    }
+}
+
+impl RecordWriter for Hub {
+    fn written(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.inner.calls.records.written())
     }
 }

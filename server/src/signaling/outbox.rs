@@ -1,12 +1,16 @@
 //! A device's outbox: the bounded queue of serialised frames its connection task writes
-//! to the socket, filled without waiting by presence and calls.
+//! to the socket, filled without waiting by presence and calls, and the two signals that
+//! end the task early (the server is stopping; another socket took the session over).
 //!
 //! Hand-rolled rather than a tokio `mpsc` channel because an idle agent connection should
 //! cost a few kilobytes in all, and `mpsc` allocates a 32-slot block (≈ 1.5 KiB) per channel
-//! up front; this queue allocates only while frames wait.
+//! up front; this queue allocates only while frames wait. The signals ride on the same
+//! waker, so the connection loop waits on one thing for all three: a `Notify` or `watch`
+//! per signal would lock a waiter list on every turn of the loop (the shutdown one shared
+//! by every connection of the process).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
@@ -20,6 +24,26 @@ struct Shared {
     capacity: usize,
     /// The connection task is gone: nothing will be read any more.
     closed: AtomicBool,
+    /// [`Signal`] bits raised for the connection task.
+    signals: AtomicU8,
+}
+
+/// What ends a connection's loop before its socket does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// The server is shutting down: send what is queued, then `reconnect`, then close.
+    Stop = 1,
+    /// Another socket resumed this session: close with 4005.
+    Kicked = 2,
+}
+
+/// What the connection task is woken for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// A signal (checked before frames; [`Signal::Stop`] before [`Signal::Kicked`]).
+    Signal(Signal),
+    /// A frame to write.
+    Frame(Utf8Bytes),
 }
 
 impl Shared {
@@ -52,6 +76,7 @@ pub fn outbox(capacity: usize) -> (Outbox, Queue) {
         ready: AtomicWaker::new(),
         capacity,
         closed: AtomicBool::new(false),
+        signals: AtomicU8::new(0),
     });
     (Outbox(shared.clone()), Queue(shared))
 }
@@ -75,6 +100,12 @@ impl Outbox {
         self.0.ready.wake();
         Ok(())
     }
+
+    /// Raises `signal` for the connection task (once is enough; repeats are harmless).
+    pub fn signal(&self, signal: Signal) {
+        self.0.signals.fetch_or(signal as u8, Ordering::AcqRel);
+        self.0.ready.wake();
+    }
 }
 
 impl std::fmt::Debug for Outbox {
@@ -89,21 +120,38 @@ impl Queue {
     /// The next frame, waiting for one. Cancel-safe: a frame is taken only when returned.
     #[cfg(test)]
     pub async fn recv(&mut self) -> Utf8Bytes {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+        loop {
+            if let Next::Frame(text) = std::future::poll_fn(|cx| self.poll_next(cx)).await {
+                return text;
+            }
+        }
     }
 
-    /// The next frame, or `Pending` with the task registered to be woken by the next one.
-    /// Registering is a few atomic operations, so a connection loop can poll this on every
-    /// turn without the cost of arming a fresh notification each time.
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Utf8Bytes> {
-        if let Some(text) = self.try_recv() {
-            return Poll::Ready(text);
+    /// A raised signal, else the next frame, else `Pending` with the task registered to be
+    /// woken by the next of either. Registering is a few atomic operations, so a connection
+    /// loop can poll this on every turn without arming a fresh notification each time.
+    /// A signal stays raised: it is returned again on every later poll.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Next> {
+        if let Some(next) = self.ready() {
+            return Poll::Ready(next);
         }
         self.0.ready.register(cx.waker());
-        // A frame queued between the first look and the registration woke nobody.
-        match self.try_recv() {
-            Some(text) => Poll::Ready(text),
+        // A frame or signal that came between the first look and the registration woke
+        // nobody.
+        match self.ready() {
+            Some(next) => Poll::Ready(next),
             None => Poll::Pending,
+        }
+    }
+
+    fn ready(&mut self) -> Option<Next> {
+        let signals = self.0.signals.load(Ordering::Acquire);
+        if signals & Signal::Stop as u8 != 0 {
+            Some(Next::Signal(Signal::Stop))
+        } else if signals & Signal::Kicked as u8 != 0 {
+            Some(Next::Signal(Signal::Kicked))
+        } else {
+            self.try_recv().map(Next::Frame)
         }
     }
 
@@ -154,5 +202,26 @@ mod tests {
             Err(Refused::Closed),
             "the queue is gone"
         );
+    }
+
+    #[tokio::test]
+    async fn signals_wake_the_task_and_come_before_frames() {
+        let (tx, mut rx) = outbox(4);
+        assert_eq!(tx.try_send("a".into()), Ok(()));
+        let next = |rx: &mut Queue| {
+            futures::FutureExt::now_or_never(std::future::poll_fn(|cx| rx.poll_next(cx)))
+        };
+        tx.signal(Signal::Kicked);
+        assert_eq!(next(&mut rx), Some(Next::Signal(Signal::Kicked)));
+        tx.signal(Signal::Stop);
+        assert_eq!(next(&mut rx), Some(Next::Signal(Signal::Stop)), "stop wins");
+        assert_eq!(rx.try_recv().as_deref(), Some("a"), "frames stay queued");
+
+        let (tx, mut rx) = outbox(4);
+        let waiting =
+            tokio::spawn(async move { std::future::poll_fn(|cx| rx.poll_next(cx)).await });
+        tokio::task::yield_now().await;
+        tx.signal(Signal::Stop);
+        assert_eq!(waiting.await.ok(), Some(Next::Signal(Signal::Stop)));
     }
 }

@@ -1,24 +1,30 @@
 //! The call-record writer: the hub hands every new call and every milestone to an
 //! unbounded channel (never waiting on the database while it signals), and one task
-//! writes them in order, taking whatever queued up meanwhile (up to [`BATCH`] jobs) as one
-//! transaction ([`records::write_batch`]): under load the database sees one commit per
-//! burst instead of about three per call. A batch that keeps failing is written job by
+//! writes them in order, taking whatever queued up within [`GATHER`] of the first (up to
+//! [`BATCH`] jobs) as one transaction of a few statements ([`records::write_batch`]):
+//! under load the database sees one commit per burst instead of five statements per call. A batch that keeps failing is written job by
 //! job, so one record the database refuses does not take the others with it. Shutdown
 //! closes the channel and waits for the writer to drain it, so no record is lost to a
-//! restart.
+//! restart. A write that needs a call's row (an agent's notes right after the call) first
+//! waits for [`Records::written`].
 
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use entity::calls::records;
 use sea_orm::DatabaseConnection;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 pub(super) use entity::calls::records::Job;
 
 /// The most jobs written in one transaction.
 const BATCH: usize = 256;
+
+/// How long jobs may gather after the first of a batch arrives. A batch costs a few
+/// statements whatever its size, so under load this turns about five statements per call
+/// into a few per interval; a record reaches the database this much later at most.
+const GATHER: Duration = Duration::from_millis(10);
 
 /// Delays between attempts at one batch before its jobs are written one by one.
 const RETRIES: [Duration; 3] = [
@@ -27,16 +33,23 @@ const RETRIES: [Duration; 3] = [
     Duration::from_secs(2),
 ];
 
+/// What the writer is handed.
+enum Item {
+    Job(Job),
+    /// Answer once everything queued before is written (or given up on).
+    Written(oneshot::Sender<()>),
+}
+
 /// The sending side and the writer task; started once the hub has a database.
 #[derive(Default)]
 pub(super) struct Records {
     started: OnceLock<()>,
-    sender: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    sender: Mutex<Option<mpsc::UnboundedSender<Item>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Records {
-    fn sender(&self) -> MutexGuard<'_, Option<mpsc::UnboundedSender<Job>>> {
+    fn sender(&self) -> MutexGuard<'_, Option<mpsc::UnboundedSender<Item>>> {
         self.sender.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -54,11 +67,23 @@ impl Records {
     pub(super) fn push(&self, job: Job) {
         match self.sender().as_ref() {
             Some(tx) => {
-                if tx.send(job).is_err() {
+                if tx.send(Item::Job(job)).is_err() {
                     tracing::error!("the call-record writer is gone; a record was lost");
                 }
             }
             None => tracing::error!(?job, "no call-record writer; a record was lost"),
+        }
+    }
+
+    /// Waits until every job queued before is written (at once without a writer).
+    pub(super) async fn written(&self) {
+        let (tx, rx) = oneshot::channel();
+        let queued = self
+            .sender()
+            .as_ref()
+            .is_some_and(|sender| sender.send(Item::Written(tx)).is_ok());
+        if queued {
+            let _ = rx.await;
         }
     }
 
@@ -78,11 +103,34 @@ impl Records {
     }
 }
 
-async fn write_all(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        write(&db, &batch).await;
-        batch.clear();
+async fn write_all(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Item>) {
+    let mut items = Vec::with_capacity(BATCH);
+    let mut jobs = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut items, BATCH).await > 0 {
+        let waited_for = |items: &[Item]| items.iter().any(|i| matches!(i, Item::Written(_)));
+        if items.len() < BATCH && !waited_for(&items) {
+            tokio::time::sleep(GATHER).await;
+            while items.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(item) => items.push(item),
+                    Err(_) => break,
+                }
+            }
+        }
+        let mut waiting = Vec::new();
+        for item in items.drain(..) {
+            match item {
+                Item::Job(job) => jobs.push(job),
+                Item::Written(answer) => waiting.push(answer),
+            }
+        }
+        if !jobs.is_empty() {
+            write(&db, &jobs).await;
+            jobs.clear();
+        }
+        for answer in waiting {
+            let _ = answer.send(());
+        }
     }
 }
 

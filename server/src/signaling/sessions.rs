@@ -18,8 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use entity::calls::protocol::ConnectionId;
-use tokio::sync::Notify;
-
+use super::outbox::{Outbox, Signal};
 use super::Peer;
 
 /// Identifies one socket (sessions outlive sockets).
@@ -34,7 +33,7 @@ struct Session {
     peer: Peer,
     socket: SocketId,
     /// Wakes the serving socket to close it with 4005 when another socket takes over.
-    kick: Arc<Notify>,
+    kick: Outbox,
     /// Set while no socket serves the session: until when it may be resumed.
     suspended_until: Option<Instant>,
 }
@@ -65,7 +64,7 @@ impl Sessions {
     }
 
     /// Records a new session served by `socket`.
-    pub(super) fn open(&self, id: ConnectionId, peer: Peer, socket: SocketId, kick: Arc<Notify>) {
+    pub(super) fn open(&self, id: ConnectionId, peer: Peer, socket: SocketId, kick: Outbox) {
         self.lock().insert(
             id,
             Session {
@@ -91,7 +90,7 @@ impl Sessions {
         id: ConnectionId,
         peer: Peer,
         socket: SocketId,
-        kick: Arc<Notify>,
+        kick: Outbox,
         now: Instant,
     ) -> Option<Resumed> {
         let mut sessions = self.lock();
@@ -106,7 +105,7 @@ impl Sessions {
             }
             Some(_) => Resumed::Suspended,
             None => {
-                session.kick.notify_one();
+                session.kick.signal(Signal::Kicked);
                 Resumed::Replaced
             }
         };
@@ -150,6 +149,7 @@ mod tests {
 
     use uuid::Uuid;
 
+    use super::super::outbox::{outbox, Next};
     use super::*;
 
     fn caller() -> Peer {
@@ -167,16 +167,16 @@ mod tests {
         let sessions = Sessions::default();
         let (peer, session) = (caller(), id());
         let now = Instant::now();
-        sessions.open(session, peer, 1, Arc::default());
+        sessions.open(session, peer, 1, outbox(1).0);
         assert!(sessions.suspend(session, 1, now + Duration::from_secs(15)));
         assert!(
             sessions
-                .resume(session, caller(), 2, Arc::default(), now)
+                .resume(session, caller(), 2, outbox(1).0, now)
                 .is_none(),
             "another caller cannot take it"
         );
         assert!(matches!(
-            sessions.resume(session, peer, 2, Arc::default(), now),
+            sessions.resume(session, peer, 2, outbox(1).0, now),
             Some(Resumed::Suspended)
         ));
         assert!(
@@ -191,14 +191,14 @@ mod tests {
         let sessions = Sessions::default();
         let (peer, session) = (caller(), id());
         let now = Instant::now();
-        sessions.open(session, peer, 1, Arc::default());
+        sessions.open(session, peer, 1, outbox(1).0);
         assert!(sessions.suspend(session, 1, now));
         assert!(sessions
             .resume(
                 session,
                 peer,
                 2,
-                Arc::default(),
+                outbox(1).0,
                 now + Duration::from_millis(1)
             )
             .is_none());
@@ -209,12 +209,13 @@ mod tests {
     fn resuming_a_live_session_kicks_its_socket() {
         let sessions = Sessions::default();
         let (peer, session) = (caller(), id());
-        let kick = Arc::new(Notify::new());
-        sessions.open(session, peer, 1, kick.clone());
-        let resumed = sessions.resume(session, peer, 2, Arc::default(), Instant::now());
+        let (kick, mut old) = outbox(1);
+        sessions.open(session, peer, 1, kick);
+        let resumed = sessions.resume(session, peer, 2, outbox(1).0, Instant::now());
         assert!(matches!(resumed, Some(Resumed::Replaced)));
-        assert!(
-            futures::FutureExt::now_or_never(kick.notified()).is_some(),
+        assert_eq!(
+            futures::FutureExt::now_or_never(std::future::poll_fn(|cx| old.poll_next(cx))),
+            Some(Next::Signal(Signal::Kicked)),
             "the old socket was told to close"
         );
     }
@@ -223,7 +224,7 @@ mod tests {
     fn a_live_session_does_not_expire() {
         let sessions = Sessions::default();
         let session = id();
-        sessions.open(session, caller(), 1, Arc::default());
+        sessions.open(session, caller(), 1, outbox(1).0);
         assert!(!sessions.expire(session, Instant::now() + Duration::from_secs(60)));
     }
 }

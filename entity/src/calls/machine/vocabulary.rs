@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::calls::protocol::{ConnectionId, ErrorCode, ServerMessage};
 use crate::calls::wire::{
-    ChatText, EndReason, IceCandidate, Side, TransferFailure, UnavailableReason,
+    ChatText, EndReason, Side, TransferFailure, UnavailableReason,
 };
 
 /// One agent's device: the member and the signaling session of that device.
@@ -99,14 +99,6 @@ pub enum Event {
     Tick,
     /// The server is shutting down.
     Shutdown,
-}
-
-/// Media negotiation passed between the two parties, unchanged.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Relay {
-    Offer { sdp: String },
-    Answer { sdp: String },
-    Ice { candidate: IceCandidate },
 }
 
 /// What the hub must do after an event.

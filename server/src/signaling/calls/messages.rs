@@ -8,9 +8,11 @@ use chrono::Utc;
 use entity::calls::protocol::{CallId, ConnectionId, ErrorCode, IncomingCall, ServerMessage};
 use entity::calls::routing::plan_ring;
 use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReason};
-use entity::calls::{AgentDevice, Call, CallError, Effect, Event, Party};
+use entity::calls::{AgentDevice, Call, CallError, Event, Party};
 use tokio::sync::Notify;
 use uuid::Uuid;
+
+use entity::calls::relay::RelayFrame;
 
 use super::{after, devices, encode, refusal, timer, Refusal, Slot, SlotState};
 use crate::signaling::records::Job;
@@ -233,13 +235,7 @@ impl Hub {
     /// The call `party` is one of the two parties of (or the caller's ringing call).
     async fn own_call(&self, party: Party) -> Option<(CallId, Arc<Slot>)> {
         for (id, slot) in self.calls().involved(party.connection()) {
-            let state = slot.state.lock().await;
-            let mine = match party {
-                Party::Caller(c) => state.call.caller() == c,
-                Party::Agent(d) => state.call.agent() == Some(d),
-            };
-            if mine {
-                drop(state);
+            if is_own(&*slot.state.lock().await, party) {
                 return Some((id, slot));
             }
         }
@@ -258,33 +254,47 @@ impl Hub {
                 return Ok((id, slot));
             }
         }
-        tracing::warn!(
-            connection_id = %party.connection(),
-            named = ?named,
-            kind,
-            "dropped a call message from a connection that is not a party to that call"
-        );
-        Err((ErrorCode::NotInCall, "You are not in that call.".to_owned()))
+        Err(not_in_call(party, named, kind))
     }
 
-    /// Relays `offer`, `answer` or `ice` to the other party of the sender's call.
+    /// Relays `offer`, `answer` or `ice` to the other party of the sender's call without
+    /// waiting; `None` when a call's lock is held (then [`Self::relay`] waits for it).
+    /// Nothing happens before that answer, so falling back is safe. One look-up of the
+    /// registry serves the whole relay: the calls' locks are only tried under it, never
+    /// waited for.
+    pub(in crate::signaling) fn try_relay(
+        &self,
+        from: Party,
+        frame: &RelayFrame<'_>,
+    ) -> Option<Result<(), Refusal>> {
+        let registry = self.calls().registry();
+        let ids = registry.involved.get(&from.connection());
+        for (id, slot) in ids
+            .into_iter()
+            .flatten()
+            .filter_map(|id| Some((*id, registry.calls.get(id)?)))
+        {
+            let state = slot.state.try_lock().ok()?;
+            if let Some(done) = relay_in(id, &state, from, frame) {
+                return Some(done.map(|(to, text)| registry.push(id, to, text.into())));
+            }
+        }
+        Some(Err(not_in_call(from, frame.call_id, frame.kind())))
+    }
+
+    /// [`Self::try_relay`], waiting for the call's lock.
     pub(in crate::signaling) async fn relay(
         &self,
         from: Party,
-        named: Option<CallId>,
-        relay: entity::calls::Relay,
-        kind: &str,
+        frame: &RelayFrame<'_>,
     ) -> Result<(), Refusal> {
-        let (call_id, slot) = self.sender_call(from, named, kind).await?;
-        let state = slot.state.lock().await;
-        match state.call.relay(from, relay) {
-            Ok(Effect::Send { to, message }) => {
-                self.calls().deliver(call_id, to, &message);
-                Ok(())
+        for (id, slot) in self.calls().involved(from.connection()) {
+            let state = slot.state.lock().await;
+            if let Some(done) = relay_in(id, &state, from, frame) {
+                return done.map(|(to, text)| self.calls().send_text(id, to, text.into()));
             }
-            Ok(_) => Ok(()),
-            Err(e) => Err(refusal(e)),
         }
+        Err(not_in_call(from, frame.call_id, frame.kind()))
     }
 
     /// `chat`, `hangup` or `cancel` from a party of a call.
@@ -339,4 +349,44 @@ impl Hub {
             let _ = self.apply(id, &slot, Event::Shutdown).await;
         }
     }
+}
+
+/// Whether `party` is the caller or the current agent of the call.
+fn is_own(state: &SlotState, party: Party) -> bool {
+    match party {
+        Party::Caller(c) => state.call.caller() == c,
+        Party::Agent(d) => state.call.agent() == Some(d),
+    }
+}
+
+/// Refuses (and logs) a call message from a connection that is not a party to the call.
+fn not_in_call(party: Party, named: Option<CallId>, kind: &str) -> Refusal {
+    tracing::warn!(
+        connection_id = %party.connection(),
+        named = ?named,
+        kind,
+        "dropped a call message from a connection that is not a party to that call"
+    );
+    (ErrorCode::NotInCall, "You are not in that call.".to_owned())
+}
+
+/// Relays `frame` within call `id` if `from` is one of its parties (`None` if not): only
+/// to the other party, only while connected, only if the call it names is this one.
+/// Gives the recipient's connection and the frame to queue for it.
+fn relay_in(
+    id: CallId,
+    state: &SlotState,
+    from: Party,
+    frame: &RelayFrame<'_>,
+) -> Option<Result<(ConnectionId, String), Refusal>> {
+    if !is_own(state, from) {
+        return None;
+    }
+    if frame.call_id.is_some_and(|named| named != id) {
+        return Some(Err(not_in_call(from, frame.call_id, frame.kind())));
+    }
+    Some(match state.call.relay_to(from) {
+        Ok(to) => Ok((to.connection(), frame.forward(id))),
+        Err(e) => Err(refusal(e)),
+    })
 }
