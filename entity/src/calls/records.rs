@@ -334,7 +334,9 @@ mod tests {
         };
         let ended = Milestone::Ended {
             reason: EndReason::HungUpByCaller,
-            by: Some(Party::Caller(ConnectionId::from_random_bytes(rand::random()))),
+            by: Some(Party::Caller(ConnectionId::from_random_bytes(
+                rand::random(),
+            ))),
             unavailable: None,
         };
         write_batch(&db, &[Job::Call(old.clone())]).await.unwrap();

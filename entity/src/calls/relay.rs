@@ -184,6 +184,7 @@ impl<'a> RelayFrame<'a> {
 /// Writes `s` as a JSON string. A string borrowed from the received frame had no escape
 /// sequence there, so it holds no quote, backslash or control character and goes out as
 /// it came; only a string serde had to unescape is escaped again.
+#[allow(clippy::ptr_arg)] // whether the string is borrowed is what this decides on
 fn put_str(out: &mut String, s: &Cow<'_, str>) {
     match s {
         Cow::Borrowed(raw) => {
@@ -253,14 +254,21 @@ mod tests {
     #[test]
     fn strings_without_escapes_are_borrowed_from_the_frame() {
         let text = r#"{"type":"ice","candidate":{"candidate":"c","sdp_mid":"0","username_fragment":"u\"v"}}"#;
-        let Some(RelayFrame { body: RelayBody::Ice(c), .. }) = RelayFrame::parse(text) else {
+        let Some(RelayFrame {
+            body: RelayBody::Ice(c),
+            ..
+        }) = RelayFrame::parse(text)
+        else {
             panic!("not an ice frame")
         };
         assert!(matches!(c.candidate, Cow::Borrowed("c")));
         assert!(matches!(c.sdp_mid, Some(JsonStr(Cow::Borrowed("0")))));
         assert!(matches!(c.username_fragment, Some(JsonStr(Cow::Owned(ref s))) if s == "u\"v"));
         let offer = RelayFrame::parse(r#"{"type":"offer","sdp":"v=0"}"#).map(|f| f.body);
-        assert!(matches!(offer, Some(RelayBody::Offer(Cow::Borrowed("v=0")))));
+        assert!(matches!(
+            offer,
+            Some(RelayBody::Offer(Cow::Borrowed("v=0")))
+        ));
     }
 
     #[test]
@@ -285,7 +293,10 @@ mod tests {
             assert_eq!(fast(text, id()), None, "{text}");
             assert_eq!(slow(text, id()), None, "{text}");
         }
-        let big = format!(r#"{{"type":"offer","sdp":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+        let big = format!(
+            r#"{{"type":"offer","sdp":"{}"}}"#,
+            "a".repeat(MAX_MESSAGE_BYTES)
+        );
         assert_eq!(fast(&big, id()), None, "over the frame limit");
     }
 

@@ -233,7 +233,9 @@ impl Hub {
                         let text = match &encoded {
                             Some((last, text)) if *last == message => text.clone(),
                             _ => {
-                                let Some(text) = encode(&message) else { continue };
+                                let Some(text) = encode(&message) else {
+                                    continue;
+                                };
                                 text
                             }
                         };

@@ -170,7 +170,10 @@ impl Hub {
     }
 
     fn live(&self) -> MutexGuard<'_, Live> {
-        self.inner.live.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts the task that applies the events of the bus given to [`Hub::new`] to the

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 pub(super) use entity::calls::records::Job;
 
 /// The most jobs written in one transaction.
-const BATCH: usize = 256;
+const BATCH: usize = 1024;
 
 /// How long jobs may gather after the first of a batch arrives. A batch costs a few
 /// statements whatever its size, so under load this turns about five statements per call

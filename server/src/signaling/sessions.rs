@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use entity::calls::protocol::ConnectionId;
 use super::outbox::{Outbox, Signal};
 use super::Peer;
+use entity::calls::protocol::ConnectionId;
 
 /// Identifies one socket (sessions outlive sockets).
 pub(super) type SocketId = u64;

@@ -7,9 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::calls::protocol::{ConnectionId, ErrorCode, ServerMessage};
-use crate::calls::wire::{
-    ChatText, EndReason, Side, TransferFailure, UnavailableReason,
-};
+use crate::calls::wire::{ChatText, EndReason, Side, TransferFailure, UnavailableReason};
 
 /// One agent's device: the member and the signaling session of that device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
