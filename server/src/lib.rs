@@ -10,6 +10,7 @@ pub mod signaling;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod turn;
 
 pub use settings::Settings;
 pub use startup::Application;

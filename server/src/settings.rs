@@ -86,6 +86,12 @@ pub struct Settings {
     /// handed out only with it) and `DOMAINCALL_TURN_TTL` (how long a call's TURN
     /// credentials last, `1m` to `2d`, default `4h`).
     pub ice: entity::calls::ice::IceConfig,
+    /// `DOMAINCALL_TURN_LISTEN` (a UDP address, default unset: none) starts the embedded
+    /// TURN server there; `DOMAINCALL_TURN_RELAY_IP` is the address clients reach it and
+    /// its relays at (default: the listen address). It is then the TURN server handed out
+    /// unless `DOMAINCALL_TURN_URLS` names others, with `DOMAINCALL_TURN_SECRET` or, unset,
+    /// a random secret of this process.
+    pub turn_server: Option<crate::turn::TurnSettings>,
     /// Timers and limits of the signaling hub. Not read from the environment: the
     /// defaults are the protocol's; tests shorten the timers.
     pub signaling: crate::signaling::SignalingConfig,
@@ -160,15 +166,47 @@ fn ice_urls(text: Option<String>, name: &str, schemes: &[&str]) -> anyhow::Resul
         .collect()
 }
 
+/// The embedded TURN server, when `DOMAINCALL_TURN_LISTEN` asks for one.
+fn turn_server(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> anyhow::Result<Option<crate::turn::TurnSettings>> {
+    let Some(listen) = get("DOMAINCALL_TURN_LISTEN") else {
+        return Ok(None);
+    };
+    let listen: SocketAddr = listen
+        .parse()
+        .context("DOMAINCALL_TURN_LISTEN must be a UDP address like 0.0.0.0:3478")?;
+    let relay_ip = match get("DOMAINCALL_TURN_RELAY_IP") {
+        Some(ip) => ip
+            .parse()
+            .context("DOMAINCALL_TURN_RELAY_IP must be an IP address")?,
+        None if listen.ip().is_unspecified() => bail!(
+            "DOMAINCALL_TURN_LISTEN is {listen}: set DOMAINCALL_TURN_RELAY_IP to the address clients reach it at"
+        ),
+        None => listen.ip(),
+    };
+    Ok(Some(crate::turn::TurnSettings {
+        listen,
+        relay_ip,
+        realm: url_host(public_url).to_owned(),
+    }))
+}
+
 fn ice_config(
     get: &impl Fn(&str) -> Option<String>,
+    embedded: Option<&crate::turn::TurnSettings>,
 ) -> anyhow::Result<entity::calls::ice::IceConfig> {
     let turn_urls = ice_urls(
         get("DOMAINCALL_TURN_URLS"),
         "DOMAINCALL_TURN_URLS",
         &["turn", "turns"],
     )?;
-    let turn_secret = get("DOMAINCALL_TURN_SECRET").filter(|s| !s.is_empty());
+    let mut turn_secret = get("DOMAINCALL_TURN_SECRET").filter(|s| !s.is_empty());
+    if embedded.is_some() {
+        // One process needs no shared secret: a random one lives as long as it does.
+        turn_secret.get_or_insert_with(|| hex::encode(rand::random::<[u8; 32]>()));
+    }
     if !turn_urls.is_empty() && turn_secret.is_none() {
         bail!(
             "DOMAINCALL_TURN_URLS needs DOMAINCALL_TURN_SECRET (the TURN server's shared secret)"
@@ -340,9 +378,11 @@ impl Settings {
         entity::callers::CallerPolicy::new(&caller_zone, chrono::Duration::hours(1))
             .map_err(|e| anyhow::anyhow!("DOMAINCALL_CALLER_ZONE: {e}"))?;
         let allowed_origins = allowed_origins(get("DOMAINCALL_ALLOWED_ORIGINS"), &public_url)?;
-        let ice = ice_config(&get)?;
+        let turn_server = turn_server(&get, &public_url)?;
+        let ice = ice_config(&get, turn_server.as_ref())?;
         Ok(Self {
             ice,
+            turn_server,
             allowed_origins,
             signaling: crate::signaling::SignalingConfig::default(),
             dns_servers,
@@ -475,6 +515,33 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_turn_server_is_configured_by_its_listen_address() {
+        assert!(from(&[]).unwrap().turn_server.is_none());
+        let s = from(&[
+            ("DOMAINCALL_PUBLIC_URL", "https://call.example.net/"),
+            ("DOMAINCALL_TURN_LISTEN", "0.0.0.0:3478"),
+            ("DOMAINCALL_TURN_RELAY_IP", "203.0.113.7"),
+        ])
+        .unwrap();
+        let turn = s.turn_server.expect("configured");
+        assert_eq!(turn.listen.to_string(), "0.0.0.0:3478");
+        assert_eq!(turn.relay_ip.to_string(), "203.0.113.7");
+        assert_eq!(turn.realm, "call.example.net");
+        let secret = s.ice.turn_secret.expect("a secret of its own");
+        assert_eq!(secret.expose_secret().len(), 64, "32 random bytes, hex");
+        let s = from(&[
+            ("DOMAINCALL_TURN_LISTEN", "127.0.0.1:3478"),
+            ("DOMAINCALL_TURN_SECRET", "shared"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.turn_server.expect("configured").relay_ip.to_string(),
+            "127.0.0.1"
+        );
+        assert_eq!(s.ice.turn_secret.expect("given").expose_secret(), "shared");
+    }
+
+    #[test]
     fn domain_settings_parse() {
         let s = from(&[
             ("DOMAINCALL_PUBLIC_URL", "https://call.example.net:8443/"),
@@ -521,6 +588,8 @@ mod tests {
             ("DOMAINCALL_STUN_URLS", "stun.example.net:3478"),
             ("DOMAINCALL_TURN_URLS", "turn:turn.example.net"),
             ("DOMAINCALL_TURN_TTL", "10s"),
+            ("DOMAINCALL_TURN_LISTEN", "3478"),
+            ("DOMAINCALL_TURN_LISTEN", "0.0.0.0:3478"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

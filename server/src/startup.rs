@@ -34,6 +34,8 @@ pub struct Application {
     background: Option<Background>,
     services: Services,
     hub: Hub,
+    /// The embedded TURN server, when configured (`DOMAINCALL_TURN_LISTEN`).
+    turn: Option<crate::turn::EmbeddedTurn>,
 }
 
 /// The background work: the job workers (mail) and the periodic sweeps (domain checks,
@@ -168,9 +170,19 @@ impl Application {
             )),
         };
         let leptos = leptos_options(&settings);
+        let turn = match (&settings.turn_server, &settings.ice.turn_secret) {
+            (Some(turn), Some(secret)) => {
+                Some(crate::turn::EmbeddedTurn::start(turn, secret.clone()).await?)
+            }
+            _ => None,
+        };
+        let mut ice = settings.ice.clone();
+        if let (Some(turn), true) = (&turn, ice.turn_urls.is_empty()) {
+            ice.turn_urls.push(turn.url());
+        }
         let hub = Hub::new(
             settings.signaling,
-            settings.ice.clone(),
+            ice,
             settings.allowed_origins.clone(),
             settings.is_https(),
             &services.events,
@@ -221,6 +233,7 @@ impl Application {
             background: settings.run_workers.then_some(background),
             services,
             hub,
+            turn,
         })
     }
 
@@ -237,6 +250,11 @@ impl Application {
     /// The signaling hub, for tests that look at live connections.
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// Where the embedded TURN server listens, when it runs.
+    pub fn turn_addr(&self) -> Option<SocketAddr> {
+        self.turn.as_ref().map(|t| t.addr)
     }
 
     /// Serves until `shutdown` resolves, then tells every signaling socket to reconnect
@@ -282,6 +300,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         tracing::info!("HTTP server stopped; stopping workers");
+        if let Some(turn) = self.turn {
+            turn.close().await;
+        }
         let _ = stop_tx.send(true);
         if let Some(w) = workers {
             let _ = w.await;

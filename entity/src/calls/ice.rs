@@ -73,6 +73,19 @@ pub fn turn_credential(secret: &str, username: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The password of a TURN `username` minted by [`IceConfig::servers_for`], if it is one
+/// (`<expiry>:<call id>`) and has not expired at `now` (Unix seconds); what a TURN server
+/// holding the same `secret` checks a client against.
+#[must_use]
+pub fn turn_password(secret: &str, username: &str, now: i64) -> Option<String> {
+    let (expiry, call_id) = username.split_once(':')?;
+    let expiry: i64 = expiry.parse().ok()?;
+    if expiry <= now || uuid::Uuid::parse_str(call_id).is_err() {
+        return None;
+    }
+    Some(turn_credential(secret, username))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -118,6 +131,34 @@ mod tests {
             !json.contains("s3cret"),
             "the secret never leaves the server"
         );
+    }
+
+    #[test]
+    fn a_turn_server_accepts_the_minted_usernames_until_they_expire() {
+        let config = IceConfig {
+            turn_urls: vec!["turn:127.0.0.1:3478".into()],
+            turn_secret: Some(SecretString::from("s3cret")),
+            turn_ttl: Duration::from_secs(60),
+            ..IceConfig::default()
+        };
+        let now = Utc::now();
+        let servers = config.servers_for(call(), now);
+        let (username, credential) = (
+            servers[0].username.clone().unwrap_or_default(),
+            servers[0].credential.clone(),
+        );
+        let at = now.timestamp();
+        assert_eq!(turn_password("s3cret", &username, at), credential);
+        assert_eq!(turn_password("s3cret", &username, at + 59), credential);
+        assert_eq!(turn_password("s3cret", &username, at + 60), None, "expired");
+        assert_ne!(
+            turn_password("other", &username, at),
+            credential,
+            "another secret"
+        );
+        for foreign in ["alice", "99999999999", "99999999999:alice", ":x", ""] {
+            assert_eq!(turn_password("s3cret", foreign, at), None, "{foreign}");
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub http: reqwest::Client,
     pub services: entity::Services,
+    /// Where the embedded TURN server listens, when the settings start one.
+    pub turn: Option<std::net::SocketAddr>,
     pg_db: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -114,6 +116,7 @@ impl TestApp {
         let app = Application::build(settings).await.unwrap();
         let addr = app.local_addr();
         let services = app.services().clone();
+        let turn = app.turn_addr();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = rx.await;
@@ -126,6 +129,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             services,
+            turn,
             pg_db,
             stop: Some(tx),
             task: Some(task),

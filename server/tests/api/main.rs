@@ -19,6 +19,7 @@ mod routing;
 mod signaling;
 mod subscriptions;
 mod tokens;
+mod turn;
 mod webrtc;
 mod widget;
 mod ws;

@@ -4,8 +4,10 @@
 //!
 //! Traffic stays on loopback by configuration, without root or a network namespace: each
 //! peer binds its only UDP socket on 127.0.0.1 (so its only host candidate is a loopback
-//! one), loopback candidates are allowed, mDNS is off (no multicast socket) and no STUN or
-//! TURN server is configured (no server-reflexive or relay candidates).
+//! one), loopback candidates are allowed, mDNS is off (no multicast socket) and no STUN
+//! server is configured (no server-reflexive candidates). The second test starts the
+//! embedded TURN server on loopback and makes both peers use relay candidates only, with
+//! the credentials the hub handed them in `accepted`: the bytes then cross the server.
 //!
 //! SQLite is enough here: the database only authenticates the two sockets and keeps the
 //! call record, which `calls.rs` already checks on both databases; what this test adds is
@@ -28,8 +30,8 @@ use tokio_tungstenite::tungstenite::Message;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
-    RTCIceCandidateInit, RTCIceGatheringState, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
-    RTCSessionDescription, SettingEngineBuilder,
+    RTCIceCandidateInit, RTCIceGatheringState, RTCIceServer, RTCIceTransportPolicy,
+    RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
 };
 
 use crate::helpers::{Db, TestApp};
@@ -65,22 +67,35 @@ async fn next_call(ws: &mut Socket, what: &str) -> Value {
     .await
 }
 
+/// How the two peers reach each other.
+#[derive(Clone)]
+enum Route {
+    /// Directly, over their loopback host candidates.
+    Direct,
+    /// Only through a TURN server (relay candidates only), with these servers.
+    Relay(Vec<RTCIceServer>),
+}
+
 /// What crossed the signaling channel, checked once connected (a panic inside a
 /// webrtc-rs callback or the pump task would only surface as a timeout).
 #[derive(Default)]
 struct Seen {
+    /// Only relay candidates are expected.
+    relay_only: bool,
     /// Local candidates gathered and sent.
     local: AtomicUsize,
     /// Remote candidates relayed by the hub and added.
     remote: AtomicUsize,
-    /// Any candidate, local or remote, that is not on 127.0.0.1.
-    off_loopback: Mutex<Vec<String>>,
+    /// Any candidate, local or remote, that is not on 127.0.0.1 (or not a relay one when
+    /// only those are expected).
+    unexpected: Mutex<Vec<String>>,
 }
 
 impl Seen {
     fn check(&self, candidate: &str) {
-        if !candidate.contains(" 127.0.0.1 ") {
-            self.off_loopback.lock().unwrap().push(candidate.to_owned());
+        let relay = candidate.contains(" typ relay");
+        if !candidate.contains(" 127.0.0.1 ") || (self.relay_only && !relay) {
+            self.unexpected.lock().unwrap().push(candidate.to_owned());
         }
     }
 }
@@ -151,12 +166,16 @@ struct Peer {
 }
 
 impl Peer {
-    /// A peer connection that gathers only a loopback host candidate, wired to `ws`.
-    async fn new(name: &'static str, ws: Socket, call_id: &str) -> Self {
+    /// A peer connection wired to `ws` that gathers only a loopback host candidate, or
+    /// only relay candidates of the TURN servers of `route`.
+    async fn new(name: &'static str, ws: Socket, call_id: &str, route: Route) -> Self {
         let (signal, outgoing) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
         let (channels_tx, channels) = mpsc::unbounded_channel();
-        let seen = Arc::new(Seen::default());
+        let seen = Arc::new(Seen {
+            relay_only: matches!(route, Route::Relay(_)),
+            ..Seen::default()
+        });
         let handler = Handler {
             signal: signal.clone(),
             call_id: call_id.to_owned(),
@@ -168,8 +187,14 @@ impl Peer {
             .with_include_loopback_candidate(true)
             .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
             .build();
+        let configuration = match route {
+            Route::Direct => RTCConfigurationBuilder::new(),
+            Route::Relay(servers) => RTCConfigurationBuilder::new()
+                .with_ice_servers(servers)
+                .with_ice_transport_policy(RTCIceTransportPolicy::Relay),
+        };
         let pc = PeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_configuration(configuration.build())
             .with_setting_engine(settings)
             .with_handler(Arc::new(handler))
             .with_udp_addrs(vec!["127.0.0.1:0".to_owned()])
@@ -199,11 +224,15 @@ impl Peer {
         }
     }
 
-    /// Candidates went both ways through the hub, all of them on loopback.
+    /// Candidates went both ways through the hub, all of them on loopback (and relay
+    /// candidates when only those are expected).
     fn check_candidates(&self) {
         let name = self.name;
-        let off = self.seen.off_loopback.lock().unwrap();
-        assert!(off.is_empty(), "{name}: candidates off loopback: {off:?}");
+        let unexpected = self.seen.unexpected.lock().unwrap();
+        assert!(
+            unexpected.is_empty(),
+            "{name}: unexpected candidates: {unexpected:?}"
+        );
         let local = self.seen.local.load(Ordering::Relaxed);
         let remote = self.seen.remote.load(Ordering::Relaxed);
         assert!(local > 0, "{name} gathered no candidate");
@@ -402,6 +431,49 @@ fn hex(digest: impl AsRef<[u8]>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webrtc_peers_exchange_bytes_over_a_data_channel() {
     let app = TestApp::spawn(Db::Sqlite).await;
+    call_moves_bytes(app, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webrtc_peers_exchange_bytes_through_the_embedded_turn_server() {
+    let app = TestApp::spawn_with(Db::Sqlite, |s| {
+        s.turn_server = Some(server::turn::TurnSettings {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            relay_ip: "127.0.0.1".parse().expect("an address"),
+            realm: "localhost".to_owned(),
+        });
+        s.ice.turn_secret = Some("turn-test-secret".to_owned().into());
+    })
+    .await;
+    assert!(app.turn.is_some(), "the embedded TURN server runs");
+    call_moves_bytes(app, true).await;
+}
+
+/// The TURN servers of an `accepted` message, as webrtc-rs takes them.
+fn ice_servers(accepted: &Value) -> Vec<RTCIceServer> {
+    let servers = accepted["ice_servers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    servers
+        .iter()
+        .filter(|s| s["username"].is_string())
+        .map(|s| RTCIceServer {
+            urls: s["urls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|u| u.as_str().map(str::to_owned))
+                .collect(),
+            username: s["username"].as_str().unwrap_or_default().to_owned(),
+            credential: s["credential"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// A call from ring to hang-up in which the caller sends 256 KiB over a data channel,
+/// directly or (with `relay`) only through the TURN server the hub hands out.
+async fn call_moves_bytes(app: TestApp, relay: bool) {
     let owner = app.sign_up("Data Co").await;
     let domain = verified_domain(&app, &owner).await;
     let mut agent_ws = greeted(&app, &owner.token).await;
@@ -424,16 +496,32 @@ async fn webrtc_peers_exchange_bytes_over_a_data_channel() {
         json!({ "type": "accept", "call_id": call_id }),
     )
     .await;
+    let mut routes = Vec::new();
     for (ws, who) in [(&mut agent_ws, "agent"), (&mut caller_ws, "caller")] {
         let accepted = next_call(ws, &format!("`accepted` ({who})")).await;
         assert_eq!(accepted["type"], "accepted", "{who}: {accepted}");
         assert_eq!(accepted["call_id"], call_id.as_str(), "{who}: {accepted}");
+        let servers = ice_servers(&accepted);
+        if relay {
+            let turn = app.turn.expect("the embedded TURN server runs");
+            let url = format!("turn:{turn}?transport=udp");
+            assert!(
+                servers.iter().any(|s| s.urls.contains(&url)),
+                "{who} is handed the embedded TURN server {url}: {accepted}"
+            );
+            routes.push(Route::Relay(servers));
+        } else {
+            assert!(servers.is_empty(), "{who}: no TURN configured: {accepted}");
+            routes.push(Route::Direct);
+        }
     }
+    let (caller_route, agent_route) = (routes.pop(), routes.pop());
 
     // The caller makes the peer connection and the channel, and sends the offer; the
     // agent's pump answers; candidates trickle both ways through the hub.
-    let mut agent = Peer::new("agent", agent_ws, &call_id).await;
-    let mut caller = Peer::new("caller", caller_ws, &call_id).await;
+    let route = |r: Option<Route>| r.expect("a route per party");
+    let mut agent = Peer::new("agent", agent_ws, &call_id, route(agent_route)).await;
+    let mut caller = Peer::new("caller", caller_ws, &call_id, route(caller_route)).await;
     let channel = caller
         .pc
         .create_data_channel("file", None)
