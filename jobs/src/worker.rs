@@ -67,10 +67,40 @@ macro_rules! register {
 }
 
 /// A tick every `interval` (late ticks are delayed, never bunched).
-fn poll_ticks(interval: Duration) -> tokio_stream::wrappers::IntervalStream {
+fn poll_ticks(interval: Duration) -> ArmedTicks {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tokio_stream::wrappers::IntervalStream::new(ticks)
+    ArmedTicks(ticks)
+}
+
+/// Ticks that always leave the next wake-up armed.
+///
+/// apalis' `PollWith` polls this stream before each fetch and ignores what it yields. A
+/// plain interval stream that is polled when a tick is already due hands that tick over
+/// without registering the task's waker for the next one; if the fetch then finds nothing
+/// (or the finished job's acknowledgement waits for the next turn), the worker parks with
+/// nothing left to wake it. Seen under load on PostgreSQL: mail queued and never sent, or
+/// sent and never marked done. So every poll takes the due ticks until the interval is
+/// pending again, which arms its timer with the polling task's waker.
+struct ArmedTicks(tokio::time::Interval);
+
+impl tokio_stream::Stream for ArmedTicks {
+    type Item = ();
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<()>> {
+        let mut due = false;
+        while self.0.poll_tick(cx).is_ready() {
+            due = true;
+        }
+        if due {
+            std::task::Poll::Ready(Some(()))
+        } else {
+            std::task::Poll::Pending
+        }
+    }
 }
 
 /// What job handlers need, handed to them as apalis `Data`.
@@ -228,6 +258,40 @@ mod tests {
         assert_eq!(restart_pause(2), Duration::from_secs(2));
         assert_eq!(restart_pause(7), Duration::from_secs(60));
         assert_eq!(restart_pause(1000), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_due_tick_leaves_the_next_one_armed() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use std::task::{Context, Poll, Wake, Waker};
+        use tokio_stream::Stream;
+
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut ticks = std::pin::pin!(poll_ticks(Duration::from_millis(100)));
+        // The first tick is due at once; taking it must still arm the next one.
+        assert_eq!(ticks.as_mut().poll_next(&mut cx), Poll::Ready(Some(())));
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert!(
+            count.0.load(Ordering::SeqCst) >= 1,
+            "the next tick woke the task"
+        );
+        // Late: several periods passed; one tick, and the next one armed again.
+        assert_eq!(ticks.as_mut().poll_next(&mut cx), Poll::Ready(Some(())));
+        let woken = count.0.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(
+            count.0.load(Ordering::SeqCst) > woken,
+            "armed after a late tick"
+        );
     }
 
     #[test]

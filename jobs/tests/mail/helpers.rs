@@ -153,6 +153,12 @@ pub fn test_options() -> WorkerOptions {
 impl TestApp {
     /// Starts workers sending through `smtp_url`, or into a fresh outbox directory.
     pub async fn start(kind: DbKind, smtp_url: Option<String>) -> Self {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let db = TestDb::new(kind).await;
         let outbox_dir =
             std::env::temp_dir().join(format!("jobs_outbox_{}", uuid::Uuid::new_v4().simple()));
