@@ -117,6 +117,7 @@ impl AgentUi {
             .with_untracked(|m| m.iter().find(|m| m.user_id == id).map(|m| m.email.clone()))
     }
 
+    #[cfg(feature = "hydrate")]
     fn team_name(&self, id: Uuid) -> Option<String> {
         self.teams
             .with_untracked(|t| t.iter().find(|t| t.id == id).map(|t| t.name.clone()))
