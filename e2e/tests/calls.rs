@@ -3,8 +3,11 @@
 //! domain among those online on `/call`, opens `/call/{domain}`, picks an intent and voice, both dashboards ring showing that intent,
 //! the first member accepts (the colleague's stops ringing), they talk peer to peer (audio
 //! bytes flow both ways), chat, the caller hangs up, and the call is in the records with
-//! its wait time. Then the click-to-call button on the business's own site opens that
-//! call page.
+//! its wait time. A ringing call takes the keyboard focus (Accept) and Escape rejects it:
+//! on a second call the colleague rejects that way, the first member answers and transfers
+//! the call to the colleague's team, the colleague takes it over and the caller's browser
+//! renegotiates with theirs. Then the click-to-call button on the business's own site opens
+//! that call page.
 //!
 //! WebRTC must stay on loopback: the test re-runs itself inside a network namespace with
 //! only `lo` (see `e2e::netns`), where it starts a DNS server, the real binary on SQLite,
@@ -202,45 +205,48 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     b.wait_text("body", BUSINESS).await?;
     b.wait_attr("#softphone", "data-state", &["idle"]).await?;
     b.shot(&format!("{shot}-dashboard-b")).await?;
+    let token_b =
+        b.c.get_named_cookie("dc_session")
+            .await
+            .context("B's session cookie")?
+            .value()
+            .to_owned();
+    let me = api.call(&token_b, "{ me { id } }", json!({})).await?;
+    let user_b = me["me"]["id"].as_str().context("B's user id")?.to_owned();
 
     // 6. The caller sees the bakery among the domains online on /call, opens its call
     // page, picks the intent and voice, and calls.
     let shot = steps.start("the caller sees the domain online on /call, opens its page, picks");
     caller.goto_hydrated(&format!("{base}/call")).await?;
     caller.wait_text("#call-online-domains", &domain).await?;
-    caller
-        .goto_hydrated(&format!("{base}/call/{domain}"))
-        .await?;
-    caller.wait_text("#call-business", BUSINESS).await?;
-    caller
-        .wait_attr("#call-state", "data-state", &["idle"])
-        .await?;
-    let select = caller
-        .wait_for("the intent picker", "select#call-intent")
-        .await?;
-    select
-        .select_by_value(&intent_id)
-        .await
-        .context("caller: choosing the intent")?;
-    caller
-        .click("the voice mode", "input[name=call-mode][value=voice]")
-        .await?;
-    caller.shot(&format!("{shot}-call-page")).await?;
-    caller.click("Call", "button#call-start").await?;
-    caller
-        .wait_attr("#call-state", "data-state", &["ringing"])
-        .await?;
-    caller.shot(&format!("{shot}-caller-ringing")).await?;
+    place_call(caller, &base, &domain, &intent_id, &shot).await?;
 
-    // 7. Both members' softphones ring, showing the intent.
-    let shot = steps.start("A's and B's softphones ring showing the intent");
+    // 7. Both members' softphones ring, showing the intent, in a dialog that has the
+    // keyboard focus on Accept.
+    let shot = steps.start("A's and B's softphones ring showing the intent; Accept has focus");
     for m in [a, b] {
         m.wait_attr("#softphone", "data-state", &["ringing"])
             .await?;
-        m.wait_for("the incoming call", "#incoming-call").await?;
+        m.wait_for(
+            "the incoming call dialog",
+            "#incoming-call[role=alertdialog]",
+        )
+        .await?;
         m.wait_text("#incoming-call .call-intent", INTENT).await?;
         m.wait_for("the caller's name", "#incoming-call .caller-name")
             .await?;
+        // The heading is shown in capitals (CSS); its text is what a screen reader says.
+        let title = m.text("#incoming-call #incoming-title").await;
+        let labelled = m.attr("#incoming-call", "aria-labelledby").await;
+        ensure!(
+            labelled.as_deref() == Some("incoming-title")
+                && title
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("Incoming voice call")),
+            "{}: the dialog is labelled {labelled:?} by {title:?}",
+            m.who
+        );
+        accept_has_focus(m).await?;
     }
     let caller_name = a
         .text("#incoming-call .caller-name")
@@ -255,29 +261,12 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     a.wait_attr("#softphone", "data-state", &["connected"])
         .await?;
     b.wait_attr("#softphone", "data-state", &["idle"]).await?;
-    b.until("the incoming call gone", || async {
-        match b.c.find(fantoccini::Locator::Css("#incoming-call")).await {
-            Err(_) => Ok(()),
-            Ok(el) if !el.is_displayed().await.unwrap_or(false) => Ok(()),
-            Ok(_) => Err("#incoming-call still shown".to_owned()),
-        }
-    })
-    .await?;
+    incoming_gone(b).await?;
     caller
         .wait_attr("#call-state", "data-state", &["connected"])
         .await?;
     for t in [a, caller] {
-        t.until("RTCPeerConnection connected", || async {
-            let state: Option<String> = t
-                .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
-                .await
-                .map_err(|e| e.to_string())?;
-            match state.as_deref() {
-                Some("connected") => Ok(()),
-                other => Err(format!("__dcPeer.connectionState = {other:?}")),
-            }
-        })
-        .await?;
+        peer_connected(t).await?;
     }
     a.shot(&format!("{shot}-a-connected")).await?;
     b.shot(&format!("{shot}-b-not-ringing")).await?;
@@ -286,16 +275,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     // 9. They hear each other: inbound audio bytes grow on both sides.
     steps.start("audio flows both ways (inbound-rtp bytesReceived grows)");
     for t in [a, caller] {
-        let first = audio_bytes(t).await?;
-        t.until("inbound audio bytes growing", || async {
-            let now = audio_bytes(t).await.map_err(|e| e.to_string())?;
-            if now > first && now > 0 {
-                Ok(())
-            } else {
-                Err(format!("bytesReceived {first} then {now}"))
-            }
-        })
-        .await?;
+        audio_flows(t).await?;
     }
 
     // 10. Chat, both ways.
@@ -363,10 +343,22 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         "wait time: {call}"
     );
 
-    // 14. The click-to-call button on the business's own site opens the call page.
+    // 14-19. A second call: Escape rejects it on B, A answers and transfers it to B's team.
+    let second = SecondCall {
+        base: &base,
+        domain: &domain,
+        intent_id: &intent_id,
+        token_a: &token_a,
+        email_a: &email_a,
+        email_b: &email_b,
+        user_b: &user_b,
+    };
+    second.run(steps, &api, [a, b, caller]).await?;
+
+    // 20. The click-to-call button on the business's own site opens the call page.
     widget(steps, caller, &base, &domain).await?;
 
-    // 15. Nothing went wrong in any browser along the way.
+    // 21. Nothing went wrong in any browser along the way.
     steps.start("no console errors");
     let mut errors = Vec::new();
     for t in [a, b, caller] {
@@ -376,6 +368,242 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     }
     ensure!(errors.is_empty(), "browser console errors: {errors:#?}");
     Ok(())
+}
+
+/// The second call, where the keyboard rejects and the call is transferred to a team.
+struct SecondCall<'a> {
+    base: &'a str,
+    domain: &'a str,
+    intent_id: &'a str,
+    token_a: &'a str,
+    email_a: &'a str,
+    email_b: &'a str,
+    user_b: &'a str,
+}
+
+impl SecondCall<'_> {
+    async fn run(&self, steps: &Steps, api: &Api, [a, b, caller]: [&Tab; 3]) -> anyhow::Result<()> {
+        steps.start("A puts B in a team \"Support\"");
+        let team = create_team(api, self.token_a, "Support", self.user_b).await?;
+
+        let shot = steps.start("the caller calls again; B rejects with Escape, A still rings");
+        a.click("Done", "button#call-done").await?;
+        a.wait_attr("#softphone", "data-state", &["idle"]).await?;
+        place_call(caller, self.base, self.domain, self.intent_id, &shot).await?;
+        for m in [a, b] {
+            m.wait_attr("#softphone", "data-state", &["ringing"])
+                .await?;
+            accept_has_focus(m).await?;
+        }
+        b.shot(&format!("{shot}-b-ringing-focused")).await?;
+        b.press(Key::Escape).await?;
+        b.wait_attr("#softphone", "data-state", &["idle"]).await?;
+        incoming_gone(b).await?;
+        a.wait_for("the call still ringing on A", "#incoming-call #call-accept")
+            .await?;
+        caller
+            .wait_attr("#call-state", "data-state", &["ringing"])
+            .await?;
+        b.shot(&format!("{shot}-b-rejected")).await?;
+
+        steps.start("A accepts the second call; A and the caller connect");
+        a.click("Accept", "button#call-accept").await?;
+        a.wait_attr("#softphone", "data-state", &["connected"])
+            .await?;
+        caller
+            .wait_attr("#call-state", "data-state", &["connected"])
+            .await?;
+        for t in [a, caller] {
+            peer_connected(t).await?;
+        }
+
+        let shot = steps.start("A transfers the call to the team \"Support\"");
+        // B, available, can be chosen alone or as the team's one free member.
+        option_offered(
+            a,
+            &format!("#transfer-to optgroup[label=Teams] option[value='team:{team}']"),
+            "Support (1 available)",
+        )
+        .await?;
+        option_offered(
+            a,
+            &format!(
+                "#transfer-to optgroup[label=Colleagues] option[value='member:{}']",
+                self.user_b
+            ),
+            &format!("{} (available)", self.email_b),
+        )
+        .await?;
+        // The caller's browser must make a new peer connection for the new agent.
+        let _: bool = caller
+            .js("window.__dcPeer.__dcBeforeTransfer = true; return true;")
+            .await?;
+        a.wait_for("the transfer select", "select#transfer-to")
+            .await?
+            .select_by_value(&format!("team:{team}"))
+            .await
+            .context("A: choosing the team")?;
+        a.shot(&format!("{shot}-a-team-chosen")).await?;
+        a.click("Transfer", "button#call-transfer").await?;
+        a.wait_text("button#call-transfer", "Ringing…").await?;
+        a.wait_text("#softphone .call-notice", "Ringing the Support team")
+            .await?;
+        a.shot(&format!("{shot}-a-transfer-ringing")).await?;
+
+        let shot = steps
+            .start("B's softphone rings \"Transferred by\" A; B accepts; the caller renegotiates");
+        b.wait_attr("#softphone", "data-state", &["ringing"])
+            .await?;
+        b.wait_text("#incoming-call .transferred-by", self.email_a)
+            .await?;
+        accept_has_focus(b).await?;
+        b.shot(&format!("{shot}-b-transfer-ringing")).await?;
+        b.click("Accept", "button#call-accept").await?;
+        b.wait_attr("#softphone", "data-state", &["connected"])
+            .await?;
+        a.wait_attr("#softphone", "data-state", &["ended"]).await?;
+        a.wait_text(
+            "#softphone .softphone-summary",
+            &format!("Transferred to {} (Support).", self.email_b),
+        )
+        .await?;
+        caller
+            .until("a new RTCPeerConnection connected", || async {
+                let state: Option<String> = caller
+                    .js("const pc = window.__dcPeer;
+                     return pc && !pc.__dcBeforeTransfer ? pc.connectionState : null;")
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match state.as_deref() {
+                    Some("connected") => Ok(()),
+                    other => Err(format!("the new __dcPeer.connectionState = {other:?}")),
+                }
+            })
+            .await?;
+        peer_connected(b).await?;
+        for t in [b, caller] {
+            audio_flows(t).await?;
+        }
+        a.shot(&format!("{shot}-a-transferred")).await?;
+        b.shot(&format!("{shot}-b-connected")).await?;
+
+        let shot = steps.start("the caller hangs up on B");
+        caller.click("Hang up", "button#call-hangup").await?;
+        caller
+            .wait_attr("#call-state", "data-state", &["ended"])
+            .await?;
+        b.wait_attr("#softphone", "data-state", &["ended"]).await?;
+        b.shot(&format!("{shot}-b-ended")).await?;
+        Ok(())
+    }
+}
+
+/// On the call page of `domain`: picks the intent and voice, calls, and waits for the ring.
+async fn place_call(
+    caller: &Tab,
+    base: &str,
+    domain: &str,
+    intent_id: &str,
+    shot: &str,
+) -> anyhow::Result<()> {
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller.wait_text("#call-business", BUSINESS).await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["idle"])
+        .await?;
+    let select = caller
+        .wait_for("the intent picker", "select#call-intent")
+        .await?;
+    select
+        .select_by_value(intent_id)
+        .await
+        .context("caller: choosing the intent")?;
+    caller
+        .click("the voice mode", "input[name=call-mode][value=voice]")
+        .await?;
+    caller.shot(&format!("{shot}-call-page")).await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["ringing"])
+        .await?;
+    caller.shot(&format!("{shot}-caller-ringing")).await?;
+    Ok(())
+}
+
+/// Keyboard focus is on the ringing call's Accept button.
+async fn accept_has_focus(t: &Tab) -> anyhow::Result<()> {
+    t.until("the keyboard focus on Accept", || async {
+        let id: String = t
+            .js("const a = document.activeElement; return a && a.id ? a.id : String(a && a.tagName);")
+            .await
+            .map_err(|e| e.to_string())?;
+        if id == "call-accept" {
+            Ok(())
+        } else {
+            Err(format!("document.activeElement is {id}"))
+        }
+    })
+    .await
+}
+
+/// The select option `css` reads `label` and can be chosen.
+async fn option_offered(t: &Tab, css: &str, label: &str) -> anyhow::Result<()> {
+    let script = format!(
+        "const o = document.querySelector({css:?});
+         return o ? (o.disabled ? 'disabled: ' : '') + o.textContent.trim() : 'no option';"
+    );
+    t.until(&format!("the option {label:?}"), || async {
+        let seen: String = t.js(&script).await.map_err(|e| e.to_string())?;
+        if seen == label {
+            Ok(())
+        } else {
+            Err(seen)
+        }
+    })
+    .await
+}
+
+/// The incoming-call overlay is gone (or hidden).
+async fn incoming_gone(t: &Tab) -> anyhow::Result<()> {
+    t.until("the incoming call gone", || async {
+        match t.c.find(fantoccini::Locator::Css("#incoming-call")).await {
+            Err(_) => Ok(()),
+            Ok(el) if !el.is_displayed().await.unwrap_or(false) => Ok(()),
+            Ok(_) => Err("#incoming-call still shown".to_owned()),
+        }
+    })
+    .await
+}
+
+/// The page's `RTCPeerConnection` reaches `connected`.
+async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
+    t.until("RTCPeerConnection connected", || async {
+        let state: Option<String> = t
+            .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
+            .await
+            .map_err(|e| e.to_string())?;
+        match state.as_deref() {
+            Some("connected") => Ok(()),
+            other => Err(format!("__dcPeer.connectionState = {other:?}")),
+        }
+    })
+    .await
+}
+
+/// Inbound audio bytes grow on `t`'s peer connection.
+async fn audio_flows(t: &Tab) -> anyhow::Result<()> {
+    let first = audio_bytes(t).await?;
+    t.until("inbound audio bytes growing", || async {
+        let now = audio_bytes(t).await.map_err(|e| e.to_string())?;
+        if now > first && now > 0 {
+            Ok(())
+        } else {
+            Err(format!("bytesReceived {first} then {now}"))
+        }
+    })
+    .await
 }
 
 /// The business's own site embeds the widget; a visitor tabs to the button and presses
@@ -526,6 +754,30 @@ async fn create_intent(api: &Api, token: &str) -> anyhow::Result<String> {
         .as_str()
         .map(str::to_owned)
         .context("the new intent's id")
+}
+
+/// Creates the team `name` with the one member `user`; returns its id.
+async fn create_team(api: &Api, token: &str, name: &str, user: &str) -> anyhow::Result<String> {
+    let res = api
+        .call(
+            token,
+            "mutation($name: String!) { createTeam(input: { name: $name }) { id } }",
+            json!({ "name": name }),
+        )
+        .await
+        .context("GraphQL createTeam")?;
+    let team = res["createTeam"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("createTeam answered {res}"))?;
+    api.call(
+        token,
+        "mutation($t: ID!, $u: [ID!]!) { setTeamMembers(id: $t, userIds: $u) { id } }",
+        json!({ "t": team, "u": [user] }),
+    )
+    .await
+    .context("GraphQL setTeamMembers")?;
+    Ok(team)
 }
 
 /// A invites `email` as an agent; returns the path of the link in the invitation email.

@@ -2,23 +2,29 @@
 //!
 //! It shows the member's availability (available / away, and busy while in a call), rings
 //! with an overlay and a tone when a call is offered, and runs the call once accepted:
-//! media, chat, transfer to a colleague, hang up, then a notes box. `#softphone[data-state]`
-//! is offline, idle, ringing, connected or ended. The browser side lives in [`engine`].
+//! media, chat, transfer to a team or a colleague, hang up, then a notes box.
+//! `#softphone[data-state]` is offline, idle, ringing, connected or ended. The browser side
+//! lives in [`engine`]; the overlay in [`incoming`], the transfer form in [`transfer`].
 
 #[cfg(feature = "hydrate")]
 mod engine;
+mod incoming;
+mod transfer;
 
 use std::collections::HashMap;
 
 use entity::calls::protocol::IncomingCall;
-use entity::calls::wire::{Availability, PresenceStatus};
+use entity::calls::wire::{Availability, PresenceStatus, RingTarget};
+use entity::routing_setup::TeamView;
 use entity::types::MemberView;
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use self::incoming::Incoming;
+use self::transfer::Transfer;
 use super::use_account;
-use crate::rtc::{mode_label, CallIds, CallView, InCallPanel, LinkStatus, MediaStage};
+use crate::rtc::{CallIds, CallView, InCallPanel, LinkStatus, MediaStage};
 
 /// A call that just ended on this device, for the notes box.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,8 +52,11 @@ pub struct AgentUi {
     pub manual: RwSignal<Availability>,
     pub me: RwSignal<Option<Uuid>>,
     pub members: RwSignal<Vec<MemberView>>,
+    /// The business's teams (loaded with the members when a call is accepted).
+    pub teams: RwSignal<Vec<TeamView>>,
     pub notice: RwSignal<Option<String>>,
-    pub transferring: RwSignal<bool>,
+    /// Where the call is being transferred to, while that rings.
+    pub transfer: RwSignal<Option<RingTarget>>,
     /// The last notes save: `Ok` or the error to show.
     pub notes_saved: RwSignal<Option<Result<(), String>>>,
     pub notes_saving: RwSignal<bool>,
@@ -66,8 +75,9 @@ impl AgentUi {
             manual: RwSignal::new(Availability::Available),
             me: RwSignal::new(None),
             members: RwSignal::new(Vec::new()),
+            teams: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
-            transferring: RwSignal::new(false),
+            transfer: RwSignal::new(None),
             notes_saved: RwSignal::new(None),
             notes_saving: RwSignal::new(false),
         }
@@ -105,6 +115,12 @@ impl AgentUi {
         let id = id.to_string();
         self.members
             .with_untracked(|m| m.iter().find(|m| m.user_id == id).map(|m| m.email.clone()))
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn team_name(&self, id: Uuid) -> Option<String> {
+        self.teams
+            .with_untracked(|t| t.iter().find(|t| t.id == id).map(|t| t.name.clone()))
     }
 }
 
@@ -144,8 +160,8 @@ impl AgentPhone {
         toggle_mute;
         toggle_camera;
         send_file;
-        /// Offers the call to a colleague (a user id).
-        transfer(user_id: String);
+        /// Offers the call to a team or a colleague.
+        transfer(to: RingTarget);
         save_notes(text: String);
         /// Closes the notes box.
         done;
@@ -253,82 +269,6 @@ enum Body {
     Idle,
 }
 
-/// The incoming-call overlay: the caller card, accept and reject.
-#[component]
-fn Incoming(phone: AgentPhone) -> impl IntoView {
-    let ui = phone.ui;
-    let first = move || {
-        // Re-render once the members load, to name who transferred the call.
-        ui.members.track();
-        ui.ringing.with(|r| r.first().cloned())
-    };
-    view! {
-        {move || {
-            first()
-                .map(|call| {
-                    let id = call.call_id.to_string();
-                    let reject_id = id.clone();
-                    let intent = call
-                        .intent
-                        .as_ref()
-                        .map_or_else(|| "No topic chosen".to_owned(), |i| i.label.clone());
-                    let by = call
-                        .transferred_by
-                        .map(|u| ui.member_email(u).unwrap_or_else(|| "a colleague".to_owned()));
-                    let more = ui.ringing.with(Vec::len).saturating_sub(1);
-                    view! {
-                        <div
-                            id="incoming-call"
-                            class="incoming-call"
-                            role="alertdialog"
-                            aria-labelledby="incoming-title"
-                            aria-describedby="incoming-caller"
-                        >
-                            <p class="eyebrow" id="incoming-title">
-                                {format!("Incoming {} call", mode_label(call.mode).to_lowercase())}
-                            </p>
-                            <p class="incoming-caller" id="incoming-caller">
-                                <strong class="caller-name">{call.caller.name.clone()}</strong>
-                                {if call.caller.verified {
-                                    view! { <span class="badge badge-success">"✓ Verified"</span> }.into_any()
-                                } else {
-                                    view! { <span class="badge badge-muted">"Guest"</span> }.into_any()
-                                }}
-                            </p>
-                            <p class="incoming-details">
-                                <span class="call-intent">{intent}</span>
-                                " · "
-                                <span class="call-mode">{mode_label(call.mode)}</span>
-                                " · "
-                                <span class="call-domain-called">{call.domain.clone()}</span>
-                            </p>
-                            {by.map(|by| view! { <p class="muted small transferred-by">"Transferred by " {by}</p> })}
-                            {(more > 0).then(|| view! { <p class="muted small">{format!("+{more} more ringing")}</p> })}
-                            <div class="incoming-actions">
-                                <button
-                                    type="button"
-                                    class="btn btn-success"
-                                    id="call-accept"
-                                    on:click=move |_| phone.accept(id.clone())
-                                >
-                                    "Accept"
-                                </button>
-                                <button
-                                    type="button"
-                                    class="btn btn-danger"
-                                    id="call-reject"
-                                    on:click=move |_| phone.reject(reject_id.clone())
-                                >
-                                    "Reject"
-                                </button>
-                            </div>
-                        </div>
-                    }
-                })
-        }}
-    }
-}
-
 /// The call in progress: who, the controls, and transfer.
 #[component]
 fn AgentInCall(phone: AgentPhone) -> impl IntoView {
@@ -369,81 +309,6 @@ fn AgentInCall(phone: AgentPhone) -> impl IntoView {
             />
             <Transfer phone />
         </div>
-    }
-}
-
-/// Transfer the call to a colleague.
-#[component]
-fn Transfer(phone: AgentPhone) -> impl IntoView {
-    let ui = phone.ui;
-    let chosen = RwSignal::new(String::new());
-    let colleagues = move || {
-        let me = ui.me.get().map(|m| m.to_string()).unwrap_or_default();
-        let presence = ui.presence.get();
-        ui.members
-            .get()
-            .into_iter()
-            .filter(|m| m.user_id != me)
-            .map(|m| {
-                let status = Uuid::parse_str(&m.user_id)
-                    .ok()
-                    .and_then(|id| presence.get(&id).copied())
-                    .unwrap_or(PresenceStatus::Offline);
-                (m, status)
-            })
-            .collect::<Vec<_>>()
-    };
-    view! {
-        <Show when=move || !colleagues().is_empty()>
-            <form
-                class="transfer form-row"
-                on:submit=move |ev: leptos::ev::SubmitEvent| {
-                    ev.prevent_default();
-                    let to = chosen.get_untracked();
-                    if !to.is_empty() {
-                        phone.transfer(to);
-                    }
-                }
-            >
-                <label for="transfer-to">"Transfer to"</label>
-                <select id="transfer-to" on:change=move |ev| chosen.set(event_target_value(&ev))>
-                    <option value="">"Choose a colleague"</option>
-                    {move || {
-                        colleagues()
-                            .into_iter()
-                            .map(|(m, status)| {
-                                let label = format!("{} ({})", m.email, status_word(status));
-                                view! {
-                                    <option
-                                        value=m.user_id.clone()
-                                        disabled=status != PresenceStatus::Available
-                                    >
-                                        {label}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </select>
-                <button
-                    type="submit"
-                    class="btn btn-secondary"
-                    id="call-transfer"
-                    disabled=move || ui.transferring.get() || chosen.get().is_empty()
-                >
-                    {move || if ui.transferring.get() { "Ringing…" } else { "Transfer" }}
-                </button>
-            </form>
-        </Show>
-    }
-}
-
-fn status_word(status: PresenceStatus) -> &'static str {
-    match status {
-        PresenceStatus::Offline => "offline",
-        PresenceStatus::Available => "available",
-        PresenceStatus::Away => "away",
-        PresenceStatus::Busy => "busy",
     }
 }
 

@@ -71,6 +71,29 @@ pub enum RingTarget {
     Member(Uuid),
 }
 
+impl RingTarget {
+    /// The value of a `<select>` option: `team:<id>` or `member:<id>`, so that the kind is
+    /// never guessed from the id (as [`IntentTarget::choice`](crate::routing_setup::IntentTarget::choice)).
+    #[must_use]
+    pub fn choice(self) -> String {
+        match self {
+            Self::Team(id) => format!("team:{id}"),
+            Self::Member(id) => format!("member:{id}"),
+        }
+    }
+
+    /// Parses a [`choice`](Self::choice) value; `None` for anything else (a form can send
+    /// whatever it likes).
+    #[must_use]
+    pub fn parse_choice(input: &str) -> Option<Self> {
+        match input.trim().split_once(':')? {
+            ("team", id) => Uuid::parse_str(id).ok().map(Self::Team),
+            ("member", id) => Uuid::parse_str(id).ok().map(Self::Member),
+            _ => None,
+        }
+    }
+}
+
 /// Why a call request could not be offered to anyone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -235,7 +258,48 @@ impl From<ChatText> for String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    #[test]
+    fn ring_targets_round_trip_through_form_choices() {
+        let id = Uuid::new_v4();
+        for t in [RingTarget::Team(id), RingTarget::Member(id)] {
+            assert_eq!(RingTarget::parse_choice(&t.choice()), Some(t));
+        }
+        assert_eq!(
+            RingTarget::parse_choice(&format!("team:{id}")),
+            Some(RingTarget::Team(id))
+        );
+        let bad = [
+            String::new(),
+            "team".to_owned(),
+            "team:".to_owned(),
+            "member:nope".to_owned(),
+            id.to_string(),
+            format!("everyone:{id}"),
+            format!("Team:{id}"),
+            format!("team:{id}:x"),
+        ];
+        for bad in bad {
+            assert_eq!(RingTarget::parse_choice(&bad), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn ring_target_choices_never_panic(input in "\\PC*") {
+            let _ = RingTarget::parse_choice(&input);
+        }
+
+        #[test]
+        fn ring_target_choices_round_trip(raw in any::<u128>(), team in any::<bool>()) {
+            let id = Uuid::from_u128(raw);
+            let t = if team { RingTarget::Team(id) } else { RingTarget::Member(id) };
+            prop_assert_eq!(RingTarget::parse_choice(&t.choice()), Some(t));
+        }
+    }
 
     #[test]
     fn chat_text_refuses_blank_and_too_long() {

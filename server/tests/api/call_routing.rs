@@ -1,6 +1,7 @@
 //! What the hub does beyond one ringing team: intents routed to their team, transfers to
-//! a colleague, a dropped socket resuming its session (`hello.resume`, `peer_back`), a
-//! session taken over by a second socket (4005), and per-call TURN credentials.
+//! a colleague or a team, a dropped socket resuming its session (`hello.resume`,
+//! `peer_back`), a session taken over by a second socket (4005), and per-call TURN
+//! credentials.
 
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use sha1::Sha1;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::both_dbs;
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Db, Owner, TestApp};
 use crate::ws::{
     caller_token, colleague, greeted, hello, next_call, next_json, open, send, silent,
     verified_domain, Socket,
@@ -32,6 +33,28 @@ async fn set_availability(ws: &mut Socket, user_id: &str, availability: &str) {
             return;
         }
     }
+}
+
+/// The owner creates team `name` with `members`; returns its id.
+async fn team_of(app: &TestApp, owner: &Owner, name: &str, members: &[&str]) -> Value {
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($n: String!) { createTeam(input: { name: $n }) { id } }",
+            json!({ "n": name }),
+        )
+        .await;
+    let team = res["data"]["createTeam"]["id"].clone();
+    assert!(team.is_string(), "{res}");
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($t: ID!, $u: [ID!]!) { setTeamMembers(id: $t, userIds: $u) { id } }",
+            json!({ "t": team, "u": members }),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    team
 }
 
 /// A socket that greeted with `hello.resume`; returns it with its `welcome`.
@@ -71,23 +94,7 @@ async fn intents_ring_their_own_team(db: Db) {
     let owner = app.sign_up("Alpha").await;
     let domain = verified_domain(&app, &owner).await;
     let (b_token, b_id) = colleague(&app, &owner).await;
-    let res = app
-        .gql(
-            &owner.auth(),
-            "mutation { createTeam(input: { name: \"Sales\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let team = res["data"]["createTeam"]["id"].clone();
-    assert!(team.is_string(), "{res}");
-    let res = app
-        .gql(
-            &owner.auth(),
-            "mutation($t: ID!, $u: [ID!]!) { setTeamMembers(id: $t, userIds: $u) { id } }",
-            json!({ "t": team, "u": [b_id] }),
-        )
-        .await;
-    assert!(res["errors"].is_null(), "{res}");
+    let team = team_of(&app, &owner, "Sales", &[&b_id]).await;
     let res = app
         .gql(
             &owner.auth(),
@@ -180,6 +187,57 @@ async fn a_call_is_transferred_to_a_colleague(db: Db) {
     send(&mut b, json!({ "type": "hangup" })).await;
     let ended = next_json(&mut c).await;
     assert_eq!(ended["reason"], "hung_up_by_agent", "{ended}");
+    app.finish().await;
+}
+
+async fn a_call_is_transferred_to_a_team(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Alpha").await;
+    let domain = verified_domain(&app, &owner).await;
+    let (b_token, b_id) = colleague(&app, &owner).await;
+    // The owner is in the team too: a transfer never rings the transferring agent.
+    let team = team_of(&app, &owner, "Support", &[&owner.user_id, &b_id]).await;
+    let mut b = greeted(&app, &b_token).await;
+    set_availability(&mut b, &b_id, "away").await;
+    let mut a = greeted(&app, &owner.token).await;
+    let mut c = greeted(&app, &caller_token(&app).await).await;
+    let call_id = connect(&mut c, &mut a, &domain).await;
+    let to_team = json!({ "type": "transfer", "to": { "kind": "team", "id": team } });
+    // A team of no business of A's is refused; so is one with nobody free (B is away).
+    let stranger = uuid::Uuid::new_v4();
+    send(
+        &mut a,
+        json!({ "type": "transfer", "to": { "kind": "team", "id": stranger } }),
+    )
+    .await;
+    let refused = next_call(&mut a).await;
+    assert_eq!(refused["code"], "invalid_message", "{refused}");
+    send(&mut a, to_team.clone()).await;
+    let failed = next_call(&mut a).await;
+    assert_eq!(failed["type"], "transfer_failed", "{failed}");
+    assert_eq!(failed["reason"], "unavailable");
+    // B is back: the team rings on B only; B declines, the call stays with A.
+    set_availability(&mut b, &b_id, "available").await;
+    send(&mut a, to_team.clone()).await;
+    let incoming = next_call(&mut b).await;
+    assert_eq!(incoming["type"], "incoming", "{incoming}");
+    assert_eq!(incoming["call_id"], call_id);
+    assert_eq!(incoming["transferred_by"], owner.user_id.as_str());
+    send(&mut b, json!({ "type": "reject", "call_id": call_id })).await;
+    let declined = next_call(&mut a).await;
+    assert_eq!(declined["type"], "transfer_failed", "{declined}");
+    assert_eq!(declined["reason"], "rejected");
+    // Asked again, B takes over and the caller is accepted anew.
+    send(&mut a, to_team).await;
+    assert_eq!(next_call(&mut b).await["type"], "incoming");
+    send(&mut b, json!({ "type": "accept", "call_id": call_id })).await;
+    let handed = next_call(&mut a).await;
+    assert_eq!(handed["type"], "transferred", "{handed}");
+    assert_eq!(handed["to"], b_id.as_str());
+    assert_eq!(next_json(&mut c).await["type"], "accepted");
+    assert_eq!(next_call(&mut b).await["type"], "accepted");
+    send(&mut b, json!({ "type": "hangup" })).await;
+    assert_eq!(next_json(&mut c).await["reason"], "hung_up_by_agent");
     app.finish().await;
 }
 
@@ -305,5 +363,6 @@ async fn accepted_carries_stun_and_per_call_turn_credentials() {
 both_dbs!(
     intents_ring_their_own_team,
     a_call_is_transferred_to_a_colleague,
+    a_call_is_transferred_to_a_team,
     a_dropped_caller_resumes_its_call
 );

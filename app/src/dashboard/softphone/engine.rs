@@ -1,23 +1,22 @@
 //! The agent's side of calls, in the browser: the device's signaling socket (authenticated
-//! by the dashboard cookie), presence, ringing, and the peer connection of the accepted call
-//! (the agent answers the caller's offers).
+//! by the dashboard cookie), presence and ringing here; the accepted call in [`call`], its
+//! transfer in [`transfer`].
+
+mod call;
+mod transfer;
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use entity::calls::protocol::{CallId, ClientMessage, IncomingCall, ServerMessage};
-use entity::calls::wire::{
-    Availability, ChatText, EndReason, IceServer, PresenceStatus, RingTarget, TransferFailure,
-};
+use entity::calls::protocol::{CallId, ClientMessage, ServerMessage};
+use entity::calls::wire::{Availability, EndReason, PresenceStatus};
 use entity::calls::Side;
 use leptos::prelude::*;
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlMediaElement, MediaStream};
+use web_sys::MediaStream;
 
-use super::{AgentUi, EndedCall};
-use crate::rtc::media;
-use crate::rtc::peer::{Peer, PeerEvents};
+use super::AgentUi;
+use crate::rtc::peer::Peer;
 use crate::rtc::signaling::Signaling;
 use crate::rtc::tone::RingTone;
 use crate::rtc::{ChatLine, LinkStatus};
@@ -163,23 +162,8 @@ impl AgentEngine {
                 "The caller's connection dropped — waiting for them to come back…".to_owned(),
             )),
             ServerMessage::PeerBack { .. } => ui.call.notice.set(None),
-            ServerMessage::TransferFailed { reason, .. } => {
-                ui.transferring.set(false);
-                let why = match reason {
-                    TransferFailure::Rejected => "your colleague declined",
-                    TransferFailure::Missed => "nobody answered",
-                    TransferFailure::Unavailable => "nobody could take it",
-                };
-                ui.call.notice.set(Some(format!(
-                    "The transfer did not happen ({why}); the call stays with you."
-                )));
-            }
-            ServerMessage::Transferred { to, .. } => {
-                let who = ui
-                    .member_email(to)
-                    .unwrap_or_else(|| "a colleague".to_owned());
-                self.end_call(format!("Transferred to {who}."));
-            }
+            ServerMessage::TransferFailed { reason, .. } => self.transfer_failed(reason),
+            ServerMessage::Transferred { to, .. } => self.transferred(to),
             ServerMessage::Ended {
                 call_id, reason, ..
             } => {
@@ -197,8 +181,8 @@ impl AgentEngine {
                 "The call service is restarting — reconnecting…".to_owned(),
             )),
             ServerMessage::Error { message, .. } => {
-                if ui.transferring.get_untracked() {
-                    ui.transferring.set(false);
+                if ui.transfer.with_untracked(Option::is_some) {
+                    ui.transfer.set(None);
                     ui.call.notice.set(Some(message));
                     return;
                 }
@@ -255,170 +239,6 @@ impl AgentEngine {
         self.stop_ringing(call_id);
     }
 
-    fn accepted(&self, call_id: CallId, ice_servers: &[IceServer]) {
-        let ui = self.ui;
-        let call: Option<IncomingCall> = ui
-            .ringing
-            .with_untracked(|r| r.iter().find(|c| c.call_id == call_id).cloned())
-            .or_else(|| ui.active.get_untracked().filter(|c| c.call_id == call_id));
-        let Some(call) = call else {
-            return;
-        };
-        *self.call_id.borrow_mut() = Some(call_id);
-        if let Some(old) = self.peer.borrow_mut().take() {
-            old.close();
-        }
-        self.stop_media();
-        ui.ringing.update(|r| r.retain(|c| c.call_id != call_id));
-        ui.call.reset(call.mode);
-        ui.call.since.set(Some(media::now_ms()));
-        ui.ended.set(None);
-        ui.notes_saved.set(None);
-        ui.transferring.set(false);
-        let mode = call.mode;
-        ui.active.set(Some(call));
-        ui.connected.set(true);
-        self.update_tone();
-        self.load_members();
-
-        let signaling = self.signaling.borrow().clone();
-        let view = ui.call;
-        let events = PeerEvents {
-            on_state: Box::new(move |s| view.peer_state.set(s)),
-            on_remote_stream: Box::new(move |stream| {
-                if let Some(video) = view.remote_video.get_untracked() {
-                    media::attach(video.unchecked_ref::<HtmlMediaElement>(), Some(&stream));
-                }
-            }),
-            on_stats: Box::new(move |q| view.quality.set(Some(q))),
-            on_file: Box::new(move |f| view.files.update(|files| files.push(f))),
-            on_channel: Box::new(move |open| view.channel_open.set(open)),
-        };
-        let peer = match Peer::new(
-            call_id,
-            Side::Agent,
-            mode,
-            ice_servers,
-            move |m| {
-                if let Some(s) = &signaling {
-                    s.send(&m);
-                }
-            },
-            events,
-        ) {
-            Ok(peer) => peer,
-            Err(e) => {
-                view.notice.set(Some(e));
-                return;
-            }
-        };
-        *self.peer.borrow_mut() = Some(peer.clone());
-        if media::wants_media(mode) {
-            let Some(this) = self.me.upgrade() else {
-                return;
-            };
-            leptos::task::spawn_local(async move {
-                match media::user_media(mode, None, None).await {
-                    Ok(stream) => {
-                        if this.peer().is_none() {
-                            media::stop(&stream);
-                            return;
-                        }
-                        peer.add_local(&stream);
-                        if let Some(video) = view.local_video.get_untracked() {
-                            media::attach(video.unchecked_ref::<HtmlMediaElement>(), Some(&stream));
-                        }
-                        *this.local.borrow_mut() = Some(stream);
-                    }
-                    Err(e) => {
-                        peer.without_local();
-                        view.notice.set(Some(e));
-                    }
-                }
-            });
-        }
-    }
-
-    /// Ends the call on this device and opens the notes box.
-    fn end_call(&self, summary: String) {
-        let ui = self.ui;
-        if let Some(peer) = self.peer.borrow_mut().take() {
-            peer.close();
-        }
-        self.stop_media();
-        let call_id = self.call_id.borrow_mut().take();
-        let caller = ui
-            .active
-            .with_untracked(|a| a.as_ref().map(|c| c.caller.name.clone()))
-            .unwrap_or_default();
-        ui.connected.set(false);
-        ui.transferring.set(false);
-        if let Some(call_id) = call_id {
-            ui.ended.set(Some(EndedCall {
-                call_id: call_id.to_string(),
-                caller,
-                summary,
-            }));
-        }
-        self.update_tone();
-    }
-
-    /// Hangs up the call in progress.
-    pub fn hangup(&self) {
-        let call_id = *self.call_id.borrow();
-        if call_id.is_some() && self.ui.connected.get_untracked() {
-            self.send(&ClientMessage::Hangup { call_id });
-            self.end_call("You hung up.".to_owned());
-        }
-    }
-
-    /// Sends a chat message (shown when the server's copy comes back).
-    pub fn chat(&self, text: String) {
-        let Ok(text) = ChatText::parse(text) else {
-            return;
-        };
-        let call_id = *self.call_id.borrow();
-        self.send(&ClientMessage::Chat { text, call_id });
-    }
-
-    /// Turns the microphone off or on again.
-    pub fn toggle_mute(&self) {
-        media::toggle(&self.local, "audio", self.ui.call.muted);
-    }
-
-    /// Turns the camera off or on again.
-    pub fn toggle_camera(&self) {
-        media::toggle(&self.local, "video", self.ui.call.camera_off);
-    }
-
-    /// Sends the chosen file over the data channel.
-    pub fn send_file(&self) {
-        if let Some(peer) = self.peer() {
-            crate::rtc::peer::send_chosen_file(self.ui.call, peer);
-        }
-    }
-
-    /// Offers the call to a colleague.
-    pub fn transfer(&self, user_id: String) {
-        let Ok(id) = Uuid::parse_str(&user_id) else {
-            return;
-        };
-        let call_id = *self.call_id.borrow();
-        self.send(&ClientMessage::Transfer {
-            to: RingTarget::Member(id),
-            call_id,
-        });
-        self.ui.transferring.set(true);
-        let who = self
-            .ui
-            .member_email(id)
-            .unwrap_or_else(|| "your colleague".to_owned());
-        self.ui
-            .call
-            .notice
-            .set(Some(format!("Ringing {who} to take over the call…")));
-    }
-
     /// Available ↔ away, for all this member's devices.
     pub fn toggle_availability(&self) {
         let next = match self.ui.manual.get_untracked() {
@@ -462,10 +282,14 @@ impl AgentEngine {
         });
     }
 
-    fn stop_media(&self) {
-        if let Some(stream) = self.local.borrow_mut().take() {
-            media::stop(&stream);
-        }
+    /// The teams a call can be transferred to (the teams page's own server function).
+    fn load_teams(&self) {
+        let ui = self.ui;
+        leptos::task::spawn_local(async move {
+            if let Ok(teams) = crate::api::list_teams().await {
+                ui.teams.set(teams);
+            }
+        });
     }
 
     /// The dashboard goes away: close everything (a call in progress is hung up).
