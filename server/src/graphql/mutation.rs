@@ -345,4 +345,36 @@ impl Mutation {
             .gql()?;
         Ok(view.into())
     }
+
+    /// Keeps the signed-in member's notes on one of the current business's calls (at
+    /// most 5,000 characters, `VALIDATION` beyond; blank clears them) and returns the
+    /// call. A call of another business is `NOT_FOUND`.
+    async fn save_call_notes(
+        &self,
+        ctx: &Context<'_>,
+        call_id: ID,
+        notes: String,
+    ) -> Result<super::types::Call> {
+        use entity::calls::records::RecordWriter;
+        let principal = ctx.principal()?;
+        let id = entity::calls::CallId::from_uuid(parse_id(&call_id, "call")?);
+        // Notes often come right after the call, whose record may still be on its way.
+        if let Ok(hub) = ctx.data::<crate::signaling::Hub>() {
+            hub.written().await;
+        }
+        let db = &ctx.services().db;
+        entity::calls::records::save_notes(
+            db,
+            principal.business_id,
+            id,
+            principal.user_id,
+            &notes,
+        )
+        .await
+        .gql()?;
+        let detail = entity::calls::records::call_detail(db, principal, id)
+            .await
+            .gql()?;
+        Ok(detail.into())
+    }
 }

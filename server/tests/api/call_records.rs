@@ -233,6 +233,58 @@ async fn the_call_log_resolves_and_describes_calls(db: Db) {
     app.finish().await;
 }
 
+const SAVE_NOTES: &str = "mutation($id: ID!, $notes: String!) { \
+     saveCallNotes(callId: $id, notes: $notes) { id notes } }";
+
+async fn an_integration_keeps_notes_on_a_call(db: Db) {
+    let app = TestApp::spawn_with(db, |s| {
+        s.signaling.ring_timeout = Duration::from_millis(1500);
+    })
+    .await;
+    let a = app.sign_up("Alpha").await;
+    let domain = verified_domain(&app, &a).await;
+    let (answered, _, _) = two_calls(&app, &a, &domain).await;
+    let (_, key) = app.api_key(&a, "crm").await;
+    let key = Auth::Bearer(key);
+
+    let res = app
+        .gql(
+            &key,
+            SAVE_NOTES,
+            json!({ "id": answered, "notes": "  Sent the quote  " }),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["saveCallNotes"]["id"],
+        answered.as_str(),
+        "{res}"
+    );
+    assert_eq!(
+        res["data"]["saveCallNotes"]["notes"], "Sent the quote",
+        "{res}"
+    );
+    let res = app.gql(&a.auth(), DETAIL, json!({ "id": answered })).await;
+    assert_eq!(res["data"]["call"]["notes"], "Sent the quote", "{res}");
+
+    let long = "x".repeat(5001);
+    let res = app
+        .gql(&key, SAVE_NOTES, json!({ "id": answered, "notes": long }))
+        .await;
+    assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
+    for id in ["not-a-call-id", "00000000-0000-4000-8000-000000000000"] {
+        let res = app
+            .gql(&key, SAVE_NOTES, json!({ "id": id, "notes": "x" }))
+            .await;
+        assert_eq!(error_code(&res), Some("NOT_FOUND"), "{id}: {res}");
+    }
+    // Blank clears them.
+    let res = app
+        .gql(&key, SAVE_NOTES, json!({ "id": answered, "notes": " " }))
+        .await;
+    assert!(res["data"]["saveCallNotes"]["notes"].is_null(), "{res}");
+    app.finish().await;
+}
+
 async fn another_business_sees_none_of_the_calls(db: Db) {
     let app = TestApp::spawn_with(db, |s| {
         s.signaling.ring_timeout = Duration::from_millis(1500);
@@ -276,6 +328,20 @@ async fn another_business_sees_none_of_the_calls(db: Db) {
     let api_key = ("authorization", format!("Bearer {b_key}"));
     let (status, _) = server_fn(&app, "list_call_records", api_key, &[]).await;
     assert_eq!(status, 401);
+    // B cannot write notes on A's calls, by session or key; A's notes stay as they were.
+    for auth in [b.auth(), Auth::Bearer(b_key.clone())] {
+        let res = app
+            .gql(
+                &auth,
+                SAVE_NOTES,
+                json!({ "id": answered, "notes": "Overwritten by Beta" }),
+            )
+            .await;
+        assert_eq!(error_code(&res), Some("NOT_FOUND"), "{auth:?}: {res}");
+        assert!(!leaks(&res.to_string()), "{res}");
+    }
+    let res = app.gql(&a.auth(), DETAIL, json!({ "id": answered })).await;
+    assert!(res["data"]["call"]["notes"].is_null(), "{res}");
     // Signed out, nothing at all.
     let res = app.gql(&Auth::None, LIST, json!({})).await;
     assert_eq!(error_code(&res), Some("UNAUTHENTICATED"), "{res}");
@@ -284,5 +350,6 @@ async fn another_business_sees_none_of_the_calls(db: Db) {
 
 both_dbs!(
     the_call_log_resolves_and_describes_calls,
+    an_integration_keeps_notes_on_a_call,
     another_business_sees_none_of_the_calls,
 );
