@@ -2,8 +2,9 @@
 //! unbounded channel (never waiting on the database while it signals), and one task
 //! writes them in order, taking whatever queued up within [`GATHER`] of the first (up to
 //! [`BATCH`] jobs) as one transaction of a few statements ([`records::write_batch`]):
-//! under load the database sees one commit per burst instead of five statements per call. A batch that keeps failing is written job by
-//! job, so one record the database refuses does not take the others with it. Shutdown
+//! under load the database sees one commit per burst instead of five statements per call.
+//! A batch that keeps failing is written job by job, so one record the database refuses
+//! does not take the others with it. Shutdown
 //! closes the channel and waits for the writer to drain it, so no record is lost to a
 //! restart. A write that needs a call's row (an agent's notes right after the call) first
 //! waits for [`Records::written`].

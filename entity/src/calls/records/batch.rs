@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
 use super::{Job, NewCall};
@@ -121,20 +123,8 @@ impl Plan {
 
     /// Runs the statements (calls first: the events refer to them).
     pub(super) async fn write(self, db: &impl ConnectionTrait) -> Result<(), DomainError> {
-        let mut calls = self.calls.into_iter().peekable();
-        while calls.peek().is_some() {
-            let rows: Vec<_> = calls.by_ref().take(ROWS_PER_INSERT).collect();
-            call::Entity::insert_many(rows)
-                .exec_without_returning(db)
-                .await?;
-        }
-        let mut events = self.events.into_iter().peekable();
-        while events.peek().is_some() {
-            let rows: Vec<_> = events.by_ref().take(ROWS_PER_INSERT).collect();
-            call_event::Entity::insert_many(rows)
-                .exec_without_returning(db)
-                .await?;
-        }
+        insert_all(db, self.calls).await?;
+        insert_all(db, self.events).await?;
         for (business_id, call_id, changes) in self.updates {
             let mut update = call::Entity::update_many()
                 .filter(call::Column::Id.eq(call_id.as_uuid()))
@@ -149,6 +139,21 @@ impl Plan {
 }
 
 /// A new call's row: `ringing`, nothing answered or ended yet.
+/// Inserts `rows` as multi-row statements of at most [`ROWS_PER_INSERT`] rows each.
+async fn insert_all<A: ActiveModelTrait + Send>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), DomainError> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 fn row(new: &NewCall) -> call::ActiveModel {
     call::ActiveModel {
         id: Set(new.id.as_uuid()),
