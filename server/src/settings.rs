@@ -195,7 +195,7 @@ fn turn_server(
 
 fn ice_config(
     get: &impl Fn(&str) -> Option<String>,
-    embedded: Option<&crate::turn::TurnSettings>,
+    embedded_turn: bool,
 ) -> anyhow::Result<entity::calls::ice::IceConfig> {
     let turn_urls = ice_urls(
         get("DOMAINCALL_TURN_URLS"),
@@ -203,7 +203,7 @@ fn ice_config(
         &["turn", "turns"],
     )?;
     let mut turn_secret = get("DOMAINCALL_TURN_SECRET").filter(|s| !s.is_empty());
-    if embedded.is_some() {
+    if embedded_turn {
         // One process needs no shared secret: a random one lives as long as it does.
         turn_secret.get_or_insert_with(|| hex::encode(rand::random::<[u8; 32]>()));
     }
@@ -379,7 +379,7 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("DOMAINCALL_CALLER_ZONE: {e}"))?;
         let allowed_origins = allowed_origins(get("DOMAINCALL_ALLOWED_ORIGINS"), &public_url)?;
         let turn_server = turn_server(&get, &public_url)?;
-        let ice = ice_config(&get, turn_server.as_ref())?;
+        let ice = ice_config(&get, turn_server.is_some())?;
         Ok(Self {
             ice,
             turn_server,

@@ -41,6 +41,16 @@ pub fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// Settings that start the embedded TURN server on a loopback port, with `secret`.
+pub fn embedded_turn(settings: &mut Settings, secret: &str) {
+    settings.turn_server = Some(server::turn::TurnSettings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        relay_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+        realm: "localhost".to_owned(),
+    });
+    settings.ice.turn_secret = Some(secret.to_owned().into());
+}
+
 /// A running application.
 pub struct TestApp {
     pub base: String,

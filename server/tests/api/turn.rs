@@ -10,21 +10,13 @@ use serde_json::{json, Value};
 use tokio::net::UdpSocket;
 use turn::client::{Client, ClientConfig};
 
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{embedded_turn, Db, TestApp};
 use crate::ws::{caller_token, greeted, next_call, send, verified_domain};
 
 const SECRET: &str = "turn-test-secret";
 
 async fn app_with_turn() -> TestApp {
-    let app = TestApp::spawn_with(Db::Sqlite, |s| {
-        s.turn_server = Some(server::turn::TurnSettings {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            relay_ip: "127.0.0.1".parse().expect("an address"),
-            realm: "localhost".to_owned(),
-        });
-        s.ice.turn_secret = Some(SECRET.to_owned().into());
-    })
-    .await;
+    let app = TestApp::spawn_with(Db::Sqlite, |s| embedded_turn(s, SECRET)).await;
     assert!(app.turn.is_some(), "the embedded TURN server runs");
     app
 }

@@ -34,7 +34,7 @@ use webrtc::peer_connection::{
     RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
 };
 
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{embedded_turn, Db, TestApp};
 use crate::ws::{caller_token, greeted, next_json, send, verified_domain, Socket};
 
 /// Bytes the caller sends: 256 KiB, in chunks below webrtc-rs' 16 KiB message limit.
@@ -436,15 +436,7 @@ async fn webrtc_peers_exchange_bytes_over_a_data_channel() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webrtc_peers_exchange_bytes_through_the_embedded_turn_server() {
-    let app = TestApp::spawn_with(Db::Sqlite, |s| {
-        s.turn_server = Some(server::turn::TurnSettings {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            relay_ip: "127.0.0.1".parse().expect("an address"),
-            realm: "localhost".to_owned(),
-        });
-        s.ice.turn_secret = Some("turn-test-secret".to_owned().into());
-    })
-    .await;
+    let app = TestApp::spawn_with(Db::Sqlite, |s| embedded_turn(s, "turn-test-secret")).await;
     assert!(app.turn.is_some(), "the embedded TURN server runs");
     call_moves_bytes(app, true).await;
 }
