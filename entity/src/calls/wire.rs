@@ -73,7 +73,8 @@ pub enum RingTarget {
 
 impl RingTarget {
     /// The value of a `<select>` option: `team:<id>` or `member:<id>`, so that the kind is
-    /// never guessed from the id (as [`IntentTarget::choice`](crate::routing_setup::IntentTarget::choice)).
+    /// never guessed from the id ([`IntentTarget::choice`](crate::routing_setup::IntentTarget::choice)
+    /// uses the same values).
     #[must_use]
     pub fn choice(self) -> String {
         match self {

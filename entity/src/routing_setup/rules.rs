@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::calls::RingStrategy;
+use crate::calls::{RingStrategy, RingTarget};
 use crate::types::FieldError;
 use crate::validate::Label;
 
@@ -68,8 +68,8 @@ impl IntentTarget {
     pub fn choice(self) -> String {
         match self {
             Self::Everyone => "everyone".to_owned(),
-            Self::Team(id) => format!("team:{id}"),
-            Self::Member(id) => format!("member:{id}"),
+            Self::Team(id) => RingTarget::Team(id).choice(),
+            Self::Member(id) => RingTarget::Member(id).choice(),
         }
     }
 
@@ -78,12 +78,13 @@ impl IntentTarget {
     /// # Errors
     /// A [`FieldError`] on `field` when it is none of the three forms.
     pub fn parse_choice(field: &str, input: &str) -> Result<Self, FieldError> {
-        let input = input.trim();
-        let parsed = match input.split_once(':') {
-            None if input == "everyone" => Some(Self::Everyone),
-            Some(("team", id)) => Uuid::parse_str(id).ok().map(Self::Team),
-            Some(("member", id)) => Uuid::parse_str(id).ok().map(Self::Member),
-            _ => None,
+        let parsed = if input.trim() == "everyone" {
+            Some(Self::Everyone)
+        } else {
+            RingTarget::parse_choice(input).map(|target| match target {
+                RingTarget::Team(id) => Self::Team(id),
+                RingTarget::Member(id) => Self::Member(id),
+            })
         };
         parsed
             .ok_or_else(|| field_error(field, "Choose who answers: everyone, a team or a member."))
