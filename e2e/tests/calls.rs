@@ -299,11 +299,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
 
     // 11. The caller hangs up: both see the call ended.
     let shot = steps.start("the caller hangs up; both see it ended");
-    caller.click("Hang up", "button#call-hangup").await?;
-    caller
-        .wait_attr("#call-state", "data-state", &["ended"])
-        .await?;
-    a.wait_attr("#softphone", "data-state", &["ended"]).await?;
+    caller_hangs_up(caller, a).await?;
     caller.shot(&format!("{shot}-caller-ended")).await?;
     a.shot(&format!("{shot}-a-ended")).await?;
 
@@ -488,11 +484,7 @@ impl SecondCall<'_> {
         b.shot(&format!("{shot}-b-connected")).await?;
 
         let shot = steps.start("the caller hangs up on B");
-        caller.click("Hang up", "button#call-hangup").await?;
-        caller
-            .wait_attr("#call-state", "data-state", &["ended"])
-            .await?;
-        b.wait_attr("#softphone", "data-state", &["ended"]).await?;
+        caller_hangs_up(caller, b).await?;
         b.shot(&format!("{shot}-b-ended")).await?;
         Ok(())
     }
@@ -578,6 +570,18 @@ async fn incoming_gone(t: &Tab) -> anyhow::Result<()> {
 }
 
 /// The page's `RTCPeerConnection` reaches `connected`.
+/// The caller hangs up; the call page and the agent's softphone both show it ended.
+async fn caller_hangs_up(caller: &Tab, agent: &Tab) -> anyhow::Result<()> {
+    caller.click("Hang up", "button#call-hangup").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["ended"])
+        .await?;
+    agent
+        .wait_attr("#softphone", "data-state", &["ended"])
+        .await?;
+    Ok(())
+}
+
 async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
     t.until("RTCPeerConnection connected", || async {
         let state: Option<String> = t

@@ -65,12 +65,10 @@ pub async fn save_call_notes(call_id: String, notes: String) -> Result<(), AppEr
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = CallId::from_uuid(backend::parse_id(&call_id, "call")?);
-        // Notes come right after the call, whose record may still be on its way.
-        if let Some(records) = leptos::prelude::use_context::<CallRecords>() {
-            records.0.written().await;
-        }
+        let records = leptos::prelude::use_context::<CallRecords>();
         Ok(entity::calls::records::save_notes(
             &services.db,
+            records.as_ref().map(|r| &*r.0),
             principal.business_id,
             id,
             principal.user_id,

@@ -107,13 +107,16 @@ pub const MAX_NOTES_CHARS: usize = 5000;
 
 /// Stores the notes `user_id` wrote about one of `business_id`'s calls (replacing earlier
 /// notes; blank text clears them). Tenant-scoped: only a member of that business may write,
-/// and a call of another business is simply not found.
+/// and a call of another business is simply not found. Notes often come right after the
+/// call, whose record may still be on its way: with the process's record writer as
+/// `pending`, it first waits for what that writer still has queued.
 ///
 /// # Errors
 /// `Forbidden` when `user_id` is not a member of the business, `NotFound` for a call that is
 /// not the business's, `Validation` for more than [`MAX_NOTES_CHARS`] characters.
 pub async fn save_notes(
     db: &impl ConnectionTrait,
+    pending: Option<&dyn RecordWriter>,
     business_id: Uuid,
     call_id: CallId,
     user_id: Uuid,
@@ -133,6 +136,9 @@ pub async fn save_notes(
         return Err(DomainError::Forbidden(
             "Only members of this business may write notes on its calls.".into(),
         ));
+    }
+    if let Some(writer) = pending {
+        writer.written().await;
     }
     let notes = Some(text.trim())
         .filter(|t| !t.is_empty())

@@ -358,13 +358,11 @@ impl Mutation {
         use entity::calls::records::RecordWriter;
         let principal = ctx.principal()?;
         let id = entity::calls::CallId::from_uuid(parse_id(&call_id, "call")?);
-        // Notes often come right after the call, whose record may still be on its way.
-        if let Ok(hub) = ctx.data::<crate::signaling::Hub>() {
-            hub.written().await;
-        }
+        let hub = ctx.data::<crate::signaling::Hub>().ok();
         let db = &ctx.services().db;
         entity::calls::records::save_notes(
             db,
+            hub.map(|h| h as &dyn RecordWriter),
             principal.business_id,
             id,
             principal.user_id,

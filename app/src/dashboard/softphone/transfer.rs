@@ -106,6 +106,11 @@ pub(super) fn Transfer(phone: AgentPhone) -> impl IntoView {
             </option>
         }
     };
+    let group = move |label: &'static str, list: Vec<Choice>| {
+        (!list.is_empty()).then(|| {
+            view! { <optgroup label=label>{list.into_iter().map(option).collect_view()}</optgroup> }
+        })
+    };
     view! {
         <Show when=move || options.with(|(t, c)| !t.is_empty() || !c.is_empty())>
             <form
@@ -127,24 +132,7 @@ pub(super) fn Transfer(phone: AgentPhone) -> impl IntoView {
                     </option>
                     {move || {
                         let (teams, colleagues) = options.get();
-                        view! {
-                            {(!teams.is_empty())
-                                .then(|| {
-                                    view! {
-                                        <optgroup label="Teams">
-                                            {teams.into_iter().map(option).collect_view()}
-                                        </optgroup>
-                                    }
-                                })}
-                            {(!colleagues.is_empty())
-                                .then(|| {
-                                    view! {
-                                        <optgroup label="Colleagues">
-                                            {colleagues.into_iter().map(option).collect_view()}
-                                        </optgroup>
-                                    }
-                                })}
-                        }
+                        view! { {group("Teams", teams)} {group("Colleagues", colleagues)} }
                     }}
                 </select>
                 <button
