@@ -233,17 +233,14 @@ pub async fn authenticate(
         .verify::<CallerClaims>(AUD_CALLER, token)
         .map_err(|_| refuse())?;
     let id = Uuid::parse_str(&verified.subject).map_err(|_| refuse())?;
-    let row = caller_identity::Entity::find_by_id(id)
-        .one(db)
+    let row = crate::lookup::by_key(db, caller_identity::Entity::find_by_id(id))
         .await?
         .filter(|r| r.expires_at > Utc::now())
         .ok_or_else(refuse)?;
     if let Some(domain_id) = row.domain_id {
-        let still_verified = domain::Entity::find_by_id(domain_id)
-            .filter(domain::Column::Status.eq(DomainStatus::Verified.as_str()))
-            .one(db)
-            .await?
-            .is_some();
+        let select = domain::Entity::find_by_id(domain_id)
+            .filter(crate::lookup::verified(domain::Column::Status));
+        let still_verified = crate::lookup::by_key(db, select).await?.is_some();
         if !still_verified {
             return Err(DomainError::Unauthenticated(format!(
                 "{} is no longer verified; you cannot call as it.",

@@ -29,4 +29,6 @@ pub use services::Services;
 #[cfg(feature = "db")]
 pub mod events;
 #[cfg(feature = "db")]
+pub mod lookup;
+#[cfg(feature = "db")]
 pub mod tx;

@@ -51,7 +51,11 @@ impl Config<'_> {
             .env("DOMAINCALL_DATABASE_URL", self.database_url())
             .env("DOMAINCALL_SESSION_KEYS", self.session_keys)
             .env("DOMAINCALL_SITE_ROOT", self.site_root)
-            .env("DOMAINCALL_LOG", "warn")
+            // `BENCH_SERVER_LOG` (a tracing filter) looks inside; warnings only by default.
+            .env(
+                "DOMAINCALL_LOG",
+                std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .env_remove("DOMAINCALL_ALLOWED_ORIGINS")
             .env_remove("DOMAINCALL_SMTP_URL");
         cmd

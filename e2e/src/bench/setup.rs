@@ -6,6 +6,11 @@
 //! request actually left — to the moment the **last** device of the business got
 //! `incoming`, so a stalled server or client cannot hide its delay (no coordinated
 //! omission). The caller then cancels, waits for `ended`, and takes its next slot.
+//!
+//! The first [`Schedule::warmup`] calls are the warm-up: they call every business and
+//! every caller's identity once, so the server reads each from its database once (later
+//! calls are answered from its in-memory directory). Their latencies are kept apart: they
+//! describe the first call after a restart, not the steady state.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +33,7 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Pending {
     intended: Instant,
+    warmup: bool,
     seen: usize,
     done: Option<oneshot::Sender<()>>,
 }
@@ -37,6 +43,10 @@ pub struct Rings {
     devices: usize,
     pending: Mutex<HashMap<String, Pending>>,
     histogram: Mutex<Histogram<u64>>,
+    /// The warm-up's latencies.
+    warmup: Mutex<Histogram<u64>>,
+    /// Every setup: its intended send time and latency (µs), for `--dump`.
+    samples: Mutex<Vec<(Instant, u64)>>,
     pub timeouts: AtomicU64,
     pub refused: AtomicU64,
     pub agents_lost: AtomicU64,
@@ -53,16 +63,19 @@ impl Rings {
             pending: Mutex::default(),
             // Microseconds, 1 µs to 10 min, 3 significant digits.
             histogram: Mutex::new(Histogram::new_with_bounds(1, 600_000_000, 3)?),
+            warmup: Mutex::new(Histogram::new_with_bounds(1, 600_000_000, 3)?),
+            samples: Mutex::default(),
             timeouts: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             agents_lost: AtomicU64::new(0),
         })
     }
 
-    fn register(&self, caller: &str, intended: Instant) -> oneshot::Receiver<()> {
+    fn register(&self, caller: &str, intended: Instant, warmup: bool) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         let pending = Pending {
             intended,
+            warmup,
             seen: 0,
             done: Some(tx),
         };
@@ -88,22 +101,50 @@ impl Rings {
         if let Some(done) = p.done.take() {
             let _ = done.send(());
         }
+        let (intended, warmup) = (p.intended, p.warmup);
         pending.remove(caller);
         drop(pending);
-        self.histogram
+        self.samples
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((intended, micros));
+        let histogram = if warmup {
+            &self.warmup
+        } else {
+            &self.histogram
+        };
+        histogram
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .saturating_record(micros.max(1));
+    }
+
+    /// Every setup so far as `(intended send time, latency in µs)`, in completion order.
+    #[must_use]
+    pub fn samples(&self) -> Vec<(Instant, u64)> {
+        self.samples
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The latencies so far.
+    /// The latencies so far, after the warm-up.
     #[must_use]
     pub fn histogram(&self) -> Histogram<u64> {
         self.histogram
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The warm-up's latencies.
+    #[must_use]
+    pub fn warmup(&self) -> Histogram<u64> {
+        self.warmup
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -160,7 +201,10 @@ pub fn spawn_agent(
 pub struct Schedule {
     pub start: Instant,
     pub interval: Duration,
+    /// All calls, the warm-up's included.
     pub total: usize,
+    /// How many of the first calls are the warm-up.
+    pub warmup: usize,
     pub callers: usize,
 }
 
@@ -194,7 +238,7 @@ pub fn spawn_caller(
             }
             tokio::time::sleep_until(intended).await;
             let domain = &domains[k % domains.len()];
-            let done = rings.register(&name, intended);
+            let done = rings.register(&name, intended, k < schedule.warmup);
             let request = json!({ "type": "call_request", "domain": domain, "mode": "voice" });
             client::send(&mut ws, &request).await?;
             last_sent = Instant::now();

@@ -9,7 +9,8 @@
 //! 1. **memory**: server RSS before and after `--agents` greeted agent sockets;
 //! 2. **setup**: `--rate` call requests per second for `--seconds`, open loop, latency
 //!    from the intended send time to `incoming` on the last of the business's
-//!    `--devices` devices (HdrHistogram);
+//!    `--devices` devices (HdrHistogram), after a warm-up that calls every business and
+//!    caller once (reported on its own line);
 //! 3. **relay**: `--pairs` connected calls exchanging `ice` messages at `--pair-rate`
 //!    per side per second, deliveries counted at the receivers, and the server's CPU time
 //!    over the same window.
@@ -32,19 +33,21 @@ use bench::{client, memory, relay, seed, server, setup};
 
 const USAGE: &str = "usage: bench [--agents 10000] [--devices 5] [--callers 1000] [--rate 1000]
              [--seconds 10] [--pairs 1000] [--pair-rate 40] [--relay-seconds 10]
-             [--bin target/release/domaincall] [--keep] [--split N]
+             [--bin target/release/domaincall] [--keep] [--split N] [--dump FILE]
   --agents       agent devices kept online (greeted, idle) for the whole run
   --devices      devices per business (each call rings all of them)
   --callers      caller sockets that place the scheduled calls
   --rate         call setups per second (open loop)
-  --seconds      how long the setup phase schedules calls
+  --seconds      how long the setup phase schedules calls (after the warm-up: one call to
+                 each business and caller, at the same rate)
   --pairs        connected call pairs in the relay phase (0 skips it)
   --pair-rate    ice messages per second each side of a pair sends (the hub allows 50)
   --relay-seconds  the relay measurement window
   --bin          the server binary (build it with `cargo build --release -p server`)
   --keep         keep the data directory (database, server.log)
   --split N      instead of the phases: the server memory of N agent connections stage by
-                 stage (TCP only, upgraded before hello, greeted); N of a few thousand";
+                 stage (TCP only, upgraded before hello, greeted); N of a few thousand
+  --dump FILE    write every measured setup as CSV: ms since the first was due, latency ms";
 
 struct Args {
     agents: usize,
@@ -58,6 +61,7 @@ struct Args {
     bin: PathBuf,
     keep: bool,
     split: usize,
+    dump: Option<PathBuf>,
 }
 
 impl Args {
@@ -74,6 +78,7 @@ impl Args {
             bin: e2e::workspace().join("target/release/domaincall"),
             keep: false,
             split: 0,
+            dump: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -104,6 +109,7 @@ impl Args {
                 "--relay-seconds" => args.relay_seconds = num()?,
                 "--bin" => args.bin = PathBuf::from(&value),
                 "--split" => args.split = num()? as usize,
+                "--dump" => args.dump = Some(PathBuf::from(&value)),
                 other => bail!("unknown option {other}\n{USAGE}"),
             }
         }
@@ -276,14 +282,18 @@ async fn run(args: &Args, srv: &server::Server, seeded: seed::Seeded) -> anyhow:
             .map(|b| b.domain.clone())
             .collect::<Vec<_>>(),
     );
-    let total = (args.rate * args.seconds) as usize;
+    let measured = (args.rate * args.seconds) as usize;
+    // Every business is called once (domains go round) and every caller once (callers
+    // take turns) before the measured calls.
+    let warmup = domains.len().max(callers.len());
     let schedule = setup::Schedule {
         start: Instant::now() + Duration::from_secs(1),
         interval: Duration::from_secs(1) / args.rate,
-        total,
+        total: warmup + measured,
+        warmup,
         callers: callers.len(),
     };
-    let cpu0 = srv.cpu_seconds()?;
+    let warmed = schedule.start + schedule.interval * u32::try_from(warmup).unwrap_or(u32::MAX);
     let tasks: Vec<_> = callers
         .into_iter()
         .zip(&seeded.callers)
@@ -299,6 +309,8 @@ async fn run(args: &Args, srv: &server::Server, seeded: seed::Seeded) -> anyhow:
             )
         })
         .collect();
+    tokio::time::sleep_until(warmed).await;
+    let cpu0 = srv.cpu_seconds()?;
     let mut caller_errors = 0;
     for task in tasks {
         match task.await {
@@ -312,9 +324,20 @@ async fn run(args: &Args, srv: &server::Server, seeded: seed::Seeded) -> anyhow:
             Err(e) => bail!("a caller task panicked: {e}"),
         }
     }
-    let wall = schedule.start.elapsed().as_secs_f64();
+    let wall = warmed.elapsed().as_secs_f64();
     let cpu = srv.cpu_seconds()? - cpu0;
+    let cold = rings.warmup();
+    println!(
+        "warm-up, the first call to each of {} businesses and {} callers (the server reads them from its database): {} setups, latency ms p50 {:.2}  p99 {:.2}  max {:.2}",
+        domains.len(),
+        schedule.callers,
+        cold.len(),
+        ms(cold.value_at_quantile(0.5)),
+        ms(cold.value_at_quantile(0.99)),
+        ms(cold.max()),
+    );
     let h = rings.histogram();
+    let total = measured;
     println!(
         "{} of {total} setups measured in {wall:.1} s ({:.0}/s); timeouts {}, refused {}, caller errors {caller_errors}, agents lost {}",
         h.len(),
@@ -340,6 +363,9 @@ async fn run(args: &Args, srv: &server::Server, seeded: seed::Seeded) -> anyhow:
         "server CPU during the phase: {cpu:.1} s ({:.0}% of one core)",
         100.0 * cpu / wall
     );
+    if let Some(path) = &args.dump {
+        dump_samples(path, warmed, &rings.samples())?;
+    }
 
     // Phase 3: relay.
     if args.pairs > 0 {
@@ -351,6 +377,35 @@ async fn run(args: &Args, srv: &server::Server, seeded: seed::Seeded) -> anyhow:
     for a in agents {
         let _ = a.await;
     }
+    Ok(())
+}
+
+/// Writes the setups as CSV (`due_ms,latency_ms`, by due time; the warm-up's are due
+/// before 0) for looking at when the slow ones happened.
+fn dump_samples(
+    path: &std::path::Path,
+    start: Instant,
+    samples: &[(Instant, u64)],
+) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let signed_ms = |due: Instant| {
+        if due >= start {
+            (due - start).as_secs_f64() * 1000.0
+        } else {
+            -(start - due).as_secs_f64() * 1000.0
+        }
+    };
+    let mut rows: Vec<(f64, u64)> = samples
+        .iter()
+        .map(|(due, micros)| (signed_ms(*due), *micros))
+        .collect();
+    rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut csv = String::from("due_ms,latency_ms\n");
+    for (due, micros) in rows {
+        let _ = writeln!(csv, "{due:.3},{:.3}", ms(micros));
+    }
+    std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))?;
+    println!("setups written to {}", path.display());
     Ok(())
 }
 

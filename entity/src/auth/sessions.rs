@@ -73,8 +73,7 @@ pub async fn authenticate(
     token: &str,
 ) -> Result<Principal, DomainError> {
     let verified = keys.verify::<SessionClaims>(AUD_SESSION, token)?;
-    let row = session::Entity::find_by_id(verified.claims.sid)
-        .one(db)
+    let row = crate::lookup::by_key(db, session::Entity::find_by_id(verified.claims.sid))
         .await?
         .ok_or_else(expired)?;
     if row.revoked_at.is_some()
@@ -116,11 +115,10 @@ pub async fn membership_of(
     user_id: Uuid,
     business_id: Uuid,
 ) -> Result<Option<membership::Model>, DomainError> {
-    Ok(membership::Entity::find()
+    let select = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
-        .filter(membership::Column::BusinessId.eq(business_id))
-        .one(db)
-        .await?)
+        .filter(membership::Column::BusinessId.eq(business_id));
+    Ok(crate::lookup::by_key(db, select).await?)
 }
 
 pub(crate) fn parse_role(s: &str) -> Result<Role, DomainError> {

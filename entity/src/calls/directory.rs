@@ -18,19 +18,23 @@
 //! when nobody calls. With a broker behind the bus the same holds across processes, as
 //! promptly as the broker delivers.
 //!
-//! **Races.** A miss reads its map's generation before the query and installs the answer
-//! only if no invalidation happened meanwhile, so an answer read before a change is never
-//! installed after that change's invalidation.
+//! **Races.** A read (a miss, or a refresh) notes its map's generation before the query
+//! and installs the answer only if no invalidation happened meanwhile, so an answer read
+//! before a change is never installed after that change's invalidation.
 //!
 //! **Bounds.** Only answers about things that exist are cached — never an unknown domain
 //! name or intent id, which callers choose — and a map that reaches its cap is emptied
 //! before the next insert (expired caller cards are dropped first). An entry is also read
 //! again after [`MAX_AGE`]: a safety net for changes no event reaches this process with
 //! (workers run as their own process while the bus is still in-process), not the way
-//! changes normally arrive.
+//! changes normally arrive. An entry in use is read again in the background from half
+//! to three quarters of that age on (see [`map`]), so the safety net costs the calls
+//! nothing.
 
-use std::borrow::Borrow;
+mod map;
+
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -48,6 +52,7 @@ use crate::domains::DomainName;
 use crate::events::{BusinessEvent, BusinessEventKind, EventBus};
 use crate::routing_setup::{self, CallRoute, RouteError};
 use crate::DomainError;
+use map::{Limits, Lookup, Map};
 
 /// How many entries each map holds at most before it is emptied.
 pub const MAX_ENTRIES: usize = 50_000;
@@ -61,91 +66,42 @@ pub type Teams = HashMap<Uuid, Team>;
 /// A business and the intent a caller named (if any).
 type RouteKey = (Uuid, Option<Uuid>);
 
-/// How many entries a map holds and for how long.
-#[derive(Clone, Copy, Debug)]
-struct Limits {
-    cap: usize,
-    max_age: Duration,
-}
+/// A caller identity's card and when the identity expires.
+type CardUntil = (CallerCard, DateTime<Utc>);
 
-/// One cache: its entries (each with when it was read), its generation (bumped by every
-/// invalidation) and its limits.
-struct Map<K, V> {
-    entries: HashMap<K, (V, Instant)>,
-    generation: u64,
-    limits: Limits,
-}
-
-impl<K: Eq + Hash, V: Clone> Map<K, V> {
-    fn new(limits: Limits) -> Self {
-        Self {
-            entries: HashMap::new(),
-            generation: 0,
-            limits,
-        }
-    }
-
-    /// The cached answer if it is young enough at `now`, or the generation a miss must
-    /// install under.
-    fn lookup<Q>(&self, key: &Q, now: Instant) -> Result<V, u64>
-    where
-        K: Borrow<Q>,
-        Q: Eq + Hash + ?Sized,
-    {
-        match self.entries.get(key) {
-            Some((value, read)) if now.saturating_duration_since(*read) < self.limits.max_age => {
-                Ok(value.clone())
-            }
-            _ => Err(self.generation),
-        }
-    }
-
-    fn is_full(&self) -> bool {
-        self.entries.len() >= self.limits.cap
-    }
-
-    /// Stores an answer read at generation `seen` (at `read`), unless the map was
-    /// invalidated since. A full map is emptied first. Returns whether it was stored.
-    fn install(&mut self, seen: u64, key: K, value: V, read: Instant) -> bool {
-        if seen != self.generation {
-            return false;
-        }
-        if self.is_full() && !self.entries.contains_key(&key) {
-            self.entries.clear();
-        }
-        self.entries.insert(key, (value, read));
-        true
-    }
-
-    /// Keeps only the entries `keep` accepts, and fails the installs of misses in flight.
-    fn invalidate(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
-        self.generation = self.generation.wrapping_add(1);
-        self.entries.retain(|k, (v, _)| keep(k, v));
-    }
-}
+/// A database handle a background refresh can take along.
+pub trait SharedDb: ConnectionTrait + Clone + Send + Sync + 'static {}
+impl<T: ConnectionTrait + Clone + Send + Sync + 'static> SharedDb for T {}
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// In-memory answers for the call-request path, invalidated by business events. Share it
-/// in an [`Arc`]; run [`CallDirectory::follow`] beside it.
-pub struct CallDirectory {
+/// The four caches, shared with the background refreshes.
+struct Maps {
     domains: Mutex<Map<String, (Uuid, String)>>,
-    callers: Mutex<Map<Uuid, (CallerCard, DateTime<Utc>)>>,
+    callers: Mutex<Map<Uuid, CardUntil>>,
     routes: Mutex<Map<RouteKey, Arc<CallRoute>>>,
     teams: Mutex<Map<(Uuid, Uuid), Arc<Teams>>>,
+}
+
+/// In-memory answers for the call-request path, invalidated by business events. Share it
+/// in an [`Arc`]; run [`CallDirectory::follow`] beside it. Lookups must run on a tokio
+/// runtime (a refresh is a spawned task).
+pub struct CallDirectory {
+    maps: Arc<Maps>,
     /// The directory's own subscription, drained before every lookup.
     feed: Mutex<broadcast::Receiver<BusinessEvent>>,
 }
 
 impl std::fmt::Debug for CallDirectory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let maps = &self.maps;
         f.debug_struct("CallDirectory")
-            .field("domains", &lock(&self.domains).entries.len())
-            .field("callers", &lock(&self.callers).entries.len())
-            .field("routes", &lock(&self.routes).entries.len())
-            .field("teams", &lock(&self.teams).entries.len())
+            .field("domains", &lock(&maps.domains).len())
+            .field("callers", &lock(&maps.callers).len())
+            .field("routes", &lock(&maps.routes).len())
+            .field("teams", &lock(&maps.teams).len())
             .finish_non_exhaustive()
     }
 }
@@ -159,15 +115,18 @@ impl CallDirectory {
     }
 
     /// An empty directory following `events`, holding at most `cap` entries per map, each
-    /// served for `max_age`.
+    /// served for `max_age` (and refreshed ahead from half to three quarters of it).
     #[must_use]
     pub fn with_limits(events: &EventBus, cap: usize, max_age: Duration) -> Self {
-        let limits = Limits { cap, max_age };
+        let limits = Limits::new(cap, max_age);
+        let live = |(_, expires_at): &CardUntil| *expires_at > Utc::now();
         Self {
-            domains: Mutex::new(Map::new(limits)),
-            callers: Mutex::new(Map::new(limits)),
-            routes: Mutex::new(Map::new(limits)),
-            teams: Mutex::new(Map::new(limits)),
+            maps: Arc::new(Maps {
+                domains: Mutex::new(Map::new(limits)),
+                callers: Mutex::new(Map::pruned_by(limits, live)),
+                routes: Mutex::new(Map::new(limits)),
+                teams: Mutex::new(Map::new(limits)),
+            }),
             feed: Mutex::new(events.subscribe()),
         }
     }
@@ -179,21 +138,19 @@ impl CallDirectory {
     /// A database failure on a miss.
     pub async fn verified_business(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl SharedDb,
         domain: &DomainName,
     ) -> Result<Option<(Uuid, String)>, DomainError> {
-        self.catch_up();
-        let read = Instant::now();
-        let seen = match lock(&self.domains).lookup(domain.as_str(), read) {
-            Ok(hit) => return Ok(Some(hit)),
-            Err(seen) => seen,
-        };
-        let found = records::verified_business(db, domain).await?;
-        if let Some(found) = &found {
-            let key = domain.as_str().to_owned();
-            lock(&self.domains).install(seen, key, found.clone(), read);
-        }
-        Ok(found)
+        let key = domain.as_str().to_owned();
+        self.serve(
+            |m| &m.domains,
+            key,
+            || {
+                let (db, domain) = (db.clone(), domain.clone());
+                async move { records::verified_business(&db, &domain).await }
+            },
+        )
+        .await
     }
 
     /// The card of a live caller identity, as [`records::caller_card`] answers it: `None`
@@ -203,62 +160,38 @@ impl CallDirectory {
     /// A database failure on a miss.
     pub async fn caller_card(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl SharedDb,
         identity_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<CallerCard>, DomainError> {
-        let read = Instant::now();
-        let seen = match self.cached_card(identity_id, now, read) {
-            Ok(answer) => return Ok(answer),
-            Err(seen) => seen,
-        };
-        let Some((card, expires_at)) = records::caller_card_until(db, identity_id).await? else {
-            return Ok(None);
-        };
-        if expires_at <= now {
-            return Ok(None);
-        }
-        self.remember_card(seen, identity_id, (card.clone(), expires_at), now, read);
-        Ok(Some(card))
+        let found = self
+            .serve(
+                |m| &m.callers,
+                identity_id,
+                || {
+                    let db = db.clone();
+                    async move { records::caller_card_until(&db, identity_id).await }
+                },
+            )
+            .await?;
+        Ok(self.live_card(identity_id, found, now))
     }
 
-    /// A cached card (an expired one is refused and forgotten), or the generation a miss
-    /// installs under.
-    fn cached_card(
+    /// The card if its identity is still live at `now`; an expired one is forgotten.
+    fn live_card(
         &self,
         identity_id: Uuid,
+        found: Option<CardUntil>,
         now: DateTime<Utc>,
-        read: Instant,
-    ) -> Result<Option<CallerCard>, u64> {
-        self.catch_up();
-        let mut callers = lock(&self.callers);
-        match callers.lookup(&identity_id, read) {
-            Ok((card, expires_at)) if expires_at > now => Ok(Some(card)),
-            Ok(_) => {
-                callers.entries.remove(&identity_id);
-                Ok(None)
+    ) -> Option<CallerCard> {
+        match found {
+            Some((card, expires_at)) if expires_at > now => Some(card),
+            Some(_) => {
+                lock(&self.maps.callers).remove(&identity_id);
+                None
             }
-            Err(seen) => Err(seen),
+            None => None,
         }
-    }
-
-    /// Installs a card read at generation `seen`, making room by dropping expired cards
-    /// first when the map is full.
-    fn remember_card(
-        &self,
-        seen: u64,
-        identity_id: Uuid,
-        card: (CallerCard, DateTime<Utc>),
-        now: DateTime<Utc>,
-        read: Instant,
-    ) {
-        let mut callers = lock(&self.callers);
-        if callers.is_full() {
-            callers
-                .entries
-                .retain(|_, ((_, expires_at), _)| *expires_at > now);
-        }
-        callers.install(seen, identity_id, card, read);
     }
 
     /// How a call to `business_id` about `intent` is routed, as
@@ -269,20 +202,27 @@ impl CallDirectory {
     /// [`RouteError::Db`] on a database failure on a miss.
     pub async fn route_for(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl SharedDb,
         business_id: Uuid,
         intent: Option<Uuid>,
     ) -> Result<Arc<CallRoute>, RouteError> {
-        self.catch_up();
-        let key = (business_id, intent);
-        let read = Instant::now();
-        let seen = match lock(&self.routes).lookup(&key, read) {
-            Ok(hit) => return Ok(hit),
-            Err(seen) => seen,
-        };
-        let route = Arc::new(routing_setup::route_for(db, business_id, intent).await?);
-        lock(&self.routes).install(seen, key, route.clone(), read);
-        Ok(route)
+        let found = self
+            .serve(
+                |m| &m.routes,
+                (business_id, intent),
+                || {
+                    let db = db.clone();
+                    async move {
+                        match routing_setup::route_for(&db, business_id, intent).await {
+                            Ok(route) => Ok(Some(Arc::new(route))),
+                            Err(RouteError::UnknownIntent) => Ok(None),
+                            Err(RouteError::Db(e)) => Err(e),
+                        }
+                    }
+                },
+            )
+            .await?;
+        found.ok_or(RouteError::UnknownIntent)
     }
 
     /// The teams a transfer to `team_id` of `business_id` reaches, as
@@ -293,34 +233,77 @@ impl CallDirectory {
     /// A database failure on a miss.
     pub async fn team_route(
         &self,
-        db: &impl ConnectionTrait,
+        db: &impl SharedDb,
         business_id: Uuid,
         team_id: Uuid,
     ) -> Result<Arc<Teams>, DbErr> {
+        let found = self
+            .serve(
+                |m| &m.teams,
+                (business_id, team_id),
+                || {
+                    let db = db.clone();
+                    async move {
+                        let teams = routing_setup::team_route(&db, business_id, team_id).await?;
+                        Ok::<_, DbErr>((!teams.is_empty()).then(|| Arc::new(teams)))
+                    }
+                },
+            )
+            .await?;
+        Ok(found.unwrap_or_default())
+    }
+
+    /// Answers `key` from the map `pick` names: from memory while the entry is young; from
+    /// memory while `load` reads it again in a spawned task once it is getting old; from
+    /// `load` on a miss, remembering what it found (`None` is not remembered).
+    async fn serve<K, V, E, F>(
+        &self,
+        pick: fn(&Maps) -> &Mutex<Map<K, V>>,
+        key: K,
+        load: impl FnOnce() -> F,
+    ) -> Result<Option<V>, E>
+    where
+        K: Eq + Hash + Send + 'static,
+        V: Clone + Send + 'static,
+        E: Display,
+        F: Future<Output = Result<Option<V>, E>> + Send + 'static,
+    {
         self.catch_up();
-        let key = (business_id, team_id);
         let read = Instant::now();
-        let seen = match lock(&self.teams).lookup(&key, read) {
-            Ok(hit) => return Ok(hit),
-            Err(seen) => seen,
-        };
-        let teams = Arc::new(routing_setup::team_route(db, business_id, team_id).await?);
-        if !teams.is_empty() {
-            lock(&self.teams).install(seen, key, teams.clone(), read);
+        let found = lock(pick(&self.maps)).lookup(&key, read);
+        match found {
+            Lookup::Hit(value) => Ok(Some(value)),
+            Lookup::Refresh(value, seen) => {
+                let (maps, reading) = (self.maps.clone(), load());
+                tokio::spawn(async move {
+                    let answer = reading.await.map_err(|e| {
+                        tracing::warn!(error = %e, "refreshing a call directory entry failed");
+                    });
+                    lock(pick(&maps)).refreshed(seen, key, answer, read);
+                });
+                Ok(Some(value))
+            }
+            Lookup::Miss(seen) => {
+                let answer = load().await?;
+                if let Some(value) = &answer {
+                    lock(pick(&self.maps)).install(seen, key, value.clone(), read);
+                }
+                Ok(answer)
+            }
         }
-        Ok(teams)
     }
 
     /// Drops what `event` may have made stale.
     pub fn apply(&self, event: &BusinessEvent) {
         use BusinessEventKind as Kind;
+        let maps = &self.maps;
         match event.kind {
             Kind::DomainAdded
             | Kind::DomainVerified
             | Kind::DomainRevoked
             | Kind::DomainRemoved => {
-                lock(&self.domains).invalidate(|_, _| false);
-                lock(&self.callers).invalidate(|_, _| false);
+                lock(&maps.domains).invalidate(|_, _| false);
+                lock(&maps.callers).invalidate(|_, _| false);
             }
             Kind::MemberJoined
             | Kind::MemberRemoved
@@ -328,8 +311,8 @@ impl CallDirectory {
             | Kind::IntentsChanged
             | Kind::TeamsChanged => {
                 let changed = event.business_id;
-                lock(&self.routes).invalidate(|(business, _), _| *business != changed);
-                lock(&self.teams).invalidate(|(business, _), _| *business != changed);
+                lock(&maps.routes).invalidate(|(business, _), _| *business != changed);
+                lock(&maps.teams).invalidate(|(business, _), _| *business != changed);
             }
             Kind::InvitationSent
             | Kind::InvitationRevoked
@@ -340,10 +323,11 @@ impl CallDirectory {
 
     /// Drops everything (events were missed).
     pub fn clear(&self) {
-        lock(&self.domains).invalidate(|_, _| false);
-        lock(&self.callers).invalidate(|_, _| false);
-        lock(&self.routes).invalidate(|_, _| false);
-        lock(&self.teams).invalidate(|_, _| false);
+        let maps = &self.maps;
+        lock(&maps.domains).invalidate(|_, _| false);
+        lock(&maps.callers).invalidate(|_, _| false);
+        lock(&maps.routes).invalidate(|_, _| false);
+        lock(&maps.teams).invalidate(|_, _| false);
     }
 
     /// Applies every event queued on the directory's own subscription.
@@ -406,10 +390,15 @@ mod tests {
         }
     }
 
+    /// Whether the lookup found an answer to serve.
+    fn served<V>(found: &Lookup<V>) -> bool {
+        matches!(found, Lookup::Hit(_) | Lookup::Refresh(..))
+    }
+
     /// Installs a route for `business_id` (no intent) as a miss starting now would.
     fn fill_route(directory: &CallDirectory, business_id: Uuid) {
-        let mut routes = lock(&directory.routes);
-        let seen = routes.generation;
+        let mut routes = lock(&directory.maps.routes);
+        let seen = routes.generation();
         let installed = routes.install(
             seen,
             (business_id, None),
@@ -422,14 +411,12 @@ mod tests {
     /// Whether a lookup now would answer `business_id`'s route from memory.
     fn cached_route(directory: &CallDirectory, business_id: Uuid) -> bool {
         directory.catch_up();
-        lock(&directory.routes)
-            .lookup(&(business_id, None), Instant::now())
-            .is_ok()
+        served(&lock(&directory.maps.routes).lookup(&(business_id, None), Instant::now()))
     }
 
     fn fill_domain(directory: &CallDirectory, name: &str, business_id: Uuid) {
-        let mut domains = lock(&directory.domains);
-        let seen = domains.generation;
+        let mut domains = lock(&directory.maps.domains);
+        let seen = domains.generation();
         domains.install(
             seen,
             name.to_owned(),
@@ -440,30 +427,31 @@ mod tests {
 
     fn cached_domain(directory: &CallDirectory, name: &str) -> bool {
         directory.catch_up();
-        lock(&directory.domains)
-            .lookup(name, Instant::now())
-            .is_ok()
+        served(&lock(&directory.maps.domains).lookup(name, Instant::now()))
     }
 
-    /// Installs `name`'s card for `identity` as a miss starting at `now` would.
-    fn fill_card(
-        directory: &CallDirectory,
-        identity: Uuid,
-        name: &str,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) {
-        let seen = lock(&directory.callers).generation;
-        let card = (card(name), expires_at);
-        directory.remember_card(seen, identity, card, now, Instant::now());
+    /// Installs `name`'s card for `identity` as a miss starting now would.
+    fn fill_card(directory: &CallDirectory, identity: Uuid, name: &str, expires_at: DateTime<Utc>) {
+        let mut callers = lock(&directory.maps.callers);
+        let seen = callers.generation();
+        callers.install(seen, identity, (card(name), expires_at), Instant::now());
     }
 
+    /// What a lookup at `now` answers from memory: the card, `None` for an expired one,
+    /// or the generation a miss installs under.
     fn cached_card(
         directory: &CallDirectory,
         identity: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<CallerCard>, u64> {
-        directory.cached_card(identity, now, Instant::now())
+        directory.catch_up();
+        let found = lock(&directory.maps.callers).lookup(&identity, Instant::now());
+        match found {
+            Lookup::Hit(card) | Lookup::Refresh(card, _) => {
+                Ok(directory.live_card(identity, Some(card), now))
+            }
+            Lookup::Miss(seen) => Err(seen),
+        }
     }
 
     #[test]
@@ -473,15 +461,15 @@ mod tests {
         let business = Uuid::new_v4();
         let read = Instant::now();
         // A miss reads the generation, then queries…
-        let seen = lock(&directory.routes)
-            .lookup(&(business, None), read)
-            .err()
-            .unwrap_or(u64::MAX);
+        let Lookup::Miss(seen) = lock(&directory.maps.routes).lookup(&(business, None), read)
+        else {
+            panic!("an empty directory answered");
+        };
         // …meanwhile the intents change and the event is applied…
         directory.apply(&event(business, BusinessEventKind::IntentsChanged));
         // …so the answer it read is not installed.
         let installed =
-            lock(&directory.routes).install(seen, (business, None), route(business), read);
+            lock(&directory.maps.routes).install(seen, (business, None), route(business), read);
         assert!(!installed);
         assert!(!cached_route(&directory, business));
         // A miss that starts after the change installs.
@@ -539,7 +527,7 @@ mod tests {
             fill_domain(&directory, "other.org", b);
             fill_route(&directory, a);
             let identity = Uuid::new_v4();
-            fill_card(&directory, identity, "acme.com", hour, now);
+            fill_card(&directory, identity, "acme.com", hour);
             assert_eq!(
                 cached_card(&directory, identity, now),
                 Ok(Some(card("acme.com")))
@@ -579,7 +567,7 @@ mod tests {
         let now = Utc::now();
         let identity = Uuid::new_v4();
         let expires_at = now + chrono::Duration::seconds(10);
-        fill_card(&directory, identity, "guest-1", expires_at, now);
+        fill_card(&directory, identity, "guest-1", expires_at);
         assert_eq!(
             cached_card(&directory, identity, now),
             Ok(Some(card("guest-1")))
@@ -600,14 +588,12 @@ mod tests {
         let directory = CallDirectory::with_limits(&bus, 10, Duration::from_secs(60));
         let a = Uuid::new_v4();
         fill_route(&directory, a);
-        let routes = lock(&directory.routes);
+        let mut routes = lock(&directory.maps.routes);
         let soon = Instant::now() + Duration::from_secs(59);
-        assert!(routes.lookup(&(a, None), soon).is_ok());
+        assert!(served(&routes.lookup(&(a, None), soon)));
         let later = Instant::now() + Duration::from_secs(61);
-        assert_eq!(
-            routes.lookup(&(a, None), later).err(),
-            Some(routes.generation)
-        );
+        let generation = routes.generation();
+        assert!(matches!(routes.lookup(&(a, None), later), Lookup::Miss(g) if g == generation));
     }
 
     #[test]
@@ -619,16 +605,11 @@ mod tests {
             fill_route(&directory, business);
             fill_domain(&directory, &format!("shop-{i}.com"), business);
             let now = Utc::now();
-            fill_card(
-                &directory,
-                Uuid::new_v4(),
-                "guest",
-                now + chrono::Duration::hours(1),
-                now,
-            );
-            assert!(lock(&directory.routes).entries.len() <= 3);
-            assert!(lock(&directory.domains).entries.len() <= 3);
-            assert!(lock(&directory.callers).entries.len() <= 3);
+            let hour = now + chrono::Duration::hours(1);
+            fill_card(&directory, Uuid::new_v4(), "guest", hour);
+            assert!(lock(&directory.maps.routes).len() <= 3);
+            assert!(lock(&directory.maps.domains).len() <= 3);
+            assert!(lock(&directory.maps.callers).len() <= 3);
             // The newest answer is always kept.
             assert!(cached_route(&directory, business));
         }
@@ -639,15 +620,15 @@ mod tests {
         let bus = EventBus::default();
         let directory = CallDirectory::with_limits(&bus, 3, MAX_AGE);
         let now = Utc::now();
-        let soon = now + chrono::Duration::seconds(5);
+        let gone = now - chrono::Duration::seconds(1);
         let hour = now + chrono::Duration::hours(1);
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::new_v4()).collect();
-        fill_card(&directory, ids[0], "old", soon, now);
-        fill_card(&directory, ids[1], "one", hour, now);
-        fill_card(&directory, ids[2], "two", hour, now);
-        let later = soon + chrono::Duration::seconds(1);
-        fill_card(&directory, ids[3], "new", hour, later);
-        assert_eq!(lock(&directory.callers).entries.len(), 3);
+        fill_card(&directory, ids[0], "old", gone);
+        fill_card(&directory, ids[1], "one", hour);
+        fill_card(&directory, ids[2], "two", hour);
+        let later = now + chrono::Duration::seconds(1);
+        fill_card(&directory, ids[3], "new", hour);
+        assert_eq!(lock(&directory.maps.callers).len(), 3);
         assert_eq!(
             cached_card(&directory, ids[1], later),
             Ok(Some(card("one")))
@@ -683,7 +664,7 @@ mod tests {
         fill_route(&directory, a);
         bus.publish(a, BusinessEventKind::TeamsChanged, Uuid::new_v4());
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while lock(&directory.routes).entries.contains_key(&(a, None)) {
+        while lock(&directory.maps.routes).contains(&(a, None)) {
             assert!(tokio::time::Instant::now() < deadline, "never applied");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

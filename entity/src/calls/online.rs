@@ -46,7 +46,7 @@ pub struct OnlineNow(pub Arc<dyn OnlineBusinesses>);
 /// # Errors
 /// A database failure.
 pub async fn domain_online(
-    db: &impl ConnectionTrait,
+    db: &impl super::directory::SharedDb,
     online: &dyn OnlineBusinesses,
     domain: &str,
 ) -> Result<bool, DomainError> {

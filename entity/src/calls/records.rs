@@ -165,11 +165,11 @@ pub async fn verified_business(
     domain: &crate::domains::DomainName,
 ) -> Result<Option<(Uuid, String)>, DomainError> {
     use crate::entities::domain;
-    let found = domain::Entity::find()
+    // One business at most holds a name verified (a partial unique index).
+    let select = domain::Entity::find()
         .filter(domain::Column::Name.eq(domain.as_str()))
-        .filter(domain::Column::Status.eq(crate::types::DomainStatus::Verified.as_str()))
-        .one(db)
-        .await?;
+        .filter(crate::lookup::verified(domain::Column::Status));
+    let found = crate::lookup::by_key(db, select).await?;
     Ok(found.map(|d| (d.business_id, d.name)))
 }
 
@@ -199,9 +199,8 @@ pub async fn caller_card_until(
     identity_id: Uuid,
 ) -> Result<Option<(crate::calls::protocol::CallerCard, DateTime<Utc>)>, DomainError> {
     use crate::entities::caller_identity;
-    let Some(row) = caller_identity::Entity::find_by_id(identity_id)
-        .one(db)
-        .await?
+    let Some(row) =
+        crate::lookup::by_key(db, caller_identity::Entity::find_by_id(identity_id)).await?
     else {
         return Ok(None);
     };

@@ -69,11 +69,12 @@ pub async fn route_for(
 ) -> Result<CallRoute, RouteError> {
     let row = match intent {
         Some(id) => Some(
-            intent::Entity::find_by_id(id)
-                .filter(intent::Column::BusinessId.eq(business_id))
-                .one(db)
-                .await?
-                .ok_or(RouteError::UnknownIntent)?,
+            crate::lookup::by_key(
+                db,
+                intent::Entity::find_by_id(id).filter(intent::Column::BusinessId.eq(business_id)),
+            )
+            .await?
+            .ok_or(RouteError::UnknownIntent)?,
         ),
         None => None,
     };
