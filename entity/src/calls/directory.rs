@@ -33,6 +33,7 @@
 
 mod map;
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
@@ -141,10 +142,9 @@ impl CallDirectory {
         db: &impl SharedDb,
         domain: &DomainName,
     ) -> Result<Option<(Uuid, String)>, DomainError> {
-        let key = domain.as_str().to_owned();
         self.serve(
             |m| &m.domains,
-            key,
+            domain.as_str(),
             || {
                 let (db, domain) = (db.clone(), domain.clone());
                 async move { records::verified_business(&db, &domain).await }
@@ -167,7 +167,7 @@ impl CallDirectory {
         let found = self
             .serve(
                 |m| &m.callers,
-                identity_id,
+                &identity_id,
                 || {
                     let db = db.clone();
                     async move { records::caller_card_until(&db, identity_id).await }
@@ -209,7 +209,7 @@ impl CallDirectory {
         let found = self
             .serve(
                 |m| &m.routes,
-                (business_id, intent),
+                &(business_id, intent),
                 || {
                     let db = db.clone();
                     async move {
@@ -240,7 +240,7 @@ impl CallDirectory {
         let found = self
             .serve(
                 |m| &m.teams,
-                (business_id, team_id),
+                &(business_id, team_id),
                 || {
                     let db = db.clone();
                     async move {
@@ -255,26 +255,28 @@ impl CallDirectory {
 
     /// Answers `key` from the map `pick` names: from memory while the entry is young; from
     /// memory while `load` reads it again in a spawned task once it is getting old; from
-    /// `load` on a miss, remembering what it found (`None` is not remembered).
-    async fn serve<K, V, E, F>(
+    /// `load` on a miss, remembering what it found (`None` is not remembered). The key is
+    /// borrowed: a hit copies nothing.
+    async fn serve<K, Q, V, E, F>(
         &self,
         pick: fn(&Maps) -> &Mutex<Map<K, V>>,
-        key: K,
+        key: &Q,
         load: impl FnOnce() -> F,
     ) -> Result<Option<V>, E>
     where
-        K: Eq + Hash + Send + 'static,
+        K: Borrow<Q> + Eq + Hash + Send + 'static,
+        Q: ToOwned<Owned = K> + Eq + Hash + ?Sized,
         V: Clone + Send + 'static,
         E: Display,
         F: Future<Output = Result<Option<V>, E>> + Send + 'static,
     {
         self.catch_up();
         let read = Instant::now();
-        let found = lock(pick(&self.maps)).lookup(&key, read);
+        let found = lock(pick(&self.maps)).lookup(key, read);
         match found {
             Lookup::Hit(value) => Ok(Some(value)),
             Lookup::Refresh(value, seen) => {
-                let (maps, reading) = (self.maps.clone(), load());
+                let (maps, reading, key) = (self.maps.clone(), load(), key.to_owned());
                 tokio::spawn(async move {
                     let answer = reading.await.map_err(|e| {
                         tracing::warn!(error = %e, "refreshing a call directory entry failed");
@@ -286,7 +288,7 @@ impl CallDirectory {
             Lookup::Miss(seen) => {
                 let answer = load().await?;
                 if let Some(value) = &answer {
-                    lock(pick(&self.maps)).install(seen, key, value.clone(), read);
+                    lock(pick(&self.maps)).install(seen, key.to_owned(), value.clone(), read);
                 }
                 Ok(answer)
             }
