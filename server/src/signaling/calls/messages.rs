@@ -134,8 +134,9 @@ impl Hub {
         };
         tokio::spawn(timer(self.clone(), call_id, slot.clone()));
         let served = self.apply(call_id, &slot, first).await.map_err(refusal);
-        // The server's own share of a setup (the offers are queued on every device's
-        // outbox; writing them is up to the devices' tasks), for `bench` and operators.
+        // The server's own share of a setup: up to the offers queued on every device's
+        // outbox (or `unavailable` queued for the caller); writing them is up to the
+        // devices' tasks. For `bench` and operators.
         let micros = u64::try_from(received.elapsed().as_micros()).unwrap_or(u64::MAX);
         tracing::debug!(target: "domaincall::setup", micros, "call request served");
         served
