@@ -38,11 +38,14 @@ ensure_wasm_opt() {
     export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
 }
 
+# Chromium and ChromeDriver for the browser tests, and nftables: the call test drops UDP
+# for a while (a network blip) inside its own network namespace.
 ensure_browser() {
-    if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
-        say "installing chromium and chromium-driver"
+    if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null \
+        || ! command -v nft >/dev/null; then
+        say "installing chromium, chromium-driver and nftables"
         as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver nftables >/dev/null
     fi
 }
 

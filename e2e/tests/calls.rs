@@ -1,9 +1,11 @@
 //! The product, tried as people would, in real Chromium with fake camera and microphone:
 //! a business member sits in the dashboard (and a colleague in theirs), a caller sees the
-//! domain among those online on `/call`, opens `/call/{domain}`, picks an intent and voice, both dashboards ring showing that intent,
-//! the first member accepts (the colleague's stops ringing), they talk peer to peer (audio
-//! bytes flow both ways), chat, the caller hangs up, and the call is in the records with
-//! its wait time. A ringing call takes the keyboard focus (Accept) and Escape rejects it:
+//! domain among those online on `/call`, opens `/call/{domain}`, picks an intent and
+//! voice, both dashboards ring showing that intent, the first member accepts (the
+//! colleague's stops ringing), they talk peer to peer (audio bytes flow both ways), ride
+//! out a network blip (UDP dropped until the caller's page restarts ICE; the same call
+//! carries on), chat, the caller hangs up, and the call is in the records with its wait
+//! time. A ringing call takes the keyboard focus (Accept) and Escape rejects it:
 //! on a second call the colleague rejects that way, the first member answers and transfers
 //! the call to the colleague's team, the colleague takes it over and the caller's browser
 //! renegotiates with theirs. Then the click-to-call button on the business's own site opens
@@ -278,7 +280,13 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         audio_flows(t).await?;
     }
 
-    // 10. Chat, both ways.
+    // 10. A network blip: the browsers' UDP (all the media) is dropped for a while, the
+    // caller's page restarts ICE on the same call, and the call carries on when the
+    // network comes back.
+    let shot = steps.start("a network blip: ICE restarts and the same call carries on");
+    network_blip(a, caller, &shot).await?;
+
+    // 11. Chat, both ways.
     let shot = steps.start("a chat message each way");
     let hello = "Hi! I'd like to order a birthday cake.";
     caller.type_into("input#chat-input", hello).await?;
@@ -297,13 +305,13 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     a.shot(&format!("{shot}-a-chat")).await?;
     caller.shot(&format!("{shot}-caller-chat")).await?;
 
-    // 11. The caller hangs up: both see the call ended.
+    // 12. The caller hangs up: both see the call ended.
     let shot = steps.start("the caller hangs up; both see it ended");
     caller_hangs_up(caller, a).await?;
     caller.shot(&format!("{shot}-caller-ended")).await?;
     a.shot(&format!("{shot}-a-ended")).await?;
 
-    // 12. A notes what was agreed.
+    // 13. A notes what was agreed.
     let shot = steps.start("A saves notes on the call");
     let notes = "Birthday cake for Saturday, chocolate, 12 people.";
     a.type_into("textarea#call-notes", notes).await?;
@@ -311,7 +319,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     a.wait_text("#softphone .notes-saved", "Saved").await?;
     a.shot(&format!("{shot}-a-notes")).await?;
 
-    // 13. The call is in the records, with its intent and wait time.
+    // 14. The call is in the records, with its intent and wait time.
     steps.start("GraphQL `calls` lists it with its wait time and intent");
     let res = api
         .call(
@@ -339,7 +347,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         "wait time: {call}"
     );
 
-    // 14-19. A second call: Escape rejects it on B, A answers and transfers it to B's team.
+    // 15-20. A second call: Escape rejects it on B, A answers and transfers it to B's team.
     let second = SecondCall {
         base: &base,
         domain: &domain,
@@ -351,10 +359,10 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     };
     second.run(steps, &api, [a, b, caller]).await?;
 
-    // 20. The click-to-call button on the business's own site opens the call page.
+    // 21. The click-to-call button on the business's own site opens the call page.
     widget(steps, caller, &base, &domain).await?;
 
-    // 21. Nothing went wrong in any browser along the way.
+    // 22. Nothing went wrong in any browser along the way.
     steps.start("no console errors");
     let mut errors = Vec::new();
     for t in [a, b, caller] {
@@ -594,6 +602,143 @@ async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
         }
     })
     .await
+}
+
+/// Drops every UDP datagram in this network namespace (the media and its ICE checks; the
+/// pages' WebSockets and WebDriver are TCP) until [`UdpBlocked`] is dropped.
+struct UdpBlocked;
+
+impl UdpBlocked {
+    fn start() -> anyhow::Result<Self> {
+        nft(&["add", "table", "inet", "blip"])?;
+        nft(&[
+            "add",
+            "chain",
+            "inet",
+            "blip",
+            "in",
+            // On input, as a real blip: senders see no error, datagrams just vanish.
+            "{ type filter hook input priority 0; }",
+        ])?;
+        nft(&[
+            "add", "rule", "inet", "blip", "in", "meta", "l4proto", "udp", "drop",
+        ])?;
+        Ok(Self)
+    }
+}
+
+impl Drop for UdpBlocked {
+    fn drop(&mut self) {
+        if let Err(e) = nft(&["delete", "table", "inet", "blip"]) {
+            eprintln!("could not lift the UDP block: {e:#}");
+        }
+    }
+}
+
+fn nft(args: &[&str]) -> anyhow::Result<()> {
+    let out = std::process::Command::new("nft")
+        .args(args)
+        .output()
+        .context("running nft (Debian's nftables; e2e/setup.sh installs it)")?;
+    ensure!(
+        out.status.success(),
+        "nft {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+/// The ICE username fragment of the page's current local description.
+async fn local_ufrag(t: &Tab) -> anyhow::Result<String> {
+    let ufrag: Option<String> = t
+        .js(
+            "const d = window.__dcPeer && window.__dcPeer.localDescription;
+             const m = d && d.sdp.match(/a=ice-ufrag:(\\S+)/);
+             return m ? m[1] : null;",
+        )
+        .await?;
+    ufrag.with_context(|| format!("{}: no ice-ufrag in the local description", t.who))
+}
+
+/// The page's `RTCPeerConnection` state, and whether it is still the one marked before.
+async fn peer_state(t: &Tab) -> Result<String, String> {
+    let state: Option<String> = t
+        .js("const pc = window.__dcPeer;
+             return pc && pc.__dcBeforeBlip ? pc.connectionState : null;")
+        .await
+        .map_err(|e| e.to_string())?;
+    state.ok_or_else(|| "not the same RTCPeerConnection as before the blip".to_owned())
+}
+
+/// Cuts the media for a while: the caller's connection leaves `connected`, the page
+/// restarts ICE (a new ufrag), and once the network is back both peers are connected
+/// again — the same `RTCPeerConnection`s, the same call on both screens, audio flowing.
+async fn network_blip(agent: &Tab, caller: &Tab, shot: &str) -> anyhow::Result<()> {
+    for t in [agent, caller] {
+        t.js::<bool>("window.__dcPeer.__dcBeforeBlip = true; return true;")
+            .await?;
+    }
+    let before = local_ufrag(caller).await?;
+    let started = std::time::Instant::now();
+    {
+        let _blocked = UdpBlocked::start()?;
+        caller
+            .until("the caller's connection to notice the blip", || async {
+                match peer_state(caller).await?.as_str() {
+                    "connected" => Err("still connected".to_owned()),
+                    other => Ok(other.to_owned()),
+                }
+            })
+            .await?;
+        for t in [agent, caller] {
+            t.wait_text(".in-call-status .peer-state", "reconnecting")
+                .await?;
+        }
+        caller
+            .until("the caller's page to restart ICE", || async {
+                let now = local_ufrag(caller).await.map_err(|e| e.to_string())?;
+                if now == before {
+                    Err(format!("ice-ufrag still {now}"))
+                } else {
+                    Ok(())
+                }
+            })
+            .await?;
+        caller.shot(&format!("{shot}-caller-during")).await?;
+        agent.shot(&format!("{shot}-a-during")).await?;
+        println!(
+            "UDP dropped for {:?}, until ICE restarted",
+            started.elapsed()
+        );
+    }
+    for t in [agent, caller] {
+        t.until("the same RTCPeerConnection connected again", || async {
+            match peer_state(t).await?.as_str() {
+                "connected" => Ok(()),
+                other => Err(format!("connectionState {other}")),
+            }
+        })
+        .await?;
+    }
+    caller
+        .wait_attr("#call-state", "data-state", &["connected"])
+        .await?;
+    agent
+        .wait_attr("#softphone", "data-state", &["connected"])
+        .await?;
+    for t in [agent, caller] {
+        audio_flows(t).await?;
+        t.until("the reconnecting note gone", || async {
+            match t.text(".in-call-status .peer-state").await {
+                None => Ok(()),
+                Some(text) => Err(text),
+            }
+        })
+        .await?;
+    }
+    caller.shot(&format!("{shot}-caller-after")).await?;
+    println!("media back {:?} after the blip began", started.elapsed());
+    Ok(())
 }
 
 /// Inbound audio bytes grow on `t`'s peer connection.

@@ -48,6 +48,17 @@ pub fn MediaStage(call: CallView, #[prop(into)] shown: Signal<bool>) -> impl Int
     }
 }
 
+/// What the peer connection's `connectionState` means to the person in the call; `None`
+/// when connected (the quality figures say the rest), not started yet, or closed.
+fn link_text(state: &str) -> Option<&'static str> {
+    match state {
+        "new" | "connecting" => Some("Connecting…"),
+        "disconnected" => Some("Connection interrupted — reconnecting…"),
+        "failed" => Some("Connection lost — reconnecting…"),
+        _ => None,
+    }
+}
+
 /// Timer, quality, media controls, hang up and chat.
 #[component]
 pub fn InCallPanel(
@@ -60,7 +71,12 @@ pub fn InCallPanel(
     on_file: Callback<()>,
 ) -> impl IntoView {
     let media = move || matches!(call.mode.get(), CallMode::Voice | CallMode::Video);
+    // While the media is down the last quality figures no longer hold: say what happens.
+    let link = move || link_text(&call.peer_state.get());
     let quality = move || {
+        if link().is_some() {
+            return None;
+        }
         call.quality.get().map(|q| {
             let (grade, word) = q.grade();
             let detail = match (q.rtt_ms, q.loss_pct) {
@@ -86,9 +102,14 @@ pub fn InCallPanel(
                 <span class="badge">{move || mode_label(call.mode.get())}</span>
                 {quality}
                 {move || {
-                    let state = call.peer_state.get();
-                    (!state.is_empty() && state != "connected")
-                        .then(|| view! { <span class="muted small peer-state">{state}</span> })
+                    link().map(|text| {
+                        view! {
+                            <span class="call-quality quality-poor peer-state" role="status">
+                                <span class="quality-dot" aria-hidden="true"></span>
+                                {text}
+                            </span>
+                        }
+                    })
                 }}
             </div>
             {move || {
@@ -229,5 +250,24 @@ fn ChatPanel(call: CallView, ids: CallIds, on_chat: Callback<String>) -> impl In
             </form>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_text;
+
+    #[test]
+    fn a_connection_that_is_down_says_it_is_reconnecting() {
+        assert_eq!(link_text("connected"), None);
+        assert_eq!(link_text(""), None);
+        assert_eq!(link_text("closed"), None);
+        assert_eq!(link_text("connecting"), Some("Connecting…"));
+        for state in ["disconnected", "failed"] {
+            assert!(
+                link_text(state).is_some_and(|t| t.contains("reconnecting")),
+                "{state}"
+            );
+        }
     }
 }
