@@ -577,19 +577,24 @@ async fn incoming_gone(t: &Tab) -> anyhow::Result<()> {
     .await
 }
 
-/// The page's `RTCPeerConnection` reaches `connected`.
 /// The caller hangs up; the call page and the agent's softphone both show it ended.
 async fn caller_hangs_up(caller: &Tab, agent: &Tab) -> anyhow::Result<()> {
     caller.click("Hang up", "button#call-hangup").await?;
+    both_show(caller, agent, "ended").await
+}
+
+/// The call page and the agent's softphone both show the call in `state`.
+async fn both_show(caller: &Tab, agent: &Tab, state: &str) -> anyhow::Result<()> {
     caller
-        .wait_attr("#call-state", "data-state", &["ended"])
+        .wait_attr("#call-state", "data-state", &[state])
         .await?;
     agent
-        .wait_attr("#softphone", "data-state", &["ended"])
+        .wait_attr("#softphone", "data-state", &[state])
         .await?;
     Ok(())
 }
 
+/// The page's `RTCPeerConnection` reaches `connected`.
 async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
     t.until("RTCPeerConnection connected", || async {
         let state: Option<String> = t
@@ -720,12 +725,7 @@ async fn network_blip(agent: &Tab, caller: &Tab, shot: &str) -> anyhow::Result<(
         })
         .await?;
     }
-    caller
-        .wait_attr("#call-state", "data-state", &["connected"])
-        .await?;
-    agent
-        .wait_attr("#softphone", "data-state", &["connected"])
-        .await?;
+    both_show(caller, agent, "connected").await?;
     for t in [agent, caller] {
         audio_flows(t).await?;
         t.until("the reconnecting note gone", || async {
