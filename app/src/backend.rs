@@ -5,12 +5,12 @@
 //! sessions are issued) is a call into `entity`.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
-use axum::extract::ConnectInfo;
+use axum::extract::Extension;
 use axum_extra::extract::cookie::CookieJar;
 use entity::auth::sessions::{self, DEVICE_COOKIE, SESSION_COOKIE};
 use entity::auth::{self, Principal};
+use entity::net::ClientIp;
 use entity::types::ErrorCode;
 use entity::Services;
 use http::header::{HeaderValue, SET_COOKIE};
@@ -41,11 +41,12 @@ pub async fn cookie(name: &str) -> Option<String> {
     jar.get(name).map(|c| c.value().to_owned())
 }
 
-/// The client's IP address, for the sign-in rate limiter.
+/// The client's address (decided by the server from the peer and, through trusted
+/// proxies only, the forwarding headers), for the per-client limits.
 pub async fn client_ip() -> String {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    leptos_axum::extract::<Extension<ClientIp>>()
         .await
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|Extension(ip)| ip.to_string())
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 

@@ -6,6 +6,7 @@
 
 pub mod calls;
 pub mod domains;
+pub mod net;
 pub mod routing_setup;
 pub mod types;
 pub mod validate;

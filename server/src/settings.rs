@@ -92,6 +92,10 @@ pub struct Settings {
     /// unless `DOMAINCALL_TURN_URLS` names others, with `DOMAINCALL_TURN_SECRET` or, unset,
     /// a random secret of this process.
     pub turn_server: Option<crate::turn::TurnSettings>,
+    /// `DOMAINCALL_TRUSTED_PROXIES`: comma list of proxy addresses or CIDR ranges
+    /// (`10.0.0.0/8,127.0.0.1`) whose `Forwarded` / `X-Forwarded-For` headers name the
+    /// client (default none: the TCP peer is the client). See [`entity::net::client_ip`].
+    pub trusted_proxies: entity::net::IpRanges,
     /// Timers and limits of the signaling hub. Not read from the environment: the
     /// defaults are the protocol's; tests shorten the timers.
     pub signaling: crate::signaling::SignalingConfig,
@@ -378,9 +382,16 @@ impl Settings {
         entity::callers::CallerPolicy::new(&caller_zone, chrono::Duration::hours(1))
             .map_err(|e| anyhow::anyhow!("DOMAINCALL_CALLER_ZONE: {e}"))?;
         let allowed_origins = allowed_origins(get("DOMAINCALL_ALLOWED_ORIGINS"), &public_url)?;
+        let trusted_proxies = match get("DOMAINCALL_TRUSTED_PROXIES") {
+            Some(text) => text
+                .parse()
+                .map_err(|e| anyhow::anyhow!("DOMAINCALL_TRUSTED_PROXIES: {e}"))?,
+            None => entity::net::IpRanges::default(),
+        };
         let turn_server = turn_server(&get, &public_url)?;
         let ice = ice_config(&get, turn_server.is_some())?;
         Ok(Self {
+            trusted_proxies,
             ice,
             turn_server,
             allowed_origins,

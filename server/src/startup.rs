@@ -220,6 +220,10 @@ impl Application {
                 app::shell,
             ))
             .layer(axum::middleware::from_fn(http::track_requests))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(settings.trusted_proxies.clone()),
+                http::client_addr::client_addr,
+            ))
             .layer(TraceLayer::new_for_http())
             .with_state(state);
         let listener = TcpListener::bind(settings.addr)

@@ -13,17 +13,16 @@ mod routing;
 mod subscription;
 mod types;
 
-use std::net::SocketAddr;
-
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Data, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
+use entity::net::ClientIp;
 use entity::Services;
 
 pub use context::{BearerToken, ClientInfo, RequestAuth};
@@ -91,7 +90,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 async fn request_data(
     services: &Services,
     headers: &HeaderMap,
-    addr: SocketAddr,
+    client: ClientIp,
 ) -> (RequestAuth, ClientInfo, BearerToken) {
     let auth = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
         (None, None) => Err(entity::DomainError::Unauthenticated(
@@ -100,7 +99,7 @@ async fn request_data(
         (b, c) => entity::auth::authenticate(services, b, c).await,
     };
     let client = ClientInfo {
-        ip: addr.ip().to_string(),
+        ip: client.to_string(),
         device_token: cookie(headers, DEVICE_COOKIE).map(str::to_owned),
     };
     let token = BearerToken(bearer(headers).map(|t| t.trim().to_owned()));
@@ -109,11 +108,11 @@ async fn request_data(
 
 async fn graphql_post(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(client): Extension<ClientIp>,
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> GraphQLResponse {
-    let (auth, client, token) = request_data(&state.services, &headers, addr).await;
+    let (auth, client, token) = request_data(&state.services, &headers, client).await;
     let req = req.into_inner().data(auth).data(client).data(token);
     ensure_codes(state.schema.execute(req).await).into()
 }
@@ -129,12 +128,12 @@ async fn graphiql() -> Html<String> {
 
 async fn graphql_ws(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(client): Extension<ClientIp>,
     headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let (cookie_auth, client, _) = request_data(&state.services, &headers, addr).await;
+    let (cookie_auth, client, _) = request_data(&state.services, &headers, client).await;
     let services = state.services.clone();
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)

@@ -12,6 +12,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::state::AppState;
 
+pub mod client_addr;
 mod widget;
 
 /// `GET /healthz`: 200 once the database answers, 503 otherwise.
