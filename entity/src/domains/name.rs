@@ -89,6 +89,12 @@ pub enum DomainNameError {
     #[error("`{0}` starts or ends with a hyphen, which domain names do not allow: remove it.")]
     HyphenAtEdge(String),
     #[error(
+        "`{0}` has hyphens in its 3rd and 4th characters, which are reserved (only \
+         internationalised names, written `xn--…`, may have them) and cannot be registered: \
+         check it for a typo."
+    )]
+    ReservedHyphens(String),
+    #[error(
         "`{0}` ends in a number, and no top-level domain does: check for a typo, and enter a \
          domain name such as example.com rather than an address."
     )]
@@ -130,6 +136,7 @@ impl DomainNameError {
             Self::LabelTooLong { .. } => "LABEL_TOO_LONG",
             Self::TooLong(_) => "TOO_LONG",
             Self::HyphenAtEdge(_) => "HYPHEN_AT_EDGE",
+            Self::ReservedHyphens(_) => "RESERVED_HYPHENS",
             Self::NumericTopLevel(_) => "NUMERIC_TOP_LEVEL",
             Self::PublicSuffix(_) => "PUBLIC_SUFFIX",
             Self::SingleLabel(_) => "SINGLE_LABEL",
@@ -357,6 +364,11 @@ fn check_label(label: &str, input: &str) -> Result<(), DomainNameError> {
     if label.starts_with('-') || label.ends_with('-') {
         return Err(E::HyphenAtEdge(label.to_owned()));
     }
+    // IDNA reserves `??--` for future encodings (UTS #46 CheckHyphens, RFC 5891
+    // §4.2.3.1); `xn--` labels were already decoded and checked as punycode.
+    if label.get(2..4) == Some("--") && !label.starts_with("xn--") {
+        return Err(E::ReservedHyphens(label.to_owned()));
+    }
     Ok(())
 }
 
@@ -453,6 +465,7 @@ mod tests {
             ("ｅｘａｍｐｌｅ。ｃｏｍ", "example.com"),
             ("myname.github.io", "myname.github.io"),
             ("a-b--c.example", "a-b--c.example"),
+            ("a--b.example", "a--b.example"),
             ("123.example.com", "123.example.com"),
             (&format!("{long_label}.com"), &format!("{long_label}.com")),
         ];
@@ -530,6 +543,9 @@ mod tests {
                 },
             ),
             ("xn--a.com", E::InvalidPunycode("xn--a".into())),
+            ("ab--cd.com", E::ReservedHyphens("ab--cd".into())),
+            ("shop.R3--X.example.com", E::ReservedHyphens("r3--x".into())),
+            ("zz--.com", E::HyphenAtEdge("zz--".into())),
         ];
         for (input, expected) in cases {
             assert_eq!(err(input), expected, "input {input:?}");
