@@ -533,6 +533,14 @@ fn parse_tagged<T: DeserializeOwned>(text: &str, known: &[&str]) -> Result<T, Pr
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(ProtocolError::TooLarge { len: text.len() });
     }
+    // Objects only: serde reads an internally tagged enum from an array too, taking its
+    // first element as the tag (`["offer", "v=0…"]` would be an offer). Found by fuzzing.
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => ProtocolError::BadJson("expected a JSON object".to_owned()),
+            Err(e) => ProtocolError::BadJson(e.to_string()),
+        });
+    }
     let err = match serde_json::from_str::<T>(text) {
         Ok(message) => return Ok(message),
         Err(err) => err,
@@ -911,10 +919,12 @@ mod tests {
 
     #[test]
     fn malformed_frames_get_a_clear_error() {
-        let cases: [(&str, ErrorCode, &str); 9] = [
+        let cases: [(&str, ErrorCode, &str); 10] = [
             ("not json", ErrorCode::BadJson, "not valid JSON"),
             (r#"{"type":"ping""#, ErrorCode::BadJson, "not valid JSON"),
             ("[1,2]", ErrorCode::BadJson, "JSON object"),
+            // serde would take the first element as the tag.
+            (r#"["offer" ," c0 "]"#, ErrorCode::BadJson, "JSON object"),
             (r#"{"nonce":1}"#, ErrorCode::UnknownType, "no `type`"),
             (r#"{"type":7}"#, ErrorCode::UnknownType, "no `type`"),
             (
