@@ -307,6 +307,11 @@ async fn an_ended_calls_credentials_and_relays_stop_working(db: Db) {
     );
 
     call.hang_up().await;
+    let in_grace = allocate(turn, &username, &password).await.err();
+    assert!(
+        in_grace.as_deref().is_some_and(|e| e.contains("403")),
+        "no new allocation for an ended call, even in the grace: {in_grace:?}"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = received.load(Ordering::SeqCst);
     assert_eq!(
@@ -318,11 +323,6 @@ async fn an_ended_calls_credentials_and_relays_stop_working(db: Db) {
         received.load(Ordering::SeqCst),
         before,
         "nothing reached the peer"
-    );
-    let in_grace = allocate(turn, &username, &password).await.err();
-    assert!(
-        in_grace.as_deref().is_some_and(|e| e.contains("403")),
-        "no new allocation for an ended call, even in the grace: {in_grace:?}"
     );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(

@@ -10,12 +10,13 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use stun::agent::TransactionId;
 use stun::attributes::{ATTR_NONCE, ATTR_REALM, ATTR_USERNAME};
 use stun::error_code::ErrorCodeAttribute;
 use stun::integrity::MessageIntegrity;
 use stun::message::{
-    Getter, Message, MessageType, Method, Setter, TransactionId, CLASS_ERROR_RESPONSE,
-    CLASS_REQUEST, METHOD_CHANNEL_BIND, METHOD_CREATE_PERMISSION,
+    Getter, Message, MessageType, Method, Setter, CLASS_ERROR_RESPONSE, CLASS_REQUEST,
+    METHOD_CHANNEL_BIND, METHOD_CREATE_PERMISSION,
 };
 use stun::textattrs::TextAttribute;
 use tokio::net::UdpSocket;
