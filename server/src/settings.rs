@@ -670,7 +670,8 @@ mod tests {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");
         }
-        for (k, v) in [("DOMAINCALL_TURN_ALLOWED_PEERS", "10.0.0.0/33")] {
+        for v in ["10.0.0.0/33", "intranet"] {
+            let k = "DOMAINCALL_TURN_ALLOWED_PEERS";
             let err = from(&[(k, v), ("DOMAINCALL_TURN_LISTEN", "127.0.0.1:3478")])
                 .unwrap_err()
                 .to_string();
