@@ -52,6 +52,11 @@ pub struct Settings {
     pub log_filter: String,
     /// `DOMAINCALL_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `DOMAINCALL_LOG_RATE_LIMIT`: `<events>/<interval>` (default `50/1m`; events 1 to
+    /// 100000, interval `1s` to `1h`) — at most that many info, warning or error events
+    /// of one kind (one place in the code) are written per interval, the rest counted and
+    /// reported; `off` writes them all. See [`crate::telemetry::RateLimited`].
+    pub log_rate_limit: Option<crate::telemetry::LogRate>,
     /// `DOMAINCALL_DNS_SERVERS`: `ip[:port],…` name servers asked to verify domains
     /// (default: the system's, from `/etc/resolv.conf`).
     pub dns_servers: Vec<SocketAddr>,
@@ -84,13 +89,14 @@ pub struct Settings {
     /// `turns:` URLs, default none: peers on one network need neither),
     /// `DOMAINCALL_TURN_SECRET` (the TURN server's REST-API shared secret; TURN URLs are
     /// handed out only with it) and `DOMAINCALL_TURN_TTL` (how long a call's TURN
-    /// credentials last, `1m` to `2d`, default `4h`).
+    /// credentials last, `1m` to `2d`, default `2h`).
     pub ice: entity::calls::ice::IceConfig,
     /// `DOMAINCALL_TURN_LISTEN` (a UDP address, default unset: none) starts the embedded
     /// TURN server there; `DOMAINCALL_TURN_RELAY_IP` is the address clients reach it and
     /// its relays at (default: the listen address). It is then the TURN server handed out
     /// unless `DOMAINCALL_TURN_URLS` names others, with `DOMAINCALL_TURN_SECRET` or, unset,
-    /// a random secret of this process.
+    /// a random secret of this process. `DOMAINCALL_TURN_ALLOWED_PEERS` (CIDR list, default
+    /// none) lets it relay to listed non-public ranges.
     pub turn_server: Option<crate::turn::TurnSettings>,
     /// `DOMAINCALL_TRUSTED_PROXIES`: comma list of proxy addresses or CIDR ranges
     /// (`10.0.0.0/8,127.0.0.1`) whose `Forwarded` / `X-Forwarded-For` headers name the
@@ -190,10 +196,18 @@ fn turn_server(
         ),
         None => listen.ip(),
     };
+    let allowed_peers = match get("DOMAINCALL_TURN_ALLOWED_PEERS") {
+        Some(text) => text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("DOMAINCALL_TURN_ALLOWED_PEERS: {e}"))?,
+        None => entity::net::IpRanges::default(),
+    };
     Ok(Some(crate::turn::TurnSettings {
         listen,
         relay_ip,
         realm: url_host(public_url).to_owned(),
+        allowed_peers,
+        grace: entity::calls::ice::TURN_GRACE_AFTER_CALL,
     }))
 }
 
@@ -231,6 +245,32 @@ fn ice_config(
             Duration::from_secs(60)..=Duration::from_secs(2 * 86_400),
         )?,
     })
+}
+
+/// `DOMAINCALL_LOG_RATE_LIMIT`: `off`, or `<events>/<interval>` like `50/1m`.
+fn log_rate_limit(text: Option<String>) -> anyhow::Result<Option<crate::telemetry::LogRate>> {
+    const NAME: &str = "DOMAINCALL_LOG_RATE_LIMIT";
+    let Some(text) = text else {
+        return Ok(Some(crate::telemetry::LogRate::default()));
+    };
+    if text == "off" {
+        return Ok(None);
+    }
+    let usage = || {
+        format!("{NAME} must be off or like 50/1m (1 to 100000 events per 1s to 1h), not `{text}`")
+    };
+    let (events, per) = text.split_once('/').with_context(usage)?;
+    let events: u32 = events
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=100_000).contains(n))
+        .with_context(usage)?;
+    let per = parse_duration(per)
+        .ok()
+        .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
+        .with_context(usage)?;
+    Ok(Some(crate::telemetry::LogRate { events, per }))
 }
 
 fn dns_servers(text: &str) -> anyhow::Result<Vec<SocketAddr>> {
@@ -439,6 +479,7 @@ impl Settings {
                 .unwrap_or_else(|| "target/site".into()),
             log_filter: get("DOMAINCALL_LOG").unwrap_or_else(|| "info".into()),
             log_format,
+            log_rate_limit: log_rate_limit(get("DOMAINCALL_LOG_RATE_LIMIT"))?,
         })
     }
 
@@ -480,6 +521,18 @@ mod tests {
         assert_eq!(s.caller_zone, "guest.127.0.0.1");
         assert_eq!(s.caller_ttl, Duration::from_secs(3600));
         assert_eq!(s.allowed_origins, vec!["http://127.0.0.1:3000".to_owned()]);
+        assert_eq!(s.log_rate_limit, Some(crate::telemetry::LogRate::default()));
+        assert_eq!(s.ice.turn_ttl, Duration::from_secs(2 * 3600));
+        let s = from(&[("DOMAINCALL_LOG_RATE_LIMIT", "5/10s")]).unwrap();
+        assert_eq!(
+            s.log_rate_limit,
+            Some(crate::telemetry::LogRate {
+                events: 5,
+                per: Duration::from_secs(10)
+            })
+        );
+        let s = from(&[("DOMAINCALL_LOG_RATE_LIMIT", "off")]).unwrap();
+        assert_eq!(s.log_rate_limit, None);
     }
 
     #[test]
@@ -538,6 +591,18 @@ mod tests {
         assert_eq!(turn.listen.to_string(), "0.0.0.0:3478");
         assert_eq!(turn.relay_ip.to_string(), "203.0.113.7");
         assert_eq!(turn.realm, "call.example.net");
+        assert!(
+            turn.allowed_peers.is_empty(),
+            "only public peers by default"
+        );
+        let s = from(&[
+            ("DOMAINCALL_TURN_LISTEN", "127.0.0.1:3478"),
+            ("DOMAINCALL_TURN_ALLOWED_PEERS", "10.8.0.0/16, fd00::/8"),
+        ])
+        .unwrap();
+        let allowed = s.turn_server.expect("configured").allowed_peers;
+        assert!(allowed.contains("10.8.1.2".parse().unwrap()));
+        assert!(!allowed.contains("10.9.1.2".parse().unwrap()));
         let secret = s.ice.turn_secret.expect("a secret of its own");
         assert_eq!(secret.expose_secret().len(), 64, "32 random bytes, hex");
         let s = from(&[
@@ -601,6 +666,21 @@ mod tests {
             ("DOMAINCALL_TURN_TTL", "10s"),
             ("DOMAINCALL_TURN_LISTEN", "3478"),
             ("DOMAINCALL_TURN_LISTEN", "0.0.0.0:3478"),
+        ] {
+            let err = from(&[(k, v)]).unwrap_err().to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
+        for v in ["10.0.0.0/33", "intranet"] {
+            let k = "DOMAINCALL_TURN_ALLOWED_PEERS";
+            let err = from(&[(k, v), ("DOMAINCALL_TURN_LISTEN", "127.0.0.1:3478")])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
+        for (k, v) in [
+            ("DOMAINCALL_LOG_RATE_LIMIT", "ten"),
+            ("DOMAINCALL_LOG_RATE_LIMIT", "0/1m"),
+            ("DOMAINCALL_LOG_RATE_LIMIT", "10/0s"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

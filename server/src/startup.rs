@@ -172,12 +172,12 @@ impl Application {
         let leptos = leptos_options(&settings);
         let turn = match (&settings.turn_server, &settings.ice.turn_secret) {
             (Some(turn), Some(secret)) => {
-                Some(crate::turn::EmbeddedTurn::start(turn, secret.clone()).await?)
+                Some((crate::turn::BoundTurn::bind(turn).await?, secret.clone()))
             }
             _ => None,
         };
         let mut ice = settings.ice.clone();
-        if let (Some(turn), true) = (&turn, ice.turn_urls.is_empty()) {
+        if let (Some((turn, _)), true) = (&turn, ice.turn_urls.is_empty()) {
             ice.turn_urls.push(turn.url());
         }
         let hub = Hub::new(
@@ -189,6 +189,11 @@ impl Application {
         );
         hub.start_records(&services.db);
         hub.follow_events();
+        // The TURN server asks the hub whether a call is live, so it starts after it.
+        let turn = match turn {
+            Some((turn, secret)) => Some(turn.start(secret, Arc::new(hub.clone())).await?),
+            None => None,
+        };
         let state = AppState {
             schema: graphql::schema(services.clone(), hub.clone()),
             services: services.clone(),

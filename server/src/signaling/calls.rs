@@ -99,6 +99,8 @@ pub(super) struct Calls {
     registry: Mutex<Registry>,
     memory: Mutex<RoutingMemory>,
     pub(super) records: Records,
+    /// Calls that ended lately, for the embedded TURN server ([`super::turn_calls`]).
+    pub(super) ended: super::turn_calls::EndedCalls,
 }
 
 /// Serialises a frame once.
@@ -193,8 +195,16 @@ impl Calls {
         self.registry().push(call_id, connection, text);
     }
 
+    /// Whether call `id` is live (requested, ringing or connected).
+    pub(super) fn is_live(&self, id: CallId) -> bool {
+        self.registry().calls.contains_key(&id)
+    }
+
     fn forget(&self, call_id: CallId) {
         let mut registry = self.registry();
+        if registry.calls.contains_key(&call_id) {
+            self.ended.record(call_id);
+        }
         registry.calls.remove(&call_id);
         registry.involved.retain(|_, calls| {
             calls.remove(&call_id);

@@ -24,6 +24,7 @@ mod outbox;
 mod presence;
 mod records;
 mod sessions;
+mod turn_calls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -41,12 +41,16 @@ pub fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
-/// Settings that start the embedded TURN server on a loopback port, with `secret`.
+/// Settings that start the embedded TURN server on a loopback port, with `secret`,
+/// relaying to loopback peers (`DOMAINCALL_TURN_ALLOWED_PEERS=127.0.0.0/8`: the tests' peers
+/// live there; the server's own addresses stay refused).
 pub fn embedded_turn(settings: &mut Settings, secret: &str) {
     settings.turn_server = Some(server::turn::TurnSettings {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         relay_ip: std::net::Ipv4Addr::LOCALHOST.into(),
         realm: "localhost".to_owned(),
+        allowed_peers: "127.0.0.0/8".parse().expect("a CIDR range"),
+        grace: entity::calls::ice::TURN_GRACE_AFTER_CALL,
     });
     settings.ice.turn_secret = Some(secret.to_owned().into());
 }

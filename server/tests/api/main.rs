@@ -20,6 +20,7 @@ mod signaling;
 mod subscriptions;
 mod tokens;
 mod turn;
+mod turn_peers;
 mod webrtc;
 mod widget;
 mod ws;
