@@ -56,7 +56,9 @@ impl IpRange {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -187,10 +189,7 @@ fn forwarded_for<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Option<IpAddr
 
 /// The `X-Forwarded-For` values' nodes, in order, client first.
 fn x_forwarded_for<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Option<IpAddr>> {
-    values
-        .flat_map(|v| v.split(','))
-        .map(node_ip)
-        .collect()
+    values.flat_map(|v| v.split(',')).map(node_ip).collect()
 }
 
 /// The client's address for a request from TCP peer `peer` with the given `Forwarded` and
@@ -252,7 +251,10 @@ mod tests {
         assert!(!r.contains(ip("192.168.1.8")));
         assert!(r.contains(ip("fd12::1")));
         assert!(!r.contains(ip("fe80::1")));
-        assert!(r.contains(ip("::ffff:10.1.2.3")), "IPv4-mapped counts as IPv4");
+        assert!(
+            r.contains(ip("::ffff:10.1.2.3")),
+            "IPv4-mapped counts as IPv4"
+        );
         assert!(ranges("0.0.0.0/0").contains(ip("8.8.8.8")));
         assert!(ranges("::/0").contains(ip("2001:db8::1")));
         assert!(ranges("").is_empty());
@@ -272,7 +274,12 @@ mod tests {
         );
         assert_eq!(got, ip("203.0.113.9"));
         let nobody = IpRanges::default();
-        let got = client_ip(ip("10.0.0.1"), None.into_iter(), std::iter::once("5.6.7.8"), &nobody);
+        let got = client_ip(
+            ip("10.0.0.1"),
+            None.into_iter(),
+            std::iter::once("5.6.7.8"),
+            &nobody,
+        );
         assert_eq!(got, ip("10.0.0.1"), "no trusted proxies: headers ignored");
     }
 
@@ -296,7 +303,12 @@ mod tests {
         );
         assert_eq!(got, ip("198.51.100.7"));
         // Only proxies: the leftmost.
-        let got = client_ip(ip("10.0.0.1"), None.into_iter(), std::iter::once("10.0.0.3"), &trusted);
+        let got = client_ip(
+            ip("10.0.0.1"),
+            None.into_iter(),
+            std::iter::once("10.0.0.3"),
+            &trusted,
+        );
         assert_eq!(got, ip("10.0.0.3"));
         // No header: the proxy itself.
         let got = client_ip(ip("10.0.0.1"), None.into_iter(), None.into_iter(), &trusted);

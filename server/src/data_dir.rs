@@ -129,8 +129,7 @@ mod tests {
             std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         for p in ["domaincall.db", "outbox/a.eml"] {
-            std::fs::set_permissions(dir.join(p), std::fs::Permissions::from_mode(0o644))
-                .unwrap();
+            std::fs::set_permissions(dir.join(p), std::fs::Permissions::from_mode(0o644)).unwrap();
         }
         secure(&dir);
         assert_eq!(mode(&dir), 0o700);

@@ -582,7 +582,10 @@ mod tests {
         let s = from(&[]).unwrap();
         assert!(s.metrics_token.is_none() && s.graphql_console && s.graphql_introspection);
         let s = from(&[("DOMAINCALL_PUBLIC_URL", "https://call.example.net")]).unwrap();
-        assert!(!s.graphql_introspection, "off by default in production (https)");
+        assert!(
+            !s.graphql_introspection,
+            "off by default in production (https)"
+        );
         let s = from(&[
             ("DOMAINCALL_PUBLIC_URL", "https://call.example.net"),
             ("DOMAINCALL_GRAPHQL_INTROSPECTION", "true"),
@@ -591,10 +594,7 @@ mod tests {
         ])
         .unwrap();
         assert!(s.graphql_introspection && !s.graphql_console);
-        assert_eq!(
-            s.metrics_token.unwrap().expose_secret(),
-            "0123456789abcdef"
-        );
+        assert_eq!(s.metrics_token.unwrap().expose_secret(), "0123456789abcdef");
     }
 
     #[test]

@@ -88,8 +88,12 @@ mod tests {
     fn every_spelling_of_introspection_is_found() {
         assert!(asks("{ __schema { types { name } } }"));
         assert!(asks(r#"{ __type(name: "Query") { name } }"#));
-        assert!(asks("query A { me { email } } query B { s: __schema { queryType { name } } }"));
-        assert!(asks("{ ...F } fragment F on Query { __schema { queryType { name } } }"));
+        assert!(asks(
+            "query A { me { email } } query B { s: __schema { queryType { name } } }"
+        ));
+        assert!(asks(
+            "{ ...F } fragment F on Query { __schema { queryType { name } } }"
+        ));
         assert!(asks("{ ... on Query { __type(name: \"X\") { name } } }"));
         assert!(!asks("{ __typename me { __typename email } }"));
         assert!(!asks("mutation { signOut }"));

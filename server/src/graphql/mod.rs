@@ -133,8 +133,7 @@ async fn graphql_post(
         Ok(cookies) => cookies == crate::http::csrf::Cookies::Honoured,
         Err(refusal) => return refusal,
     };
-    let (auth, client, token) =
-        request_data(&state.services, req.headers(), client, cookies).await;
+    let (auth, client, token) = request_data(&state.services, req.headers(), client, cookies).await;
     let gql = match GraphQLRequest::<GraphQLRejection>::from_request(req, &state).await {
         Ok(gql) => gql.into_inner(),
         Err(rejection) => return rejection.into_response(),

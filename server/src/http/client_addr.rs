@@ -16,10 +16,7 @@ use entity::net::{ClientIp, IpRanges};
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 fn values<'a>(headers: &'a HeaderMap, name: &HeaderName) -> impl Iterator<Item = &'a str> {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok())
 }
 
 /// The client address of a request from `peer` with `headers`.

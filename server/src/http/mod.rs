@@ -39,10 +39,7 @@ impl HttpConfig {
     #[must_use]
     pub fn new(settings: &crate::settings::Settings) -> Self {
         Self {
-            origins: origin::OwnOrigins::new(
-                settings.allowed_origins.clone(),
-                settings.is_https(),
-            ),
+            origins: origin::OwnOrigins::new(settings.allowed_origins.clone(), settings.is_https()),
             metrics_token: settings.metrics_token.clone(),
             graphql_console: settings.graphql_console,
             graphql_introspection: settings.graphql_introspection,

@@ -27,7 +27,9 @@ const CREATE_KEY: &str = r#"mutation { createApiKey(name: "planted") { secret } 
 
 /// How many API keys `owner`'s business has (asked with its bearer token).
 async fn key_count(app: &TestApp, owner: &Owner) -> usize {
-    let res = app.gql(&owner.auth(), "{ apiKeys { id } }", json!({})).await;
+    let res = app
+        .gql(&owner.auth(), "{ apiKeys { id } }", json!({}))
+        .await;
     res["data"]["apiKeys"]
         .as_array()
         .unwrap_or_else(|| panic!("{res}"))
@@ -59,7 +61,13 @@ async fn graphql_cookie_posts_must_be_json_from_our_pages(db: Db) {
     let json_body = json!({ "query": CREATE_KEY }).to_string();
 
     // What a form on another site can send, with the victim's cookie.
-    let text = post_graphql(&app, "text/plain", json_body.clone(), &[cookie.clone()]).await;
+    let text = post_graphql(
+        &app,
+        "text/plain",
+        json_body.clone(),
+        std::slice::from_ref(&cookie),
+    )
+    .await;
     assert_eq!(text.status(), 415);
     let text: Value = text.json().await.unwrap();
     assert_eq!(error_code(&text), Some("VALIDATION"), "{text}");
@@ -68,7 +76,7 @@ async fn graphql_cookie_posts_must_be_json_from_our_pages(db: Db) {
         &app,
         "application/x-www-form-urlencoded",
         form,
-        &[cookie.clone()],
+        std::slice::from_ref(&cookie),
     )
     .await;
     assert_eq!(form.status(), 415);
@@ -80,7 +88,7 @@ async fn graphql_cookie_posts_must_be_json_from_our_pages(db: Db) {
         &app,
         "multipart/form-data; boundary=XyZ",
         multipart,
-        &[cookie.clone()],
+        std::slice::from_ref(&cookie),
     )
     .await;
     assert_eq!(multipart.status(), 415);
@@ -126,10 +134,7 @@ async fn graphql_cookie_posts_must_be_json_from_our_pages(db: Db) {
     .await;
     assert_eq!(own.status(), 200);
     let own: Value = own.json().await.unwrap();
-    assert!(
-        own["data"]["createApiKey"]["secret"].is_string(),
-        "{own}"
-    );
+    assert!(own["data"]["createApiKey"]["secret"].is_string(), "{own}");
     assert_eq!(key_count(&app, &owner).await, 1);
 
     // Integrations with a bearer are unaffected, whatever the body type.
@@ -142,7 +147,11 @@ async fn graphql_cookie_posts_must_be_json_from_our_pages(db: Db) {
     .await;
     assert_eq!(bearer.status(), 200);
     let bearer: Value = bearer.json().await.unwrap();
-    assert_eq!(bearer["data"]["me"]["email"], owner.email.as_str(), "{bearer}");
+    assert_eq!(
+        bearer["data"]["me"]["email"],
+        owner.email.as_str(),
+        "{bearer}"
+    );
     app.finish().await;
 }
 
@@ -183,7 +192,8 @@ async fn open_graphql_ws(app: &TestApp, cookie: &str, origin: &str) -> Result<So
 async fn who_am_i(ws: &mut Socket, payload: Value) -> Value {
     let init = json!({ "type": "connection_init", "payload": payload });
     ws.send(Message::text(init.to_string())).await.unwrap();
-    let query = json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ me { email } }" } });
+    let query =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ me { email } }" } });
     ws.send(Message::text(query.to_string())).await.unwrap();
     loop {
         let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
@@ -217,7 +227,11 @@ async fn graphql_ws_checks_the_origin(db: Db) {
         .await
         .expect("our origin connects");
     let got = who_am_i(&mut ws, json!({})).await;
-    assert_eq!(got["payload"]["data"]["me"]["email"], owner.email.as_str(), "{got}");
+    assert_eq!(
+        got["payload"]["data"]["me"]["email"],
+        owner.email.as_str(),
+        "{got}"
+    );
     // A business's verified domain (anyone can verify one) connects, but the dashboard
     // cookie does not count there; an explicit token does.
     let domain = verified_domain(&app, &owner).await;
@@ -228,13 +242,19 @@ async fn graphql_ws_checks_the_origin(db: Db) {
     let got = who_am_i(&mut ws, json!({})).await;
     let errors = got["payload"]["errors"][0]["extensions"]["code"].clone();
     assert_eq!(errors, "UNAUTHENTICATED", "{got}");
-    let mut ws = open_graphql_ws(&app, "", &business).await.expect("connects");
+    let mut ws = open_graphql_ws(&app, "", &business)
+        .await
+        .expect("connects");
     let got = who_am_i(
         &mut ws,
         json!({ "authorization": format!("Bearer {}", owner.token) }),
     )
     .await;
-    assert_eq!(got["payload"]["data"]["me"]["email"], owner.email.as_str(), "{got}");
+    assert_eq!(
+        got["payload"]["data"]["me"]["email"],
+        owner.email.as_str(),
+        "{got}"
+    );
     app.finish().await;
 }
 
@@ -246,7 +266,10 @@ async fn call(
     form: &[(&str, &str)],
 ) -> (u16, bool) {
     let res = app.server_fn(endpoint, headers, form).await;
-    (res.status().as_u16(), res.headers().get("set-cookie").is_some())
+    (
+        res.status().as_u16(),
+        res.headers().get("set-cookie").is_some(),
+    )
 }
 
 async fn server_functions_check_the_origin(db: Db) {
@@ -279,7 +302,7 @@ async fn server_functions_check_the_origin(db: Db) {
     assert_eq!(key_count(&app, &owner).await, 0);
     // Signing a browser in to the attacker's account from another site: refused.
     for h in [evil.clone(), cross_site, ("origin", "null".to_owned())] {
-        let (status, set_cookie) = call(&app, "sign_in", &[h.clone()], &sign_in).await;
+        let (status, set_cookie) = call(&app, "sign_in", std::slice::from_ref(&h), &sign_in).await;
         assert_eq!((status, set_cookie), (403, false), "{h:?}");
     }
 
@@ -308,17 +331,18 @@ async fn server_functions_check_the_origin(db: Db) {
     let domain = verified_domain(&app, &owner).await;
     for origin in [format!("http://{domain}"), format!("http://call.{domain}")] {
         let biz = ("origin", origin.clone());
-        let (status, set_cookie) = call(&app, "start_caller", &[biz.clone()], &[]).await;
+        let (status, set_cookie) =
+            call(&app, "start_caller", std::slice::from_ref(&biz), &[]).await;
         assert_eq!((status, set_cookie), (200, true), "{origin}: start_caller");
         let (status, _) = call(
             &app,
             "call_page_info",
-            &[biz.clone()],
+            std::slice::from_ref(&biz),
             &[("domain", domain.as_str())],
         )
         .await;
         assert_eq!(status, 200, "{origin}: call_page_info");
-        let (status, _) = call(&app, "online_domains", &[biz.clone()], &[]).await;
+        let (status, _) = call(&app, "online_domains", std::slice::from_ref(&biz), &[]).await;
         assert_eq!(status, 200, "{origin}: online_domains");
         let (status, _) = call(
             &app,

@@ -51,11 +51,7 @@ async fn request_edges() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page
-        .text()
-        .await
-        .unwrap()
-        .contains("GraphQL console"));
+    assert!(page.text().await.unwrap().contains("GraphQL console"));
     app.finish().await;
 }
 

@@ -110,7 +110,11 @@ async fn metrics_need_the_token(db: Db) {
         }
         req.send()
     };
-    assert_eq!(get(&app, None).await.unwrap().status(), 404, "no token: no route");
+    assert_eq!(
+        get(&app, None).await.unwrap().status(),
+        404,
+        "no token: no route"
+    );
     app.finish().await;
 
     let token = "metrics-token-0123456789";
@@ -118,7 +122,9 @@ async fn metrics_need_the_token(db: Db) {
     let none = get(&app, None).await.unwrap();
     assert_eq!(none.status(), 401);
     assert!(none.headers().get("www-authenticate").is_some());
-    let wrong = get(&app, Some("Bearer metrics-token-0123456788")).await.unwrap();
+    let wrong = get(&app, Some("Bearer metrics-token-0123456788"))
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     let prefix = get(&app, Some("Bearer metrics-token")).await.unwrap();
     assert_eq!(prefix.status(), 401);
@@ -158,11 +164,18 @@ async fn the_data_directory_is_private(db: Db) {
         for (path, mode) in [(&s.data_dir, 0o755), (&outbox, 0o755)] {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
         }
-        std::fs::set_permissions(outbox.join("old.eml"), std::fs::Permissions::from_mode(0o644))
-            .unwrap();
+        std::fs::set_permissions(
+            outbox.join("old.eml"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
     })
     .await;
-    assert_eq!(loose_paths(&app.data_dir), Vec::<String>::new(), "after start");
+    assert_eq!(
+        loose_paths(&app.data_dir),
+        Vec::<String>::new(),
+        "after start"
+    );
     // An invitation writes a mail with a live link into the outbox.
     let owner = app.sign_up("Acme").await;
     let email = format!("invitee-{}@example.com", uuid::Uuid::new_v4().simple());
@@ -176,7 +189,11 @@ async fn the_data_directory_is_private(db: Db) {
     assert!(res["data"]["inviteMember"]["id"].is_string(), "{res}");
     let mail = app.wait_for_mail(&email).await;
     assert!(mail.contains("/invite/"));
-    assert_eq!(loose_paths(&app.data_dir), Vec::<String>::new(), "after a mail");
+    assert_eq!(
+        loose_paths(&app.data_dir),
+        Vec::<String>::new(),
+        "after a mail"
+    );
     app.finish().await;
 }
 
@@ -187,14 +204,33 @@ async fn introspection_and_the_console_follow_the_settings(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.sign_up("Acme").await;
     let res = app.gql(&owner.auth(), SCHEMA_QUERY, json!({})).await;
-    assert_eq!(res["data"]["__schema"]["queryType"]["name"], "Query", "{res}");
-    let page = app.http.get(format!("{}/graphql", app.base)).send().await.unwrap();
+    assert_eq!(
+        res["data"]["__schema"]["queryType"]["name"], "Query",
+        "{res}"
+    );
+    let page = app
+        .http
+        .get(format!("{}/graphql", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     let html = page.text().await.unwrap().to_lowercase();
-    assert!(html.contains(r#"<script src="/graphql/console.js""#), "{html}");
-    for foreign in ["https://", "http://", "//cdn", "unpkg", "jsdelivr", "<script>"] {
+    assert!(
+        html.contains(r#"<script src="/graphql/console.js""#),
+        "{html}"
+    );
+    for foreign in [
+        "https://", "http://", "//cdn", "unpkg", "jsdelivr", "<script>",
+    ] {
         assert!(!html.contains(foreign), "{foreign} in {html}");
     }
     for (asset, kind) in [("console.js", "javascript"), ("console.css", "css")] {
@@ -230,9 +266,17 @@ async fn introspection_and_the_console_follow_the_settings(db: Db) {
         assert!(res["data"].is_null(), "{res}");
     }
     let res = app.gql(&Auth::None, "{ __typename }", json!({})).await;
-    assert_eq!(res["data"]["__typename"], "Query", "ordinary queries still run");
+    assert_eq!(
+        res["data"]["__typename"], "Query",
+        "ordinary queries still run"
+    );
     for path in ["/graphql", "/graphql/console.js", "/graphql/schema.graphql"] {
-        let res = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let res = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404, "{path}");
     }
     app.finish().await;

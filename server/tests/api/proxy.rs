@@ -43,11 +43,17 @@ async fn sign_in_code(
     email: &str,
     password: &str,
 ) -> Option<String> {
-    let res: Value = gql_via(app, from, cookie, SIGN_IN, json!({ "e": email, "p": password }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let res: Value = gql_via(
+        app,
+        from,
+        cookie,
+        SIGN_IN,
+        json!({ "e": email, "p": password }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     error_code(&res).map(str::to_owned)
 }
 
@@ -79,19 +85,25 @@ async fn clients_behind_a_trusted_proxy_are_limited_separately(db: Db) {
     fail_sign_ins(&app, |_| Some(a.to_owned()), 30).await;
     let fresh = format!("fresh-{}@example.com", uuid::Uuid::new_v4().simple());
     assert_eq!(
-        sign_in_code(&app, Some(a), None, &fresh, "wrong password!").await.as_deref(),
+        sign_in_code(&app, Some(a), None, &fresh, "wrong password!")
+            .await
+            .as_deref(),
         Some("RATE_LIMITED")
     );
     // ...a forged entry before the proxy's own does not help it...
     let forged = format!("203.0.113.9, {a}");
     assert_eq!(
-        sign_in_code(&app, Some(&forged), None, &fresh, "wrong password!").await.as_deref(),
+        sign_in_code(&app, Some(&forged), None, &fresh, "wrong password!")
+            .await
+            .as_deref(),
         Some("RATE_LIMITED")
     );
     // ...and client B behind the same proxy is not affected.
     let b = "198.51.100.2";
     assert_eq!(
-        sign_in_code(&app, Some(b), None, &fresh, "wrong password!").await.as_deref(),
+        sign_in_code(&app, Some(b), None, &fresh, "wrong password!")
+            .await
+            .as_deref(),
         Some("UNAUTHENTICATED")
     );
 
@@ -103,11 +115,19 @@ async fn clients_behind_a_trusted_proxy_are_limited_separately(db: Db) {
     assert_eq!(guest_code(&app, b).await, None);
     // The call page's server function keys on the same address.
     let from_a = app
-        .server_fn("start_caller", &[("x-forwarded-for", a.to_owned())], &[] as &[(&str, &str)])
+        .server_fn(
+            "start_caller",
+            &[("x-forwarded-for", a.to_owned())],
+            &[] as &[(&str, &str)],
+        )
         .await;
     assert_eq!(from_a.status(), 429);
     let from_b = app
-        .server_fn("start_caller", &[("x-forwarded-for", b.to_owned())], &[] as &[(&str, &str)])
+        .server_fn(
+            "start_caller",
+            &[("x-forwarded-for", b.to_owned())],
+            &[] as &[(&str, &str)],
+        )
         .await;
     assert_eq!(from_b.status(), 200);
     app.finish().await;
@@ -141,7 +161,14 @@ async fn the_owners_known_browser_signs_in_during_an_attack(db: Db) {
     let owner = app.sign_up("Acme").await;
     let password = "correct horse battery";
     // The owner signed in on this browser before: it holds the device cookie.
-    let res = gql_via(&app, None, None, SIGN_IN, json!({ "e": owner.email, "p": password })).await;
+    let res = gql_via(
+        &app,
+        None,
+        None,
+        SIGN_IN,
+        json!({ "e": owner.email, "p": password }),
+    )
+    .await;
     let device = res
         .headers()
         .get_all("set-cookie")
@@ -159,7 +186,9 @@ async fn the_owners_known_browser_signs_in_during_an_attack(db: Db) {
         assert_eq!(code.as_deref(), Some("UNAUTHENTICATED"), "guess {i}");
     }
     assert_eq!(
-        sign_in_code(&app, None, None, &owner.email, "one more").await.as_deref(),
+        sign_in_code(&app, None, None, &owner.email, "one more")
+            .await
+            .as_deref(),
         Some("RATE_LIMITED")
     );
     // ...and fills the address's window with other accounts.
@@ -171,7 +200,9 @@ async fn the_owners_known_browser_signs_in_during_an_attack(db: Db) {
     );
     // Without the device cookie even the right password waits...
     assert_eq!(
-        sign_in_code(&app, None, None, &owner.email, password).await.as_deref(),
+        sign_in_code(&app, None, None, &owner.email, password)
+            .await
+            .as_deref(),
         Some("RATE_LIMITED")
     );
     // ...but the owner's known browser signs in.
