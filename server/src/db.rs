@@ -1,4 +1,5 @@
-//! Connecting to the database and applying migrations.
+//! Connecting to the database and applying migrations. A SQLite database and its
+//! `-wal`/`-shm` files are private to the process's user (see [`crate::data_dir`]).
 
 use std::time::Duration;
 
@@ -14,16 +15,17 @@ use secrecy::{ExposeSecret, SecretString};
 /// When the database cannot be reached.
 pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
     let url = url.expose_secret();
-    if let Some(path) = url
+    let sqlite_file = url
         .strip_prefix("sqlite://")
         .and_then(|p| p.split('?').next())
+        .filter(|p| !p.is_empty() && !p.starts_with(':'))
+        .map(std::path::Path::new);
+    if let Some(dir) = sqlite_file
+        .and_then(std::path::Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
     {
-        if let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
+        crate::data_dir::create_private_dir(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
@@ -42,9 +44,17 @@ pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
     } else {
         opts.max_connections(32);
     }
-    Database::connect(opts)
+    let db = Database::connect(opts)
         .await
-        .context("connecting to the database")
+        .context("connecting to the database")?;
+    if let Some(file) = sqlite_file {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = file.as_os_str().to_owned();
+            path.push(suffix);
+            crate::data_dir::secure_file(std::path::Path::new(&path));
+        }
+    }
+    Ok(db)
 }
 
 /// Applies pending migrations; returns how many ran.

@@ -1,5 +1,6 @@
 //! The domaincall server: configuration, HTTP routes, GraphQL, workers and shutdown.
 
+pub mod data_dir;
 pub mod db;
 pub mod graphql;
 pub mod http;

@@ -1,7 +1,7 @@
 //! `domaincall [serve|migrate|worker]` — see the README for configuration.
 
 use anyhow::Context;
-use server::{db, settings::Settings, shutdown, startup, telemetry, Application};
+use server::{data_dir, db, settings::Settings, shutdown, startup, telemetry, Application};
 
 const USAGE: &str = "usage: domaincall [serve|migrate|worker|schema]
   serve    run the web server and the job workers (default)
@@ -29,11 +29,13 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init_logging(&settings);
     match command.as_str() {
         "migrate" => {
+            data_dir::secure(&settings.data_dir);
             let conn = db::connect(&settings.database_url).await?;
             let applied = db::migrate(&conn).await?;
             tracing::info!(applied, "migrations up to date");
         }
         "worker" => {
+            data_dir::secure(&settings.data_dir);
             let conn = db::connect(&settings.database_url).await?;
             db::migrate(&conn).await?;
             let background =

@@ -80,7 +80,7 @@ pub fn load_session_keys(
             secret: secret.clone(),
         }],
     };
-    std::fs::create_dir_all(data_dir)
+    crate::data_dir::create_private_dir(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     write_private(&path, &serde_json::to_string_pretty(&file)?)?;
     tracing::info!(path = %path.display(), "generated session signing key");

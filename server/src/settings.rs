@@ -81,8 +81,9 @@ pub struct Settings {
     /// (default `1h`).
     pub caller_ttl: Duration,
     /// `DOMAINCALL_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example.net`)
-    /// whose pages may open the signaling socket at `/ws` (default: the public URL's
-    /// origin). Verified business domains (and `call.` + one) are always allowed too.
+    /// whose pages may use the dashboard's cookies (`/ws`, `/graphql/ws`, `POST /graphql`,
+    /// the server functions); the public URL's origin is always one. Verified business
+    /// domains (and `call.` + one) may reach the call page's doors, without those cookies.
     pub allowed_origins: Vec<String>,
     /// The STUN/TURN servers handed to the two parties of a call:
     /// `DOMAINCALL_STUN_URLS` and `DOMAINCALL_TURN_URLS` (comma-separated `stun:`/`turn:`/
@@ -102,6 +103,16 @@ pub struct Settings {
     /// (`10.0.0.0/8,127.0.0.1`) whose `Forwarded` / `X-Forwarded-For` headers name the
     /// client (default none: the TCP peer is the client). See [`entity::net::client_ip`].
     pub trusted_proxies: entity::net::IpRanges,
+    /// `DOMAINCALL_METRICS_TOKEN`: the bearer token `/metrics` asks for (16 to 1024
+    /// visible ASCII characters); unset, `/metrics` answers 404.
+    pub metrics_token: Option<SecretString>,
+    /// `DOMAINCALL_GRAPHQL_CONSOLE`: serve the GraphQL console at `GET /graphql`
+    /// (default `true`; our own page and script, nothing from elsewhere).
+    pub graphql_console: bool,
+    /// `DOMAINCALL_GRAPHQL_INTROSPECTION`: answer `__schema` / `__type` queries and serve
+    /// `/graphql/schema.graphql` (default: on for an `http://` public URL, off for
+    /// `https://`).
+    pub graphql_introspection: bool,
     /// Timers and limits of the signaling hub. Not read from the environment: the
     /// defaults are the protocol's; tests shorten the timers.
     pub signaling: crate::signaling::SignalingConfig,
@@ -315,19 +326,66 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}"))
 }
 
-fn allowed_origins(text: Option<String>, public_url: &str) -> anyhow::Result<Vec<String>> {
-    let Some(text) = text else {
-        return Ok(origin_of(public_url).into_iter().collect());
+/// The public URL's origin with each loopback name, when it is on loopback: a developer
+/// may open `http://localhost:3000` as well as `http://127.0.0.1:3000`.
+fn loopback_aliases(public_origin: &str) -> Vec<String> {
+    let Some((scheme, authority)) = public_origin.split_once("://") else {
+        return Vec::new();
     };
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            origin_of(s).with_context(|| {
-                format!("DOMAINCALL_ALLOWED_ORIGINS: `{s}` is not an origin like https://app.example.net")
-            })
-        })
+    let host = entity::domains::host_without_port(authority);
+    let port = &authority[host.len()..];
+    if !["localhost", "127.0.0.1", "[::1]"].contains(&host) {
+        return Vec::new();
+    }
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .map(|h| format!("{scheme}://{h}{port}"))
+        .filter(|o| o != public_origin)
         .collect()
+}
+
+/// The listed origins, and always the public URL's own (with its loopback aliases).
+fn allowed_origins(text: Option<String>, public_url: &str) -> anyhow::Result<Vec<String>> {
+    let mut origins: Vec<String> = origin_of(public_url).into_iter().collect();
+    if let Some(public) = origins.first().cloned() {
+        origins.extend(loopback_aliases(&public));
+    }
+    for s in text.iter().flat_map(|t| t.split(',')).map(str::trim) {
+        if s.is_empty() {
+            continue;
+        }
+        let origin = origin_of(s).with_context(|| {
+            format!(
+                "DOMAINCALL_ALLOWED_ORIGINS: `{s}` is not an origin like https://app.example.net"
+            )
+        })?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
+
+/// A `true`/`false` setting.
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> anyhow::Result<bool> {
+    match get(name).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(_) => bail!("{name} must be true or false"),
+    }
+}
+
+/// `DOMAINCALL_METRICS_TOKEN`, checked.
+fn metrics_token(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<SecretString>> {
+    let Some(token) = get("DOMAINCALL_METRICS_TOKEN") else {
+        return Ok(None);
+    };
+    let printable = token.bytes().all(|b| b.is_ascii_graphic());
+    if !(16..=1024).contains(&token.len()) || !printable {
+        bail!("DOMAINCALL_METRICS_TOKEN must be 16 to 1024 visible ASCII characters");
+    }
+    Ok(Some(token.into()))
 }
 
 fn var(name: &str) -> Option<String> {
@@ -430,7 +488,15 @@ impl Settings {
         };
         let turn_server = turn_server(&get, &public_url)?;
         let ice = ice_config(&get, turn_server.is_some())?;
+        let graphql_introspection = flag(
+            &get,
+            "DOMAINCALL_GRAPHQL_INTROSPECTION",
+            !public_url.starts_with("https://"),
+        )?;
         Ok(Self {
+            metrics_token: metrics_token(&get)?,
+            graphql_console: flag(&get, "DOMAINCALL_GRAPHQL_CONSOLE", true)?,
+            graphql_introspection,
             trusted_proxies,
             ice,
             turn_server,
@@ -520,7 +586,14 @@ mod tests {
         assert_eq!(s.revoke_after, 3);
         assert_eq!(s.caller_zone, "guest.127.0.0.1");
         assert_eq!(s.caller_ttl, Duration::from_secs(3600));
-        assert_eq!(s.allowed_origins, vec!["http://127.0.0.1:3000".to_owned()]);
+        assert_eq!(
+            s.allowed_origins,
+            vec![
+                "http://127.0.0.1:3000",
+                "http://localhost:3000",
+                "http://[::1]:3000"
+            ]
+        );
         assert_eq!(s.log_rate_limit, Some(crate::telemetry::LogRate::default()));
         assert_eq!(s.ice.turn_ttl, Duration::from_secs(2 * 3600));
         let s = from(&[("DOMAINCALL_LOG_RATE_LIMIT", "5/10s")]).unwrap();
@@ -545,13 +618,36 @@ mod tests {
         assert_eq!(
             s.allowed_origins,
             vec![
-                "https://app.example.net",
+                "http://127.0.0.1:3000",
                 "http://localhost:3000",
+                "http://[::1]:3000",
+                "https://app.example.net",
                 "http://x.example"
-            ]
+            ],
+            "the public URL's origin is always one of ours"
         );
         let s = from(&[("DOMAINCALL_PUBLIC_URL", "https://call.example.net/x")]).unwrap();
         assert_eq!(s.allowed_origins, vec!["https://call.example.net"]);
+    }
+
+    #[test]
+    fn door_settings_parse() {
+        let s = from(&[]).unwrap();
+        assert!(s.metrics_token.is_none() && s.graphql_console && s.graphql_introspection);
+        let s = from(&[("DOMAINCALL_PUBLIC_URL", "https://call.example.net")]).unwrap();
+        assert!(
+            !s.graphql_introspection,
+            "off by default in production (https)"
+        );
+        let s = from(&[
+            ("DOMAINCALL_PUBLIC_URL", "https://call.example.net"),
+            ("DOMAINCALL_GRAPHQL_INTROSPECTION", "true"),
+            ("DOMAINCALL_GRAPHQL_CONSOLE", "false"),
+            ("DOMAINCALL_METRICS_TOKEN", "0123456789abcdef"),
+        ])
+        .unwrap();
+        assert!(s.graphql_introspection && !s.graphql_console);
+        assert_eq!(s.metrics_token.unwrap().expose_secret(), "0123456789abcdef");
     }
 
     #[test]
@@ -666,6 +762,10 @@ mod tests {
             ("DOMAINCALL_TURN_TTL", "10s"),
             ("DOMAINCALL_TURN_LISTEN", "3478"),
             ("DOMAINCALL_TURN_LISTEN", "0.0.0.0:3478"),
+            ("DOMAINCALL_METRICS_TOKEN", "short"),
+            ("DOMAINCALL_METRICS_TOKEN", "sixteen chars but spaces"),
+            ("DOMAINCALL_GRAPHQL_CONSOLE", "maybe"),
+            ("DOMAINCALL_GRAPHQL_INTROSPECTION", "sometimes"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

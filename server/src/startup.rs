@@ -143,6 +143,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         // Install the metrics recorder before anything records.
         crate::telemetry::metrics_handle();
+        // Before anything is written: the database, keys and mail are private.
+        crate::data_dir::secure(&settings.data_dir);
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let keys = secrets::load_session_keys(settings.session_keys.as_ref(), &settings.data_dir)?;
@@ -195,10 +197,15 @@ impl Application {
             None => None,
         };
         let state = AppState {
-            schema: graphql::schema(services.clone(), hub.clone()),
+            schema: graphql::schema(
+                services.clone(),
+                hub.clone(),
+                settings.graphql_introspection,
+            ),
             services: services.clone(),
             leptos: leptos.clone(),
             hub: hub.clone(),
+            http: Arc::new(http::HttpConfig::new(&settings)),
         };
         let routes = generate_route_list(app::App);
         let ctx_services = services.clone();
@@ -223,6 +230,10 @@ impl Application {
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
                 app::shell,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::csrf::guard_server_fns,
             ))
             .layer(axum::middleware::from_fn(http::track_requests))
             .layer(axum::middleware::from_fn_with_state(

@@ -15,6 +15,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The signaling hub behind `/ws` (live sockets and presence).
     pub hub: Hub,
+    /// What the HTTP doors need from the settings (origins, metrics token, console).
+    pub http: std::sync::Arc<crate::http::HttpConfig>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,10 +1,12 @@
 //! Sign-in throttling per client and per account, without locking the owner out.
 //!
 //! Failed attempts are counted in sliding windows: per client address, and per account.
-//! The per-account window only applies to browsers the account has never signed in from;
-//! a browser holding a device token for the account (set at a successful sign-in) gets
-//! its own window, so an attacker guessing from elsewhere cannot lock the real owner out
-//! (OWASP "device cookies"). State is per process.
+//! Both windows only apply to browsers the account has never signed in from; a browser
+//! holding a device token for the account (set at a successful sign-in) is counted in its
+//! own window only, so nobody else's failures — guessing the account's password from
+//! elsewhere, or anything from the same address (a NAT, a proxy not listed in
+//! `DOMAINCALL_TRUSTED_PROXIES`) — can lock the real owner out (OWASP "device cookies").
+//! State is per process.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -62,12 +64,25 @@ impl SignInLimiter {
         }
     }
 
-    fn keys(a: &Attempt<'_>) -> [String; 2] {
-        let account_key = match a.device {
+    /// The windows an attempt is counted in: a known browser's own, or the client's and
+    /// the account's.
+    fn keys(a: &Attempt<'_>) -> Vec<String> {
+        match a.device {
+            Some(d) => vec![format!("dev:{}:{d}", a.account)],
+            None => vec![
+                format!("client:{}", a.client),
+                format!("acct:{}", a.account),
+            ],
+        }
+    }
+
+    /// The window a success clears: the known browser's, or the account's for this
+    /// browser (the client's window stays: it spans accounts).
+    fn account_key(a: &Attempt<'_>) -> String {
+        match a.device {
             Some(d) => format!("dev:{}:{d}", a.account),
             None => format!("acct:{}", a.account),
-        };
-        [format!("client:{}", a.client), account_key]
+        }
     }
 
     fn limit_for(&self, key: &str) -> usize {
@@ -136,8 +151,7 @@ impl SignInLimiter {
             .failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let [_, account_key] = Self::keys(attempt);
-        map.remove(&account_key);
+        map.remove(&Self::account_key(attempt));
     }
 }
 
@@ -184,6 +198,44 @@ mod tests {
             device: Some("d1"),
         };
         assert!(l.check(&owner).is_ok());
+    }
+
+    #[test]
+    fn a_known_device_is_not_locked_out_by_its_address() {
+        let l = limiter();
+        // Everyone behind one address (a NAT, an unlisted proxy) fails five times...
+        for i in 0..5 {
+            let a = format!("u{i}@x.com");
+            let at = Attempt {
+                account: &a,
+                client: "10.0.0.1",
+                device: None,
+            };
+            l.record_failure(&at);
+        }
+        let unknown = Attempt {
+            account: "o@x.com",
+            client: "10.0.0.1",
+            device: None,
+        };
+        assert!(l.check(&unknown).is_err(), "the address is limited");
+        // ...the owner's known browser behind it still signs in.
+        let owner = Attempt {
+            account: "o@x.com",
+            client: "10.0.0.1",
+            device: Some("d1"),
+        };
+        assert!(l.check(&owner).is_ok());
+        // Its own failures are limited in its own window.
+        for _ in 0..3 {
+            l.record_failure(&owner);
+        }
+        assert!(l.check(&owner).is_err());
+        let other_device = Attempt {
+            device: Some("d2"),
+            ..owner
+        };
+        assert!(l.check(&other_device).is_ok());
     }
 
     #[test]

@@ -1,24 +1,28 @@
-//! The GraphQL API: `POST /graphql`, GraphiQL on `GET /graphql`, subscriptions over
-//! WebSocket at `/graphql/ws` (graphql-transport-ws and graphql-ws protocols).
+//! The GraphQL API: `POST /graphql`, our console on `GET /graphql`
+//! ([`crate::http::console`]), subscriptions over WebSocket at `/graphql/ws` ([`ws`]).
 //!
 //! Requests are authenticated once, before execution, from `Authorization: Bearer …`
-//! (API key or session token) or the session cookie. Batching is off (a JSON array body
-//! is refused), depth and complexity are limited and the body size is capped.
+//! (API key or session token) or the session cookie — the cookie only when the request
+//! proves it comes from our pages ([`crate::http::csrf`]). Batching is off (a JSON array
+//! body is refused), depth and complexity are limited, the body size is capped and
+//! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
 mod context;
 mod error;
+mod introspection;
 mod mutation;
 mod query;
 mod routing;
 mod subscription;
 mod types;
+mod ws;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::{Data, Schema};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{Extension, State, WebSocketUpgrade};
+use async_graphql::Schema;
+use async_graphql_axum::rejection::GraphQLRejection;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{Extension, FromRequest, Request, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
@@ -46,15 +50,23 @@ pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// Builds the schema with its limits; `services` and the signaling `hub` (live presence)
-/// are available to every resolver.
-pub fn schema(services: Services, hub: crate::signaling::Hub) -> ApiSchema {
-    Schema::build(Query::default(), Mutation::default(), Subscription)
+/// are available to every resolver. Without `introspection`, documents selecting
+/// `__schema` or `__type` are refused (`VALIDATION`, see [`introspection`]).
+pub fn schema(services: Services, hub: crate::signaling::Hub, introspection: bool) -> ApiSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(services)
         .data(hub)
         .limit_depth(12)
         .limit_complexity(400)
-        .limit_recursive_depth(32)
-        .finish()
+        .limit_recursive_depth(32);
+    if introspection {
+        builder.finish()
+    } else {
+        builder
+            .disable_introspection()
+            .extension(introspection::NoIntrospection)
+            .finish()
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
@@ -87,12 +99,16 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         })
 }
 
+/// The request's credentials and client, read once. With `cookies` false (a request
+/// from a business's domain) the session and device cookies are ignored.
 async fn request_data(
     services: &Services,
     headers: &HeaderMap,
     client: ClientIp,
+    cookies: bool,
 ) -> (RequestAuth, ClientInfo, BearerToken) {
-    let auth = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
+    let jar = |name| cookies.then(|| cookie(headers, name)).flatten();
+    let auth = match (bearer(headers), jar(SESSION_COOKIE)) {
         (None, None) => Err(entity::DomainError::Unauthenticated(
             "Sign in first.".into(),
         )),
@@ -100,74 +116,39 @@ async fn request_data(
     };
     let client = ClientInfo {
         ip: client.to_string(),
-        device_token: cookie(headers, DEVICE_COOKIE).map(str::to_owned),
+        device_token: jar(DEVICE_COOKIE).map(str::to_owned),
     };
     let token = BearerToken(bearer(headers).map(|t| t.trim().to_owned()));
     (RequestAuth(auth), client, token)
 }
 
+/// `POST /graphql`: refused before its body is read unless it proves where it comes
+/// from (see [`crate::http::csrf::graphql_post`]), then executed.
 async fn graphql_post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientIp>,
-    headers: HeaderMap,
-    req: GraphQLRequest,
-) -> GraphQLResponse {
-    let (auth, client, token) = request_data(&state.services, &headers, client).await;
-    let req = req.into_inner().data(auth).data(client).data(token);
-    ensure_codes(state.schema.execute(req).await).into()
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
-}
-
-async fn graphql_ws(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientIp>,
-    headers: HeaderMap,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
+    req: Request,
 ) -> Response {
-    let (cookie_auth, client, _) = request_data(&state.services, &headers, client).await;
-    let services = state.services.clone();
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    // A token in the init payload (`{"authorization": "Bearer …"}`) wins
-                    // over the cookie sent with the upgrade request.
-                    let token = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|v| v.as_str())
-                        .map(|v| v.trim_start_matches("Bearer ").to_owned());
-                    let auth = match token {
-                        Some(t) => {
-                            RequestAuth(entity::auth::authenticate(&services, Some(&t), None).await)
-                        }
-                        None => cookie_auth,
-                    };
-                    let mut data = Data::default();
-                    data.insert(auth);
-                    data.insert(client);
-                    Ok(data)
-                })
-                .serve()
-                .await;
-        })
-        .into_response()
+    let cookies = match crate::http::csrf::graphql_post(&state, req.headers()).await {
+        Ok(cookies) => cookies == crate::http::csrf::Cookies::Honoured,
+        Err(refusal) => return refusal,
+    };
+    let (auth, client, token) = request_data(&state.services, req.headers(), client, cookies).await;
+    let gql = match GraphQLRequest::<GraphQLRejection>::from_request(req, &state).await {
+        Ok(gql) => gql.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    let gql = gql.data(auth).data(client).data(token);
+    GraphQLResponse::from(ensure_codes(state.schema.execute(gql).await)).into_response()
 }
 
 /// The `/graphql` and `/graphql/ws` routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql_post))
-        .route("/graphql/ws", get(graphql_ws))
+        .route(
+            "/graphql",
+            get(crate::http::console::page).post(graphql_post),
+        )
+        .route("/graphql/ws", get(ws::graphql_ws))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
 }

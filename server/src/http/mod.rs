@@ -1,4 +1,5 @@
-//! Plain HTTP routes: health and metrics, plus the request-metrics middleware.
+//! Plain HTTP routes (health, metrics, the widget, the GraphQL console's files) and the
+//! middleware every request passes: its client address, its origin checks, its metrics.
 
 use std::time::Instant;
 
@@ -13,7 +14,38 @@ use sea_orm::ConnectionTrait;
 use crate::state::AppState;
 
 pub mod client_addr;
+pub mod console;
+pub mod csrf;
+pub mod metrics_auth;
+pub mod origin;
 mod widget;
+
+/// What the HTTP doors need from the settings, shared through the app state.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Our own origins, for the CSRF and WebSocket origin checks.
+    pub origins: origin::OwnOrigins,
+    /// `DOMAINCALL_METRICS_TOKEN`: the bearer token `/metrics` asks for (unset: 404).
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// `DOMAINCALL_GRAPHQL_CONSOLE`: whether `GET /graphql` serves the console.
+    pub graphql_console: bool,
+    /// `DOMAINCALL_GRAPHQL_INTROSPECTION`: whether the schema may be introspected (and its
+    /// SDL downloaded from `/graphql/schema.graphql`).
+    pub graphql_introspection: bool,
+}
+
+impl HttpConfig {
+    /// The configuration the settings describe.
+    #[must_use]
+    pub fn new(settings: &crate::settings::Settings) -> Self {
+        Self {
+            origins: origin::OwnOrigins::new(settings.allowed_origins.clone(), settings.is_https()),
+            metrics_token: settings.metrics_token.clone(),
+            graphql_console: settings.graphql_console,
+            graphql_introspection: settings.graphql_introspection,
+        }
+    }
+}
 
 /// `GET /healthz`: 200 once the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -24,18 +56,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
         }
     }
-}
-
-/// `GET /metrics`: Prometheus text format.
-async fn metrics() -> Response {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        crate::telemetry::metrics_handle().render(),
-    )
-        .into_response()
 }
 
 /// Counts requests and records their latency by route template and status.
@@ -58,10 +78,13 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
     res
 }
 
-/// `/healthz` and `/metrics`.
+/// `/healthz`, `/metrics`, `/widget.js` and the GraphQL console's script and stylesheet.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics_auth::get_metrics))
+        .route("/graphql/console.js", get(console::script))
+        .route("/graphql/console.css", get(console::style))
+        .route("/graphql/schema.graphql", get(console::sdl))
         .route("/widget.js", get(widget::get_widget))
 }

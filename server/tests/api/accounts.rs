@@ -8,7 +8,10 @@ use crate::helpers::{error_code, Auth, Db, TestApp};
 const ME: &str = "{ me { email businesses { name role } } business { name role } }";
 
 async fn sign_up_then_me(db: Db) {
-    let app = TestApp::spawn(db).await;
+    let app = TestApp::spawn_with(db, |s| {
+        s.metrics_token = Some("test-metrics-token-0123".to_owned().into());
+    })
+    .await;
     let owner = app.sign_up("Acme Plumbing").await;
     let res = app.gql(&owner.auth(), ME, json!({})).await;
     assert_eq!(res["data"]["me"]["email"], owner.email.as_str());
@@ -32,6 +35,7 @@ async fn sign_up_then_me(db: Db) {
     let metrics = app
         .http
         .get(format!("{}/metrics", app.base))
+        .bearer_auth("test-metrics-token-0123")
         .send()
         .await
         .unwrap()

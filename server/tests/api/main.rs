@@ -7,14 +7,17 @@ mod call_records;
 mod call_routing;
 mod callers;
 mod calls;
+mod csrf;
 mod directory;
 #[path = "../../../entity/tests/support/dns_server.rs"]
 mod dns_server;
 mod domains;
 mod graphql_edges;
+mod hardening;
 mod helpers;
 mod invitations;
 mod isolation;
+mod proxy;
 mod routing;
 mod signaling;
 mod subscriptions;
