@@ -25,7 +25,7 @@ use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
 use entity::net::ClientIp;
 use entity::Services;
 
-pub use context::{BearerToken, ClientInfo, RequestAuth};
+pub use context::{BearerToken, ClientInfo, RequestAuth, Revoked};
 use error::ensure_codes;
 pub use subscription::Subscription;
 
@@ -133,12 +133,17 @@ async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // Followed from before the credentials are read, so no revocation slips between.
+    let revocations = state.services.events.revocations();
     let (cookie_auth, client, _) = request_data(&state.services, &headers, client).await;
     let services = state.services.clone();
+    let revoked = Revoked::default();
+    let (grant_tx, grant_rx) = tokio::sync::oneshot::channel();
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            let flag = revoked.clone();
+            let serve = GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
                     // A token in the init payload (`{"authorization": "Bearer …"}`) wins
                     // over the cookie sent with the upgrade request.
@@ -153,13 +158,17 @@ async fn graphql_ws(
                         }
                         None => cookie_auth,
                     };
+                    if let RequestAuth(Ok(principal)) = &auth {
+                        let _ = grant_tx.send(entity::events::Grant::from(principal));
+                    }
                     let mut data = Data::default();
                     data.insert(auth);
                     data.insert(client);
+                    data.insert(flag);
                     Ok(data)
                 })
-                .serve()
-                .await;
+                .serve();
+            subscription::serve_until_revoked(serve, revocations, grant_rx, revoked).await;
         })
         .into_response()
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod browser_calls;
+mod call_limits;
 mod call_records;
 mod call_routing;
 mod callers;
@@ -15,6 +16,7 @@ mod graphql_edges;
 mod helpers;
 mod invitations;
 mod isolation;
+mod revocation;
 mod routing;
 mod signaling;
 mod subscriptions;
