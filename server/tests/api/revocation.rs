@@ -107,6 +107,16 @@ async fn completed(ws: &mut Socket, id: &str) {
     }
 }
 
+/// The first result (`next` or `error`) of operation `id` on `ws`.
+async fn result_of(ws: &mut Socket, id: &str) -> Value {
+    loop {
+        let got = next_json(ws).await;
+        if got["id"] == id && got["type"] != "complete" {
+            return got;
+        }
+    }
+}
+
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
     let res = app
         .gql(
@@ -144,7 +154,16 @@ async fn sign_out_closes_that_sessions_sockets_and_subscriptions(db: Db) {
     completed(&mut laptop_sub, "1").await;
     // The connection's credentials were read once; a new subscription on it is refused.
     subscribe(&mut laptop_sub, "2").await;
-    let refused = next_json(&mut laptop_sub).await;
+    let refused = result_of(&mut laptop_sub, "2").await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+    // So is any other operation on it (no API key made with a signed-out session).
+    let mutation = "mutation { createApiKey(name: \"late\") { secret } }";
+    let op = json!({ "id": "3", "type": "subscribe", "payload": { "query": mutation } });
+    laptop_sub.send(Message::text(op.to_string())).await.unwrap();
+    let refused = result_of(&mut laptop_sub, "3").await;
     assert_eq!(
         refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{refused}"
@@ -153,7 +172,11 @@ async fn sign_out_closes_that_sessions_sockets_and_subscriptions(db: Db) {
 
     // The other device, with its own session, is untouched.
     alive(&mut phone_ws).await;
-    let (key, _) = app.api_key(&owner, "after").await;
+    let on_phone = Owner {
+        token: phone.clone(),
+        ..owner.clone()
+    };
+    let (key, _) = app.api_key(&on_phone, "after").await;
     let got = next_json(&mut phone_sub).await;
     assert_eq!(got["payload"]["data"]["businessEvents"]["subjectId"], key.as_str());
     app.finish().await;
