@@ -6,7 +6,10 @@
 
 use std::time::Duration;
 
+use entity::entities::membership;
+use entity::events::BusinessEventKind;
 use futures::{SinkExt, StreamExt};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -308,6 +311,55 @@ async fn a_removed_member_is_cut_off(db: Db) {
     app.finish().await;
 }
 
+async fn an_accept_after_a_removal_is_refused_before_the_revocation_arrives(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Alpha").await;
+    let domain = verified_domain(&app, &owner).await;
+    let (b_token, b_id) = colleague(&app, &owner).await;
+    let mut owner_ws = greeted(&app, &owner.token).await;
+    let mut b = greeted(&app, &b_token).await;
+    let mut c = greeted(&app, &caller_token(&app).await).await;
+    send(
+        &mut c,
+        json!({ "type": "call_request", "domain": domain, "mode": "voice" }),
+    )
+    .await;
+    assert_eq!(next_json(&mut c).await["type"], "ringing");
+    let call_id = next_call(&mut b).await["call_id"].clone();
+    assert_eq!(next_call(&mut owner_ws).await["call_id"], call_id);
+    // B is removed the way another process would remove them: the row goes and only the
+    // business event reaches this process; the revocation (which would close B's socket)
+    // has not arrived.
+    let (business, user) = (
+        uuid::Uuid::parse_str(&owner.business_id).unwrap(),
+        uuid::Uuid::parse_str(&b_id).unwrap(),
+    );
+    membership::Entity::delete_many()
+        .filter(membership::Column::BusinessId.eq(business))
+        .filter(membership::Column::UserId.eq(user))
+        .exec(&app.services.db)
+        .await
+        .unwrap();
+    app.services
+        .events
+        .publish(business, BusinessEventKind::MemberRemoved, user);
+    send(&mut b, json!({ "type": "accept", "call_id": call_id })).await;
+    let refused = next_call(&mut b).await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    // The call still rings for the members.
+    send(&mut owner_ws, json!({ "type": "accept", "call_id": call_id })).await;
+    assert_eq!(next_call(&mut owner_ws).await["type"], "accepted");
+    assert_eq!(next_json(&mut c).await["type"], "accepted");
+    // Nor can B (still connected) be handed the call.
+    send(
+        &mut owner_ws,
+        json!({ "type": "transfer", "to": { "kind": "member", "id": b_id } }),
+    )
+    .await;
+    assert_eq!(next_call(&mut owner_ws).await["code"], "invalid_message");
+    app.finish().await;
+}
+
 async fn a_role_change_reconnects_the_member(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.sign_up("Alpha").await;
@@ -395,6 +447,7 @@ both_dbs!(
     sign_out_closes_that_sessions_sockets_and_subscriptions,
     a_password_change_closes_every_other_session,
     a_removed_member_is_cut_off,
+    an_accept_after_a_removal_is_refused_before_the_revocation_arrives,
     a_role_change_reconnects_the_member,
     switching_business_and_revoking_a_key_end_what_they_opened,
 );
