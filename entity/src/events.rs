@@ -116,12 +116,20 @@ impl Revocation {
             (Self::SessionChanged { session_id }, Credential::Session(id)) if *session_id == id => {
                 Verdict::Changed
             }
-            (Self::MemberRemoved { business_id, user_id }, _) if member(business_id, user_id) => {
-                Verdict::Ended
-            }
-            (Self::RoleChanged { business_id, user_id }, _) if member(business_id, user_id) => {
-                Verdict::Changed
-            }
+            (
+                Self::MemberRemoved {
+                    business_id,
+                    user_id,
+                },
+                _,
+            ) if member(business_id, user_id) => Verdict::Ended,
+            (
+                Self::RoleChanged {
+                    business_id,
+                    user_id,
+                },
+                _,
+            ) if member(business_id, user_id) => Verdict::Changed,
             (Self::ApiKeyRevoked { key_id }, Credential::ApiKey(id)) if *key_id == id => {
                 Verdict::Ended
             }

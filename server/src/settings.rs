@@ -324,9 +324,8 @@ fn call_limits(
     get: &impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<entity::calls::limits::CallLimits> {
     use entity::calls::limits::{self as l, Rate};
-    let per_minute = |name, default| {
-        count_var(get, name, default, 1..=1_000_000).map(Rate::per_minute)
-    };
+    let per_minute =
+        |name, default| count_var(get, name, default, 1..=1_000_000).map(Rate::per_minute);
     Ok(l::CallLimits {
         per_caller: per_minute("DOMAINCALL_CALLS_PER_CALLER", l::CALLS_PER_CALLER)?,
         per_address: per_minute("DOMAINCALL_CALLS_PER_ADDRESS", l::CALLS_PER_ADDRESS)?,

@@ -185,9 +185,7 @@ pub async fn end_all<C: ConnectionTrait + TransactionTrait>(
     let (changed, ended): (Vec<Uuid>, Vec<Uuid>) =
         ids.into_iter().partition(|id| Some(*id) == renewed);
     if !ended.is_empty() {
-        events.revoke(Revocation::SessionsEnded {
-            session_ids: ended,
-        });
+        events.revoke(Revocation::SessionsEnded { session_ids: ended });
     }
     for session_id in changed {
         events.revoke(Revocation::SessionChanged { session_id });
@@ -221,8 +219,7 @@ pub async fn recheck(db: &impl ConnectionTrait, principal: &Principal) -> Result
                 .await?
                 .filter(|k| k.revoked_at.is_none())
                 .ok_or_else(changed)?;
-            if key.created_by != principal.user_id || key.business_id != principal.business_id
-            {
+            if key.created_by != principal.user_id || key.business_id != principal.business_id {
                 return Err(changed());
             }
         }

@@ -248,6 +248,8 @@ impl CallLimiter {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     use super::*;

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use entity::calls::protocol::{
-    ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError,
-    ServerMessage,
+    ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError, ServerMessage,
 };
 use entity::calls::relay::RelayFrame;
 use entity::calls::{Event, Party};

@@ -67,7 +67,10 @@ pub(super) async fn connect_ws(
     let admitted = match state.hub.admit(peer, mark) {
         Ok(admitted) => admitted,
         Err(Refused::Revoked) => {
-            return refuse(StatusCode::UNAUTHORIZED, "Your sign-in has ended; sign in again.")
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Your sign-in has ended; sign in again.",
+            )
         }
         Err(Refused::TooMany) => {
             return refuse(

@@ -155,9 +155,14 @@ impl Queue {
     fn ready(&mut self) -> Option<Next> {
         let signals = self.0.signals.load(Ordering::Acquire);
         if signals != 0 {
-            let raised = [Signal::Stop, Signal::Kicked, Signal::Revoked, Signal::Reauth]
-                .into_iter()
-                .find(|&s| signals & s as u8 != 0);
+            let raised = [
+                Signal::Stop,
+                Signal::Kicked,
+                Signal::Revoked,
+                Signal::Reauth,
+            ]
+            .into_iter()
+            .find(|&s| signals & s as u8 != 0);
             if let Some(signal) = raised {
                 return Some(Next::Signal(signal));
             }
@@ -231,7 +236,11 @@ mod tests {
         tx.signal(Signal::Reauth);
         assert_eq!(next(&mut rx), Some(Next::Signal(Signal::Reauth)));
         tx.signal(Signal::Revoked);
-        assert_eq!(next(&mut rx), Some(Next::Signal(Signal::Revoked)), "revoked wins");
+        assert_eq!(
+            next(&mut rx),
+            Some(Next::Signal(Signal::Revoked)),
+            "revoked wins"
+        );
 
         let (tx, mut rx) = outbox(4);
         let waiting =

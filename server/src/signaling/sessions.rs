@@ -313,7 +313,10 @@ mod tests {
         assert_eq!(sessions.suspended_matching(|p| *p == peer), vec![suspended]);
         assert!(!sessions.close(live, 9), "another socket does not own it");
         assert!(sessions.close(live, 1));
-        assert_eq!(sessions.take_suspended(suspended, |p| *p == peer), Some(peer));
+        assert_eq!(
+            sessions.take_suspended(suspended, |p| *p == peer),
+            Some(peer)
+        );
         for session in [live, suspended] {
             assert!(sessions
                 .resume(session, peer, 3, outbox(1).0, now)

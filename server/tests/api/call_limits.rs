@@ -140,7 +140,11 @@ async fn request_cancel_cycles_stop_ringing_at_six_a_minute(db: Db) {
     assert!(again <= retry, "{again} > {retry}");
     send(&mut c, json!({ "type": "ping", "nonce": 1 })).await;
     assert_eq!(next_json(&mut c).await["type"], "pong");
-    assert_eq!(recorded_calls(&app, &owner).await, 6, "refusals are not recorded");
+    assert_eq!(
+        recorded_calls(&app, &owner).await,
+        6,
+        "refusals are not recorded"
+    );
     app.finish().await;
 }
 
@@ -169,7 +173,10 @@ async fn an_address_gets_twenty_calls_a_minute_whatever_the_identities(db: Db) {
     // A fresh identity from the same address is refused: it is the address's limit.
     let mut fresh = caller_from(&app, &caller_token(&app).await, spammer).await;
     let retry = limited(&mut fresh, &mut agent, &domain).await;
-    assert!((1..=3_000).contains(&retry), "one every three seconds: {retry}");
+    assert!(
+        (1..=3_000).contains(&retry),
+        "one every three seconds: {retry}"
+    );
     if let Some(mut c) = last {
         limited(&mut c, &mut agent, &domain).await;
     }
@@ -194,7 +201,10 @@ async fn a_business_is_limited_and_others_are_not(db: Db) {
     }
     let mut sixth = greeted(&app, &caller_token(&app).await).await;
     let retry = limited(&mut sixth, &mut agent, &domain).await;
-    assert!((6_000..=12_000).contains(&retry), "one every twelve seconds: {retry}");
+    assert!(
+        (6_000..=12_000).contains(&retry),
+        "one every twelve seconds: {retry}"
+    );
     let other = app.sign_up("Beta").await;
     let other_domain = verified_domain(&app, &other).await;
     let mut other_agent = greeted(&app, &other.token).await;

@@ -165,7 +165,10 @@ async fn sign_out_closes_that_sessions_sockets_and_subscriptions(db: Db) {
     // So is any other operation on it (no API key made with a signed-out session).
     let mutation = "mutation { createApiKey(name: \"late\") { secret } }";
     let op = json!({ "id": "3", "type": "subscribe", "payload": { "query": mutation } });
-    laptop_sub.send(Message::text(op.to_string())).await.unwrap();
+    laptop_sub
+        .send(Message::text(op.to_string()))
+        .await
+        .unwrap();
     let refused = result_of(&mut laptop_sub, "3").await;
     assert_eq!(
         refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
@@ -181,7 +184,10 @@ async fn sign_out_closes_that_sessions_sockets_and_subscriptions(db: Db) {
     };
     let (key, _) = app.api_key(&on_phone, "after").await;
     let got = next_json(&mut phone_sub).await;
-    assert_eq!(got["payload"]["data"]["businessEvents"]["subjectId"], key.as_str());
+    assert_eq!(
+        got["payload"]["data"]["businessEvents"]["subjectId"],
+        key.as_str()
+    );
     app.finish().await;
 }
 
@@ -246,7 +252,11 @@ async fn a_removed_member_is_cut_off(db: Db) {
     .await;
     assert_eq!(next_json(&mut c1).await["type"], "ringing");
     let call_id = next_call(&mut b_phone).await["call_id"].clone();
-    send(&mut b_phone, json!({ "type": "accept", "call_id": call_id })).await;
+    send(
+        &mut b_phone,
+        json!({ "type": "accept", "call_id": call_id }),
+    )
+    .await;
     assert_eq!(next_json(&mut c1).await["type"], "accepted");
     assert_eq!(next_call(&mut owner_ws).await["type"], "incoming");
     assert_eq!(next_call(&mut owner_ws).await["type"], "taken");
@@ -298,7 +308,10 @@ async fn a_removed_member_is_cut_off(db: Db) {
     let refused = next_call(&mut owner_ws).await;
     assert_eq!(refused["code"], "invalid_message", "{refused}");
     assert!(
-        refused["message"].as_str().unwrap().contains("not a member"),
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a member"),
         "{refused}"
     );
     send(&mut c2, json!({ "type": "chat", "text": "still there?" })).await;
@@ -347,7 +360,11 @@ async fn an_accept_after_a_removal_is_refused_before_the_revocation_arrives(db: 
     let refused = next_call(&mut b).await;
     assert_eq!(refused["code"], "forbidden", "{refused}");
     // The call still rings for the members.
-    send(&mut owner_ws, json!({ "type": "accept", "call_id": call_id })).await;
+    send(
+        &mut owner_ws,
+        json!({ "type": "accept", "call_id": call_id }),
+    )
+    .await;
     assert_eq!(next_call(&mut owner_ws).await["type"], "accepted");
     assert_eq!(next_json(&mut c).await["type"], "accepted");
     // Nor can B (still connected) be handed the call.

@@ -15,9 +15,9 @@ use uuid::Uuid;
 use entity::calls::relay::RelayFrame;
 
 use super::{after, devices, encode, refusal, timer, Caller, Refusal, Slot, SlotState};
-use entity::calls::limits::Limited;
 use crate::signaling::records::Job;
 use crate::signaling::{Hub, Outbox, Presence};
+use entity::calls::limits::Limited;
 
 impl Hub {
     /// Serves a caller's `call_request`: one call at a time per caller identity, within
@@ -33,12 +33,7 @@ impl Hub {
     ) -> Result<(), Refusal> {
         let received = std::time::Instant::now();
         let (caller, identity_id) = (from.connection, from.identity_id);
-        if self
-            .calls()
-            .registry()
-            .callers
-            .contains_key(&identity_id)
-        {
+        if self.calls().registry().callers.contains_key(&identity_id) {
             return Err(already_in_call());
         }
         let admitted = self
