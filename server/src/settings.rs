@@ -113,8 +113,9 @@ pub struct Settings {
     /// `/graphql/schema.graphql` (default: on for an `http://` public URL, off for
     /// `https://`).
     pub graphql_introspection: bool,
-    /// Timers and limits of the signaling hub. Not read from the environment: the
-    /// defaults are the protocol's; tests shorten the timers.
+    /// Timers and limits of the signaling hub. The timers are not read from the
+    /// environment (the defaults are the protocol's; tests shorten them); the call limits
+    /// are (see [`call_limits`]).
     pub signaling: crate::signaling::SignalingConfig,
 }
 
@@ -388,6 +389,60 @@ fn metrics_token(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option
     Ok(Some(token.into()))
 }
 
+/// A whole number from `name`, within `range`, or `default` when unset.
+fn count_var(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> anyhow::Result<u32> {
+    let Some(text) = get(name) else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .with_context(|| {
+            format!(
+                "{name} must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+/// The call limits: `DOMAINCALL_CALLS_PER_CALLER` (call requests per caller identity per
+/// minute, default 6), `DOMAINCALL_CALLS_PER_ADDRESS` (per client address, IPv6 per /64,
+/// default 20), `DOMAINCALL_CALLS_PER_BUSINESS` (per business, default 600), each 1 to
+/// 1,000,000; `DOMAINCALL_SOCKETS_PER_CALLER` (open `/ws` sockets per caller identity,
+/// default 3, 1 to 1,000) and `DOMAINCALL_SOCKETS_PER_AGENT` (per member, default 20,
+/// 1 to 10,000).
+fn call_limits(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<entity::calls::limits::CallLimits> {
+    use entity::calls::limits::{self as l, Rate};
+    let per_minute =
+        |name, default| count_var(get, name, default, 1..=1_000_000).map(Rate::per_minute);
+    Ok(l::CallLimits {
+        per_caller: per_minute("DOMAINCALL_CALLS_PER_CALLER", l::CALLS_PER_CALLER)?,
+        per_address: per_minute("DOMAINCALL_CALLS_PER_ADDRESS", l::CALLS_PER_ADDRESS)?,
+        per_business: per_minute("DOMAINCALL_CALLS_PER_BUSINESS", l::CALLS_PER_BUSINESS)?,
+        sockets_per_caller: count_var(
+            get,
+            "DOMAINCALL_SOCKETS_PER_CALLER",
+            l::SOCKETS_PER_CALLER,
+            1..=1_000,
+        )?,
+        sockets_per_agent: count_var(
+            get,
+            "DOMAINCALL_SOCKETS_PER_AGENT",
+            l::SOCKETS_PER_AGENT,
+            1..=10_000,
+        )?,
+    })
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
@@ -501,7 +556,10 @@ impl Settings {
             ice,
             turn_server,
             allowed_origins,
-            signaling: crate::signaling::SignalingConfig::default(),
+            signaling: crate::signaling::SignalingConfig {
+                limits: call_limits(&get)?,
+                ..crate::signaling::SignalingConfig::default()
+            },
             dns_servers,
             dns_timeout: duration_var(
                 &get,
@@ -606,6 +664,43 @@ mod tests {
         );
         let s = from(&[("DOMAINCALL_LOG_RATE_LIMIT", "off")]).unwrap();
         assert_eq!(s.log_rate_limit, None);
+    }
+
+    #[test]
+    fn call_limits_parse() {
+        let defaults = from(&[]).unwrap().signaling.limits;
+        assert_eq!(defaults, entity::calls::limits::CallLimits::default());
+        assert_eq!(defaults.per_caller.count, 6);
+        assert_eq!(defaults.sockets_per_caller, 3);
+        let s = from(&[
+            ("DOMAINCALL_CALLS_PER_CALLER", "12"),
+            ("DOMAINCALL_CALLS_PER_ADDRESS", "1000000"),
+            ("DOMAINCALL_CALLS_PER_BUSINESS", "30"),
+            ("DOMAINCALL_SOCKETS_PER_CALLER", "1"),
+            ("DOMAINCALL_SOCKETS_PER_AGENT", "50"),
+        ])
+        .unwrap();
+        let l = s.signaling.limits;
+        assert_eq!(
+            (
+                l.per_caller.count,
+                l.per_address.count,
+                l.per_business.count
+            ),
+            (12, 1_000_000, 30)
+        );
+        assert_eq!((l.sockets_per_caller, l.sockets_per_agent), (1, 50));
+        assert_eq!(l.per_caller.per, Duration::from_secs(60));
+        for (k, v) in [
+            ("DOMAINCALL_CALLS_PER_CALLER", "0"),
+            ("DOMAINCALL_CALLS_PER_ADDRESS", "lots"),
+            ("DOMAINCALL_CALLS_PER_BUSINESS", "1000001"),
+            ("DOMAINCALL_SOCKETS_PER_CALLER", "0"),
+            ("DOMAINCALL_SOCKETS_PER_AGENT", "-1"),
+        ] {
+            let e = from(&[(k, v)]).unwrap_err().to_string();
+            assert!(e.contains(k), "{e}");
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         let services = backend::services()?;
         if let Ok(principal) = backend::principal(&services).await {
             if let Credential::Session(id) = principal.credential {
-                sessions::end(&services.db, id).await?;
+                sessions::end(&services.db, &services.events, id).await?;
             }
         }
         backend::clear_session_cookie(&services)?;
@@ -98,7 +98,7 @@ pub async fn switch_business(business_id: String) -> Result<(), AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&business_id, "business")?;
-        sessions::switch_business(&services.db, &principal, id).await?;
+        sessions::switch_business(&services.db, &services.events, &principal, id).await?;
         leptos_axum::redirect("/app");
         Ok(())
     })
@@ -118,8 +118,14 @@ pub async fn change_password(
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        accounts::change_password(&services.db, &principal, &current_password, &new_password)
-            .await?;
+        accounts::change_password(
+            &services.db,
+            &services.events,
+            &principal,
+            &current_password,
+            &new_password,
+        )
+        .await?;
         backend::start_session(&services, principal.user_id, principal.business_id).await?;
         Ok(())
     })

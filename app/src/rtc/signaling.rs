@@ -6,6 +6,9 @@
 //! answers the server's `ping`, queues messages until the socket is greeted, and reconnects
 //! with a growing delay — or after `reconnect.after_ms` when the server is going away. A
 //! frame it cannot decode is logged and dropped: a bad message never breaks the page.
+//! Closed with 4001 (the sign-in behind the socket was revoked or changed: role, business,
+//! password), it reconnects once at once — the upgrade checks the credentials again — and
+//! gives up if that socket is refused.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -20,7 +23,9 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use super::LinkStatus;
 
 /// Close codes after which reconnecting as is cannot help (see the protocol's table).
-const NO_RETRY: [u16; 5] = [1008, 1009, 4001, 4002, 4005];
+const NO_RETRY: [u16; 4] = [1008, 1009, 4002, 4005];
+/// The sign-in behind the socket was revoked or changed: one fresh try tells which.
+const UNAUTHENTICATED: u16 = 4001;
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF_MS: u32 = 10_000;
 
@@ -52,6 +57,8 @@ struct State {
     attempts: u32,
     /// The server asked to come back after this many milliseconds.
     reconnect_after: Option<u64>,
+    /// Closed with 4001: the socket opened since is the one try (until its `welcome`).
+    reauth: bool,
 }
 
 impl Signaling {
@@ -203,6 +210,7 @@ impl Signaling {
         state.connection_id = Some(id);
         state.attempts = 0;
         state.reconnect_after = None;
+        state.reauth = false;
         if let Some(old) = std::mem::replace(&mut state.heartbeat, heartbeat) {
             old.clear();
         }
@@ -229,7 +237,15 @@ impl Signaling {
         if stopped {
             return;
         }
-        if code.is_some_and(|c| NO_RETRY.contains(&c)) {
+        let reauth_failed = std::mem::replace(
+            &mut self.0.state.borrow_mut().reauth,
+            code == Some(UNAUTHENTICATED),
+        );
+        if code == Some(UNAUTHENTICATED) && !reauth_failed {
+            self.retry(Some(0));
+            return;
+        }
+        if reauth_failed || code.is_some_and(|c| NO_RETRY.contains(&c)) {
             leptos::logging::warn!("signaling: closed with {code:?}; not reconnecting");
             self.0.state.borrow_mut().stopped = true;
             (self.0.on_status)(LinkStatus::Closed);

@@ -7,7 +7,7 @@ use super::rate_limit::{Attempt, SignInLimiter};
 use super::sessions::{membership_of, parse_role};
 use super::{passwords, Principal};
 use crate::entities::{business, membership, user};
-use crate::events::{BusinessEventKind, EventBus};
+use crate::events::{BusinessEventKind, EventBus, Revocation};
 use crate::types::{BusinessView, Me, MemberView, Role};
 use crate::validate::{EmailAddress, Label, NewPassword};
 use crate::DomainError;
@@ -193,12 +193,15 @@ pub async fn sign_in(
     Ok((user, first.business_id))
 }
 
-/// Changes the principal's password and ends all their sessions.
+/// Changes the principal's password and ends all their sessions: every other device is
+/// signed out (its sockets closed), and the session that made the change is to be replaced
+/// by a fresh one on the same device (its sockets may reconnect and resume).
 ///
 /// # Errors
 /// `Unauthenticated` if `current` is wrong; `Validation` if `new` is too short or long.
-pub async fn change_password(
-    db: &impl ConnectionTrait,
+pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    events: &EventBus,
     principal: &Principal,
     current: &str,
     new: &str,
@@ -219,7 +222,11 @@ pub async fn change_password(
     active.password_hash = Set(passwords::hash(&new)?);
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
-    let ended = super::sessions::end_all(db, principal.user_id).await?;
+    let renewed = match principal.credential {
+        super::Credential::Session(id) => Some(id),
+        super::Credential::ApiKey(_) => None,
+    };
+    let ended = super::sessions::end_all(db, events, principal.user_id, renewed).await?;
     tracing::info!(user_id = %principal.user_id, ended, "password changed, sessions ended");
     Ok(())
 }
@@ -301,7 +308,9 @@ async fn owner_count(db: &impl ConnectionTrait, business_id: Uuid) -> Result<u64
         .await?)
 }
 
-/// Changes a member's role (owners only); the last owner cannot be demoted.
+/// Changes a member's role (owners only); the last owner cannot be demoted. A real change
+/// closes the member's sockets and subscriptions for this business (they reconnect with
+/// the new role).
 ///
 /// # Errors
 /// `Forbidden`, `NotFound` (not a member of this business), `Conflict` (last owner).
@@ -324,6 +333,7 @@ pub async fn set_member_role(
             "A business needs at least one owner.".into(),
         ));
     }
+    let changed = m.role != role.as_str();
     let mut active: membership::ActiveModel = m.into();
     active.role = Set(role.as_str().to_owned());
     let m = active.update(db).await?;
@@ -336,6 +346,12 @@ pub async fn set_member_role(
         BusinessEventKind::MemberRoleChanged,
         user_id,
     );
+    if changed {
+        events.revoke(Revocation::RoleChanged {
+            business_id: principal.business_id,
+            user_id,
+        });
+    }
     Ok(MemberView {
         user_id: u.id.to_string(),
         email: u.email,
@@ -346,7 +362,7 @@ pub async fn set_member_role(
 
 /// Removes a member from the principal's business (managers; only owners remove owners;
 /// anyone may leave, except the last owner). They leave its teams too, and intents that
-/// rang them ring everyone instead.
+/// rang them ring everyone instead; their sockets and subscriptions for this business end.
 ///
 /// # Errors
 /// `Forbidden`, `NotFound`, `Conflict` (last owner).
@@ -381,5 +397,9 @@ pub async fn remove_member(
         BusinessEventKind::MemberRemoved,
         user_id,
     );
+    events.revoke(Revocation::MemberRemoved {
+        business_id: principal.business_id,
+        user_id,
+    });
     Ok(())
 }

@@ -10,7 +10,7 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use super::sessions::{membership_of, parse_role};
 use super::{secrets, Credential, Principal};
 use crate::entities::api_key;
-use crate::events::{BusinessEventKind, EventBus};
+use crate::events::{BusinessEventKind, EventBus, Revocation};
 use crate::types::{ApiKeyView, NewApiKey};
 use crate::validate::Label;
 use crate::DomainError;
@@ -87,7 +87,8 @@ pub async fn list(
         .collect())
 }
 
-/// Revokes a key of the principal's business; it stops working at once.
+/// Revokes a key of the principal's business; it stops working at once and its
+/// subscriptions end.
 ///
 /// # Errors
 /// `Forbidden` for agents; `NotFound` when it is not an active key of this business.
@@ -110,6 +111,7 @@ pub async fn revoke(
     active.revoked_at = Set(Some(Utc::now()));
     let revoked = active.update(db).await?;
     events.publish(principal.business_id, BusinessEventKind::ApiKeyRevoked, id);
+    events.revoke(Revocation::ApiKeyRevoked { key_id: id });
     Ok(view(&revoked))
 }
 

@@ -1,15 +1,20 @@
 //! Dashboard sessions: a row per signed-in browser, referenced by a signed JWT.
 //!
 //! The JWT proves who issued the session; the row makes it revocable (sign out, password
-//! change) and remembers which business the user is acting for.
+//! change) and remembers which business the user is acting for. Every change that ends a
+//! session or changes what it grants is published as a [`Revocation`] once committed, so
+//! the sockets and subscriptions it opened follow (see [`crate::events`]).
 
 use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 
 use super::tokens::{Keyring, AUD_DEVICE, AUD_SESSION};
 use super::{Credential, Principal};
-use crate::entities::{membership, session};
+use crate::entities::{api_key, membership, session};
+use crate::events::{EventBus, Revocation};
 use crate::types::Role;
 use crate::DomainError;
 
@@ -125,41 +130,118 @@ pub(crate) fn parse_role(s: &str) -> Result<Role, DomainError> {
     Role::parse(s).ok_or_else(|| DomainError::Internal(format!("unknown role {s:?} in database")))
 }
 
-/// Ends one session (sign out).
+/// Ends one session (sign out); its sockets and subscriptions end with it.
 ///
 /// # Errors
 /// Database failures.
-pub async fn end(db: &impl ConnectionTrait, session_id: Uuid) -> Result<(), DomainError> {
+pub async fn end(
+    db: &impl ConnectionTrait,
+    events: &EventBus,
+    session_id: Uuid,
+) -> Result<(), DomainError> {
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(session::Column::Id.eq(session_id))
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    events.revoke(Revocation::SessionsEnded {
+        session_ids: vec![session_id],
+    });
     Ok(())
 }
 
-/// Ends every session of a user (password change).
+/// Ends every live session of a user (password change). Their sockets and subscriptions
+/// end with them — except those of `renewed`, the session that made the change, which is
+/// replaced by a fresh one on the same device: its sockets close too, but that member may
+/// reconnect and resume (see [`Revocation::SessionChanged`]). Returns how many ended.
 ///
 /// # Errors
 /// Database failures.
-pub async fn end_all(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, DomainError> {
-    let res = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+pub async fn end_all<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    events: &EventBus,
+    user_id: Uuid,
+    renewed: Option<Uuid>,
+) -> Result<u64, DomainError> {
+    let txn = crate::tx::begin_write(db).await?;
+    let ids: Vec<Uuid> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null())
-        .exec(db)
+        .into_tuple()
+        .all(&txn)
         .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let res = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(session::Column::Id.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    let (changed, ended): (Vec<Uuid>, Vec<Uuid>) =
+        ids.into_iter().partition(|id| Some(*id) == renewed);
+    if !ended.is_empty() {
+        events.revoke(Revocation::SessionsEnded { session_ids: ended });
+    }
+    for session_id in changed {
+        events.revoke(Revocation::SessionChanged { session_id });
+    }
     Ok(res.rows_affected)
 }
 
-/// Switches the business a session acts for.
+/// Whether `principal` still holds now what it was granted when it was authenticated:
+/// the session (or API key) is live, the session still acts for the same business, and
+/// the membership still exists with the same role. A connection authenticated once (a
+/// GraphQL WebSocket) checks this before it starts something long-lived.
+///
+/// # Errors
+/// `Unauthenticated` when the grant changed or ended; database failures.
+pub async fn recheck(db: &impl ConnectionTrait, principal: &Principal) -> Result<(), DomainError> {
+    let changed = || DomainError::Unauthenticated("Your sign-in changed; connect again.".into());
+    match principal.credential {
+        Credential::Session(id) => {
+            let row = crate::lookup::by_key(db, session::Entity::find_by_id(id))
+                .await?
+                .ok_or_else(expired)?;
+            if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
+                return Err(expired());
+            }
+            if row.user_id != principal.user_id || row.business_id != principal.business_id {
+                return Err(changed());
+            }
+        }
+        Credential::ApiKey(id) => {
+            let key = crate::lookup::by_key(db, api_key::Entity::find_by_id(id))
+                .await?
+                .filter(|k| k.revoked_at.is_none())
+                .ok_or_else(changed)?;
+            if key.created_by != principal.user_id || key.business_id != principal.business_id {
+                return Err(changed());
+            }
+        }
+    }
+    let membership = membership_of(db, principal.user_id, principal.business_id)
+        .await?
+        .ok_or_else(changed)?;
+    if parse_role(&membership.role)? != principal.role {
+        return Err(changed());
+    }
+    Ok(())
+}
+
+/// Switches the business a session acts for. The sockets and subscriptions the session
+/// opened for the previous business close ([`Revocation::SessionChanged`]).
 ///
 /// # Errors
 /// `NotFound` when the user is not a member of `business_id`; `Forbidden` for API keys
 /// (they belong to one business).
 pub async fn switch_business(
     db: &impl ConnectionTrait,
+    events: &EventBus,
     principal: &Principal,
     business_id: Uuid,
 ) -> Result<(), DomainError> {
@@ -176,6 +258,9 @@ pub async fn switch_business(
         .filter(session::Column::Id.eq(sid))
         .exec(db)
         .await?;
+    if business_id != principal.business_id {
+        events.revoke(Revocation::SessionChanged { session_id: sid });
+    }
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 //! a caller identity → its card and expiry ([`records::caller_card_until`]; a cached card
 //! is still refused from the instant its identity expires), a business and intent → how
 //! the call is routed ([`routing_setup::route_for`]), and a business and team → the teams
-//! a transfer reaches ([`routing_setup::team_route`]).
+//! a transfer reaches ([`routing_setup::team_route`]; the business's own id names its
+//! "everyone" team, which is also the member list accepts and transfers check against:
+//! [`CallDirectory::is_member`]).
 //!
 //! **Invalidation** follows the business events ([`EventBus`]): a domain event drops every
 //! domain and caller entry (they are rare; subdomains inherit verification, and a domain
@@ -251,6 +253,25 @@ impl CallDirectory {
             )
             .await?;
         Ok(found.unwrap_or_default())
+    }
+
+    /// Whether `user_id` is a member of `business_id`, from the business's "everyone"
+    /// team ([`Self::team_route`] with the business id): the cached member list, dropped
+    /// by every member event, so an accept or a transfer checks membership without a
+    /// database read in the common case.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn is_member(
+        &self,
+        db: &impl SharedDb,
+        business_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<bool, DbErr> {
+        let everyone = self.team_route(db, business_id, business_id).await?;
+        Ok(everyone
+            .get(&business_id)
+            .is_some_and(|team| team.members.contains(&user_id)))
     }
 
     /// Answers `key` from the map `pick` names: from memory while the entry is young; from

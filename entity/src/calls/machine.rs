@@ -237,6 +237,7 @@ impl Call {
             } => self.transfer(by, devices, deadline),
             Event::Lost { party, deadline } => self.lost(now, party, deadline),
             Event::Back(party) => self.back(party),
+            Event::Gone(party) => self.gone(now, party),
             Event::Tick => Ok(self.tick(now)),
             Event::Shutdown => Ok(self.end(EndReason::ServerShutdown, None, None)),
         }
@@ -579,6 +580,14 @@ impl Call {
         }
         self.after_withdrawal(&mut out, TransferFailure::Missed);
         Ok(out)
+    }
+
+    fn gone(&mut self, now: DateTime<Utc>, party: Party) -> Result<Effects, CallError> {
+        if self.is_party(party) {
+            return Ok(self.end(EndReason::Dropped, Some(party), None));
+        }
+        // A ringing device: withdrawn as if it had dropped (its deadline does not matter).
+        self.lost(now, party, now)
     }
 
     fn back(&mut self, party: Party) -> Result<Effects, CallError> {
@@ -1042,6 +1051,76 @@ mod tests {
     }
 
     #[test]
+    fn a_party_that_cannot_come_back_ends_the_call_at_once() {
+        let (a, b) = (device(1, 1), device(2, 1));
+        let mut call = connected(a, &[b]);
+        let out = call.handle(at(10), Event::Gone(agent(a))).unwrap();
+        assert_eq!(call.phase(), Phase::Ended(EndReason::Dropped));
+        assert_eq!(
+            sent_to(&out, caller()),
+            vec![&ServerMessage::Ended {
+                call_id: Some(call.id()),
+                reason: EndReason::Dropped,
+                by: Some(Side::Agent),
+            }]
+        );
+        assert!(out.contains(&Effect::Busy {
+            user: a.user,
+            busy: false
+        }));
+        assert_eq!(call.next_deadline(), None);
+        // Even after a `peer_lost`, the grace is not waited out.
+        let mut call = connected(a, &[]);
+        let lost = Event::Lost {
+            party: agent(a),
+            deadline: at(25),
+        };
+        call.handle(at(10), lost).unwrap();
+        call.handle(at(11), Event::Gone(agent(a))).unwrap();
+        assert_eq!(call.phase(), Phase::Ended(EndReason::Dropped));
+        // A caller gone ends it too.
+        let mut call = connected(a, &[]);
+        call.handle(at(10), Event::Gone(caller())).unwrap();
+        assert_eq!(call.phase(), Phase::Ended(EndReason::Dropped));
+    }
+
+    #[test]
+    fn a_ringing_device_that_cannot_come_back_stops_ringing() {
+        let (a, b) = (device(1, 1), device(2, 1));
+        let mut call = new_call();
+        ringing(&mut call, &[a, b]);
+        assert_eq!(call.handle(at(5), Event::Gone(agent(a))), Ok(vec![]));
+        assert_eq!(call.ringing_devices(), &[b]);
+        assert_eq!(
+            call.handle(at(6), Event::Accept(a)),
+            Err(CallError::NotOffered)
+        );
+        // A transfer target gone: the transfer fails like a missed one.
+        let (c, d) = (device(3, 1), device(4, 1));
+        let mut call = connected(c, &[]);
+        let transfer = Event::Transfer {
+            by: c,
+            devices: vec![d],
+            deadline: at(40),
+        };
+        call.handle(at(10), transfer).unwrap();
+        let out = call.handle(at(11), Event::Gone(agent(d))).unwrap();
+        assert!(sent_to(&out, agent(c)).iter().any(|m| matches!(
+            m,
+            ServerMessage::TransferFailed {
+                reason: TransferFailure::Missed,
+                ..
+            }
+        )));
+        assert_eq!(call.agent(), Some(c));
+        // A stranger is not a party.
+        assert_eq!(
+            call.handle(at(12), Event::Gone(agent(device(9, 9)))),
+            Err(CallError::NotAParty)
+        );
+    }
+
+    #[test]
     fn transfer_hands_the_call_to_the_new_agent() {
         let (a, b1, b2) = (device(1, 1), device(2, 1), device(2, 2));
         let mut call = connected(a, &[]);
@@ -1188,6 +1267,8 @@ mod tests {
         LostDevice(usize),
         BackCaller,
         BackDevice(usize),
+        GoneCaller,
+        GoneDevice(usize),
         Tick,
         Shutdown,
     }
@@ -1217,6 +1298,8 @@ mod tests {
             2 => idx().prop_map(Op::LostDevice),
             1 => Just(Op::BackCaller),
             1 => idx().prop_map(Op::BackDevice),
+            1 => Just(Op::GoneCaller),
+            1 => idx().prop_map(Op::GoneDevice),
             3 => Just(Op::Tick),
             1 => Just(Op::Shutdown),
         ]
@@ -1258,6 +1341,8 @@ mod tests {
             },
             Op::BackCaller => Event::Back(caller()),
             Op::BackDevice(i) => Event::Back(agent(d[*i])),
+            Op::GoneCaller => Event::Gone(caller()),
+            Op::GoneDevice(i) => Event::Gone(agent(d[*i])),
             Op::Tick => Event::Tick,
             Op::Shutdown => Event::Shutdown,
         }

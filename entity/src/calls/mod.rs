@@ -9,6 +9,8 @@ pub mod directory;
 pub mod history;
 #[cfg(feature = "db")]
 pub mod ice;
+#[cfg(feature = "db")]
+pub mod limits;
 pub mod machine;
 #[cfg(feature = "db")]
 pub mod online;

@@ -410,7 +410,13 @@ pub enum ServerMessage {
     /// The server is going away: reconnect (with `hello.resume`) after `after_ms`.
     Reconnect { after_ms: u32 },
     /// A message was refused; the socket stays open unless a close frame follows.
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// With `rate_limited`: how long to wait before the refused message would pass.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
 }
 
 impl ServerMessage {
@@ -453,6 +459,17 @@ impl ServerMessage {
         Self::Error {
             code,
             message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// A `rate_limited` error saying when to retry.
+    #[must_use]
+    pub fn rate_limited(message: impl Into<String>, retry_after_ms: u64) -> Self {
+        Self::Error {
+            code: ErrorCode::RateLimited,
+            message: message.into(),
+            retry_after_ms: Some(retry_after_ms),
         }
     }
 }
@@ -469,7 +486,8 @@ pub enum ErrorCode {
     InvalidMessage,
     /// The frame exceeds [`MAX_MESSAGE_BYTES`] (the socket is then closed with 1009).
     TooLarge,
-    /// Too many messages; slow down (repeated, the socket is closed with 4008).
+    /// Too many messages, or too many calls (then `retry_after_ms` says when to try
+    /// again); slow down (repeated messages: the socket is closed with 4008).
     RateLimited,
     /// The first message must be `hello`.
     HelloRequired,
@@ -819,6 +837,7 @@ mod tests {
             },
             ServerMessage::Reconnect { after_ms: 500 },
             ServerMessage::error(ErrorCode::NotInCall, "you are not in a call"),
+            ServerMessage::rate_limited("calling too often", 10_000),
         ]
     }
 

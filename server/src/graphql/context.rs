@@ -1,5 +1,8 @@
 //! Per-request data the resolvers read: who is calling and from where.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use async_graphql::Context;
 use entity::auth::Principal;
 use entity::entities::caller_identity;
@@ -9,6 +12,24 @@ use super::error::gql;
 
 /// The outcome of authenticating the request (resolved once, before execution).
 pub struct RequestAuth(pub Result<Principal, DomainError>);
+
+/// Raised when the credential a `/graphql/ws` connection was initialised with is revoked
+/// or changes (see [`super::subscription::serve_until_revoked`]): the connection's later
+/// operations are unauthenticated.
+#[derive(Clone, Default)]
+pub struct Revoked(Arc<AtomicBool>);
+
+impl Revoked {
+    /// Marks the connection's credential as revoked.
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    /// Whether it was.
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
 
 /// The raw `Authorization: Bearer` value, for callers (whose tokens are not sessions).
 pub struct BearerToken(pub Option<String>);
@@ -36,6 +57,10 @@ impl ContextExt for Context<'_> {
     }
 
     fn principal(&self) -> async_graphql::Result<&Principal> {
+        if self.data_opt::<Revoked>().is_some_and(Revoked::is_raised) {
+            let text = "Your sign-in changed; connect again.";
+            return Err(gql(DomainError::Unauthenticated(text.into())));
+        }
         match self.data_opt::<RequestAuth>() {
             Some(RequestAuth(Ok(p))) => Ok(p),
             Some(RequestAuth(Err(e))) => Err(gql(DomainError::Unauthenticated(e.to_string()))),

@@ -29,7 +29,7 @@ use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
 use entity::net::ClientIp;
 use entity::Services;
 
-pub use context::{BearerToken, ClientInfo, RequestAuth};
+pub use context::{BearerToken, ClientInfo, RequestAuth, Revoked};
 use error::ensure_codes;
 pub use subscription::Subscription;
 

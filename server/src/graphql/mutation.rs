@@ -96,7 +96,7 @@ impl Mutation {
         match ctx.principal()?.credential {
             Credential::Session(id) => {
                 let s = ctx.services();
-                sessions::end(&s.db, id).await.gql()?;
+                sessions::end(&s.db, &s.events, id).await.gql()?;
                 ctx.append_http_header(
                     "set-cookie",
                     cookie(
@@ -124,7 +124,8 @@ impl Mutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let p = ctx.principal()?;
-        accounts::change_password(&ctx.services().db, p, &current_password, &new_password)
+        let s = ctx.services();
+        accounts::change_password(&s.db, &s.events, p, &current_password, &new_password)
             .await
             .gql()?;
         start_session(ctx, p.user_id, p.business_id).await
@@ -134,8 +135,11 @@ impl Mutation {
     async fn switch_business(&self, ctx: &Context<'_>, business_id: ID) -> Result<Business> {
         let p = ctx.principal()?;
         let id = parse_id(&business_id, "business")?;
-        let db = &ctx.services().db;
-        sessions::switch_business(db, p, id).await.gql()?;
+        let s = ctx.services();
+        let db = &s.db;
+        sessions::switch_business(db, &s.events, p, id)
+            .await
+            .gql()?;
         let switched = entity::auth::Principal {
             business_id: id,
             ..p.clone()

@@ -1,10 +1,22 @@
 //! Live updates over `/graphql/ws`.
+//!
+//! A subscription outlives the moment it was authorised, so an authenticated one follows
+//! the bus's revocations: when the credential it was opened with ends or changes
+//! (sign-out, password change, removal, role change, business switch, a revoked API key)
+//! its stream ends (the client gets `complete`). The principal of a WebSocket connection
+//! is read once, at `connection_init`, so a subscription also checks it is still valid
+//! when it starts, and the connection itself follows the revocations
+//! ([`serve_until_revoked`]): after one, its queries and mutations are unauthenticated.
+//! `onlineDomains` needs no credentials and is not affected.
 
 use async_graphql::{Context, Enum, Result, SimpleObject, Subscription as SubscriptionDerive, ID};
-use entity::events::{BusinessEvent as Event, BusinessEventKind};
-use futures::{Stream, StreamExt};
+use entity::events::{BusinessEvent as Event, BusinessEventKind, Grant, Revocation, Verdict};
+use futures::Stream;
+use tokio::sync::broadcast::{error::RecvError, Receiver};
+use uuid::Uuid;
 
 use super::context::ContextExt;
+use super::error::GqlResult;
 
 /// The root of every subscription.
 pub struct Subscription;
@@ -67,6 +79,73 @@ struct OnlineWatch {
     last: Option<Vec<String>>,
 }
 
+/// What the `businessEvents` stream follows: the business's events, and the revocations
+/// that may end it.
+struct EventsWatch {
+    events: Receiver<Event>,
+    revocations: Receiver<Revocation>,
+    grant: Grant,
+    business_id: Uuid,
+}
+
+impl EventsWatch {
+    /// The next event of the business, or `None` once the grant was revoked (or
+    /// revocations were missed, or the bus closed).
+    async fn next(&mut self) -> Option<BusinessEventGql> {
+        loop {
+            tokio::select! {
+                biased;
+                revoked = self.revocations.recv() => match revoked {
+                    Ok(r) if r.verdict(&self.grant) == Verdict::Unaffected => {}
+                    Ok(_) | Err(RecvError::Lagged(_) | RecvError::Closed) => return None,
+                },
+                event = self.events.recv() => match event {
+                    Ok(e) if e.business_id == self.business_id => {
+                        return Some(BusinessEventGql {
+                            kind: e.kind.into(),
+                            subject_id: ID(e.subject_id.to_string()),
+                        })
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                },
+            }
+        }
+    }
+}
+
+/// Runs a `/graphql/ws` connection (`serve`) and raises `flag` once the credential it was
+/// initialised with (`grant`, sent when `connection_init` resolved one) is revoked or
+/// changes, or revocations were missed: its later operations are then unauthenticated
+/// (the connection stays, as an anonymous one). `revocations` must be followed from
+/// before the credentials were read.
+pub async fn serve_until_revoked(
+    serve: impl std::future::Future<Output = ()>,
+    mut revocations: Receiver<Revocation>,
+    grant: tokio::sync::oneshot::Receiver<Grant>,
+    flag: super::Revoked,
+) {
+    let watch = async move {
+        if let Ok(grant) = grant.await {
+            loop {
+                match revocations.recv().await {
+                    Ok(r) if r.verdict(&grant) == Verdict::Unaffected => {}
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        flag.raise();
+                        break;
+                    }
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        () = serve => {}
+        () = watch => {}
+    }
+}
+
 /// Presence changes come in bursts (a page of tabs opening); one re-read per burst.
 const ONLINE_SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -107,22 +186,27 @@ impl Subscription {
     }
 
     /// Changes to the current business's members, invitations, API keys, domains,
-    /// intents and teams.
+    /// intents and teams. Ends when the credential it was opened with is revoked or
+    /// changes (sign-out, password change, removal, role change, business switch).
     async fn business_events(
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = BusinessEventGql>> {
-        let business_id = ctx.principal()?.business_id;
-        let rx = ctx.services().events.subscribe();
-        Ok(tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(
-            move |e: Result<Event, _>| async move {
-                e.ok()
-                    .filter(|e| e.business_id == business_id)
-                    .map(|e| BusinessEventGql {
-                        kind: e.kind.into(),
-                        subject_id: ID(e.subject_id.to_string()),
-                    })
-            },
-        ))
+        let principal = ctx.principal()?;
+        let services = ctx.services();
+        // Follow first, then check: a revocation between the two is still seen.
+        let watch = EventsWatch {
+            revocations: services.events.revocations(),
+            events: services.events.subscribe(),
+            grant: Grant::from(principal),
+            business_id: principal.business_id,
+        };
+        entity::auth::sessions::recheck(&services.db, principal)
+            .await
+            .gql()?;
+        Ok(futures::stream::unfold(watch, |mut w| async move {
+            let event = w.next().await?;
+            Some((event, w))
+        }))
     }
 }

@@ -24,7 +24,7 @@ use entity::net::ClientIp;
 use entity::Services;
 use futures::{SinkExt, StreamExt};
 
-use super::{request_data, ApiSchema, ClientInfo, RequestAuth, MAX_BODY};
+use super::{request_data, ApiSchema, ClientInfo, RequestAuth, Revoked, MAX_BODY};
 use crate::http::origin::Origin;
 use crate::state::AppState;
 
@@ -58,8 +58,11 @@ pub(super) async fn graphql_ws(
         }
     };
     let cookies = origin == Origin::Own;
+    // Followed from before the credentials are read, so no revocation slips between.
+    let revocations = state.services.events.revocations();
     let (cookie_auth, client, _) = request_data(&state.services, &headers, client, cookies).await;
     let socket = Socket {
+        revocations,
         schema: state.schema.clone(),
         services: state.services.clone(),
         protocol,
@@ -85,6 +88,8 @@ struct Socket {
     /// The upgrade's cookie authentication (an error when no cookie counted).
     cookie_auth: RequestAuth,
     client: ClientInfo,
+    /// Revocations, followed since before the credentials were read.
+    revocations: tokio::sync::broadcast::Receiver<entity::events::Revocation>,
 }
 
 /// Why the server ended the socket, if it did so for a limit.
@@ -132,7 +137,10 @@ impl Socket {
         };
         let (services, cookie_auth, client) = (self.services, self.cookie_auth, self.client);
         let on_init = ended.clone();
-        GraphQLWebSocket::new_with_pair(&mut sink, input, self.schema, self.protocol)
+        let revoked = Revoked::default();
+        let flag = revoked.clone();
+        let (grant_tx, grant_rx) = tokio::sync::oneshot::channel();
+        let serve = GraphQLWebSocket::new_with_pair(&mut sink, input, self.schema, self.protocol)
             .on_connection_init(move |payload| async move {
                 on_init.initialised.store(true, Ordering::SeqCst);
                 // A token in the init payload (`{"authorization": "Bearer …"}`) wins over
@@ -148,13 +156,17 @@ impl Socket {
                     }
                     None => cookie_auth,
                 };
+                if let RequestAuth(Ok(principal)) = &auth {
+                    let _ = grant_tx.send(entity::events::Grant::from(principal));
+                }
                 let mut data = Data::default();
                 data.insert(auth);
                 data.insert(client);
+                data.insert(flag);
                 Ok(data)
             })
-            .serve()
-            .await;
+            .serve();
+        super::subscription::serve_until_revoked(serve, self.revocations, grant_rx, revoked).await;
         let close = if ended.too_big.load(Ordering::SeqCst) {
             Some((TOO_BIG_CLOSE, "message too big"))
         } else if ended.init_timed_out.load(Ordering::SeqCst) {

@@ -5,6 +5,7 @@
 use axum::http::HeaderMap;
 use entity::auth::principal::Credential;
 use entity::auth::sessions::SESSION_COOKIE;
+use entity::events::Grant;
 use entity::{DomainError, Services};
 use uuid::Uuid;
 
@@ -21,12 +22,69 @@ pub enum Peer {
         user_id: Uuid,
         /// The business their session acts for.
         business_id: Uuid,
+        /// The session the socket was opened with (revoking it closes the socket).
+        session_id: Uuid,
     },
     /// A caller with a live caller identity.
     Caller {
         /// The caller identity.
         identity_id: Uuid,
     },
+}
+
+/// Whose sockets are counted together against the per-caller and per-agent caps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Owner {
+    Caller(Uuid),
+    Agent(Uuid),
+}
+
+impl Peer {
+    /// What an agent socket was opened with, for revocations (callers hold none).
+    #[must_use]
+    pub fn grant(&self) -> Option<Grant> {
+        match *self {
+            Self::Agent {
+                user_id,
+                business_id,
+                session_id,
+            } => Some(Grant {
+                user_id,
+                business_id,
+                credential: Credential::Session(session_id),
+            }),
+            Self::Caller { .. } => None,
+        }
+    }
+
+    /// Whether `other` is the same agent for the same business, or the same caller — who
+    /// may resume this peer's signaling session (with any of their live sessions).
+    #[must_use]
+    pub fn same_party(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                Self::Agent {
+                    user_id,
+                    business_id,
+                    ..
+                },
+                Self::Agent {
+                    user_id: u,
+                    business_id: b,
+                    ..
+                },
+            ) => user_id == u && business_id == b,
+            (Self::Caller { identity_id }, Self::Caller { identity_id: i }) => identity_id == i,
+            _ => false,
+        }
+    }
+
+    pub(super) fn owner(&self) -> Owner {
+        match *self {
+            Self::Agent { user_id, .. } => Owner::Agent(user_id),
+            Self::Caller { identity_id } => Owner::Caller(identity_id),
+        }
+    }
 }
 
 /// `Ok(None)` for refused credentials; other errors are the server's.
@@ -50,12 +108,14 @@ async fn agent(
 ) -> Result<Option<Peer>, DomainError> {
     let principal = soft(entity::auth::authenticate(services, bearer, session).await)?;
     // API keys are for servers, not for devices that answer calls.
-    Ok(principal
-        .filter(|p| matches!(p.credential, Credential::Session(_)))
-        .map(|p| Peer::Agent {
+    Ok(principal.and_then(|p| match p.credential {
+        Credential::Session(session_id) => Some(Peer::Agent {
             user_id: p.user_id,
             business_id: p.business_id,
-        }))
+            session_id,
+        }),
+        Credential::ApiKey(_) => None,
+    }))
 }
 
 async fn caller(services: &Services, token: &str) -> Result<Option<Peer>, DomainError> {

@@ -26,7 +26,15 @@
 //!
 //! **Resuming.** A dropped party stays involved in its calls through the reconnect grace
 //! ([`super::sessions`]); a socket that resumes its session gets [`Event::Back`] fed to
-//! each of them.
+//! each of them. A party whose credential was revoked cannot come back: its calls get
+//! [`Event::Gone`] and end at once.
+//!
+//! **Limits.** A caller identity has one call at a time over all its sockets, and call
+//! requests pass the [`entity::calls::limits::CallLimiter`] (per identity, address and
+//! business) before anything rings; a refusal is `error rate_limited` with
+//! `retry_after_ms`. Accepting and transferring check, from the call directory's cached
+//! member list, that the members involved still belong to the call's business, so a
+//! removal whose revocation has not reached this process yet cannot answer a call.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -48,6 +56,14 @@ use super::{Hub, Outbox, Presence};
 /// A refusal for the sender of a call message.
 pub(super) type Refusal = (ErrorCode, String);
 
+/// Who places a call request: the socket, its caller identity and its client address.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Caller {
+    pub connection: ConnectionId,
+    pub identity_id: Uuid,
+    pub address: std::net::IpAddr,
+}
+
 fn refusal(error: CallError) -> Refusal {
     (error.code(), error.to_string())
 }
@@ -55,6 +71,8 @@ fn refusal(error: CallError) -> Refusal {
 /// One live call: its machine, the waves still to ring, and its timer's wake-up.
 struct Slot {
     business_id: Uuid,
+    /// The caller identity that placed it (one call at a time per identity).
+    caller_identity: Uuid,
     state: tokio::sync::Mutex<SlotState>,
     wake: Notify,
 }
@@ -71,6 +89,8 @@ struct Registry {
     /// Every call a connection was told about (rung, party), until the call ends.
     involved: HashMap<ConnectionId, HashSet<CallId>>,
     outboxes: HashMap<ConnectionId, Outbox>,
+    /// The live call of each caller identity, over all its sockets.
+    callers: HashMap<Uuid, CallId>,
     /// Shutting down: calls were ended and no new one starts.
     closed: bool,
 }
@@ -202,10 +222,12 @@ impl Calls {
 
     fn forget(&self, call_id: CallId) {
         let mut registry = self.registry();
-        if registry.calls.contains_key(&call_id) {
+        if let Some(slot) = registry.calls.remove(&call_id) {
             self.ended.record(call_id);
+            if registry.callers.get(&slot.caller_identity) == Some(&call_id) {
+                registry.callers.remove(&slot.caller_identity);
+            }
         }
-        registry.calls.remove(&call_id);
         registry.involved.retain(|_, calls| {
             calls.remove(&call_id);
             !calls.is_empty()

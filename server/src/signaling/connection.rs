@@ -3,12 +3,12 @@
 //! protocol's code. One task per socket owns it; the rest of the hub only reaches it
 //! through its bounded outbox.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use entity::calls::protocol::{
-    ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError,
-    ServerMessage, MAX_MESSAGE_BYTES, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
+    ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError, ServerMessage,
 };
 use entity::calls::relay::RelayFrame;
 use entity::calls::{Event, Party};
@@ -16,9 +16,12 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::limits::{Limits, Verdict};
+use super::live::Admitted;
 use super::outbox::{Next, Queue, Signal};
-use super::sessions::{Resumed, SocketId};
+use super::sessions::SocketId;
 use super::{AgentDevice, Hub, Outbox, Peer, Presence, SignalingConfig};
+
+mod session;
 
 /// How long a closing socket waits for the client's close reply.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -31,6 +34,9 @@ enum Exit {
     Close(CloseCode, &'static str),
     /// The client is gone (closed, reset or unwritable): nothing more to send.
     Gone,
+    /// The credential behind the socket was revoked: close with 4001 and end the session
+    /// at once instead of suspending it.
+    Revoked,
 }
 
 /// What [`Connection::relay_now`] did with a frame.
@@ -56,14 +62,26 @@ struct Connection {
     db: DatabaseConnection,
     /// This socket (the session named `id` may outlive it).
     socket: SocketId,
+    /// The client's address (call requests are limited per address).
+    client: IpAddr,
 }
 
-/// Serves one upgraded socket until it closes.
-pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: DatabaseConnection) {
+/// Serves one upgraded socket, admitted by [`Hub::admit`], until it closes.
+pub(super) async fn run(
+    mut socket: WebSocket,
+    hub: Hub,
+    admitted: Admitted,
+    peer: Peer,
+    db: DatabaseConnection,
+    client: IpAddr,
+) {
     let config = *hub.config();
-    let (outbox, mut queue) = super::outbox::outbox(config.outbox_capacity);
-    let socket_id = hub.sessions().socket_id();
-    let _live = hub.enter(socket_id, outbox.clone());
+    let Admitted {
+        socket: socket_id,
+        outbox,
+        mut queue,
+        guard: _live,
+    } = admitted;
     let now = Instant::now();
     let mut conn = Connection {
         hub,
@@ -76,13 +94,25 @@ pub(super) async fn run(mut socket: WebSocket, hub: Hub, peer: Peer, db: Databas
         outbox,
         db,
         socket: socket_id,
+        client,
     };
     let exit = conn.serve(&mut socket, &mut queue).await;
     // Everything after the loop is boxed (here and in its arms), so the task an idle
     // connection keeps is only as large as the loop's waiting state.
-    if conn.greeted {
-        Box::pin(conn.suspend()).await;
-    }
+    let exit = match exit {
+        Exit::Revoked => {
+            if conn.greeted {
+                Box::pin(conn.end_session()).await;
+            }
+            Exit::Close(CloseCode::Unauthenticated, "signed out")
+        }
+        other => {
+            if conn.greeted {
+                Box::pin(conn.suspend()).await;
+            }
+            other
+        }
+    };
     if let Exit::Close(code, reason) = exit {
         tracing::debug!(connection_id = %conn.id, code = code.code(), reason, "closing signaling socket");
         Box::pin(close(&mut socket, code, reason)).await;
@@ -181,6 +211,7 @@ impl Connection {
             Peer::Agent {
                 user_id,
                 business_id,
+                ..
             } => Some(AgentDevice {
                 business_id,
                 user_id,
@@ -225,6 +256,10 @@ impl Connection {
                     }
                     Next::Signal(Signal::Kicked) => {
                         return Exit::Close(CloseCode::Replaced, "resumed by another connection");
+                    }
+                    Next::Signal(Signal::Revoked) => return Exit::Revoked,
+                    Next::Signal(Signal::Reauth) => {
+                        return Exit::Close(CloseCode::Unauthenticated, "sign-in changed; reconnect");
                     }
                     Next::Frame(text) => {
                         if let Some(exit) = Box::pin(write_queued(socket, text, queue)).await {
@@ -468,14 +503,19 @@ impl Connection {
                 let Peer::Caller { identity_id } = self.peer else {
                     return Ok(());
                 };
-                hub.request_call(&self.db, self.id, identity_id, &domain, intent, mode)
+                let caller = super::calls::Caller {
+                    connection: self.id,
+                    identity_id,
+                    address: self.client,
+                };
+                hub.request_call(&self.db, caller, &domain, intent, mode)
                     .await
             }
             (ClientMessage::Accept { call_id }, Party::Agent(device)) => {
-                hub.answer_call(device, call_id, true).await
+                hub.answer_call(&self.db, device, call_id, true).await
             }
             (ClientMessage::Reject { call_id }, Party::Agent(device)) => {
-                hub.answer_call(device, call_id, false).await
+                hub.answer_call(&self.db, device, call_id, false).await
             }
             (ClientMessage::Cancel {}, _) => {
                 hub.party_event(party, None, "cancel", |_| Event::Cancel)
@@ -489,123 +529,12 @@ impl Connection {
                 hub.party_event(party, named, "hangup", Event::Hangup).await
             }
             (ClientMessage::Transfer { to, .. }, Party::Agent(device)) => {
-                let Peer::Agent { business_id, .. } = self.peer else {
-                    return Ok(());
-                };
-                hub.transfer_call(&self.db, device, business_id, named, to)
-                    .await
+                hub.transfer_call(&self.db, device, named, to).await
             }
             (other, _) => Err((
                 ErrorCode::InvalidMessage,
                 format!("`{}` is not available yet on this server.", other.kind()),
             )),
         }
-    }
-
-    /// The socket closed: unless another socket took the session over, suspend it for the
-    /// reconnect grace (its calls hear `peer_lost`) and forget it when the grace ends.
-    async fn suspend(&self) {
-        let sessions = self.hub.sessions();
-        let Some(gate) = sessions.gate(self.id) else {
-            return;
-        };
-        let grace = self.config.reconnect_grace;
-        {
-            let _held = gate.lock().await;
-            if !sessions.suspend(self.id, self.socket, Instant::now() + grace) {
-                return;
-            }
-            self.hub.connection_lost(self.party()).await;
-            if let Some(device) = self.device() {
-                self.hub.presence().leave(device).await;
-            }
-        }
-        let (hub, id) = (self.hub.clone(), self.id);
-        tokio::spawn(async move {
-            tokio::time::sleep(grace).await;
-            let _held = gate.lock().await;
-            if hub.sessions().expire(id, Instant::now()) {
-                hub.connection_gone(id);
-            }
-        });
-    }
-
-    /// Takes over session `previous` for this socket if the protocol allows it (same
-    /// agent or caller, within the grace); `true` when it did.
-    async fn resume(&mut self, previous: ConnectionId) -> bool {
-        let sessions = self.hub.sessions();
-        let Some(gate) = sessions.gate(previous) else {
-            return false;
-        };
-        let _held = gate.lock().await;
-        let Some(resumed) = sessions.resume(
-            previous,
-            self.peer,
-            self.socket,
-            self.outbox.clone(),
-            Instant::now(),
-        ) else {
-            return false;
-        };
-        self.id = previous;
-        if let (Some(device), Resumed::Replaced) = (self.device(), &resumed) {
-            // The replaced socket's device goes; this one joins below.
-            self.hub.presence().leave(device).await;
-        }
-        if let Some(device) = self.device() {
-            self.hub.presence().join(device, self.outbox.clone()).await;
-        }
-        self.hub
-            .connection_back(self.party(), self.outbox.clone())
-            .await;
-        tracing::debug!(connection_id = %self.id, "signaling session resumed");
-        true
-    }
-
-    async fn greet(
-        &mut self,
-        socket: &mut WebSocket,
-        version: u32,
-        resume: Option<ConnectionId>,
-    ) -> Option<Exit> {
-        if version < MIN_PROTOCOL_VERSION {
-            let text = format!(
-                "Protocol version {version} is no longer supported; the oldest is {MIN_PROTOCOL_VERSION}."
-            );
-            let refusal = ServerMessage::error(ErrorCode::VersionUnsupported, text);
-            if let Some(exit) = send(socket, &refusal).await {
-                return Some(exit);
-            }
-            return Some(Exit::Close(
-                CloseCode::VersionUnsupported,
-                "protocol version unsupported",
-            ));
-        }
-        let resumed = match resume {
-            Some(previous) => self.resume(previous).await,
-            None => false,
-        };
-        if !resumed {
-            self.hub
-                .sessions()
-                .open(self.id, self.peer, self.socket, self.outbox.clone());
-        }
-        let welcome = ServerMessage::Welcome {
-            version: version.min(PROTOCOL_VERSION),
-            connection_id: self.id,
-            role: self.role(),
-            heartbeat_interval_ms: u32::try_from(self.config.heartbeat_interval.as_millis())
-                .unwrap_or(u32::MAX),
-            max_message_bytes: u32::try_from(MAX_MESSAGE_BYTES).unwrap_or(u32::MAX),
-            resumed,
-        };
-        self.greeted = true;
-        if !resumed {
-            self.hub.connect_calls(self.id, self.outbox.clone());
-            if let Some(device) = self.device() {
-                self.hub.presence().join(device, self.outbox.clone()).await;
-            }
-        }
-        send(socket, &welcome).await
     }
 }

@@ -1,12 +1,15 @@
-//! `GET /ws`: refuse a foreign `Origin` (403) or missing credentials (401) before
-//! upgrading, then hand the socket, with small buffers, to its connection task.
+//! `GET /ws`: refuse a foreign `Origin` (403), missing or just revoked credentials (401)
+//! or one socket too many for the caller identity or agent (429) before upgrading, then
+//! hand the socket, with small buffers, to its connection task.
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entity::calls::protocol::MAX_MESSAGE_BYTES;
+use entity::net::ClientIp;
 
+use super::live::Refused;
 use super::{auth, connection, origin};
 use crate::state::AppState;
 
@@ -30,6 +33,7 @@ fn refuse(status: StatusCode, message: &'static str) -> Response {
 #[tracing::instrument(skip_all)]
 pub(super) async fn connect_ws(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientIp>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -44,6 +48,9 @@ pub(super) async fn connect_ws(
         }
     };
     let session_cookie = origin == origin::Origin::Own;
+    // Revocations applied after this mark are checked again at admission: credentials
+    // read valid just before a sign-out must not open a socket after it.
+    let mark = state.hub.revocation_mark();
     let peer = match auth::authenticate(&state.services, &headers, session_cookie).await {
         Ok(Some(peer)) => peer,
         Ok(None) => {
@@ -57,6 +64,22 @@ pub(super) async fn connect_ws(
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again later.");
         }
     };
+    let admitted = match state.hub.admit(peer, mark) {
+        Ok(admitted) => admitted,
+        Err(Refused::Revoked) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Your sign-in has ended; sign in again.",
+            )
+        }
+        Err(Refused::TooMany) => {
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many connections for this caller or member; close one first.",
+            )
+        }
+        Err(Refused::Unsure) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again."),
+    };
     let hub = state.hub.clone();
     let db = state.services.db.clone();
     upgrade
@@ -66,5 +89,5 @@ pub(super) async fn connect_ws(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "signaling upgrade failed"))
-        .on_upgrade(move |socket| connection::run(socket, hub, peer, db))
+        .on_upgrade(move |socket| connection::run(socket, hub, admitted, peer, db, client.0))
 }

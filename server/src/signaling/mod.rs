@@ -12,32 +12,38 @@
 //! Live state stays per process and small: a connection task owns its socket and a bounded
 //! queue of already-serialised frames; presence sits behind the one [`Presence`] seam so a
 //! Redis or NATS backend can share it between processes later.
+//!
+//! Every socket knows the credential it was opened with: a revocation on the bus (sign-out,
+//! password change, removal, role change, business switch) closes it with 4001
+//! ([`revocation`]). Call requests are limited per caller identity, client address and
+//! business, and sockets per caller identity and agent ([`entity::calls::limits`]).
 
 mod auth;
 mod calls;
 mod connection;
 mod handshake;
 mod limits;
+mod live;
 mod online;
 mod origin;
 mod outbox;
 mod presence;
 mod records;
+mod revocation;
 mod sessions;
 mod turn_calls;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
 use entity::calls::directory::CallDirectory;
+use entity::calls::limits::{CallLimiter, CallLimits};
 use entity::events::EventBus;
 use tokio::sync::{watch, Notify};
 
-use outbox::Signal;
-use sessions::SocketId;
+use live::Live;
 use uuid::Uuid;
 
 pub use auth::{Peer, CALLER_COOKIE};
@@ -73,6 +79,9 @@ pub struct SignalingConfig {
     pub ring_timeout: Duration,
     /// How long a party's dropped socket may stay away before its call ends `dropped`.
     pub reconnect_grace: Duration,
+    /// Call requests per caller identity, client address and business, and sockets per
+    /// caller identity and agent.
+    pub limits: CallLimits,
 }
 
 impl Default for SignalingConfig {
@@ -88,6 +97,7 @@ impl Default for SignalingConfig {
             shutdown_grace: Duration::from_secs(5),
             ring_timeout: entity::calls::routing::DEFAULT_RING_TIMEOUT,
             reconnect_grace: entity::calls::RECONNECT_GRACE,
+            limits: CallLimits::default(),
         }
     }
 }
@@ -110,6 +120,8 @@ struct HubInner {
     calls: calls::Calls,
     sessions: sessions::Sessions,
     directory: Arc<CallDirectory>,
+    revocations: revocation::Feed,
+    limiter: Mutex<CallLimiter>,
 }
 
 impl Hub {
@@ -137,6 +149,8 @@ impl Hub {
                 calls: calls::Calls::default(),
                 sessions: sessions::Sessions::default(),
                 directory: Arc::new(CallDirectory::new(events)),
+                revocations: revocation::Feed::new(events),
+                limiter: Mutex::new(CallLimiter::new(&config.limits)),
             }),
         }
     }
@@ -167,7 +181,7 @@ impl Hub {
     /// How many sockets are open.
     #[must_use]
     pub fn connections(&self) -> usize {
-        self.live().sockets.len()
+        self.live().len()
     }
 
     fn live(&self) -> MutexGuard<'_, Live> {
@@ -177,11 +191,13 @@ impl Hub {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts the task that applies the events of the bus given to [`Hub::new`] to the
-    /// call directory as they arrive; call it once. Lookups apply what is queued anyway,
-    /// so the task only makes stale entries go when nobody calls.
+    /// Starts the tasks that apply the events of the bus given to [`Hub::new`] as they
+    /// arrive: business events to the call directory, revocations to the open sockets
+    /// (closed with 4001); call it once. Lookups and upgrades apply what is queued
+    /// anyway, so the tasks make stale entries and revoked sockets go when nobody calls.
     pub fn follow_events(&self) {
         tokio::spawn(self.inner.directory.clone().follow());
+        self.follow_revocations();
     }
 
     /// What call requests read: verified domains, caller cards, routes.
@@ -200,13 +216,7 @@ impl Hub {
     /// every call record is written. New sockets opened meanwhile are closed too.
     pub async fn shutdown(&self) {
         self.end_all_calls().await;
-        {
-            let mut live = self.live();
-            live.stopping = true;
-            for outbox in live.sockets.values() {
-                outbox.signal(Signal::Stop);
-            }
-        }
+        self.live().stop_all();
         let wait = async {
             loop {
                 let idle = self.inner.idle.notified();
@@ -232,36 +242,12 @@ impl Hub {
         &self.inner.sessions
     }
 
-    /// Registers an open socket, reachable through `outbox` for the shutdown signal (told
-    /// at once when the hub is already stopping).
-    fn enter(&self, socket: SocketId, outbox: Outbox) -> LiveGuard {
-        let mut live = self.live();
-        if live.stopping {
-            outbox.signal(Signal::Stop);
-        }
-        live.sockets.insert(socket, outbox);
-        LiveGuard(self.clone(), socket)
-    }
-}
-
-/// The open sockets of this process, each with its outbox (for the shutdown signal).
-#[derive(Default)]
-struct Live {
-    sockets: HashMap<SocketId, Outbox>,
-    /// Shutting down: every socket, also one opened from now on, is told to stop.
-    stopping: bool,
-}
-
-/// Keeps an open socket registered; the last one to close wakes a waiting shutdown.
-struct LiveGuard(Hub, SocketId);
-
-impl Drop for LiveGuard {
-    fn drop(&mut self) {
-        let mut live = self.0.live();
-        live.sockets.remove(&self.1);
-        if live.sockets.is_empty() {
-            self.0.inner.idle.notify_waiters();
-        }
+    /// The call-request limits (held for a few map operations, never across an await).
+    fn limiter(&self) -> MutexGuard<'_, CallLimiter> {
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -1,6 +1,7 @@
 //! A device's outbox: the bounded queue of serialised frames its connection task writes
-//! to the socket, filled without waiting by presence and calls, and the two signals that
-//! end the task early (the server is stopping; another socket took the session over).
+//! to the socket, filled without waiting by presence and calls, and the signals that end
+//! the task early (the server is stopping; another socket took the session over; the
+//! credential behind the socket was revoked or changed).
 //!
 //! Hand-rolled rather than a tokio `mpsc` channel because an idle agent connection should
 //! cost a few kilobytes in all, and `mpsc` allocates a 32-slot block (≈ 1.5 KiB) per channel
@@ -35,12 +36,19 @@ pub enum Signal {
     Stop = 1,
     /// Another socket resumed this session: close with 4005.
     Kicked = 2,
+    /// The credential behind the socket was revoked (signed out, removed from the
+    /// business…): close with 4001 and end its session at once (no resume).
+    Revoked = 4,
+    /// The credential now grants something else (role changed, business switched, session
+    /// renewed): close with 4001; the session may be resumed by the same member.
+    Reauth = 8,
 }
 
 /// What the connection task is woken for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next {
-    /// A signal (checked before frames; [`Signal::Stop`] before [`Signal::Kicked`]).
+    /// A signal (checked before frames, in the order [`Signal::Stop`], [`Signal::Kicked`],
+    /// [`Signal::Revoked`], [`Signal::Reauth`]).
     Signal(Signal),
     /// A frame to write.
     Frame(Utf8Bytes),
@@ -146,13 +154,20 @@ impl Queue {
 
     fn ready(&mut self) -> Option<Next> {
         let signals = self.0.signals.load(Ordering::Acquire);
-        if signals & Signal::Stop as u8 != 0 {
-            Some(Next::Signal(Signal::Stop))
-        } else if signals & Signal::Kicked as u8 != 0 {
-            Some(Next::Signal(Signal::Kicked))
-        } else {
-            self.try_recv().map(Next::Frame)
+        if signals != 0 {
+            let raised = [
+                Signal::Stop,
+                Signal::Kicked,
+                Signal::Revoked,
+                Signal::Reauth,
+            ]
+            .into_iter()
+            .find(|&s| signals & s as u8 != 0);
+            if let Some(signal) = raised {
+                return Some(Next::Signal(signal));
+            }
         }
+        self.try_recv().map(Next::Frame)
     }
 
     /// The next frame if one is waiting.
@@ -216,6 +231,16 @@ mod tests {
         tx.signal(Signal::Stop);
         assert_eq!(next(&mut rx), Some(Next::Signal(Signal::Stop)), "stop wins");
         assert_eq!(rx.try_recv().as_deref(), Some("a"), "frames stay queued");
+
+        let (tx, mut rx) = outbox(4);
+        tx.signal(Signal::Reauth);
+        assert_eq!(next(&mut rx), Some(Next::Signal(Signal::Reauth)));
+        tx.signal(Signal::Revoked);
+        assert_eq!(
+            next(&mut rx),
+            Some(Next::Signal(Signal::Revoked)),
+            "revoked wins"
+        );
 
         let (tx, mut rx) = outbox(4);
         let waiting =

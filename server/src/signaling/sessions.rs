@@ -11,6 +11,13 @@
 //!
 //! Only the socket that owns a session tears it down when it closes, so a replaced
 //! socket's exit changes nothing.
+//!
+//! **Revocation.** A session belongs to an agent (user and business) or a caller; the
+//! socket that serves it knows the credential it was opened with. When that credential
+//! ends (sign-out, removal), the serving socket ends the session at once ([`Sessions::close`])
+//! and a suspended one is taken out by the hub ([`Sessions::take_suspended`]), so nobody
+//! can resume it. A session is resumed by the same party with any valid credential (a
+//! password change renews the device's session), and takes that credential on.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,8 +90,9 @@ impl Sessions {
         self.lock().get(&id).map(|s| s.gate.clone())
     }
 
-    /// Lets `socket` take over session `id`, if it belongs to the same `peer` and is
-    /// still resumable at `now`; `None` otherwise (the socket starts a fresh session).
+    /// Lets `socket` take over session `id`, if it belongs to the same party as `peer`
+    /// (see [`Peer::same_party`]) and is still resumable at `now`; `None` otherwise (the
+    /// socket starts a fresh session). The session takes on `peer`'s credential.
     pub(super) fn resume(
         &self,
         id: ConnectionId,
@@ -95,7 +103,7 @@ impl Sessions {
     ) -> Option<Resumed> {
         let mut sessions = self.lock();
         let session = sessions.get_mut(&id)?;
-        if session.peer != peer {
+        if !session.peer.same_party(&peer) {
             return None;
         }
         let resumed = match session.suspended_until {
@@ -109,10 +117,47 @@ impl Sessions {
                 Resumed::Replaced
             }
         };
+        session.peer = peer;
         session.socket = socket;
         session.kick = kick;
         session.suspended_until = None;
         Some(resumed)
+    }
+
+    /// `socket` closed because its credential was revoked: if it still serves session
+    /// `id`, the session is forgotten at once (no grace, no resume) and `true` returned
+    /// (the caller ends its calls).
+    pub(super) fn close(&self, id: ConnectionId, socket: SocketId) -> bool {
+        let mut sessions = self.lock();
+        let owned = sessions.get(&id).is_some_and(|s| s.socket == socket);
+        if owned {
+            sessions.remove(&id);
+        }
+        owned
+    }
+
+    /// The suspended sessions whose peer `revoked` picks (for the hub to take out).
+    pub(super) fn suspended_matching(&self, revoked: impl Fn(&Peer) -> bool) -> Vec<ConnectionId> {
+        self.lock()
+            .iter()
+            .filter(|(_, s)| s.suspended_until.is_some() && revoked(&s.peer))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Forgets session `id` if it is still suspended and `revoked` still picks its peer
+    /// (a resume since may have given it a valid credential); returns that peer.
+    pub(super) fn take_suspended(
+        &self,
+        id: ConnectionId,
+        revoked: impl Fn(&Peer) -> bool,
+    ) -> Option<Peer> {
+        let mut sessions = self.lock();
+        let session = sessions.get(&id)?;
+        if session.suspended_until.is_none() || !revoked(&session.peer) {
+            return None;
+        }
+        sessions.remove(&id).map(|s| s.peer)
     }
 
     /// `socket` closed: if it still serves session `id`, the session is suspended until
@@ -218,6 +263,65 @@ mod tests {
             Some(Next::Signal(Signal::Kicked)),
             "the old socket was told to close"
         );
+    }
+
+    fn agent(user_id: Uuid, business_id: Uuid) -> Peer {
+        Peer::Agent {
+            user_id,
+            business_id,
+            session_id: Uuid::new_v4(),
+        }
+    }
+
+    #[test]
+    fn the_same_agent_resumes_with_another_session_and_takes_it_on() {
+        let sessions = Sessions::default();
+        let (user, business) = (Uuid::new_v4(), Uuid::new_v4());
+        let (old, renewed) = (agent(user, business), agent(user, business));
+        let session = id();
+        let now = Instant::now();
+        sessions.open(session, old, 1, outbox(1).0);
+        assert!(sessions.suspend(session, 1, now + Duration::from_secs(15)));
+        let other_business = agent(user, Uuid::new_v4());
+        assert!(sessions
+            .resume(session, other_business, 2, outbox(1).0, now)
+            .is_none());
+        assert!(sessions
+            .resume(session, renewed, 2, outbox(1).0, now)
+            .is_some());
+        assert!(sessions.suspend(session, 2, now + Duration::from_secs(15)));
+        assert!(
+            sessions.take_suspended(session, |p| *p == old).is_none(),
+            "revoking the old credential no longer reaches it"
+        );
+        assert_eq!(
+            sessions.take_suspended(session, |p| *p == renewed),
+            Some(renewed)
+        );
+        assert!(sessions.gate(session).is_none(), "gone");
+    }
+
+    #[test]
+    fn a_revoked_session_cannot_be_resumed() {
+        let sessions = Sessions::default();
+        let peer = agent(Uuid::new_v4(), Uuid::new_v4());
+        let (live, suspended) = (id(), id());
+        let now = Instant::now();
+        sessions.open(live, peer, 1, outbox(1).0);
+        sessions.open(suspended, peer, 2, outbox(1).0);
+        assert!(sessions.suspend(suspended, 2, now + Duration::from_secs(15)));
+        assert_eq!(sessions.suspended_matching(|p| *p == peer), vec![suspended]);
+        assert!(!sessions.close(live, 9), "another socket does not own it");
+        assert!(sessions.close(live, 1));
+        assert_eq!(
+            sessions.take_suspended(suspended, |p| *p == peer),
+            Some(peer)
+        );
+        for session in [live, suspended] {
+            assert!(sessions
+                .resume(session, peer, 3, outbox(1).0, now)
+                .is_none());
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod browser_calls;
+mod call_limits;
 mod call_records;
 mod call_routing;
 mod callers;
@@ -18,6 +19,7 @@ mod helpers;
 mod invitations;
 mod isolation;
 mod proxy;
+mod revocation;
 mod routing;
 mod signaling;
 mod subscriptions;

@@ -93,6 +93,10 @@ pub enum Event {
     },
     /// A lost party resumed its session.
     Back(Party),
+    /// A party that cannot come back (its sign-in or membership was revoked): a caller or
+    /// the connected agent ends the call `dropped` at once, with no grace to wait out; a
+    /// ringing device stops being offered the call.
+    Gone(Party),
     /// Hub: a deadline may have passed (see [`Call::next_deadline`]).
     Tick,
     /// The server is shutting down.

@@ -14,26 +14,34 @@ use uuid::Uuid;
 
 use entity::calls::relay::RelayFrame;
 
-use super::{after, devices, encode, refusal, timer, Refusal, Slot, SlotState};
+use super::{after, devices, encode, refusal, timer, Caller, Refusal, Slot, SlotState};
 use crate::signaling::records::Job;
 use crate::signaling::{Hub, Outbox, Presence};
+use entity::calls::limits::Limited;
 
 impl Hub {
-    /// Serves a caller's `call_request`.
+    /// Serves a caller's `call_request`: one call at a time per caller identity, within
+    /// the identity's, the address's and the business's rate limits.
     #[tracing::instrument(skip_all, fields(domain = %domain))]
     pub(in crate::signaling) async fn request_call(
         &self,
         db: &sea_orm::DatabaseConnection,
-        caller: ConnectionId,
-        identity_id: Uuid,
+        from: Caller,
         domain: &entity::domains::DomainName,
         intent: Option<Uuid>,
         mode: CallMode,
     ) -> Result<(), Refusal> {
         let received = std::time::Instant::now();
-        if !self.calls().involved(caller).is_empty() {
-            let text = "You already have a call in progress.".to_owned();
-            return Err((ErrorCode::AlreadyInCall, text));
+        let (caller, identity_id) = (from.connection, from.identity_id);
+        if self.calls().registry().callers.contains_key(&identity_id) {
+            return Err(already_in_call());
+        }
+        let admitted = self
+            .limiter()
+            .admit_caller(identity_id, from.address, received);
+        if let Err(limited) = admitted {
+            self.refuse_limited(caller, limited);
+            return Ok(());
         }
         let internal = |e: entity::DomainError| {
             tracing::error!(error = %e, "a call request failed");
@@ -52,6 +60,11 @@ impl Hub {
             self.send_to(caller, &message);
             return Ok(());
         };
+        let admitted = self.limiter().admit_business(business_id, received);
+        if let Err(limited) = admitted {
+            self.refuse_limited(caller, limited);
+            return Ok(());
+        }
         let Some(card) = directory
             .caller_card(db, identity_id, now)
             .await
@@ -87,6 +100,7 @@ impl Hub {
         };
         let slot = Arc::new(Slot {
             business_id,
+            caller_identity: identity_id,
             state: tokio::sync::Mutex::new(SlotState {
                 call: Call::new(
                     incoming,
@@ -104,6 +118,11 @@ impl Hub {
                 let text = "The server is restarting; call again in a moment.".to_owned();
                 return Err((ErrorCode::Internal, text));
             }
+            // Checked again under the lock: two sockets of one identity may race here.
+            if registry.callers.contains_key(&identity_id) {
+                return Err(already_in_call());
+            }
+            registry.callers.insert(identity_id, call_id);
             registry.calls.insert(call_id, slot.clone());
             registry.involved.entry(caller).or_default().insert(call_id);
         }
@@ -154,9 +173,36 @@ impl Hub {
         }
     }
 
-    /// An agent device answers or declines a call offered to it.
+    /// Answers a call request over a limit with `rate_limited` and when to retry.
+    fn refuse_limited(&self, caller: ConnectionId, limited: Limited) {
+        tracing::debug!(scope = ?limited.scope, retry_after_ms = limited.retry_after_ms(), "call request over its limit");
+        let message = ServerMessage::rate_limited(limited.message(), limited.retry_after_ms());
+        self.send_to(caller, &message);
+    }
+
+    /// Whether `user` is still a member of `business_id`, from the call directory (a
+    /// cached member list, dropped by every member event, read again after a minute).
+    async fn still_member(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        business_id: Uuid,
+        user: Uuid,
+    ) -> Result<bool, Refusal> {
+        self.directory()
+            .is_member(db, business_id, user)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "checking a membership failed");
+                (ErrorCode::Internal, "Try again later.".to_owned())
+            })
+    }
+
+    /// An agent device answers or declines a call offered to it. An accept from a member
+    /// no longer in the call's business is refused (and the call stops ringing there),
+    /// even before the revocation closed the device's socket.
     pub(in crate::signaling) async fn answer_call(
         &self,
+        db: &sea_orm::DatabaseConnection,
         device: AgentDevice,
         call_id: CallId,
         accept: bool,
@@ -165,6 +211,12 @@ impl Hub {
             let text = "No such call was offered to this device (or it ended).".to_owned();
             return Err((ErrorCode::UnknownCall, text));
         };
+        if accept && !self.still_member(db, slot.business_id, device.user).await? {
+            let _ = self
+                .apply(call_id, &slot, Event::Gone(Party::Agent(device)))
+                .await;
+            return Err(no_longer_member());
+        }
         let event = if accept {
             Event::Accept(device)
         } else {
@@ -188,13 +240,22 @@ impl Hub {
         &self,
         db: &sea_orm::DatabaseConnection,
         device: AgentDevice,
-        business_id: Uuid,
         named: Option<CallId>,
         to: RingTarget,
     ) -> Result<(), Refusal> {
         let (call_id, slot) = self
             .sender_call(Party::Agent(device), named, "transfer")
             .await?;
+        let business_id = slot.business_id;
+        if !self.still_member(db, business_id, device.user).await? {
+            return Err(no_longer_member());
+        }
+        if let RingTarget::Member(user) = to {
+            if !self.still_member(db, business_id, user).await? {
+                let text = "That person is not a member of this business (any more).";
+                return Err((ErrorCode::InvalidMessage, text.to_owned()));
+            }
+        }
         let teams = match to {
             RingTarget::Member(_) => Arc::default(),
             RingTarget::Team(team) => self
@@ -212,11 +273,18 @@ impl Hub {
         }
         let members = self.presence().roster(business_id).await;
         let plan = plan_ring(to, &self.roster(business_id, &members, &teams)).ok();
-        let users: Vec<Uuid> = plan
+        let mut users: Vec<Uuid> = Vec::new();
+        for user in plan
             .iter()
             .flat_map(|p| p.members())
             .filter(|&u| u != device.user)
-            .collect();
+        {
+            // A team's stored members follow removals, but a removal may not have
+            // reached this process yet.
+            if self.still_member(db, business_id, user).await? {
+                users.push(user);
+            }
+        }
         let timeout = plan
             .as_ref()
             .and_then(|p| p.waves().first())
@@ -327,6 +395,16 @@ impl Hub {
         }
     }
 
+    /// A connection's credential was revoked: it is unreachable for good and its calls get
+    /// `Gone` (a call it is a party of ends `dropped` at once; a ringing device stops).
+    pub(in crate::signaling) async fn connection_revoked(&self, party: Party) {
+        let calls = self.calls().disconnect(party.connection());
+        for (id, slot) in calls {
+            let _ = self.apply(id, &slot, Event::Gone(party)).await;
+        }
+        self.calls().forget_connection(party.connection());
+    }
+
     /// A connection's grace ran out without a resume.
     pub(in crate::signaling) fn connection_gone(&self, connection: ConnectionId) {
         self.calls().forget_connection(connection);
@@ -356,6 +434,16 @@ impl Hub {
             let _ = self.apply(id, &slot, Event::Shutdown).await;
         }
     }
+}
+
+fn already_in_call() -> Refusal {
+    let text = "You already have a call in progress.".to_owned();
+    (ErrorCode::AlreadyInCall, text)
+}
+
+fn no_longer_member() -> Refusal {
+    let text = "You are no longer a member of this business.".to_owned();
+    (ErrorCode::Forbidden, text)
 }
 
 /// Whether `party` is the caller or the current agent of the call.
