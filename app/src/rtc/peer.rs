@@ -523,14 +523,11 @@ impl Peer {
             return;
         };
         let parts: Array = file.chunks.iter().collect();
-        let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        let Some(url) = super::files::download_url(&parts) else {
             return;
         };
         (self.0.events.on_file)(ReceivedFile {
-            name: file.name,
+            name: super::files::safe_file_name(&file.name),
             size: file.received,
             url,
         });

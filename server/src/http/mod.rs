@@ -1,4 +1,5 @@
-//! Plain HTTP routes: health and metrics, plus the request-metrics middleware.
+//! Plain HTTP routes: health, metrics, the widget and CSP reports, plus the middleware
+//! (request metrics, client address, security headers).
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use sea_orm::ConnectionTrait;
 use crate::state::AppState;
 
 pub mod client_addr;
+pub mod security;
 mod widget;
 
 /// `GET /healthz`: 200 once the database answers, 503 otherwise.
@@ -58,9 +60,10 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
     res
 }
 
-/// `/healthz` and `/metrics`.
+/// `/healthz`, `/metrics`, `/widget.js` and `/csp-report`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(security::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/widget.js", get(widget::get_widget))

@@ -15,6 +15,7 @@ mod graphql_edges;
 mod helpers;
 mod invitations;
 mod isolation;
+mod page_security;
 mod routing;
 mod signaling;
 mod subscriptions;
