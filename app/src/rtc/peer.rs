@@ -565,7 +565,8 @@ pub fn send_chosen_file(call: super::CallView, peer: Peer) {
         call.notice.set(Some("Choose a file first.".to_owned()));
         return;
     };
-    let name = file.name();
+    // Shown as the other side will see it (no direction tricks, even in one's own file).
+    let name = super::files::safe_file_name(&file.name());
     call.notice.set(Some(format!("Sending {name}…")));
     leptos::task::spawn_local(async move {
         match peer.send_file(file).await {

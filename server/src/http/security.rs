@@ -263,11 +263,13 @@ fn parse_report(body: &[u8]) -> Vec<Violation> {
             directive,
             blocked: field(v, &["blocked-uri", "blockedURL"]),
             document: field(v, &["document-uri", "documentURL"]),
-            source: format!(
-                "{}:{}",
+            source: match (
                 field(v, &["source-file", "sourceFile"]),
-                field(v, &["line-number", "lineNumber"])
-            ),
+                field(v, &["line-number", "lineNumber"]),
+            ) {
+                (file, line) if file.is_empty() || line.is_empty() => file,
+                (file, line) => format!("{file}:{line}"),
+            },
             sample: field(v, &["script-sample", "sample"]),
         }
     };
