@@ -240,7 +240,7 @@ async fn run(w: &World, member: &Tab, caller: &Tab) -> anyhow::Result<()> {
         .with_context(|| format!("no call to {} in {calls}", main.domain))?
         .to_owned();
     member.goto_hydrated(&format!("{base}/app/calls")).await?;
-    shows_text(member, "/app/calls", &[intent_label.clone()]).await?;
+    shows_text(member, "/app/calls", std::slice::from_ref(intent_label)).await?;
     assert_inert(member, "/app/calls").await?;
     member.shot("xss-05-calls").await?;
     let detail = format!("/app/calls?call={call_id}");
