@@ -54,9 +54,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/domaincall.css" />
-        <Title formatter=|title: String| {
-            if title.is_empty() { "domaincall".to_owned() } else { format!("{title} · domaincall") }
-        } />
+        <Title formatter=page_title />
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Landing />
@@ -89,6 +87,46 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Every page's `<title>`: the page's own title, then the site's name. The one formatter
+/// of the app, so every `<Title text=…>` goes through it.
+///
+/// On the server the result is also HTML-escaped, because leptos_meta 0.8 writes the
+/// title into the server-rendered `<head>` as it is (`ServerMetaContext::
+/// inject_meta_context` pushes `<title>`, the text, `</title>` with no escaping) — and
+/// titles carry text people chose, like a business's name on its call page: a name
+/// holding `</title><img onerror=…>` would otherwise become markup on our origin. In the
+/// browser the title is set through `document.title`, which takes text, so escaping
+/// there would show the entities instead.
+fn page_title(title: String) -> String {
+    let title = if title.is_empty() {
+        "domaincall".to_owned()
+    } else {
+        format!("{title} · domaincall")
+    };
+    if cfg!(feature = "ssr") {
+        escape_html_text(&title)
+    } else {
+        title
+    }
+}
+
+/// `text` with the characters that mean markup in HTML text or attributes replaced by
+/// character references.
+fn escape_html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The browser entry point: attaches the app to the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -98,5 +136,32 @@ pub fn hydrate() {
     // A marker for people and tests: the page is live (event handlers attached).
     if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_text_is_escaped() {
+        assert_eq!(
+            escape_html_text(r#"X</title><img src=x onerror="a('1')"> & co"#),
+            "X&lt;/title&gt;&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt; &amp; co"
+        );
+        assert_eq!(escape_html_text("Café ＜b＞"), "Café ＜b＞");
+    }
+
+    /// The server writes the title as it comes: it must come escaped.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn server_rendered_titles_cannot_close_the_title_element() {
+        let title = page_title("Call X</title><img src=x onerror=alert(1)><title>".to_owned());
+        assert!(!title.contains('<') && !title.contains('>'), "{title}");
+        assert_eq!(
+            title,
+            "Call X&lt;/title&gt;&lt;img src=x onerror=alert(1)&gt;&lt;title&gt; · domaincall"
+        );
+        assert_eq!(page_title(String::new()), "domaincall");
     }
 }

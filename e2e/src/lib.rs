@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+pub mod attack;
+pub mod graphql;
 pub mod netns;
 pub mod site;
 pub mod tab;
@@ -178,6 +180,19 @@ impl Driver {
     /// # Errors
     /// When the session cannot be created.
     pub async fn browser(&self, fake_media: bool) -> anyhow::Result<fantoccini::Client> {
+        self.browser_with(fake_media, &[]).await
+    }
+
+    /// [`Driver::browser`] with extra Chromium switches (e.g. `--host-resolver-rules=…`
+    /// to reach the server under a business's host name).
+    ///
+    /// # Errors
+    /// When the session cannot be created.
+    pub async fn browser_with(
+        &self,
+        fake_media: bool,
+        extra_args: &[String],
+    ) -> anyhow::Result<fantoccini::Client> {
         let profile =
             std::env::temp_dir().join(format!("dc-chrome-{}", uuid::Uuid::new_v4().simple()));
         let mut args = vec![
@@ -198,6 +213,7 @@ impl Driver {
             args.push("--use-fake-ui-for-media-stream".to_owned());
             args.push("--allow-loopback-in-peer-connection".to_owned());
         }
+        args.extend(extra_args.iter().cloned());
         let caps = serde_json::json!({
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
             "goog:loggingPrefs": { "browser": "ALL" }

@@ -34,8 +34,21 @@ impl Tab {
         who: &'static str,
         fake_media: bool,
     ) -> anyhow::Result<Self> {
+        Self::open_with(driver, who, fake_media, &[]).await
+    }
+
+    /// [`Tab::open`] with extra Chromium switches ([`Driver::browser_with`]).
+    ///
+    /// # Errors
+    /// When the session cannot be created.
+    pub async fn open_with(
+        driver: &Driver,
+        who: &'static str,
+        fake_media: bool,
+        extra_args: &[String],
+    ) -> anyhow::Result<Self> {
         let c = driver
-            .browser(fake_media)
+            .browser_with(fake_media, extra_args)
             .await
             .with_context(|| format!("{who}: opening a browser"))?;
         Ok(Self {
@@ -242,6 +255,33 @@ impl Tab {
             .await
             .map(drop)
             .with_context(|| format!("{}: screenshot {name}", self.who))
+    }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver
+    /// (`goog/cdp/execute`), e.g. `Browser.setDownloadBehavior`; returns its result.
+    ///
+    /// # Errors
+    /// chromedriver refused the command or could not be reached.
+    pub async fn cdp(
+        &self,
+        cmd: &str,
+        params: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        let session = self.c.session_id().await?.context("no WebDriver session")?;
+        let res: serde_json::Value = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/goog/cdp/execute",
+                self.driver_url
+            ))
+            .json(&serde_json::json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if res["value"]["error"].is_string() {
+            bail!("{}: CDP {cmd}: {}", self.who, res["value"]);
+        }
+        Ok(res["value"].clone())
     }
 
     /// Severe console messages since the last call.

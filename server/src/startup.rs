@@ -219,6 +219,7 @@ impl Application {
                 &state,
                 routes,
                 move || {
+                    http::security::provide_leptos_nonce();
                     provide_context(ctx_services.clone());
                     provide_context(online.clone());
                     provide_context(records.clone());
@@ -228,8 +229,11 @@ impl Application {
                     move || app::shell(leptos.clone())
                 },
             )
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-                app::shell,
+            .fallback(leptos_axum::file_and_error_handler_with_context::<
+                AppState,
+                _,
+            >(
+                http::security::provide_leptos_nonce, app::shell
             ))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -239,6 +243,12 @@ impl Application {
             .layer(axum::middleware::from_fn_with_state(
                 Arc::new(settings.trusted_proxies.clone()),
                 http::client_addr::client_addr,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                http::security::SecurityHeaders {
+                    hsts: settings.is_https(),
+                },
+                http::security::security_headers,
             ))
             .layer(TraceLayer::new_for_http())
             .with_state(state);

@@ -73,12 +73,52 @@ pub fn Landing() -> impl IntoView {
                         </p>
                     </li>
                     <li class="card">
-                        <h3>"Your team answers anywhere"</h3>
+                        <h3>"Your team answers in the browser"</h3>
                         <p>
-                            "Calls ring every signed-in device of the right team. Missed one? Callers can ask for a callback instead."
+                            "The call rings in the dashboard of the members it is routed to, on every device they are signed in on."
                         </p>
                     </li>
                 </ol>
+            </section>
+
+            <section class="features" aria-labelledby="features-title">
+                <h2 id="features-title">"What you get"</h2>
+                <ul class="feature-list">
+                    <li>
+                        <h3>"Voice, video, chat and files"</h3>
+                        <p>
+                            "Callers choose how to talk. A chat call needs no microphone, and files go straight from one browser to the other."
+                        </p>
+                    </li>
+                    <li>
+                        <h3>"Routing by what the call is about"</h3>
+                        <p>
+                            "Each topic a caller can pick rings a team — all at once, in turn or the longest idle first, with a fallback team — one member, or everyone."
+                        </p>
+                    </li>
+                    <li>
+                        <h3>"A softphone in the dashboard"</h3>
+                        <p>
+                            "Answer, mute, turn the camera off, chat and transfer a call to a colleague or a team."
+                        </p>
+                    </li>
+                    <li>
+                        <h3>"Call history and notes"</h3>
+                        <p>
+                            "Every call with its timeline, wait, duration and chat, and the notes your team keeps on it."
+                        </p>
+                    </li>
+                    <li>
+                        <h3>"A button for your site"</h3>
+                        <p>"One script tag puts a click-to-call button on any page."</p>
+                    </li>
+                    <li>
+                        <h3>"An API"</h3>
+                        <p>
+                            "A GraphQL API with keys for your own software, and live events as members, domains and routing change."
+                        </p>
+                    </li>
+                </ul>
             </section>
         </main>
         <footer class="site-footer">

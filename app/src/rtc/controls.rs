@@ -7,7 +7,15 @@ use entity::calls::CallMode;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::{bytes, mode_label, CallView};
+use super::{bytes, mode_label, CallView, ReceivedFile};
+
+/// Saves a received file (in the browser; there is nothing to save on the server).
+fn save(file: &ReceivedFile) {
+    #[cfg(feature = "hydrate")]
+    super::files::save(file);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = file;
+}
 
 /// The ids of the in-call controls on one page.
 #[derive(Clone, Copy, Debug)]
@@ -182,10 +190,21 @@ fn FilePanel(call: CallView, ids: CallIds, on_file: Callback<()>) -> impl IntoVi
                     each=move || call.files.get()
                     key=|f| f.url.clone()
                     children=|f| {
+                        let label = format!("Save {}", f.name);
+                        let size = format!(" {}", bytes(f.size));
+                        let name = f.name.clone();
                         view! {
-                            <li>
-                                <a href=f.url.clone() download=f.name.clone()>{f.name.clone()}</a>
-                                <span class="muted small">{format!(" {}", bytes(f.size))}</span>
+                            <li class="received-file">
+                                // A button, not a link to the blob: nothing to open in a tab.
+                                <button
+                                    type="button"
+                                    class="btn btn-small btn-ghost file-save"
+                                    aria-label=label
+                                    on:click=move |_| save(&f)
+                                >
+                                    <span class="file-name">{name}</span>
+                                </button>
+                                <span class="muted small">{size}</span>
                             </li>
                         }
                     }

@@ -6,6 +6,8 @@
 //! protocol's own (`entity::calls::protocol`), never redefined here.
 
 mod controls;
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // used by the browser side
+pub mod files;
 #[cfg(feature = "hydrate")]
 pub mod media;
 #[cfg(feature = "hydrate")]
@@ -89,12 +91,14 @@ pub struct DeviceOption {
     pub video: bool,
 }
 
-/// A file the other party sent over the data channel.
+/// A file the other party sent over the data channel (see [`files`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceivedFile {
+    /// The sender's name for it, made safe by [`files::safe_file_name`].
     pub name: String,
     pub size: f64,
-    /// An object URL to download it.
+    /// An object URL of its bytes, typed `application/octet-stream`: only ever saved
+    /// ([`files::save`]), never linked to or opened.
     pub url: String,
 }
 
@@ -153,6 +157,9 @@ impl CallView {
         self.since.set(None);
         self.quality.set(None);
         self.peer_state.set(String::new());
+        #[cfg(feature = "hydrate")]
+        self.files
+            .with_untracked(|list| list.iter().for_each(files::release));
         self.files.set(Vec::new());
         self.channel_open.set(false);
         self.notice.set(None);

@@ -523,14 +523,11 @@ impl Peer {
             return;
         };
         let parts: Array = file.chunks.iter().collect();
-        let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        let Some(url) = super::files::download_url(&parts) else {
             return;
         };
         (self.0.events.on_file)(ReceivedFile {
-            name: file.name,
+            name: super::files::safe_file_name(&file.name),
             size: file.received,
             url,
         });
@@ -568,7 +565,8 @@ pub fn send_chosen_file(call: super::CallView, peer: Peer) {
         call.notice.set(Some("Choose a file first.".to_owned()));
         return;
     };
-    let name = file.name();
+    // Shown as the other side will see it (no direction tricks, even in one's own file).
+    let name = super::files::safe_file_name(&file.name());
     call.notice.set(Some(format!("Sending {name}…")));
     leptos::task::spawn_local(async move {
         match peer.send_file(file).await {

@@ -1,5 +1,6 @@
-//! Plain HTTP routes (health, metrics, the widget, the GraphQL console's files) and the
-//! middleware every request passes: its client address, its origin checks, its metrics.
+//! Plain HTTP routes (health, metrics, the widget, CSP reports, the GraphQL console's
+//! files) and the middleware every request passes: its client address, its origin checks,
+//! its security headers, its metrics.
 
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ pub mod console;
 pub mod csrf;
 pub mod metrics_auth;
 pub mod origin;
+pub mod security;
 mod widget;
 
 /// What the HTTP doors need from the settings, shared through the app state.
@@ -78,9 +80,11 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
     res
 }
 
-/// `/healthz`, `/metrics`, `/widget.js` and the GraphQL console's script and stylesheet.
+/// `/healthz`, `/metrics`, `/widget.js`, `/csp-report` and the GraphQL console's script
+/// and stylesheet.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(security::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_auth::get_metrics))
         .route("/graphql/console.js", get(console::script))

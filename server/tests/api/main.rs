@@ -18,6 +18,7 @@ mod hardening;
 mod helpers;
 mod invitations;
 mod isolation;
+mod page_security;
 mod proxy;
 mod revocation;
 mod routing;
