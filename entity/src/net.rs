@@ -207,7 +207,7 @@ fn x_forwarded_for<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Option<IpAd
 pub fn client_ip<'a>(
     peer: IpAddr,
     forwarded: impl Iterator<Item = &'a str>,
-    x_forwarded_for: impl Iterator<Item = &'a str>,
+    x_forwarded: impl Iterator<Item = &'a str>,
     trusted: &IpRanges,
 ) -> IpAddr {
     let peer = canonical(peer);
@@ -216,7 +216,7 @@ pub fn client_ip<'a>(
     }
     let mut chain = forwarded_for(forwarded);
     if chain.is_empty() {
-        chain = x_forwarded_for(x_forwarded_for);
+        chain = x_forwarded_for(x_forwarded);
     }
     let mut client = peer;
     for node in chain.iter().rev() {

@@ -96,6 +96,13 @@ pub struct Settings {
     /// (`10.0.0.0/8,127.0.0.1`) whose `Forwarded` / `X-Forwarded-For` headers name the
     /// client (default none: the TCP peer is the client). See [`entity::net::client_ip`].
     pub trusted_proxies: entity::net::IpRanges,
+    /// `DOMAINCALL_SIGNUPS_PER_CLIENT` (1 to 10000, default 5) and
+    /// `DOMAINCALL_SIGNUPS_PER_EMAIL` (1 to 100, default 3): sign-ups accepted per client
+    /// address (an IPv6 client by its /64) and per target email in any hour.
+    pub signup_limits: entity::auth::signup::SignUpLimits,
+    /// `DOMAINCALL_INVITATIONS_PER_DAY`: invitations a business may send in any 24 hours
+    /// (1 to 10000, default 50).
+    pub invitations_per_day: u32,
     /// Timers and limits of the signaling hub. Not read from the environment: the
     /// defaults are the protocol's; tests shorten the timers.
     pub signaling: crate::signaling::SignalingConfig,
@@ -290,6 +297,51 @@ fn allowed_origins(text: Option<String>, public_url: &str) -> anyhow::Result<Vec
         .collect()
 }
 
+/// A whole number from `range`, or `default` when unset.
+fn count_var(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> anyhow::Result<u32> {
+    let Some(text) = get(name) else {
+        return Ok(default);
+    };
+    text.parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .with_context(|| {
+            format!(
+                "{name} must be a whole number from {} to {}, not {text}",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+/// The sign-up windows (`DOMAINCALL_SIGNUPS_PER_CLIENT`, `DOMAINCALL_SIGNUPS_PER_EMAIL`).
+fn signup_limits(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<entity::auth::signup::SignUpLimits> {
+    let defaults = entity::auth::signup::SignUpLimits::default();
+    let default = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(entity::auth::signup::SignUpLimits {
+        per_client: count_var(
+            get,
+            "DOMAINCALL_SIGNUPS_PER_CLIENT",
+            default(defaults.per_client),
+            1..=10_000,
+        )? as usize,
+        per_email: count_var(
+            get,
+            "DOMAINCALL_SIGNUPS_PER_EMAIL",
+            default(defaults.per_email),
+            1..=100,
+        )? as usize,
+        window: defaults.window,
+    })
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
@@ -390,7 +442,16 @@ impl Settings {
         };
         let turn_server = turn_server(&get, &public_url)?;
         let ice = ice_config(&get, turn_server.is_some())?;
+        let signup_limits = signup_limits(&get)?;
+        let invitations_per_day = count_var(
+            &get,
+            "DOMAINCALL_INVITATIONS_PER_DAY",
+            entity::auth::invitations::DEFAULT_PER_DAY,
+            1..=10_000,
+        )?;
         Ok(Self {
+            signup_limits,
+            invitations_per_day,
             trusted_proxies,
             ice,
             turn_server,
@@ -573,6 +634,31 @@ mod tests {
         assert_eq!(s.sweep_interval, Duration::from_millis(250));
         assert_eq!(s.caller_zone, "guest.call.example.net");
         assert_eq!(s.caller_ttl, Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn signup_and_invitation_limits_parse() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s.signup_limits.per_client, 5);
+        assert_eq!(s.signup_limits.per_email, 3);
+        assert_eq!(s.invitations_per_day, 50);
+        let s = from(&[
+            ("DOMAINCALL_SIGNUPS_PER_CLIENT", "20"),
+            ("DOMAINCALL_SIGNUPS_PER_EMAIL", "1"),
+            ("DOMAINCALL_INVITATIONS_PER_DAY", "500"),
+        ])
+        .unwrap();
+        assert_eq!(s.signup_limits.per_client, 20);
+        assert_eq!(s.signup_limits.per_email, 1);
+        assert_eq!(s.invitations_per_day, 500);
+        for (k, v) in [
+            ("DOMAINCALL_SIGNUPS_PER_CLIENT", "0"),
+            ("DOMAINCALL_SIGNUPS_PER_EMAIL", "101"),
+            ("DOMAINCALL_INVITATIONS_PER_DAY", "lots"),
+        ] {
+            let err = from(&[(k, v)]).unwrap_err().to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
     }
 
     #[test]

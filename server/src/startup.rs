@@ -168,6 +168,10 @@ impl Application {
                 entity::callers::GUESTS_PER_CLIENT,
                 entity::callers::GUEST_WINDOW,
             )),
+            signup_limiter: Arc::new(entity::auth::signup::SignUpLimiter::new(
+                settings.signup_limits,
+            )),
+            invitations_per_day: settings.invitations_per_day,
         };
         let leptos = leptos_options(&settings);
         let turn = match (&settings.turn_server, &settings.ice.turn_secret) {

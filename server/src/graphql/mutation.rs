@@ -1,8 +1,14 @@
 //! Fields that change state. Each extracts, authorises through the principal, calls the
 //! entity crate and maps the result; no rule lives here.
+//!
+//! Every mutation costs more than a field in the complexity budget (`limit_complexity(400)`
+//! in `mod.rs`), so aliasing one many times in a request is refused before anything runs:
+//! mutations that hash a password, send an email or hand out a session cost 150 (two fit
+//! in a request), one that asks DNS 50, every other 10.
 
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
+use entity::auth::signup::{self, SignUpForm, SignUpMail};
 use entity::auth::{accounts, api_keys, cookie, invitations, sessions, Credential};
 use entity::DomainError;
 use uuid::Uuid;
@@ -11,7 +17,7 @@ use super::context::{ClientInfo, ContextExt};
 use super::error::{gql, GqlResult};
 use super::types::{
     ApiKey, AuthPayload, Business, CallerIdentity, CallerSession, CreatedApiKey, Domain,
-    Invitation, Member, Role, Verification,
+    Invitation, Member, Role, SignUpStarted, Verification,
 };
 
 /// The core mutation fields (accounts, members, keys, domains, calls).
@@ -24,6 +30,16 @@ pub struct SignUpInput {
     pub email: String,
     pub password: String,
     pub business_name: String,
+}
+
+/// The client's address, as the server decided it (for the per-client limits).
+fn client_ip<'a>(ctx: &'a Context<'_>) -> &'a str {
+    ctx.data_opt::<ClientInfo>().map_or("unknown", |c| c.ip.as_str())
+}
+
+/// Refuses API keys before a mutation that would hand out a session.
+fn refuse_api_key(ctx: &Context<'_>) -> Result<()> {
+    accounts::refuse_api_key(ctx.principal().ok()).gql()
 }
 
 fn parse_id(id: &ID, what: &'static str) -> Result<Uuid> {
@@ -60,30 +76,53 @@ async fn start_session(ctx: &Context<'_>, user_id: Uuid, business_id: Uuid) -> R
 
 #[Object(name = "CoreMutation")]
 impl Mutation {
-    /// Creates an account and a business owned by it; returns a session token.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
-        let (user, biz) = accounts::sign_up(
-            &ctx.services().db,
-            &input.email,
-            &input.password,
-            &input.business_name,
-        )
-        .await
-        .gql()?;
+    /// Starts a sign-up: emails the address a link that creates the account and its
+    /// business (`confirmSignUp`), or, when the address has an account already, tells its
+    /// owner so. Answers the same either way and issues no session. Bad fields are
+    /// `VALIDATION` at once; at most 5 sign-ups per client address and 3 per email an hour
+    /// by default (`RATE_LIMITED` beyond).
+    #[graphql(complexity = 150)]
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<SignUpStarted> {
+        let s = ctx.services();
+        let mail = SignUpMail {
+            outbox: s.outbox.as_ref(),
+            public_url: &s.public_url,
+        };
+        let form = SignUpForm {
+            email: &input.email,
+            password: &input.password,
+            business_name: &input.business_name,
+        };
+        let started = signup::request(&s.db, mail, &s.signup_limiter, client_ip(ctx), form)
+            .await
+            .gql()?;
+        Ok(started.into())
+    }
+
+    /// Finishes a sign-up with the token from the emailed link: creates the account and its
+    /// business and returns a session. A link works once, for 24 hours (`VALIDATION` on
+    /// `token` otherwise, saying which).
+    #[graphql(complexity = 150)]
+    async fn confirm_sign_up(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
+        refuse_api_key(ctx)?;
+        let (user, biz) = signup::confirm(&ctx.services().db, &token).await.gql()?;
         start_session(ctx, user.id, biz.id).await
     }
 
     /// Signs in; rate limited per account and per client (`RATE_LIMITED`).
+    #[graphql(complexity = 150)]
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> Result<AuthPayload> {
+        refuse_api_key(ctx)?;
         let s = ctx.services();
-        let client = ctx.data_opt::<ClientInfo>();
-        let ip = client.map_or("unknown", |c| c.ip.as_str());
-        let device = client.and_then(|c| c.device_token.as_deref());
+        let ip = client_ip(ctx);
+        let device = ctx
+            .data_opt::<ClientInfo>()
+            .and_then(|c| c.device_token.as_deref());
         let (user, business_id) =
             accounts::sign_in(&s.db, &s.limiter, &s.keys, &email, &password, ip, device)
                 .await
@@ -92,6 +131,7 @@ impl Mutation {
     }
 
     /// Ends the session the request was made with.
+    #[graphql(complexity = 10)]
     async fn sign_out(&self, ctx: &Context<'_>) -> Result<bool> {
         match ctx.principal()?.credential {
             Credential::Session(id) => {
@@ -116,7 +156,9 @@ impl Mutation {
         Ok(true)
     }
 
-    /// Changes the password, ends every session of the user and returns a fresh one.
+    /// Changes the password, ends every session of the user and returns a fresh one
+    /// (sessions only: `FORBIDDEN` for API keys).
+    #[graphql(complexity = 150)]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -124,6 +166,7 @@ impl Mutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let p = ctx.principal()?;
+        refuse_api_key(ctx)?;
         accounts::change_password(&ctx.services().db, p, &current_password, &new_password)
             .await
             .gql()?;
@@ -131,6 +174,7 @@ impl Mutation {
     }
 
     /// Makes the session act for another business the user belongs to.
+    #[graphql(complexity = 10)]
     async fn switch_business(&self, ctx: &Context<'_>, business_id: ID) -> Result<Business> {
         let p = ctx.principal()?;
         let id = parse_id(&business_id, "business")?;
@@ -144,6 +188,7 @@ impl Mutation {
     }
 
     /// Creates another business owned by the signed-in user.
+    #[graphql(complexity = 10)]
     async fn create_business(&self, ctx: &Context<'_>, name: String) -> Result<Business> {
         let p = ctx.principal()?;
         let biz = accounts::create_business(&ctx.services().db, p.user_id, &name)
@@ -156,7 +201,9 @@ impl Mutation {
         })
     }
 
-    /// Invites someone by email (owners and admins; only owners invite owners).
+    /// Invites someone by email (owners and admins; only owners invite owners). A business
+    /// sends at most 50 invitations a day by default (`RATE_LIMITED` beyond).
+    #[graphql(complexity = 150)]
     async fn invite_member(
         &self,
         ctx: &Context<'_>,
@@ -164,14 +211,18 @@ impl Mutation {
         role: Role,
     ) -> Result<Invitation> {
         let s = ctx.services();
+        let sender = invitations::Sender {
+            outbox: s.outbox.as_ref(),
+            public_url: &s.public_url,
+            per_day: s.invitations_per_day,
+        };
         let inv = invitations::invite(
             &s.db,
-            s.outbox.as_ref(),
+            sender,
             &s.events,
             ctx.principal()?,
             &email,
             role.into(),
-            &s.public_url,
         )
         .await
         .gql()?;
@@ -179,6 +230,7 @@ impl Mutation {
     }
 
     /// Revokes a pending invitation.
+    #[graphql(complexity = 10)]
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "invitation")?;
         invitations::revoke(
@@ -193,20 +245,21 @@ impl Mutation {
     }
 
     /// Accepts an invitation with the token from its link: creates the account (new
-    /// password) or attaches the existing one (its password); returns a session.
+    /// password) or attaches the existing one (its password, or a session of it); returns
+    /// a session. `FORBIDDEN` with an API key.
+    #[graphql(complexity = 150)]
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
         token: String,
         password: String,
     ) -> Result<AuthPayload> {
-        let signed_in = ctx.principal().ok().map(|p| p.user_id);
         let (user, business_id) = invitations::accept(
             &ctx.services().db,
             &ctx.services().events,
             &token,
             &password,
-            signed_in,
+            ctx.principal().ok(),
         )
         .await
         .gql()?;
@@ -214,6 +267,7 @@ impl Mutation {
     }
 
     /// Removes a member (or leaves, with your own id).
+    #[graphql(complexity = 10)]
     async fn remove_member(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
         let id = parse_id(&user_id, "member")?;
         accounts::remove_member(
@@ -228,6 +282,7 @@ impl Mutation {
     }
 
     /// Changes a member's role (owners only).
+    #[graphql(complexity = 10)]
     async fn set_member_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<Member> {
         let id = parse_id(&user_id, "member")?;
         let m = accounts::set_member_role(
@@ -243,6 +298,7 @@ impl Mutation {
     }
 
     /// Creates an API key for the current business; the secret is returned only here.
+    #[graphql(complexity = 10)]
     async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> Result<CreatedApiKey> {
         let k = api_keys::create(
             &ctx.services().db,
@@ -259,6 +315,7 @@ impl Mutation {
     }
 
     /// Revokes an API key; it stops working at once.
+    #[graphql(complexity = 10)]
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let id = parse_id(&id, "API key")?;
         Ok(api_keys::revoke(
@@ -274,6 +331,7 @@ impl Mutation {
 
     /// Adds a domain to the current business (owners and admins) and issues the code its
     /// TXT record must carry. Subdomains of a verified domain are verified at once.
+    #[graphql(complexity = 10)]
     async fn add_domain(&self, ctx: &Context<'_>, name: String) -> Result<Domain> {
         let s = ctx.services();
         let d = entity::domains::add(&s.db, &s.domains, ctx.principal()?, &name)
@@ -283,6 +341,7 @@ impl Mutation {
     }
 
     /// Looks the domain's TXT record up now (no cached answers) and records the outcome.
+    #[graphql(complexity = 50)]
     async fn verify_domain(&self, ctx: &Context<'_>, id: ID) -> Result<Verification> {
         let id = parse_id(&id, "domain")?;
         let s = ctx.services();
@@ -293,6 +352,7 @@ impl Mutation {
     }
 
     /// Removes a domain of the current business; its call page goes offline.
+    #[graphql(complexity = 10)]
     async fn remove_domain(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "domain")?;
         let s = ctx.services();
@@ -305,16 +365,14 @@ impl Mutation {
     /// Starts an evanescent caller identity (`guest-….<zone>`) and its token. Needs no
     /// credentials; `email` is optional and can be left later. At most 30 per client
     /// address per 10 minutes (`RATE_LIMITED` beyond).
+    #[graphql(complexity = 10)]
     async fn start_caller_session(
         &self,
         ctx: &Context<'_>,
         email: Option<String>,
     ) -> Result<CallerSession> {
         let s = ctx.services();
-        let client = ctx
-            .data_opt::<ClientInfo>()
-            .map_or("unknown", |c| c.ip.as_str());
-        s.guest_limiter.hit(client).gql()?;
+        s.guest_limiter.hit(client_ip(ctx)).gql()?;
         let session = entity::callers::start_guest(&s.db, &s.keys, &s.callers, email.as_deref())
             .await
             .gql()?;
@@ -323,6 +381,7 @@ impl Mutation {
 
     /// A caller identity that calls as a verified domain of the current business (the
     /// callee sees `verified: <domain>`).
+    #[graphql(complexity = 10)]
     async fn call_as_domain(&self, ctx: &Context<'_>, domain_id: ID) -> Result<CallerSession> {
         let id = parse_id(&domain_id, "domain")?;
         let s = ctx.services();
@@ -334,6 +393,7 @@ impl Mutation {
     }
 
     /// Attaches an email to the caller identity of the caller token sent as bearer.
+    #[graphql(complexity = 10)]
     async fn attach_caller_email(
         &self,
         ctx: &Context<'_>,
@@ -349,6 +409,7 @@ impl Mutation {
     /// Keeps the signed-in member's notes on one of the current business's calls (at
     /// most 5,000 characters, `VALIDATION` beyond; blank clears them) and returns the
     /// call. A call of another business is `NOT_FOUND`.
+    #[graphql(complexity = 10)]
     async fn save_call_notes(
         &self,
         ctx: &Context<'_>,
