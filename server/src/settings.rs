@@ -103,6 +103,9 @@ pub struct Settings {
     /// `DOMAINCALL_INVITATIONS_PER_DAY`: invitations a business may send in any 24 hours
     /// (1 to 10000, default 50).
     pub invitations_per_day: u32,
+    /// `DOMAINCALL_JOB_POLL_INTERVAL`: how often an idle job worker looks for new jobs, so
+    /// the longest a queued email (a sign-up link) waits (`10ms` to `1m`, default `500ms`).
+    pub job_poll_interval: Duration,
     /// Timers and limits of the signaling hub. Not read from the environment: the
     /// defaults are the protocol's; tests shorten the timers.
     pub signaling: crate::signaling::SignalingConfig,
@@ -449,9 +452,16 @@ impl Settings {
             entity::auth::invitations::DEFAULT_PER_DAY,
             1..=10_000,
         )?;
+        let job_poll_interval = duration_var(
+            &get,
+            "DOMAINCALL_JOB_POLL_INTERVAL",
+            jobs::WorkerOptions::default().poll_interval,
+            Duration::from_millis(10)..=Duration::from_secs(60),
+        )?;
         Ok(Self {
             signup_limits,
             invitations_per_day,
+            job_poll_interval,
             trusted_proxies,
             ice,
             turn_server,
@@ -637,12 +647,14 @@ mod tests {
     }
 
     #[test]
-    fn signup_and_invitation_limits_parse() {
+    fn signup_invitation_and_job_settings_parse() {
         let s = from(&[]).unwrap();
         assert_eq!(s.signup_limits.per_client, 5);
         assert_eq!(s.signup_limits.per_email, 3);
         assert_eq!(s.invitations_per_day, 50);
+        assert_eq!(s.job_poll_interval, Duration::from_millis(500));
         let s = from(&[
+            ("DOMAINCALL_JOB_POLL_INTERVAL", "50ms"),
             ("DOMAINCALL_SIGNUPS_PER_CLIENT", "20"),
             ("DOMAINCALL_SIGNUPS_PER_EMAIL", "1"),
             ("DOMAINCALL_INVITATIONS_PER_DAY", "500"),
@@ -651,7 +663,9 @@ mod tests {
         assert_eq!(s.signup_limits.per_client, 20);
         assert_eq!(s.signup_limits.per_email, 1);
         assert_eq!(s.invitations_per_day, 500);
+        assert_eq!(s.job_poll_interval, Duration::from_millis(50));
         for (k, v) in [
+            ("DOMAINCALL_JOB_POLL_INTERVAL", "5ms"),
             ("DOMAINCALL_SIGNUPS_PER_CLIENT", "0"),
             ("DOMAINCALL_SIGNUPS_PER_EMAIL", "101"),
             ("DOMAINCALL_INVITATIONS_PER_DAY", "lots"),

@@ -26,8 +26,7 @@ pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(DbErr) -> DomainE
     }
 }
 
-pub(crate) const EMAIL_TAKEN: &str =
-    "An account with this email already exists; sign in instead.";
+pub(crate) const EMAIL_TAKEN: &str = "An account with this email already exists; sign in instead.";
 
 /// Refuses API keys where a session would be handed out (accepting an invitation, signing
 /// in, confirming a sign-up, changing the password): a key is for one integration in one

@@ -47,7 +47,11 @@ fn is_invisible(c: char) -> bool {
 #[must_use]
 pub fn mail_safe(name: &str) -> String {
     name.split(|c: char| c.is_whitespace() || c.is_control())
-        .map(|word| word.chars().filter(|c| !is_invisible(*c)).collect::<String>())
+        .map(|word| {
+            word.chars()
+                .filter(|c| !is_invisible(*c))
+                .collect::<String>()
+        })
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
@@ -55,10 +59,7 @@ pub fn mail_safe(name: &str) -> String {
 
 /// An HTML document of the given paragraphs (each already HTML).
 fn html(paragraphs: &[String]) -> String {
-    let body: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{p}</p>\n"))
-        .collect();
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\
          <body style=\"font-family: sans-serif; line-height: 1.5\">\n{body}</body></html>\n"
@@ -187,7 +188,10 @@ mod tests {
             "Acme Plumbing"
         );
         let safe = mail_safe(HOSTILE);
-        assert!(!safe.contains(['\r', '\n', '\u{202E}', '\u{202C}']), "{safe:?}");
+        assert!(
+            !safe.contains(['\r', '\n', '\u{202E}', '\u{202C}']),
+            "{safe:?}"
+        );
     }
 
     #[test]
@@ -202,11 +206,20 @@ mod tests {
         let html = mail.html.expect("an HTML part");
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("</title>"), "{html}");
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
-        assert!(html.contains("href=\"https://dc.example/invite/t0k&quot;en\""), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"https://dc.example/invite/t0k&quot;en\""),
+            "{html}"
+        );
         assert!(!mail.subject.contains(['\r', '\n']), "{}", mail.subject);
         assert!(!mail.subject.contains('\u{202E}'), "{}", mail.subject);
-        assert!(mail.text.contains("Bcc: victim@example.com"), "as text, on one line");
+        assert!(
+            mail.text.contains("Bcc: victim@example.com"),
+            "as text, on one line"
+        );
         assert!(!mail.text.contains("\r\nBcc"), "{}", mail.text);
     }
 

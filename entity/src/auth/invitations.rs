@@ -147,10 +147,7 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
-    let link = format!(
-        "{}/invite/{token}",
-        sender.public_url.trim_end_matches('/')
-    );
+    let link = format!("{}/invite/{token}", sender.public_url.trim_end_matches('/'));
     let role_name = match role {
         Role::Owner => "an owner",
         Role::Admin => "an admin",

@@ -19,9 +19,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, TransactionSession, TransactionTrait};
 
-use super::accounts::{
-    find_by_email, insert_business, insert_user_with_hash, MAX_BUSINESS_NAME,
-};
+use super::accounts::{find_by_email, insert_business, insert_user_with_hash, MAX_BUSINESS_NAME};
 use super::rate_limit::HitLimiter;
 use super::{emails, passwords, secrets};
 use crate::entities::{business, sign_up_request, user};
@@ -155,8 +153,7 @@ pub async fn request(
     let now = Utc::now();
     sign_up_request::Entity::delete_many()
         .filter(
-            sign_up_request::Column::ExpiresAt
-                .lt(now - chrono::Duration::days(KEEP_EXPIRED_DAYS)),
+            sign_up_request::Column::ExpiresAt.lt(now - chrono::Duration::days(KEEP_EXPIRED_DAYS)),
         )
         .exec(db)
         .await?;
@@ -228,10 +225,7 @@ async fn usable(
 ///
 /// # Errors
 /// `Validation` on `token` when the link is unknown, used or expired.
-pub async fn preview(
-    db: &impl ConnectionTrait,
-    token: &str,
-) -> Result<SignUpPreview, DomainError> {
+pub async fn preview(db: &impl ConnectionTrait, token: &str) -> Result<SignUpPreview, DomainError> {
     let row = usable(db, token).await?;
     Ok(SignUpPreview {
         email: row.email,
@@ -253,7 +247,10 @@ pub async fn confirm<C: ConnectionTrait + TransactionTrait>(
     let row = usable(&txn, token).await?;
     // Single use: only the first confirmation flips the row.
     let flipped = sign_up_request::Entity::update_many()
-        .col_expr(sign_up_request::Column::ConfirmedAt, Expr::value(Utc::now()))
+        .col_expr(
+            sign_up_request::Column::ConfirmedAt,
+            Expr::value(Utc::now()),
+        )
         .filter(sign_up_request::Column::Id.eq(row.id))
         .filter(sign_up_request::Column::ConfirmedAt.is_null())
         .exec(&txn)
@@ -264,7 +261,10 @@ pub async fn confirm<C: ConnectionTrait + TransactionTrait>(
         ));
     }
     let email = EmailAddress::parse("email", &row.email).map_err(|e| {
-        DomainError::Internal(format!("stored sign-up email no longer parses: {}", e.message))
+        DomainError::Internal(format!(
+            "stored sign-up email no longer parses: {}",
+            e.message
+        ))
     })?;
     let name = Label::parse("businessName", &row.business_name, MAX_BUSINESS_NAME)
         .map_err(|e| DomainError::Validation(vec![e]))?;

@@ -34,7 +34,8 @@ pub struct SignUpInput {
 
 /// The client's address, as the server decided it (for the per-client limits).
 fn client_ip<'a>(ctx: &'a Context<'_>) -> &'a str {
-    ctx.data_opt::<ClientInfo>().map_or("unknown", |c| c.ip.as_str())
+    ctx.data_opt::<ClientInfo>()
+        .map_or("unknown", |c| c.ip.as_str())
 }
 
 /// Refuses API keys before a mutation that would hand out a session.

@@ -9,9 +9,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{json, Value};
 
 use crate::both_dbs;
-use crate::helpers::{
-    error_code, link_in, unfolded, Auth, Db, TestApp, CONFIRM_SIGN_UP, SIGN_UP,
-};
+use crate::helpers::{error_code, link_in, unfolded, Auth, Db, TestApp, CONFIRM_SIGN_UP, SIGN_UP};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -103,7 +101,11 @@ async fn bad_sign_up_input(db: Db) {
         .collect();
     assert_eq!(fields, ["email", "password", "businessName"]);
     assert!(res["data"].is_null());
-    assert_eq!(count::<sign_up_request::Entity>(&app).await, 0, "nothing stored");
+    assert_eq!(
+        count::<sign_up_request::Entity>(&app).await,
+        0,
+        "nothing stored"
+    );
     app.finish().await;
 }
 
@@ -308,21 +310,33 @@ async fn aliased_sign_ups_are_refused_before_any_runs(db: Db) {
     // anything queued) no email.
     assert_eq!(count::<sign_up_request::Entity>(&app).await, 0);
     assert_eq!(count::<user::Entity>(&app).await, 0);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
     for e in &emails {
         assert!(app.mails_to(e).is_empty(), "mail went to {e}");
     }
     // Three sign-ins do not fit either, and even cheap mutations cost more than fields.
     let sign_ins: String = (0..3)
-        .map(|i| format!("i{i}: signIn(email: \"x{i}@example.com\", password: \"{PASSWORD}\") {{ token }}\n"))
+        .map(|i| {
+            format!(
+                "i{i}: signIn(email: \"x{i}@example.com\", password: \"{PASSWORD}\") {{ token }}\n"
+            )
+        })
         .collect();
     let res = app
-        .gql(&Auth::None, &format!("mutation {{ {sign_ins} }}"), json!({}))
+        .gql(
+            &Auth::None,
+            &format!("mutation {{ {sign_ins} }}"),
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     let sign_outs: String = (0..41).map(|i| format!("o{i}: signOut\n")).collect();
     let res = app
-        .gql(&Auth::None, &format!("mutation {{ {sign_outs} }}"), json!({}))
+        .gql(
+            &Auth::None,
+            &format!("mutation {{ {sign_outs} }}"),
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     assert!(res["errors"][0]["message"]
@@ -354,7 +368,10 @@ async fn a_taken_email_answers_like_a_new_one(db: Db) {
     let (new_status, new_cookie, new) = sign_up_from(&app, "127.0.0.1", &fresh).await;
     // Same status, same JSON (but for the address it names), no session either way.
     assert_eq!((taken_status, new_status), (200, 200));
-    assert!(!taken_cookie && !new_cookie, "no cookie before confirmation");
+    assert!(
+        !taken_cookie && !new_cookie,
+        "no cookie before confirmation"
+    );
     assert_eq!(
         taken,
         json!({ "data": { "signUp": { "status": "CHECK_YOUR_INBOX", "email": owner.email } } })
@@ -422,7 +439,11 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
             .to_owned(),
     );
     let me = app
-        .gql(&session, "{ me { email } business { name role } }", json!({}))
+        .gql(
+            &session,
+            "{ me { email } business { name role } }",
+            json!({}),
+        )
         .await;
     assert_eq!(me["data"]["me"]["email"], email.as_str(), "{me}");
     assert_eq!(
@@ -432,7 +453,10 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
     let refused = |res: &Value| {
         assert_eq!(error_code(res), Some("VALIDATION"), "{res}");
         assert!(res["data"].is_null(), "{res}");
-        assert_eq!(res["errors"][0]["extensions"]["fields"][0]["field"], "token");
+        assert_eq!(
+            res["errors"][0]["extensions"]["fields"][0]["field"],
+            "token"
+        );
         res["errors"][0]["message"].as_str().unwrap().to_owned()
     };
     // Once only.
@@ -442,7 +466,11 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
     assert!(refused(&res).contains("already used"), "{res}");
     // An unknown link.
     let res = app
-        .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": "not-a-real-token" }))
+        .gql(
+            &Auth::None,
+            CONFIRM_SIGN_UP,
+            json!({ "t": "not-a-real-token" }),
+        )
         .await;
     assert!(refused(&res).contains("not valid"), "{res}");
     // An expired link.
@@ -462,7 +490,11 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
         .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": late_token }))
         .await;
     assert!(refused(&res).contains("expired"), "{res}");
-    assert_eq!(count::<user::Entity>(&app).await, 1, "only the first sign-up");
+    assert_eq!(
+        count::<user::Entity>(&app).await,
+        1,
+        "only the first sign-up"
+    );
     app.finish().await;
 }
 
@@ -500,7 +532,7 @@ async fn sign_ups_are_limited_per_client_and_per_email(db: Db) {
     let (_, _, res) = sign_up_from(&app, "127.0.0.7", &target).await;
     assert_eq!(error_code(&res), Some("RATE_LIMITED"), "{res}");
     app.wait_for_mail(&target).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(app.mails_to(&target).len(), 3);
     assert!(app.mails_to(&limited).is_empty());
     app.finish().await;
@@ -594,7 +626,10 @@ async fn the_dashboard_signs_up_without_javascript(db: Db) {
         ],
     )
     .await;
-    assert_eq!((status, location.as_str(), session), (302, "/signup?sent=1", false));
+    assert_eq!(
+        (status, location.as_str(), session),
+        (302, "/signup?sent=1", false)
+    );
     let page = app
         .http
         .get(format!("{}/signup?sent=1", app.base))
@@ -618,7 +653,8 @@ async fn the_dashboard_signs_up_without_javascript(db: Db) {
         .unwrap();
     assert!(page.contains("Form Bakery"), "{page}");
     assert!(page.contains("confirm-submit"), "{page}");
-    let (status, location, session) = form_post(&app, "confirm_sign_up", &[("token", &token)]).await;
+    let (status, location, session) =
+        form_post(&app, "confirm_sign_up", &[("token", &token)]).await;
     assert_eq!((status, location.as_str(), session), (302, "/app", true));
     // Used up: the page says so, and the button no longer signs anyone in.
     let page = app

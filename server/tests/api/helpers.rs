@@ -114,6 +114,8 @@ impl TestApp {
                 format!("{TEST_KEY_ID}:{secret}"),
             ),
             ("DOMAINCALL_LOG".to_owned(), "warn".to_owned()),
+            // Sign-up links arrive by email: look for queued mail often.
+            ("DOMAINCALL_JOB_POLL_INTERVAL".to_owned(), "50ms".to_owned()),
             // Tests sign up many owners from 127.0.0.1; the limit's own tests set it back.
             (
                 "DOMAINCALL_SIGNUPS_PER_CLIENT".to_owned(),
@@ -232,7 +234,10 @@ impl TestApp {
             .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
             .await;
         let p = &res["data"]["confirmSignUp"];
-        assert!(p["token"].is_string(), "confirming the sign-up failed: {res}");
+        assert!(
+            p["token"].is_string(),
+            "confirming the sign-up failed: {res}"
+        );
         Owner {
             email,
             token: p["token"].as_str().unwrap().to_owned(),
@@ -241,15 +246,18 @@ impl TestApp {
         }
     }
 
-    /// The token of the sign-up link emailed to `email` (waiting for the mail).
+    /// The token of the sign-up link emailed to `email` (waiting for the mail). The email
+    /// is taken out of the outbox, so later waits for mail to this address see what the
+    /// test itself caused.
     pub async fn sign_up_token(&self, email: &str) -> String {
-        let mail = self
+        let (path, mail) = self
             .mail_to(
                 email,
                 "/signup/confirm/",
                 std::time::Duration::from_millis(20),
             )
             .await;
+        let _ = std::fs::remove_file(path);
         link_in(&mail, "/signup/confirm/")
             .trim_start_matches("/signup/confirm/")
             .to_owned()
@@ -276,12 +284,14 @@ impl TestApp {
     pub async fn wait_for_mail(&self, to: &str) -> String {
         self.mail_to(to, "", std::time::Duration::from_millis(100))
             .await
+            .1
     }
 
     /// Waits (up to 30 s) for an email to `to` whose decoded text holds `needle`.
     pub async fn wait_for_mail_with(&self, to: &str, needle: &str) -> String {
         self.mail_to(to, needle, std::time::Duration::from_millis(50))
             .await
+            .1
     }
 
     /// Every email to `to` in the outbox now (raw text).
@@ -298,8 +308,13 @@ impl TestApp {
 
     /// Waits (up to 30 s, looking every `every`) for an email to `to` holding `needle` (in
     /// its decoded text: a file being written holds it only once complete); returns its raw
-    /// text.
-    async fn mail_to(&self, to: &str, needle: &str, every: std::time::Duration) -> String {
+    /// file and text.
+    async fn mail_to(
+        &self,
+        to: &str,
+        needle: &str,
+        every: std::time::Duration,
+    ) -> (PathBuf, String) {
         let dir = self.data_dir.join("outbox");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
@@ -307,7 +322,7 @@ impl TestApp {
                 for e in entries.flatten() {
                     let text = std::fs::read_to_string(e.path()).unwrap_or_default();
                     if text.contains(&format!("To: {to}")) && unfolded(&text).contains(needle) {
-                        return text;
+                        return (e.path(), text);
                     }
                 }
             }

@@ -332,9 +332,17 @@ async fn an_api_key_cannot_accept_an_invitation(db: Db) {
     );
     // Nothing happened: still invited, not a member; Beta's session can accept.
     let res = app
-        .gql(&alpha.auth(), "{ invitations { email } members { email } }", json!({}))
+        .gql(
+            &alpha.auth(),
+            "{ invitations { email } members { email } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(res["data"]["invitations"][0]["email"], beta.email.as_str(), "{res}");
+    assert_eq!(
+        res["data"]["invitations"][0]["email"],
+        beta.email.as_str(),
+        "{res}"
+    );
     assert_eq!(res["data"]["members"].as_array().unwrap().len(), 1, "{res}");
     let res = app
         .gql(&beta.auth(), ACCEPT, json!({ "t": token, "p": "" }))
