@@ -5,6 +5,7 @@
 //! (API key or session token) or the session cookie. Batching is off (a JSON array body
 //! is refused), depth and complexity are limited and the body size is capped.
 
+mod accounts;
 mod context;
 mod error;
 mod mutation;
@@ -37,7 +38,11 @@ pub struct Query(query::Query, routing::RoutingQuery);
 
 /// The root of every mutation: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(mutation::Mutation, routing::RoutingMutation);
+pub struct Mutation(
+    accounts::AccountMutation,
+    mutation::Mutation,
+    routing::RoutingMutation,
+);
 
 /// The executable schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;
