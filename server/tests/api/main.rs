@@ -16,6 +16,7 @@ mod helpers;
 mod invitations;
 mod isolation;
 mod routing;
+mod sign_up;
 mod signaling;
 mod subscriptions;
 mod tokens;
