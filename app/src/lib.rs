@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Landing />
                 <Route path=path!("/signup") view=pages::SignUpPage />
+                <Route path=path!("/signup/confirm/:token") view=pages::ConfirmSignUpPage />
                 <Route path=path!("/signin") view=pages::SignInPage />
                 <Route path=path!("/invite/:token") view=pages::InvitePage />
                 <Route path=path!("/call") view=pages::CallHostPage ssr=SsrMode::Async />

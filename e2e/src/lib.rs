@@ -133,6 +133,27 @@ impl Server {
             })
             .unwrap_or_default()
     }
+
+    /// The path (`/signup/confirm/<token>`) of the sign-up link emailed to `email`, once
+    /// that email is in the outbox (quoted-printable line breaks undone).
+    pub fn sign_up_link(&self, email: &str) -> Option<String> {
+        const PREFIX: &str = "/signup/confirm/";
+        self.outbox().into_iter().find_map(|mail| {
+            if !mail.contains(&format!("To: {email}")) {
+                return None;
+            }
+            let flat = mail
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            let start = flat.find(PREFIX)?;
+            let link: String = flat[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+                .collect();
+            (link.len() > PREFIX.len()).then_some(link)
+        })
+    }
 }
 
 impl Drop for Server {

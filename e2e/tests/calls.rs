@@ -142,6 +142,15 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     a.type_into("#password", PASSWORD).await?;
     a.type_into("#business-name", BUSINESS).await?;
     a.click("the sign-up button", "#signup-submit").await?;
+    let link = a
+        .until("the sign-up email", || async {
+            w.server
+                .sign_up_link(&email_a)
+                .ok_or_else(|| "not in the outbox yet".to_owned())
+        })
+        .await?;
+    a.goto_hydrated(&format!("{base}{link}")).await?;
+    a.click("the confirm button", "#confirm-submit").await?;
     a.until("the dashboard", || async {
         let url = a.c.current_url().await.map_err(|e| e.to_string())?;
         if url.path().starts_with("/app") {

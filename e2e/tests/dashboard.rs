@@ -1,6 +1,6 @@
-//! A new user in real Chromium: sign up, land in the dashboard, invite a member, create an
-//! API key (a hydrated-only action) and use it against GraphQL. Also: SIGTERM stops the
-//! binary cleanly.
+//! A new user in real Chromium: sign up, follow the emailed link, land in the dashboard,
+//! invite a member, create an API key (a hydrated-only action) and use it against GraphQL.
+//! Also: SIGTERM stops the binary cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -48,6 +48,39 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
         .await
         .unwrap();
 
+    // "Check your inbox"; the emailed link opens the confirm page, whose button creates
+    // the business and signs in.
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#signup-sent"))
+        .await
+        .unwrap();
+    screenshot(&c, "02-check-your-inbox").await.unwrap();
+    let link = eventually("the sign-up email", WAIT, || async {
+        server.sign_up_link(&email)
+    })
+    .await
+    .unwrap();
+    c.goto(&format!("{}{link}", server.base)).await.unwrap();
+    eventually("the confirm page", WAIT, || async {
+        let text = c
+            .find(Locator::Css("#confirm-business"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (text == "Acme Plumbing").then_some(())
+    })
+    .await
+    .unwrap();
+    c.find(Locator::Css("#confirm-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
     // Lands in the dashboard showing the business.
     eventually("the dashboard", WAIT, || async {
         let url = c.current_url().await.ok()?;
@@ -56,7 +89,7 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     })
     .await
     .unwrap();
-    screenshot(&c, "02-dashboard").await.unwrap();
+    screenshot(&c, "03-dashboard").await.unwrap();
 
     // Invite a member: the email lands in the outbox.
     c.goto(&format!("{}/app/members", server.base))
@@ -89,7 +122,7 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     })
     .await
     .unwrap();
-    screenshot(&c, "03-members").await.unwrap();
+    screenshot(&c, "04-members").await.unwrap();
 
     // Create an API key: the button works only once the page is hydrated.
     c.goto(&format!("{}/app/api-keys", server.base))
@@ -137,7 +170,7 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
         .await
         .unwrap();
     assert!(page.contains("This key is shown only once"), "{page}");
-    screenshot(&c, "04-api-key").await.unwrap();
+    screenshot(&c, "05-api-key").await.unwrap();
 
     // The key works against GraphQL.
     let res: serde_json::Value = reqwest::Client::new()

@@ -63,7 +63,8 @@ async fn scroll_to(c: &Client, css: &str) {
     .unwrap();
 }
 
-async fn sign_up(c: &Client, base: &str, email: &str) {
+async fn sign_up(c: &Client, server: &Server, email: &str) {
+    let base = &server.base;
     c.goto(&format!("{base}/signup")).await.unwrap();
     wait_hydrated(c).await;
     for (css, value) in [
@@ -79,6 +80,19 @@ async fn sign_up(c: &Client, base: &str, email: &str) {
             .unwrap();
     }
     c.find(Locator::Css("#signup-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = eventually("the sign-up email", WAIT, || async {
+        server.sign_up_link(email)
+    })
+    .await
+    .unwrap();
+    c.goto(&format!("{base}{link}")).await.unwrap();
+    wait_hydrated(c).await;
+    c.find(Locator::Css("#confirm-submit"))
         .await
         .unwrap()
         .click()
@@ -127,7 +141,7 @@ async fn prove_a_domain_open_its_call_page_and_see_it_revoked() {
     );
     dns.add_a(&domain, Ipv4Addr::new(192, 0, 2, 10)).await;
 
-    sign_up(&c, &base, &email).await;
+    sign_up(&c, &server, &email).await;
 
     // The domains page, empty.
     c.goto(&format!("{base}/app/domains")).await.unwrap();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::rate_limit::{HitLimiter, SignInLimiter};
+use crate::auth::signup::SignUpLimiter;
 use crate::auth::tokens::Keyring;
 use crate::callers::CallerPolicy;
 use crate::domains::Checker;
@@ -33,4 +34,8 @@ pub struct Services {
     pub callers: CallerPolicy,
     /// New anonymous caller identities per client address.
     pub guest_limiter: Arc<HitLimiter>,
+    /// Sign-ups per client address and per target email.
+    pub signup_limiter: Arc<SignUpLimiter>,
+    /// Invitations a business may send in any 24 hours.
+    pub invitations_per_day: u32,
 }

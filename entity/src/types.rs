@@ -118,6 +118,21 @@ pub struct InvitationPreview {
     pub account_exists: bool,
 }
 
+/// What a sign-up answers: the same whether or not the email already has an account (the
+/// difference goes to that address by email).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUpStarted {
+    /// The normalised address the email went to.
+    pub email: String,
+}
+
+/// What a sign-up confirmation link shows before it is used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUpPreview {
+    pub email: String,
+    pub business_name: String,
+}
+
 /// An API key as listed; the secret itself is shown only once, at creation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyView {

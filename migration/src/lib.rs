@@ -11,6 +11,7 @@ mod m20261123_000002_domains;
 mod m20261123_000003_calls;
 mod m20261123_000004_routing;
 mod m20261123_000005_call_notes;
+mod m20261124_000001_sign_up_requests;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_calls::Migration),
             Box::new(m20261123_000004_routing::Migration),
             Box::new(m20261123_000005_call_notes::Migration),
+            Box::new(m20261124_000001_sign_up_requests::Migration),
         ]
     }
 }

@@ -113,6 +113,16 @@ pub struct Settings {
     /// `/graphql/schema.graphql` (default: on for an `http://` public URL, off for
     /// `https://`).
     pub graphql_introspection: bool,
+    /// `DOMAINCALL_SIGNUPS_PER_CLIENT` (1 to 10000, default 5) and
+    /// `DOMAINCALL_SIGNUPS_PER_EMAIL` (1 to 100, default 3): sign-ups accepted per client
+    /// address (an IPv6 client by its /64) and per target email in any hour.
+    pub signup_limits: entity::auth::signup::SignUpLimits,
+    /// `DOMAINCALL_INVITATIONS_PER_DAY`: invitations a business may send in any 24 hours
+    /// (1 to 10000, default 50).
+    pub invitations_per_day: u32,
+    /// `DOMAINCALL_JOB_POLL_INTERVAL`: how often an idle job worker looks for new jobs, so
+    /// the longest a queued email (a sign-up link) waits (`10ms` to `1m`, default `500ms`).
+    pub job_poll_interval: Duration,
     /// Timers and limits of the signaling hub. The timers are not read from the
     /// environment (the defaults are the protocol's; tests shorten them); the call limits
     /// are (see [`call_limits`]).
@@ -405,7 +415,7 @@ fn count_var(
         .filter(|n| range.contains(n))
         .with_context(|| {
             format!(
-                "{name} must be a whole number from {} to {}",
+                "{name} must be a whole number from {} to {}, not {text}",
                 range.start(),
                 range.end()
             )
@@ -440,6 +450,29 @@ fn call_limits(
             l::SOCKETS_PER_AGENT,
             1..=10_000,
         )?,
+    })
+}
+
+/// The sign-up windows (`DOMAINCALL_SIGNUPS_PER_CLIENT`, `DOMAINCALL_SIGNUPS_PER_EMAIL`).
+fn signup_limits(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<entity::auth::signup::SignUpLimits> {
+    let defaults = entity::auth::signup::SignUpLimits::default();
+    let default = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(entity::auth::signup::SignUpLimits {
+        per_client: count_var(
+            get,
+            "DOMAINCALL_SIGNUPS_PER_CLIENT",
+            default(defaults.per_client),
+            1..=10_000,
+        )? as usize,
+        per_email: count_var(
+            get,
+            "DOMAINCALL_SIGNUPS_PER_EMAIL",
+            default(defaults.per_email),
+            1..=100,
+        )? as usize,
+        window: defaults.window,
     })
 }
 
@@ -548,10 +581,26 @@ impl Settings {
             "DOMAINCALL_GRAPHQL_INTROSPECTION",
             !public_url.starts_with("https://"),
         )?;
+        let signup_limits = signup_limits(&get)?;
+        let invitations_per_day = count_var(
+            &get,
+            "DOMAINCALL_INVITATIONS_PER_DAY",
+            entity::auth::invitations::DEFAULT_PER_DAY,
+            1..=10_000,
+        )?;
+        let job_poll_interval = duration_var(
+            &get,
+            "DOMAINCALL_JOB_POLL_INTERVAL",
+            jobs::WorkerOptions::default().poll_interval,
+            Duration::from_millis(10)..=Duration::from_secs(60),
+        )?;
         Ok(Self {
             metrics_token: metrics_token(&get)?,
             graphql_console: flag(&get, "DOMAINCALL_GRAPHQL_CONSOLE", true)?,
             graphql_introspection,
+            signup_limits,
+            invitations_per_day,
+            job_poll_interval,
             trusted_proxies,
             ice,
             turn_server,
@@ -829,6 +878,35 @@ mod tests {
         assert_eq!(s.sweep_interval, Duration::from_millis(250));
         assert_eq!(s.caller_zone, "guest.call.example.net");
         assert_eq!(s.caller_ttl, Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn signup_invitation_and_job_settings_parse() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s.signup_limits.per_client, 5);
+        assert_eq!(s.signup_limits.per_email, 3);
+        assert_eq!(s.invitations_per_day, 50);
+        assert_eq!(s.job_poll_interval, Duration::from_millis(500));
+        let s = from(&[
+            ("DOMAINCALL_JOB_POLL_INTERVAL", "50ms"),
+            ("DOMAINCALL_SIGNUPS_PER_CLIENT", "20"),
+            ("DOMAINCALL_SIGNUPS_PER_EMAIL", "1"),
+            ("DOMAINCALL_INVITATIONS_PER_DAY", "500"),
+        ])
+        .unwrap();
+        assert_eq!(s.signup_limits.per_client, 20);
+        assert_eq!(s.signup_limits.per_email, 1);
+        assert_eq!(s.invitations_per_day, 500);
+        assert_eq!(s.job_poll_interval, Duration::from_millis(50));
+        for (k, v) in [
+            ("DOMAINCALL_JOB_POLL_INTERVAL", "5ms"),
+            ("DOMAINCALL_SIGNUPS_PER_CLIENT", "0"),
+            ("DOMAINCALL_SIGNUPS_PER_EMAIL", "101"),
+            ("DOMAINCALL_INVITATIONS_PER_DAY", "lots"),
+        ] {
+            let err = from(&[(k, v)]).unwrap_err().to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct Background {
     /// Domain checks and identity expiry.
     pub periodic: jobs::PeriodicContext,
     sweep_interval: std::time::Duration,
+    /// How often idle job workers look for new jobs.
+    poll_interval: std::time::Duration,
 }
 
 /// Builds the background work; `events` is the bus its domain changes are published on.
@@ -94,6 +96,7 @@ pub async fn build_background(
         },
         queue,
         sweep_interval: settings.sweep_interval,
+        poll_interval: settings.job_poll_interval,
     })
 }
 
@@ -116,7 +119,11 @@ impl Background {
             self.sweep_interval,
             stopped(stop_rx.clone()),
         ));
-        let workers = jobs::worker::run(self.queue, self.worker, stopped(stop_rx));
+        let options = jobs::WorkerOptions {
+            poll_interval: self.poll_interval,
+            ..jobs::WorkerOptions::default()
+        };
+        let workers = jobs::worker::run_with(self.queue, self.worker, options, stopped(stop_rx));
         let (result, ()) = tokio::join!(workers, async move {
             shutdown.await;
             let _ = stop_tx.send(true);
@@ -170,6 +177,10 @@ impl Application {
                 entity::callers::GUESTS_PER_CLIENT,
                 entity::callers::GUEST_WINDOW,
             )),
+            signup_limiter: Arc::new(entity::auth::signup::SignUpLimiter::new(
+                settings.signup_limits,
+            )),
+            invitations_per_day: settings.invitations_per_day,
         };
         let leptos = leptos_options(&settings);
         let turn = match (&settings.turn_server, &settings.ice.turn_secret) {

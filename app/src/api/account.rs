@@ -1,12 +1,18 @@
-//! Accounts and sessions: sign up, sign in, sign out, who am I, switching business,
-//! passwords and new businesses.
+//! Accounts and sessions: sign up (and its emailed confirmation), sign in, sign out, who
+//! am I, switching business, passwords and new businesses.
 
-use entity::types::Me;
+use entity::types::{Me, SignUpPreview};
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// Creates an account and its business, signs in, and goes to the dashboard.
+/// Where the sign-up form goes once its email is sent: the same page, saying "check your
+/// inbox" (works with and without JavaScript).
+pub const SIGN_UP_SENT: &str = "/signup?sent=1";
+
+/// Starts a sign-up (limited per client address and per email): the address gets a link
+/// that finishes it, or a note when it has an account already. Answers the same either
+/// way, then shows "check your inbox".
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     email: String,
@@ -14,12 +20,50 @@ pub async fn sign_up(
     business_name: String,
 ) -> Result<(), AppError> {
     use crate::backend;
-    use entity::auth::accounts;
+    use entity::auth::signup::{self, SignUpForm, SignUpMail};
 
     backend::reply(async move {
         let services = backend::services()?;
-        let (user, business) =
-            accounts::sign_up(&services.db, &email, &password, &business_name).await?;
+        let client = backend::client_ip().await;
+        let mail = SignUpMail {
+            outbox: services.outbox.as_ref(),
+            public_url: &services.public_url,
+        };
+        let form = SignUpForm {
+            email: &email,
+            password: &password,
+            business_name: &business_name,
+        };
+        signup::request(&services.db, mail, &services.signup_limiter, &client, form).await?;
+        leptos_axum::redirect(SIGN_UP_SENT);
+        Ok(())
+    })
+    .await
+}
+
+/// What a sign-up link is for (its email and business name); no session needed.
+#[server(endpoint = "preview_sign_up")]
+pub async fn preview_sign_up(token: String) -> Result<SignUpPreview, AppError> {
+    use crate::backend;
+    use entity::auth::signup;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        Ok(signup::preview(&services.db, &token).await?)
+    })
+    .await
+}
+
+/// Uses a sign-up link: creates the account and its business, signs in, and goes to the
+/// dashboard.
+#[server(endpoint = "confirm_sign_up")]
+pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::auth::signup;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let (user, business) = signup::confirm(&services.db, &token).await?;
         backend::signed_in(&services, user.id, business.id).await?;
         leptos_axum::redirect("/app");
         Ok(())

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// Invites `email` to the current business with `role`; the link goes out by email.
+/// Invites `email` to the current business with `role`; the link goes out by email (a
+/// business sends only so many a day).
 #[server(endpoint = "invite_member")]
 pub async fn invite_member(email: String, role: Role) -> Result<InvitationView, AppError> {
     use crate::backend;
@@ -15,14 +16,18 @@ pub async fn invite_member(email: String, role: Role) -> Result<InvitationView, 
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
+        let sender = invitations::Sender {
+            outbox: services.outbox.as_ref(),
+            public_url: &services.public_url,
+            per_day: services.invitations_per_day,
+        };
         Ok(invitations::invite(
             &services.db,
-            services.outbox.as_ref(),
+            sender,
             &services.events,
             &principal,
             &email,
             role,
-            &services.public_url,
         )
         .await?)
     })
@@ -80,13 +85,13 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
 
     backend::reply(async move {
         let services = backend::services()?;
-        let signed_in_as = backend::principal(&services).await.ok().map(|p| p.user_id);
+        let signed_in_as = backend::principal(&services).await.ok();
         let (user, business_id) = invitations::accept(
             &services.db,
             &services.events,
             &token,
             &password,
-            signed_in_as,
+            signed_in_as.as_ref(),
         )
         .await?;
         backend::signed_in(&services, user.id, business_id).await?;

@@ -1,15 +1,22 @@
-//! `/signup` and `/signin`.
+//! `/signup`, `/signup/confirm/:token` and `/signin`.
 //!
-//! Both are plain forms posting to their server function, so they work before the page is
+//! All are plain forms posting to their server function, so they work before the page is
 //! hydrated; once it is, errors appear in place and success navigates client-side.
+//! Signing up ends on "check your inbox" (`/signup?sent=1`) whether or not the email has
+//! an account; the emailed link opens the confirm page, whose button (a POST, so a mail
+//! scanner fetching the link cannot use it up) creates the business and signs in.
 
+use entity::types::{ErrorCode, SignUpPreview};
+use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{SignIn, SignUp};
-use crate::ui::{action_error, Field, FormAlert};
+use crate::api::{preview_sign_up, ConfirmSignUp, SignIn, SignUp};
+use crate::error::AppError;
+use crate::ui::{action_error, ErrorPanel, Field, FormAlert, Loading};
 
 /// The centred card around the account forms.
 #[component]
@@ -31,17 +38,47 @@ pub fn AuthCard(title: &'static str, lead: &'static str, children: Children) -> 
     }
 }
 
-/// Create an account and its business.
+/// Create an account and its business: the form, then "check your inbox".
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
+    view! {
+        <Title text="Create your business" />
+        {move || if sent() { Either::Left(view! { <CheckYourInbox /> }) } else { Either::Right(view! { <SignUpForm /> }) }}
+    }
+}
+
+/// What a sign-up shows once its email is on its way — the same for every address.
+#[component]
+fn CheckYourInbox() -> impl IntoView {
+    view! {
+        <AuthCard title="Check your inbox" lead="We sent an email to the address you entered.">
+            <div id="signup-sent" class="empty-state">
+                <p>
+                    "Open the link in it to create your business and sign in. The link works once, within 24 hours."
+                </p>
+                <p>
+                    "If that address has a domaincall account already, the email says so instead: sign in with it."
+                </p>
+            </div>
+            <p class="auth-switch">
+                "Nothing arrived? Check your spam folder, or " <A href="/signup">"sign up again"</A>
+            </p>
+        </AuthCard>
+    }
+}
+
+/// The sign-up form.
+#[component]
+fn SignUpForm() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
     let pending = action.pending();
     view! {
-        <Title text="Create your business" />
         <AuthCard
             title="Create your business"
-            lead="Set up domaincall for your business. You can add your domain right after."
+            lead="Set up domaincall for your business. We email you a link to finish; you can add your domain right after."
         >
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormAlert error fields=&["email", "password", "businessName"] />
@@ -80,7 +117,7 @@ pub fn SignUpPage() -> impl IntoView {
                     class="btn btn-primary btn-block"
                     disabled=move || pending.get()
                 >
-                    {move || if pending.get() { "Creating…" } else { "Create account" }}
+                    {move || if pending.get() { "Sending…" } else { "Create account" }}
                 </button>
             </ActionForm>
             <p class="auth-switch">"Already have an account? " <A href="/signin">"Sign in"</A></p>
@@ -130,4 +167,82 @@ pub fn SignInPage() -> impl IntoView {
             <p class="auth-switch">"New to domaincall? " <A href="/signup">"Create your business"</A></p>
         </AuthCard>
     }
+}
+
+/// The page of the emailed sign-up link: what it creates, and the button that does it.
+#[component]
+pub fn ConfirmSignUpPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let preview = Resource::new(token, preview_sign_up);
+    view! {
+        <Title text="Finish signing up" />
+        <AuthCard title="Finish signing up" lead="One step left: create your business and sign in.">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(p) => Either::Left(view! { <ConfirmForm preview=p token=token() /> }),
+                        Err(e) => Either::Right(view! { <LinkRefused error=e /> }),
+                    }
+                })}
+            </Suspense>
+        </AuthCard>
+    }
+}
+
+/// The account a valid link creates, and the button.
+#[component]
+fn ConfirmForm(preview: SignUpPreview, token: String) -> impl IntoView {
+    let action = ServerAction::<ConfirmSignUp>::new();
+    let error = action_error(action);
+    let pending = action.pending();
+    view! {
+        <dl class="invite-details">
+            <div>
+                <dt>"Business"</dt>
+                <dd id="confirm-business">{preview.business_name}</dd>
+            </div>
+            <div>
+                <dt>"Email"</dt>
+                <dd id="confirm-email">{preview.email}</dd>
+            </div>
+        </dl>
+        <ActionForm action attr:class="form">
+            <FormAlert error />
+            <input type="hidden" name="token" value=token />
+            <button
+                id="confirm-submit"
+                data-testid="confirm-submit"
+                type="submit"
+                class="btn btn-primary btn-block"
+                disabled=move || pending.get()
+            >
+                {move || if pending.get() { "Creating…" } else { "Create my business and sign in" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// An unknown, used or expired link, and why.
+#[component]
+fn LinkRefused(error: AppError) -> impl IntoView {
+    if error.code != ErrorCode::Validation {
+        return Either::Left(view! { <ErrorPanel error /> });
+    }
+    let why = error.field("token").unwrap_or(error.message);
+    Either::Right(view! {
+        <div class="empty-state" id="signup-link-invalid">
+            <h2>"This link does not work"</h2>
+            <p>{why}</p>
+            <p>
+                <A href="/signup" attr:class="btn">
+                    "Sign up again"
+                </A>
+                " "
+                <A href="/signin" attr:class="btn">
+                    "Sign in"
+                </A>
+            </p>
+        </div>
+    })
 }

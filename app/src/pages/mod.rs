@@ -5,7 +5,7 @@ mod call;
 mod invite;
 mod landing;
 
-pub use auth::{SignInPage, SignUpPage};
+pub use auth::{ConfirmSignUpPage, SignInPage, SignUpPage};
 pub use call::{CallDomainPage, CallHostPage};
 pub use invite::InvitePage;
 pub use landing::Landing;

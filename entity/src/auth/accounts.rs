@@ -1,11 +1,12 @@
-//! Sign up, sign in, passwords, businesses and their members.
+//! Sign in, passwords, businesses and their members, and the account rows sign-up and
+//! invitations create (sign-up itself, by email confirmation, is in [`super::signup`]).
 
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionSession, TransactionTrait};
 
 use super::rate_limit::{Attempt, SignInLimiter};
 use super::sessions::{membership_of, parse_role};
-use super::{passwords, Principal};
+use super::{passwords, Credential, Principal};
 use crate::entities::{business, membership, user};
 use crate::events::{BusinessEventKind, EventBus, Revocation};
 use crate::types::{BusinessView, Me, MemberView, Role};
@@ -25,7 +26,22 @@ pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(DbErr) -> DomainE
     }
 }
 
-const EMAIL_TAKEN: &str = "An account with this email already exists; sign in instead.";
+pub(crate) const EMAIL_TAKEN: &str = "An account with this email already exists; sign in instead.";
+
+/// Refuses API keys where a session would be handed out (accepting an invitation, signing
+/// in, confirming a sign-up, changing the password): a key is for one integration in one
+/// business, and must never turn into a session of the member who made it.
+///
+/// # Errors
+/// `Forbidden` when `caller` authenticated with an API key.
+pub fn refuse_api_key(caller: Option<&Principal>) -> Result<(), DomainError> {
+    match caller.map(|p| p.credential) {
+        Some(Credential::ApiKey(_)) => Err(DomainError::Forbidden(
+            "API keys cannot do this: it would hand out a session. Use the dashboard or a session token.".into(),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Finds a user by (normalised) email.
 ///
@@ -46,11 +62,20 @@ pub(crate) async fn insert_user(
     email: &EmailAddress,
     password: &NewPassword,
 ) -> Result<user::Model, DomainError> {
+    insert_user_with_hash(db, email, passwords::hash(password)?).await
+}
+
+/// Inserts a user whose password was hashed already (at sign-up).
+pub(crate) async fn insert_user_with_hash(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    password_hash: String,
+) -> Result<user::Model, DomainError> {
     let now = Utc::now();
     user::ActiveModel {
         id: Set(Uuid::new_v4()),
         email: Set(email.to_string()),
-        password_hash: Set(passwords::hash(password)?),
+        password_hash: Set(password_hash),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -77,7 +102,7 @@ pub(crate) async fn insert_membership(
     .map_err(conflict_on_unique("This person is already a member."))
 }
 
-async fn insert_business(
+pub(crate) async fn insert_business(
     db: &impl ConnectionTrait,
     name: &Label,
     owner: Uuid,
@@ -92,38 +117,6 @@ async fn insert_business(
     .await?;
     insert_membership(db, biz.id, owner, Role::Owner).await?;
     Ok(biz)
-}
-
-/// Creates a user and a business they own.
-///
-/// # Errors
-/// `Validation` listing every bad field; `Conflict` when the email is taken.
-pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    email: &str,
-    password: &str,
-    business_name: &str,
-) -> Result<(user::Model, business::Model), DomainError> {
-    let (email, password, name) = match (
-        EmailAddress::parse("email", email),
-        NewPassword::parse("password", password),
-        Label::parse("businessName", business_name, MAX_BUSINESS_NAME),
-    ) {
-        (Ok(e), Ok(p), Ok(n)) => (e, p, n),
-        (e, p, n) => {
-            let errors = [e.err(), p.err(), n.err()].into_iter().flatten().collect();
-            return Err(DomainError::Validation(errors));
-        }
-    };
-    let txn = crate::tx::begin_write(db).await?;
-    if find_by_email(&txn, &email).await?.is_some() {
-        return Err(DomainError::Conflict(EMAIL_TAKEN.into()));
-    }
-    let user = insert_user(&txn, &email, &password).await?;
-    let biz = insert_business(&txn, &name, user.id).await?;
-    txn.commit().await?;
-    tracing::info!(user_id = %user.id, business_id = %biz.id, "signed up");
-    Ok((user, biz))
 }
 
 /// Creates another business owned by an existing user.

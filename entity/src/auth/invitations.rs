@@ -2,23 +2,75 @@
 //!
 //! The link carries a random token; only its digest is stored. Accepting it atomically
 //! marks it used, then creates the account (new email) or attaches the existing one
-//! (proven by its password or by already being signed in as that email).
+//! (proven by its password or by already being signed in as that email — with a session,
+//! never an API key, which must not turn into a session).
+//!
+//! An invitation emails an address the inviter chose, so a business may send only so many
+//! a day ([`Sender::per_day`], counted from the stored rows, so the count survives restarts
+//! and holds across processes), and the email carries no text of the inviter's but the
+//! business name (see [`super::emails`]).
 
 use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionSession, TransactionTrait};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
 
-use super::accounts::{find_by_email, insert_membership, insert_user};
+use super::accounts::{find_by_email, insert_membership, insert_user, refuse_api_key};
 use super::sessions::{membership_of, parse_role};
-use super::{passwords, secrets, Principal};
+use super::{emails, passwords, secrets, Principal};
 use crate::entities::{business, invitation, user};
 use crate::events::{BusinessEventKind, EventBus};
-use crate::outbox::{Outbox, OutgoingEmail};
+use crate::outbox::Outbox;
 use crate::types::{InvitationPreview, InvitationView, Role};
 use crate::validate::{EmailAddress, NewPassword};
 use crate::DomainError;
 
 /// How long an invitation link stays valid.
 pub const INVITATION_TTL_DAYS: i64 = 7;
+
+/// Invitations a business may send in any 24 hours by default
+/// (`DOMAINCALL_INVITATIONS_PER_DAY`).
+pub const DEFAULT_PER_DAY: u32 = 50;
+
+/// How invitations go out.
+#[derive(Clone, Copy)]
+pub struct Sender<'a> {
+    pub outbox: &'a dyn Outbox,
+    /// The public base URL the links point at.
+    pub public_url: &'a str,
+    /// Invitations a business may send in any 24 hours (re-invitations count too: each
+    /// sends an email).
+    pub per_day: u32,
+}
+
+/// Refuses another invitation when the business sent `per_day` in the last 24 hours.
+async fn check_daily_limit(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    per_day: u32,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let day = chrono::Duration::hours(24);
+    let recent: Vec<chrono::DateTime<Utc>> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::CreatedAt)
+        .filter(invitation::Column::BusinessId.eq(business_id))
+        .filter(invitation::Column::CreatedAt.gt(now - day))
+        .order_by_desc(invitation::Column::CreatedAt)
+        .limit(u64::from(per_day))
+        .into_tuple()
+        .all(db)
+        .await?;
+    match recent.last() {
+        // A slot frees when the oldest of the last `per_day` leaves the window.
+        Some(oldest) if recent.len() >= per_day as usize => Err(DomainError::RateLimited {
+            retry_after_secs: u64::try_from((*oldest + day - now).num_seconds())
+                .unwrap_or(0)
+                .max(1),
+        }),
+        _ => Ok(()),
+    }
+}
 
 fn view(i: &invitation::Model) -> Result<InvitationView, DomainError> {
     Ok(InvitationView {
@@ -39,15 +91,15 @@ fn gone() -> DomainError {
 ///
 /// # Errors
 /// `Forbidden` (agents; admins inviting owners), `Validation` (bad email),
-/// `Conflict` (already a member).
+/// `Conflict` (already a member), `RateLimited` (the business sent its invitations for
+/// the day).
 pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    outbox: &dyn Outbox,
+    sender: Sender<'_>,
     events: &EventBus,
     principal: &Principal,
     email: &str,
     role: Role,
-    public_url: &str,
 ) -> Result<InvitationView, DomainError> {
     principal.require_manager()?;
     if role == Role::Owner {
@@ -71,6 +123,7 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(DomainError::NotFound("business"))?;
     let now = Utc::now();
+    check_daily_limit(&txn, principal.business_id, sender.per_day, now).await?;
     invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
         .filter(invitation::Column::BusinessId.eq(principal.business_id))
@@ -94,7 +147,7 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
-    let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
+    let link = format!("{}/invite/{token}", sender.public_url.trim_end_matches('/'));
     let role_name = match role {
         Role::Owner => "an owner",
         Role::Admin => "an admin",
@@ -104,18 +157,15 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     // which would wait on this transaction's write lock. Re-inviting replaces a link
     // whose email could not be queued.
     txn.commit().await?;
-    outbox
-        .send_email(OutgoingEmail {
-            to: email.to_string(),
-            subject: format!("You are invited to answer calls for {}", biz.name),
-            text: format!(
-                "Hello,\n\nYou have been invited to join {name} on domaincall as {role_name}.\n\n\
-                 Accept the invitation here (the link works once and expires in {INVITATION_TTL_DAYS} days):\n\n{link}\n\n\
-                 If you did not expect this, ignore this email.\n",
-                name = biz.name,
-            ),
-            html: None,
-        })
+    sender
+        .outbox
+        .send_email(emails::invitation(
+            email.as_ref(),
+            &biz.name,
+            role_name,
+            &link,
+            INVITATION_TTL_DAYS,
+        ))
         .await?;
     tracing::info!(business_id = %principal.business_id, invitation_id = %row.id, "invitation sent");
     events.publish(
@@ -213,19 +263,22 @@ pub async fn preview(
 }
 
 /// Accepts an invitation: creates the account (with `password` as its new password) or
-/// attaches the existing one (signed in as it already, or proven by `password`).
-/// Returns the user and the business joined.
+/// attaches the existing one (`caller` signed in as it with a session, or proven by
+/// `password`). Returns the user and the business joined; the caller then starts a session.
 ///
 /// # Errors
-/// `NotFound` (unknown / used / expired link), `Validation` (new password too short),
-/// `Unauthenticated` (wrong password for the existing account).
+/// `Forbidden` when `caller` is an API key; `NotFound` (unknown / used / expired link),
+/// `Validation` (new password too short), `Unauthenticated` (wrong password for the
+/// existing account).
 pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     events: &EventBus,
     token: &str,
     password: &str,
-    signed_in_as: Option<Uuid>,
+    caller: Option<&Principal>,
 ) -> Result<(user::Model, Uuid), DomainError> {
+    refuse_api_key(caller)?;
+    let signed_in_as = caller.map(|p| p.user_id);
     let txn = crate::tx::begin_write(db).await?;
     let inv = pending_by_token(&txn, token).await?;
     let email = EmailAddress::parse("email", &inv.email).map_err(|_| gone())?;

@@ -2,12 +2,14 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod emails;
 pub mod invitations;
 pub mod passwords;
 pub mod principal;
 pub mod rate_limit;
 pub mod secrets;
 pub mod sessions;
+pub mod signup;
 pub mod tokens;
 
 pub use principal::{Credential, Principal};

@@ -11,6 +11,7 @@ pub mod intent;
 pub mod invitation;
 pub mod membership;
 pub mod session;
+pub mod sign_up_request;
 pub mod team;
 pub mod team_member;
 pub mod user;

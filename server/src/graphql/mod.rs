@@ -7,6 +7,7 @@
 //! body is refused), depth and complexity are limited, the body size is capped and
 //! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
+mod accounts;
 mod context;
 mod error;
 mod introspection;
@@ -41,7 +42,11 @@ pub struct Query(query::Query, routing::RoutingQuery);
 
 /// The root of every mutation: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(mutation::Mutation, routing::RoutingMutation);
+pub struct Mutation(
+    accounts::AccountMutation,
+    mutation::Mutation,
+    routing::RoutingMutation,
+);
 
 /// The executable schema.
 pub type ApiSchema = Schema<Query, Mutation, Subscription>;

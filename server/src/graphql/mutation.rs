@@ -1,166 +1,35 @@
-//! Fields that change state. Each extracts, authorises through the principal, calls the
-//! entity crate and maps the result; no rule lives here.
+//! Fields that change state: members, invitations, keys, domains, callers and calls
+//! (accounts and sessions are in `accounts.rs`). Each extracts, authorises through the
+//! principal, calls the entity crate and maps the result; no rule lives here. Each costs
+//! more than a field in the complexity budget (see `accounts.rs`).
 
-use async_graphql::{Context, InputObject, Object, Result, ID};
-use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
-use entity::auth::{accounts, api_keys, cookie, invitations, sessions, Credential};
+use async_graphql::{Context, Object, Result, ID};
+use entity::auth::{accounts, api_keys, invitations};
 use entity::DomainError;
 use uuid::Uuid;
 
-use super::context::{ClientInfo, ContextExt};
+use super::accounts::{client_ip, start_session};
+use super::context::ContextExt;
 use super::error::{gql, GqlResult};
 use super::types::{
-    ApiKey, AuthPayload, Business, CallerIdentity, CallerSession, CreatedApiKey, Domain,
-    Invitation, Member, Role, Verification,
+    ApiKey, AuthPayload, CallerIdentity, CallerSession, CreatedApiKey, Domain, Invitation, Member,
+    Role, Verification,
 };
 
-/// The core mutation fields (accounts, members, keys, domains, calls).
+/// The core mutation fields (members, keys, domains, calls).
 #[derive(Default)]
 pub struct Mutation;
 
-/// Sign-up form.
-#[derive(InputObject)]
-pub struct SignUpInput {
-    pub email: String,
-    pub password: String,
-    pub business_name: String,
-}
-
-fn parse_id(id: &ID, what: &'static str) -> Result<Uuid> {
+/// An id sent by a client; a malformed one is simply not found.
+pub(super) fn parse_id(id: &ID, what: &'static str) -> Result<Uuid> {
     Uuid::parse_str(id.as_str()).map_err(|_| gql(DomainError::NotFound(what)))
-}
-
-async fn start_session(ctx: &Context<'_>, user_id: Uuid, business_id: Uuid) -> Result<AuthPayload> {
-    let s = ctx.services();
-    let token = sessions::start(&s.db, &s.keys, user_id, business_id, s.session_ttl)
-        .await
-        .gql()?;
-    // Browsers using the API directly get the same cookies as the dashboard: the session,
-    // and the device cookie that exempts this browser from other clients' sign-in limits.
-    let device = sessions::device_token(&s.keys, user_id).gql()?;
-    ctx.append_http_header(
-        "set-cookie",
-        cookie(SESSION_COOKIE, &token, s.session_ttl, s.secure_cookies),
-    );
-    ctx.append_http_header(
-        "set-cookie",
-        cookie(
-            DEVICE_COOKIE,
-            &device,
-            chrono::Duration::days(365),
-            s.secure_cookies,
-        ),
-    );
-    Ok(AuthPayload {
-        token,
-        user_id: ID(user_id.to_string()),
-        business_id: ID(business_id.to_string()),
-    })
 }
 
 #[Object(name = "CoreMutation")]
 impl Mutation {
-    /// Creates an account and a business owned by it; returns a session token.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
-        let (user, biz) = accounts::sign_up(
-            &ctx.services().db,
-            &input.email,
-            &input.password,
-            &input.business_name,
-        )
-        .await
-        .gql()?;
-        start_session(ctx, user.id, biz.id).await
-    }
-
-    /// Signs in; rate limited per account and per client (`RATE_LIMITED`).
-    async fn sign_in(
-        &self,
-        ctx: &Context<'_>,
-        email: String,
-        password: String,
-    ) -> Result<AuthPayload> {
-        let s = ctx.services();
-        let client = ctx.data_opt::<ClientInfo>();
-        let ip = client.map_or("unknown", |c| c.ip.as_str());
-        let device = client.and_then(|c| c.device_token.as_deref());
-        let (user, business_id) =
-            accounts::sign_in(&s.db, &s.limiter, &s.keys, &email, &password, ip, device)
-                .await
-                .gql()?;
-        start_session(ctx, user.id, business_id).await
-    }
-
-    /// Ends the session the request was made with.
-    async fn sign_out(&self, ctx: &Context<'_>) -> Result<bool> {
-        match ctx.principal()?.credential {
-            Credential::Session(id) => {
-                let s = ctx.services();
-                sessions::end(&s.db, &s.events, id).await.gql()?;
-                ctx.append_http_header(
-                    "set-cookie",
-                    cookie(
-                        SESSION_COOKIE,
-                        "",
-                        chrono::Duration::zero(),
-                        s.secure_cookies,
-                    ),
-                );
-            }
-            Credential::ApiKey(_) => {
-                return Err(gql(DomainError::Forbidden(
-                    "Revoke an API key instead of signing it out.".into(),
-                )))
-            }
-        }
-        Ok(true)
-    }
-
-    /// Changes the password, ends every session of the user and returns a fresh one.
-    async fn change_password(
-        &self,
-        ctx: &Context<'_>,
-        current_password: String,
-        new_password: String,
-    ) -> Result<AuthPayload> {
-        let p = ctx.principal()?;
-        let s = ctx.services();
-        accounts::change_password(&s.db, &s.events, p, &current_password, &new_password)
-            .await
-            .gql()?;
-        start_session(ctx, p.user_id, p.business_id).await
-    }
-
-    /// Makes the session act for another business the user belongs to.
-    async fn switch_business(&self, ctx: &Context<'_>, business_id: ID) -> Result<Business> {
-        let p = ctx.principal()?;
-        let id = parse_id(&business_id, "business")?;
-        let s = ctx.services();
-        let db = &s.db;
-        sessions::switch_business(db, &s.events, p, id)
-            .await
-            .gql()?;
-        let switched = entity::auth::Principal {
-            business_id: id,
-            ..p.clone()
-        };
-        Ok(accounts::me(db, &switched).await.gql()?.business.into())
-    }
-
-    /// Creates another business owned by the signed-in user.
-    async fn create_business(&self, ctx: &Context<'_>, name: String) -> Result<Business> {
-        let p = ctx.principal()?;
-        let biz = accounts::create_business(&ctx.services().db, p.user_id, &name)
-            .await
-            .gql()?;
-        Ok(Business {
-            id: ID(biz.id.to_string()),
-            name: biz.name,
-            role: Role::Owner,
-        })
-    }
-
-    /// Invites someone by email (owners and admins; only owners invite owners).
+    /// Invites someone by email (owners and admins; only owners invite owners). A business
+    /// sends at most 50 invitations a day by default (`RATE_LIMITED` beyond).
+    #[graphql(complexity = 150)]
     async fn invite_member(
         &self,
         ctx: &Context<'_>,
@@ -168,14 +37,18 @@ impl Mutation {
         role: Role,
     ) -> Result<Invitation> {
         let s = ctx.services();
+        let sender = invitations::Sender {
+            outbox: s.outbox.as_ref(),
+            public_url: &s.public_url,
+            per_day: s.invitations_per_day,
+        };
         let inv = invitations::invite(
             &s.db,
-            s.outbox.as_ref(),
+            sender,
             &s.events,
             ctx.principal()?,
             &email,
             role.into(),
-            &s.public_url,
         )
         .await
         .gql()?;
@@ -183,6 +56,7 @@ impl Mutation {
     }
 
     /// Revokes a pending invitation.
+    #[graphql(complexity = 10)]
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "invitation")?;
         invitations::revoke(
@@ -197,20 +71,21 @@ impl Mutation {
     }
 
     /// Accepts an invitation with the token from its link: creates the account (new
-    /// password) or attaches the existing one (its password); returns a session.
+    /// password) or attaches the existing one (its password, or a session of it); returns
+    /// a session. `FORBIDDEN` with an API key.
+    #[graphql(complexity = 150)]
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
         token: String,
         password: String,
     ) -> Result<AuthPayload> {
-        let signed_in = ctx.principal().ok().map(|p| p.user_id);
         let (user, business_id) = invitations::accept(
             &ctx.services().db,
             &ctx.services().events,
             &token,
             &password,
-            signed_in,
+            ctx.principal().ok(),
         )
         .await
         .gql()?;
@@ -218,6 +93,7 @@ impl Mutation {
     }
 
     /// Removes a member (or leaves, with your own id).
+    #[graphql(complexity = 10)]
     async fn remove_member(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
         let id = parse_id(&user_id, "member")?;
         accounts::remove_member(
@@ -232,6 +108,7 @@ impl Mutation {
     }
 
     /// Changes a member's role (owners only).
+    #[graphql(complexity = 10)]
     async fn set_member_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<Member> {
         let id = parse_id(&user_id, "member")?;
         let m = accounts::set_member_role(
@@ -247,6 +124,7 @@ impl Mutation {
     }
 
     /// Creates an API key for the current business; the secret is returned only here.
+    #[graphql(complexity = 10)]
     async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> Result<CreatedApiKey> {
         let k = api_keys::create(
             &ctx.services().db,
@@ -263,6 +141,7 @@ impl Mutation {
     }
 
     /// Revokes an API key; it stops working at once.
+    #[graphql(complexity = 10)]
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let id = parse_id(&id, "API key")?;
         Ok(api_keys::revoke(
@@ -278,6 +157,7 @@ impl Mutation {
 
     /// Adds a domain to the current business (owners and admins) and issues the code its
     /// TXT record must carry. Subdomains of a verified domain are verified at once.
+    #[graphql(complexity = 10)]
     async fn add_domain(&self, ctx: &Context<'_>, name: String) -> Result<Domain> {
         let s = ctx.services();
         let d = entity::domains::add(&s.db, &s.domains, ctx.principal()?, &name)
@@ -287,6 +167,7 @@ impl Mutation {
     }
 
     /// Looks the domain's TXT record up now (no cached answers) and records the outcome.
+    #[graphql(complexity = 50)]
     async fn verify_domain(&self, ctx: &Context<'_>, id: ID) -> Result<Verification> {
         let id = parse_id(&id, "domain")?;
         let s = ctx.services();
@@ -297,6 +178,7 @@ impl Mutation {
     }
 
     /// Removes a domain of the current business; its call page goes offline.
+    #[graphql(complexity = 10)]
     async fn remove_domain(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "domain")?;
         let s = ctx.services();
@@ -309,16 +191,14 @@ impl Mutation {
     /// Starts an evanescent caller identity (`guest-….<zone>`) and its token. Needs no
     /// credentials; `email` is optional and can be left later. At most 30 per client
     /// address per 10 minutes (`RATE_LIMITED` beyond).
+    #[graphql(complexity = 10)]
     async fn start_caller_session(
         &self,
         ctx: &Context<'_>,
         email: Option<String>,
     ) -> Result<CallerSession> {
         let s = ctx.services();
-        let client = ctx
-            .data_opt::<ClientInfo>()
-            .map_or("unknown", |c| c.ip.as_str());
-        s.guest_limiter.hit(client).gql()?;
+        s.guest_limiter.hit(client_ip(ctx)).gql()?;
         let session = entity::callers::start_guest(&s.db, &s.keys, &s.callers, email.as_deref())
             .await
             .gql()?;
@@ -327,6 +207,7 @@ impl Mutation {
 
     /// A caller identity that calls as a verified domain of the current business (the
     /// callee sees `verified: <domain>`).
+    #[graphql(complexity = 10)]
     async fn call_as_domain(&self, ctx: &Context<'_>, domain_id: ID) -> Result<CallerSession> {
         let id = parse_id(&domain_id, "domain")?;
         let s = ctx.services();
@@ -338,6 +219,7 @@ impl Mutation {
     }
 
     /// Attaches an email to the caller identity of the caller token sent as bearer.
+    #[graphql(complexity = 10)]
     async fn attach_caller_email(
         &self,
         ctx: &Context<'_>,
@@ -353,6 +235,7 @@ impl Mutation {
     /// Keeps the signed-in member's notes on one of the current business's calls (at
     /// most 5,000 characters, `VALIDATION` beyond; blank clears them) and returns the
     /// call. A call of another business is `NOT_FOUND`.
+    #[graphql(complexity = 10)]
     async fn save_call_notes(
         &self,
         ctx: &Context<'_>,

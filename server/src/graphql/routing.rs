@@ -229,6 +229,7 @@ pub struct RoutingMutation;
 impl RoutingMutation {
     /// Adds an intent at the end of the list. `CONFLICT` when the label is taken (in any
     /// case); `NOT_FOUND` when the target is not a team or member of this business.
+    #[graphql(complexity = 10)]
     async fn create_intent(
         &self,
         ctx: &Context<'_>,
@@ -249,6 +250,7 @@ impl RoutingMutation {
     }
 
     /// Renames an intent and/or points it elsewhere (omitted arguments stay as they are).
+    #[graphql(complexity = 10)]
     async fn update_intent(
         &self,
         ctx: &Context<'_>,
@@ -272,6 +274,7 @@ impl RoutingMutation {
     }
 
     /// Deletes an intent.
+    #[graphql(complexity = 10)]
     async fn delete_intent(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "intent")?;
         intents::delete(
@@ -286,6 +289,7 @@ impl RoutingMutation {
     }
 
     /// Puts the intents in the order of `ids`, which must list each of them once.
+    #[graphql(complexity = 10)]
     async fn reorder_intents(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Intent>> {
         let ids = ids
             .iter()
@@ -304,6 +308,7 @@ impl RoutingMutation {
 
     /// Creates a team (without members; see `setTeamMembers`). `VALIDATION` with `fields`
     /// for a bad name, a ring timeout outside 5–300 s or a fallback loop.
+    #[graphql(complexity = 10)]
     async fn create_team(&self, ctx: &Context<'_>, input: TeamInput) -> Result<Team> {
         let input = input.parse()?;
         let t = teams::create(
@@ -318,6 +323,7 @@ impl RoutingMutation {
     }
 
     /// Replaces a team's settings.
+    #[graphql(complexity = 10)]
     async fn update_team(&self, ctx: &Context<'_>, id: ID, input: TeamInput) -> Result<Team> {
         let id = parse_id(&id, "team")?;
         let input = input.parse()?;
@@ -334,6 +340,7 @@ impl RoutingMutation {
     }
 
     /// Deletes a team. `CONFLICT` (naming them) while intents route to it.
+    #[graphql(complexity = 10)]
     async fn delete_team(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "team")?;
         teams::delete(
@@ -348,6 +355,7 @@ impl RoutingMutation {
     }
 
     /// Makes `userIds`, in that order, the team's members (members of this business).
+    #[graphql(complexity = 10)]
     async fn set_team_members(&self, ctx: &Context<'_>, id: ID, user_ids: Vec<ID>) -> Result<Team> {
         let id = parse_id(&id, "team")?;
         let users = user_ids

@@ -145,6 +145,31 @@ pub struct AuthPayload {
     pub business_id: ID,
 }
 
+/// Where a sign-up stands after `signUp`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SignUpStatus {
+    /// An email went to the address: a link that finishes the sign-up (valid 24 hours,
+    /// once), or, when the address has an account already, a note saying so to its owner.
+    CheckYourInbox,
+}
+
+/// What `signUp` answers — the same whether or not the email already has an account.
+#[derive(SimpleObject)]
+pub struct SignUpStarted {
+    pub status: SignUpStatus,
+    /// The normalised address the email went to.
+    pub email: String,
+}
+
+impl From<wire::SignUpStarted> for SignUpStarted {
+    fn from(s: wire::SignUpStarted) -> Self {
+        Self {
+            status: SignUpStatus::CheckYourInbox,
+            email: s.email,
+        }
+    }
+}
+
 /// Where a domain stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum DomainStatus {

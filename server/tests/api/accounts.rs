@@ -1,9 +1,11 @@
-//! Sign up, sign in, sign out, password changes, rate limits, health and metrics.
+//! Sign in, sign out, password changes, rate limits, API keys never becoming sessions,
+//! health and metrics. (Sign-up itself: `sign_up.rs`.)
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::both_dbs;
-use crate::helpers::{error_code, Auth, Db, TestApp};
+use crate::helpers::{error_code, Auth, Db, TestApp, CONFIRM_SIGN_UP};
+use crate::sign_up::{sign_up_from, unique_email, PASSWORD};
 
 const ME: &str = "{ me { email businesses { name role } } business { name role } }";
 
@@ -43,37 +45,6 @@ async fn sign_up_then_me(db: Db) {
         .await
         .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
-    app.finish().await;
-}
-
-async fn bad_sign_up_input(db: Db) {
-    let app = TestApp::spawn(db).await;
-    let q = "mutation($i: SignUpInput!) { signUp(input: $i) { token } }";
-    let res = app
-        .gql(
-            &Auth::None,
-            q,
-            json!({ "i": { "email": "not-an-email", "password": "short", "businessName": "  " } }),
-        )
-        .await;
-    assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
-    let fields: Vec<&str> = res["errors"][0]["extensions"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["email", "password", "businessName"]);
-    let owner = app.sign_up("First").await;
-    let res = app
-        .gql(
-            &Auth::None,
-            q,
-            json!({ "i": { "email": owner.email.to_uppercase(), "password": "another good one", "businessName": "Second" } }),
-        )
-        .await;
-    assert_eq!(error_code(&res), Some("CONFLICT"), "{res}");
-    assert!(res["data"].is_null());
     app.finish().await;
 }
 
@@ -255,9 +226,56 @@ async fn sign_in_is_rate_limited_without_locking_out_the_owner(db: Db) {
     app.finish().await;
 }
 
+async fn api_keys_never_get_a_session(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Acme").await;
+    let (_, key) = app.api_key(&owner, "CRM").await;
+    let key = Auth::Bearer(key);
+    let email = unique_email("k");
+    sign_up_from(&app, "127.0.0.1", &email).await;
+    let token = app.sign_up_token(&email).await;
+    for (query, vars) in [
+        (
+            "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }",
+            json!({ "e": owner.email, "p": PASSWORD }),
+        ),
+        (
+            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }",
+            json!({ "c": PASSWORD, "n": "another long password" }),
+        ),
+        (CONFIRM_SIGN_UP, json!({ "t": token })),
+    ] {
+        let res = app.gql_raw(&key, query, vars).await;
+        assert!(!res.headers().contains_key("set-cookie"));
+        let res: Value = res.json().await.unwrap();
+        assert_eq!(error_code(&res), Some("FORBIDDEN"), "{query}: {res}");
+        assert!(res["data"].is_null(), "{res}");
+        assert!(
+            res["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("API key")),
+            "{res}"
+        );
+    }
+    // Nothing happened: the password is unchanged and the sign-up link still works.
+    let res = app
+        .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
+        .await;
+    assert!(res["data"]["confirmSignUp"]["token"].is_string(), "{res}");
+    let res = app
+        .gql(
+            &Auth::None,
+            "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }",
+            json!({ "e": owner.email, "p": PASSWORD }),
+        )
+        .await;
+    assert!(res["data"]["signIn"]["token"].is_string(), "{res}");
+    app.finish().await;
+}
+
 both_dbs!(
     sign_up_then_me,
-    bad_sign_up_input,
     sign_out_and_password_change_end_sessions,
-    sign_in_is_rate_limited_without_locking_out_the_owner
+    sign_in_is_rate_limited_without_locking_out_the_owner,
+    api_keys_never_get_a_session,
 );

@@ -118,6 +118,13 @@ impl TestApp {
                 format!("{TEST_KEY_ID}:{secret}"),
             ),
             ("DOMAINCALL_LOG".to_owned(), "warn".to_owned()),
+            // Sign-up links arrive by email: look for queued mail often.
+            ("DOMAINCALL_JOB_POLL_INTERVAL".to_owned(), "50ms".to_owned()),
+            // Tests sign up many owners from 127.0.0.1; the limit's own tests set it back.
+            (
+                "DOMAINCALL_SIGNUPS_PER_CLIENT".to_owned(),
+                "10000".to_owned(),
+            ),
         ];
         let mut settings =
             Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
@@ -211,24 +218,53 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
-    /// Signs up a new owner with a unique email; returns (session token, business id, email).
+    /// Signs up a new owner with a unique email as a person would: `signUp`, the link from
+    /// the emailed confirmation, `confirmSignUp`.
     pub async fn sign_up(&self, business: &str) -> Owner {
         let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
         let res = self
             .gql(
                 &Auth::None,
-                "mutation($i: SignUpInput!) { signUp(input: $i) { token userId businessId } }",
+                SIGN_UP,
                 json!({ "i": { "email": email, "password": "correct horse battery", "businessName": business } }),
             )
             .await;
-        let p = &res["data"]["signUp"];
-        assert!(p["token"].is_string(), "sign up failed: {res}");
+        assert_eq!(
+            res["data"]["signUp"]["status"], "CHECK_YOUR_INBOX",
+            "sign up failed: {res}"
+        );
+        let token = self.sign_up_token(&email).await;
+        let res = self
+            .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
+            .await;
+        let p = &res["data"]["confirmSignUp"];
+        assert!(
+            p["token"].is_string(),
+            "confirming the sign-up failed: {res}"
+        );
         Owner {
             email,
             token: p["token"].as_str().unwrap().to_owned(),
             user_id: p["userId"].as_str().unwrap().to_owned(),
             business_id: p["businessId"].as_str().unwrap().to_owned(),
         }
+    }
+
+    /// The token of the sign-up link emailed to `email` (waiting for the mail). The email
+    /// is taken out of the outbox, so later waits for mail to this address see what the
+    /// test itself caused.
+    pub async fn sign_up_token(&self, email: &str) -> String {
+        let (path, mail) = self
+            .mail_to(
+                email,
+                "/signup/confirm/",
+                std::time::Duration::from_millis(20),
+            )
+            .await;
+        let _ = std::fs::remove_file(path);
+        link_in(&mail, "/signup/confirm/")
+            .trim_start_matches("/signup/confirm/")
+            .to_owned()
     }
 
     /// Creates an API key as `owner`; returns (id, secret).
@@ -250,14 +286,47 @@ impl TestApp {
 
     /// Waits (up to 30 s) for an email to `to` in the outbox; returns its raw text.
     pub async fn wait_for_mail(&self, to: &str) -> String {
+        self.mail_to(to, "", std::time::Duration::from_millis(100))
+            .await
+            .1
+    }
+
+    /// Waits (up to 30 s) for an email to `to` whose decoded text holds `needle`.
+    pub async fn wait_for_mail_with(&self, to: &str, needle: &str) -> String {
+        self.mail_to(to, needle, std::time::Duration::from_millis(50))
+            .await
+            .1
+    }
+
+    /// Every email to `to` in the outbox now (raw text).
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.data_dir.join("outbox")) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .filter(|text| text.contains(&format!("To: {to}")))
+            .collect()
+    }
+
+    /// Waits (up to 30 s, looking every `every`) for an email to `to` holding `needle` (in
+    /// its decoded text: a file being written holds it only once complete); returns its raw
+    /// file and text.
+    async fn mail_to(
+        &self,
+        to: &str,
+        needle: &str,
+        every: std::time::Duration,
+    ) -> (PathBuf, String) {
         let dir = self.data_dir.join("outbox");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             if let Ok(entries) = std::fs::read_dir(&dir) {
                 for e in entries.flatten() {
                     let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                    if text.contains(&format!("To: {to}")) {
-                        return text;
+                    if text.contains(&format!("To: {to}")) && unfolded(&text).contains(needle) {
+                        return (e.path(), text);
                     }
                 }
             }
@@ -266,10 +335,16 @@ impl TestApp {
                 "no email to {to} in {}",
                 dir.display()
             );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(every).await;
         }
     }
 }
+
+/// The sign-up mutation of the helpers and tests.
+pub const SIGN_UP: &str = "mutation($i: SignUpInput!) { signUp(input: $i) { status email } }";
+/// Finishing a sign-up with the emailed token.
+pub const CONFIRM_SIGN_UP: &str =
+    "mutation($t: String!) { confirmSignUp(token: $t) { token userId businessId } }";
 
 /// A signed-up business owner.
 #[derive(Clone, Debug)]

@@ -1,9 +1,12 @@
-//! Inviting members by email: single use, expiring, new or existing accounts, roles.
+//! Inviting members by email: single use, expiring, new or existing accounts, roles; a
+//! daily limit per business, the business name escaped in the email, and API keys unable
+//! to accept one.
 
-use serde_json::json;
+use base64::Engine;
+use serde_json::{json, Value};
 
 use crate::both_dbs;
-use crate::helpers::{error_code, link_in, Auth, Db, TestApp};
+use crate::helpers::{error_code, link_in, unfolded, Auth, Db, TestApp};
 
 const INVITE: &str =
     "mutation($e: String!, $r: Role!) { inviteMember(email: $e, role: $r) { id email role } }";
@@ -203,8 +206,160 @@ async fn expired_and_revoked_invitations_are_refused(db: Db) {
     app.finish().await;
 }
 
+/// The decoded HTML part of a raw email.
+fn html_part(mail: &str) -> String {
+    let start = mail
+        .find("Content-Type: text/html")
+        .unwrap_or_else(|| panic!("no HTML part in {mail}"));
+    let part = &mail[start..];
+    let body_at = part.find("\r\n\r\n").unwrap() + 4;
+    let (headers, body) = part.split_at(body_at);
+    let body = body.split("\r\n--").next().unwrap();
+    if headers.contains("base64") {
+        let compact: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap(),
+        )
+        .unwrap()
+    } else {
+        unfolded(body)
+    }
+}
+
+async fn the_invitation_email_escapes_the_business_name(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let hostile = "X</title><img src=x onerror=alert(1)><a href=\"javascript:alert(2)\">";
+    let owner = app.sign_up(hostile).await;
+    let invitee = format!("bob-{}@example.com", uuid::Uuid::new_v4().simple());
+    let res = app
+        .gql(&owner.auth(), INVITE, json!({ "e": invitee, "r": "AGENT" }))
+        .await;
+    assert!(res["data"]["inviteMember"]["id"].is_string(), "{res}");
+    let mail = app.wait_for_mail(&invitee).await;
+    let html = html_part(&mail);
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("</title>"), "{html}");
+    assert!(!html.contains("href=\"javascript:"), "{html}");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "the name is shown, escaped: {html}"
+    );
+    assert!(html.contains("/invite/"), "{html}");
+    // Headers: one Subject line, no header of the inviter's making.
+    let headers = &mail[..mail.find("\r\n\r\n").unwrap()];
+    assert_eq!(headers.matches("Subject:").count(), 1, "{headers}");
+    assert!(!headers.contains("Bcc:"), "{headers}");
+    app.finish().await;
+}
+
+async fn invitations_are_limited_per_business_per_day(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Acme").await;
+    let other = app.sign_up("Other").await;
+    // The documented 50 a day (a re-invitation counts: it sends another email)...
+    for i in 0..49 {
+        let res = app
+            .gql(
+                &owner.auth(),
+                INVITE,
+                json!({ "e": format!("person{i}@example.com"), "r": "AGENT" }),
+            )
+            .await;
+        assert!(res["data"]["inviteMember"]["id"].is_string(), "{i}: {res}");
+    }
+    let res = app
+        .gql(
+            &owner.auth(),
+            INVITE,
+            json!({ "e": "person0@example.com", "r": "ADMIN" }),
+        )
+        .await;
+    assert!(res["data"]["inviteMember"]["id"].is_string(), "{res}");
+    // ...then RATE_LIMITED with the time until the first leaves the 24-hour window.
+    let res = app
+        .gql(
+            &owner.auth(),
+            INVITE,
+            json!({ "e": "one-more@example.com", "r": "AGENT" }),
+        )
+        .await;
+    assert_eq!(error_code(&res), Some("RATE_LIMITED"), "{res}");
+    let retry = res["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
+    assert!((86_000..=86_400).contains(&retry), "{retry}");
+    // Another business is not held up by it.
+    let res = app
+        .gql(
+            &other.auth(),
+            INVITE,
+            json!({ "e": "one-more@example.com", "r": "AGENT" }),
+        )
+        .await;
+    assert!(res["data"]["inviteMember"]["id"].is_string(), "{res}");
+    app.finish().await;
+}
+
+async fn an_api_key_cannot_accept_an_invitation(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let alpha = app.sign_up("Alpha").await;
+    let beta = app.sign_up("Beta").await;
+    let (_, key) = app.api_key(&beta, "CRM").await;
+    app.gql(
+        &alpha.auth(),
+        INVITE,
+        json!({ "e": beta.email, "r": "ADMIN" }),
+    )
+    .await;
+    let token = link_in(&app.wait_for_mail(&beta.email).await, "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned();
+    // Beta's key would be taken as Beta "signed in": refused, with no session.
+    let res = app
+        .gql_raw(&Auth::Bearer(key), ACCEPT, json!({ "t": token, "p": "" }))
+        .await;
+    assert!(!res.headers().contains_key("set-cookie"));
+    let res: Value = res.json().await.unwrap();
+    assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
+    assert!(res["data"].is_null(), "{res}");
+    assert!(
+        res["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("API key")),
+        "{res}"
+    );
+    // Nothing happened: still invited, not a member; Beta's session can accept.
+    let res = app
+        .gql(
+            &alpha.auth(),
+            "{ invitations { email } members { email } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["invitations"][0]["email"],
+        beta.email.as_str(),
+        "{res}"
+    );
+    assert_eq!(res["data"]["members"].as_array().unwrap().len(), 1, "{res}");
+    let res = app
+        .gql(&beta.auth(), ACCEPT, json!({ "t": token, "p": "" }))
+        .await;
+    assert_eq!(
+        res["data"]["acceptInvitation"]["businessId"],
+        alpha.business_id.as_str(),
+        "{res}"
+    );
+    app.finish().await;
+}
+
 both_dbs!(
     invite_accept_once,
+    the_invitation_email_escapes_the_business_name,
+    invitations_are_limited_per_business_per_day,
+    an_api_key_cannot_accept_an_invitation,
     existing_account_joins_second_business_and_switches,
     expired_and_revoked_invitations_are_refused
 );

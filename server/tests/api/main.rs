@@ -22,6 +22,7 @@ mod page_security;
 mod proxy;
 mod revocation;
 mod routing;
+mod sign_up;
 mod signaling;
 mod subscriptions;
 mod tokens;
