@@ -35,13 +35,16 @@ pub const PAYLOADS: &[&str] = &[
     "<style>@import 'http://127.0.0.9/x.css';</style>",
 ];
 
-/// The payloads as an email address's local part (no spaces; unique with `tag`).
+/// Hostile text as the local part of an address mail can really be sent to (RFC 5322
+/// `dot-atom`, lowercase, unique with `tag`): markup itself (`<`, `>`, `"`) is refused in
+/// email addresses (`entity::validate::EmailAddress`), so these break out of a
+/// single-quoted attribute, smuggle percent-encoded markup or a template expression.
 #[must_use]
 pub fn hostile_email(payload_index: usize, tag: &str) -> String {
     let local = match payload_index % 3 {
-        0 => "\"><svg/onload=__xss=1>",
-        1 => "</title><img/src=x/onerror=__xss=1>",
-        _ => "'><img/src=x/onerror=__xss=1>",
+        0 => "'onfocus=__xss=1'autofocus='",
+        1 => "%3cimg%20src=x%20onerror=__xss=1%3e",
+        _ => "{{constructor.constructor}}",
     };
     format!("{local}{tag}@example.com")
 }

@@ -162,7 +162,7 @@ async fn run(w: &World, member: &Tab, caller: &Tab) -> anyhow::Result<()> {
 
     println!("== an owner with hostile text in every field (through the API)");
     let email = hostile_email(0, &tag);
-    let token = create_account(&w.api, &email, HEADLINE).await?;
+    let token = create_account(&w.api, &w.server, &email, HEADLINE).await?;
     // Signed in while the business is the only one: the browser's session acts for it.
     sign_in_browser(member, &base, &email).await?;
     let businesses = hostile_businesses(w, &token, &tag).await?;

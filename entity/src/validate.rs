@@ -44,6 +44,17 @@ impl EmailAddress {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return err("The part before the @ is not valid.");
         }
+        // What mail can be sent to: RFC 5322 `dot-atom` (letters, digits and
+        // ``!#$%&'*+-/=?^_`{|}~``; any letter or digit with SMTPUTF8, RFC 6531). Quotes,
+        // `<`, `>`, `(`, `)`, `,`, `;`, `:`, `\`, `[` and `]` never reach a mail header.
+        if let Some(c) = local
+            .chars()
+            .find(|&c| !(c.is_alphanumeric() || c == '.' || "!#$%&'*+-/=?^_`{|}~".contains(c)))
+        {
+            return err(&format!(
+                "The part before the @ cannot contain `{c}`: use letters, digits, dots and - _ + only."
+            ));
+        }
         let labels: Vec<&str> = domain.split('.').collect();
         let label_ok = |l: &&str| {
             !l.is_empty()
@@ -157,7 +168,13 @@ mod tests {
 
     #[test]
     fn emails() {
-        let ok = ["a@b.co", " Ann.Lee@Example.COM ", "x+tag@sub.example.org"];
+        let ok = [
+            "a@b.co",
+            " Ann.Lee@Example.COM ",
+            "x+tag@sub.example.org",
+            "o'brien@example.ie",
+            "jörg@example.de",
+        ];
         for e in ok {
             assert!(EmailAddress::parse("email", e).is_ok(), "{e} should parse");
         }
@@ -175,6 +192,16 @@ mod tests {
             "a@-b.com",
             "a..b@c.com",
             "a@b..com",
+            // Not mailable: markup and header syntax in the local part.
+            "\"><svg/onload=x>@example.com",
+            "</title><img/src=x>@example.com",
+            "a<b@example.com",
+            "\"quoted\"@example.com",
+            "a,b@example.com",
+            "a;b@example.com",
+            "a:b@example.com",
+            "a\\b@example.com",
+            "a(b)@example.com",
         ];
         for e in bad {
             assert!(

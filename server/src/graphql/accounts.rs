@@ -182,7 +182,9 @@ impl AccountMutation {
         let id = parse_id(&business_id, "business")?;
         let s = ctx.services();
         let db = &s.db;
-        sessions::switch_business(db, &s.events, p, id).await.gql()?;
+        sessions::switch_business(db, &s.events, p, id)
+            .await
+            .gql()?;
         let switched = entity::auth::Principal {
             business_id: id,
             ..p.clone()
