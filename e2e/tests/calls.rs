@@ -150,6 +150,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         })
         .await?;
     a.goto_hydrated(&format!("{base}{link}")).await?;
+    a.type_into("#password", PASSWORD).await?;
     a.click("the confirm button", "#confirm-submit").await?;
     a.until("the dashboard", || async {
         let url = a.c.current_url().await.map_err(|e| e.to_string())?;

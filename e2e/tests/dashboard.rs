@@ -74,6 +74,14 @@ async fn sign_up_invite_and_api_key_in_a_real_browser() {
     })
     .await
     .unwrap();
+    // Only whoever chose the password can finish the sign-up.
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    screenshot(&c, "02b-confirm").await.unwrap();
     c.find(Locator::Css("#confirm-submit"))
         .await
         .unwrap()

@@ -92,6 +92,12 @@ async fn sign_up(c: &Client, server: &Server, email: &str) {
     .unwrap();
     c.goto(&format!("{base}{link}")).await.unwrap();
     wait_hydrated(c).await;
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
     c.find(Locator::Css("#confirm-submit"))
         .await
         .unwrap()

@@ -54,16 +54,16 @@ pub async fn preview_sign_up(token: String) -> Result<SignUpPreview, AppError> {
     .await
 }
 
-/// Uses a sign-up link: creates the account and its business, signs in, and goes to the
-/// dashboard.
+/// Uses a sign-up link with the password chosen at sign-up: creates the account and its
+/// business, signs in, and goes to the dashboard.
 #[server(endpoint = "confirm_sign_up")]
-pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
+pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
     use crate::backend;
     use entity::auth::signup;
 
     backend::reply(async move {
         let services = backend::services()?;
-        let (user, business) = signup::confirm(&services.db, &token).await?;
+        let (user, business) = signup::confirm(&services.db, &token, &password).await?;
         backend::signed_in(&services, user.id, business.id).await?;
         leptos_axum::redirect("/app");
         Ok(())

@@ -177,7 +177,7 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
     let preview = Resource::new(token, preview_sign_up);
     view! {
         <Title text="Finish signing up" />
-        <AuthCard title="Finish signing up" lead="One step left: create your business and sign in.">
+        <AuthCard title="Finish signing up" lead="One step left: enter your password to create your business and sign in.">
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match preview.await {
@@ -204,12 +204,29 @@ fn ConfirmForm(preview: SignUpPreview, token: String) -> impl IntoView {
             </div>
             <div>
                 <dt>"Email"</dt>
-                <dd id="confirm-email">{preview.email}</dd>
+                <dd id="confirm-email">{preview.email.clone()}</dd>
             </div>
         </dl>
-        <ActionForm action attr:class="form">
-            <FormAlert error />
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <FormAlert error fields=&["password"] />
             <input type="hidden" name="token" value=token />
+            <input
+                type="email"
+                name="username"
+                autocomplete="username"
+                value=preview.email.clone()
+                hidden=true
+                readonly=true
+            />
+            <Field
+                label="The password you chose"
+                id="password"
+                name="password"
+                field="password"
+                input_type="password"
+                autocomplete="current-password"
+                error
+            />
             <button
                 id="confirm-submit"
                 data-testid="confirm-submit"

@@ -42,8 +42,8 @@ pub(super) async fn create_account(
     let token = link.trim_start_matches("/signup/confirm/");
     api.string(
         "",
-        "mutation($t: String!) { confirmSignUp(token: $t) { token } }",
-        json!({ "t": token }),
+        "mutation($t: String!, $p: String!) { confirmSignUp(token: $t, password: $p) { token } }",
+        json!({ "t": token, "p": PASSWORD }),
         "/confirmSignUp/token",
     )
     .await

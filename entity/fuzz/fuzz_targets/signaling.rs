@@ -2,8 +2,9 @@
 //!
 //! Any text: neither parser panics; whatever the fast path takes, the general parser takes
 //! as the same message and forwards as the same bytes; every relay message the general
-//! parser takes, the fast path takes too; a parsed client message survives a round trip
-//! through its own serialisation.
+//! parser takes, the fast path takes too (but for frames with surrogate escapes, which it
+//! leaves to the general parser on purpose); a parsed client message survives a round
+//! trip through its own serialisation.
 #![no_main]
 
 use entity::calls::protocol::{CallId, ClientMessage, ServerMessage};
@@ -23,6 +24,17 @@ fn forwarded(message: &ClientMessage) -> Option<String> {
         _ => return None,
     };
     Some(serde_json::to_string(&server).expect("a server message serialises"))
+}
+
+/// The fast path's own test, written again: a `\uD800`–`\uDFFF` escape anywhere.
+fn has_surrogate_escape(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(3)).any(|i| {
+        b[i] == b'\\'
+            && b[i + 1] == b'u'
+            && matches!(b[i + 2], b'd' | b'D')
+            && matches!(b[i + 3], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -47,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     if let Ok(message) = &general {
-        if RelayFrame::of(message).is_some() {
+        if RelayFrame::of(message).is_some() && !has_surrogate_escape(text) {
             assert!(fast.is_some(), "the fast path refused relay message {text:?}");
         }
         let again = serde_json::to_string(message).expect("a client message serialises");

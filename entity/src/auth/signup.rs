@@ -234,15 +234,28 @@ pub async fn preview(db: &impl ConnectionTrait, token: &str) -> Result<SignUpPre
 }
 
 /// Uses a sign-up link: creates the account (with the password hashed at sign-up) and its
-/// business, once.
+/// business, once. The person confirming must know that password: whoever asked for the
+/// link may not own the address, and its owner must not be led into finishing an account
+/// whose password a stranger chose.
 ///
 /// # Errors
-/// `Validation` on `token` when the link is unknown, used or expired; `Conflict` when the
-/// email got an account in the meantime.
+/// `Validation` on `token` when the link is unknown, used or expired, on `password` when
+/// it is not the one chosen at sign-up; `Conflict` when the email got an account in the
+/// meantime.
 pub async fn confirm<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     token: &str,
+    password: &str,
 ) -> Result<(user::Model, business::Model), DomainError> {
+    // Checked before the write transaction: a hash takes a while, and a wrong password
+    // leaves the link usable.
+    let pending = usable(db, token).await?;
+    if !crate::auth::passwords::verify(password, &pending.password_hash) {
+        return Err(DomainError::invalid(
+            "password",
+            "That is not the password chosen when signing up: enter that one.",
+        ));
+    }
     let txn = crate::tx::begin_write(db).await?;
     let row = usable(&txn, token).await?;
     // Single use: only the first confirmation flips the row.

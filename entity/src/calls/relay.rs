@@ -71,12 +71,31 @@ struct Wire<'a> {
     candidate: Option<IceCandidateRef<'a>>,
 }
 
+/// Whether `text` has a `\uD800`–`\uDFFF` escape. serde_json checks the escapes of the
+/// strings it skips (unknown fields) less strictly than those it reads: a lone surrogate
+/// there passes here but not in [`ClientMessage::parse`], which reads every string. Such
+/// frames (browsers send none) are left to the general parser, so both accept the same.
+/// Found by fuzzing (`entity/fuzz`, target `signaling`).
+fn has_surrogate_escape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices("\\u").any(|(i, _)| {
+        matches!(bytes.get(i + 2), Some(b'd' | b'D'))
+            && matches!(
+                bytes.get(i + 3),
+                Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+            )
+    })
+}
+
 impl<'a> RelayFrame<'a> {
     /// The relay message in `text`; `None` when it is another message or not a valid one.
     #[must_use]
     pub fn parse(text: &'a str) -> Option<Self> {
         // Objects only: serde would also read a struct from an array, by position.
-        if text.len() > MAX_MESSAGE_BYTES || !text.trim_start().starts_with('{') {
+        if text.len() > MAX_MESSAGE_BYTES
+            || !text.trim_start().starts_with('{')
+            || has_surrogate_escape(text)
+        {
             return None;
         }
         let wire: Wire<'a> = serde_json::from_str(text).ok()?;
@@ -298,6 +317,23 @@ mod tests {
             "a".repeat(MAX_MESSAGE_BYTES)
         );
         assert_eq!(fast(&big, id()), None, "over the frame limit");
+    }
+
+    #[test]
+    fn surrogate_escapes_are_left_to_the_general_path() {
+        // A lone surrogate in an unknown field: serde_json skips it without a check, the
+        // general parser refuses it; the fast path must not take it.
+        let lone = r#"{"type":"ice","candidate":{"candidate":"c","x":"\ud8001"}}"#;
+        assert_eq!(fast(lone, id()), None);
+        assert_eq!(slow(lone, id()), None);
+        // A well-formed pair is fine, but goes the general way too.
+        let pair = r#"{"type":"offer","sdp":"v=0","x":"\ud83d\ude00"}"#;
+        assert_eq!(fast(pair, id()), None);
+        assert!(slow(pair, id()).is_some());
+        // Other escapes stay on the fast path.
+        let plain = r#"{"type":"offer","sdp":"v=0\u000d\n"}"#;
+        assert_eq!(fast(plain, id()), slow(plain, id()));
+        assert!(fast(plain, id()).is_some());
     }
 
     proptest! {

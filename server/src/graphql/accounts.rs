@@ -100,13 +100,21 @@ impl AccountMutation {
         Ok(started.into())
     }
 
-    /// Finishes a sign-up with the token from the emailed link: creates the account and its
-    /// business and returns a session. A link works once, for 24 hours (`VALIDATION` on
-    /// `token` otherwise, saying which).
+    /// Finishes a sign-up with the token from the emailed link and the password chosen at
+    /// sign-up: creates the account and its business and returns a session. A link works
+    /// once, for 24 hours (`VALIDATION` on `token` otherwise, saying which; on `password`
+    /// for another password, which leaves the link usable).
     #[graphql(complexity = 150)]
-    async fn confirm_sign_up(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
+    async fn confirm_sign_up(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> Result<AuthPayload> {
         refuse_api_key(ctx)?;
-        let (user, biz) = signup::confirm(&ctx.services().db, &token).await.gql()?;
+        let (user, biz) = signup::confirm(&ctx.services().db, &token, &password)
+            .await
+            .gql()?;
         start_session(ctx, user.id, biz.id).await
     }
 

@@ -243,7 +243,7 @@ async fn api_keys_never_get_a_session(db: Db) {
             "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }",
             json!({ "c": PASSWORD, "n": "another long password" }),
         ),
-        (CONFIRM_SIGN_UP, json!({ "t": token })),
+        (CONFIRM_SIGN_UP, json!({ "t": token, "p": PASSWORD })),
     ] {
         let res = app.gql_raw(&key, query, vars).await;
         assert!(!res.headers().contains_key("set-cookie"));
@@ -259,7 +259,11 @@ async fn api_keys_never_get_a_session(db: Db) {
     }
     // Nothing happened: the password is unchanged and the sign-up link still works.
     let res = app
-        .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
+        .gql(
+            &Auth::None,
+            CONFIRM_SIGN_UP,
+            json!({ "t": token, "p": PASSWORD }),
+        )
         .await;
     assert!(res["data"]["confirmSignUp"]["token"].is_string(), "{res}");
     let res = app

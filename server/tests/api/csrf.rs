@@ -18,10 +18,10 @@ use crate::ws::verified_domain;
 const EVIL: &str = "https://evil.example";
 /// Our dashboard's origin in these tests (`DOMAINCALL_ALLOWED_ORIGINS`; the public URL
 /// of a test app names port 0).
-const OURS: &str = "http://app.domaincall.test";
+const OURS: &str = crate::helpers::OWN_ORIGIN;
 
 async fn spawn(db: Db) -> TestApp {
-    TestApp::spawn_with(db, |s| s.allowed_origins.push(OURS.to_owned())).await
+    TestApp::spawn(db).await
 }
 const CREATE_KEY: &str = r#"mutation { createApiKey(name: "planted") { secret } }"#;
 

@@ -55,6 +55,9 @@ pub fn embedded_turn(settings: &mut Settings, secret: &str) {
     settings.ice.turn_secret = Some(secret.to_owned().into());
 }
 
+/// An origin every test app counts as its own (its pages' `Origin`).
+pub const OWN_ORIGIN: &str = "http://app.domaincall.test";
+
 /// A running application.
 pub struct TestApp {
     pub base: String,
@@ -129,6 +132,9 @@ impl TestApp {
         let mut settings =
             Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
                 .unwrap();
+        // The app's public URL names port 0 (it binds later), so pages "of ours" need an
+        // origin the app knows: requests from our pages send this one.
+        settings.allowed_origins.push(OWN_ORIGIN.to_owned());
         tweak(&mut settings);
         if std::env::var_os("TEST_LOG").is_some() {
             settings.log_filter = "info".into();
@@ -235,7 +241,11 @@ impl TestApp {
         );
         let token = self.sign_up_token(&email).await;
         let res = self
-            .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
+            .gql(
+                &Auth::None,
+                CONFIRM_SIGN_UP,
+                json!({ "t": token, "p": "correct horse battery" }),
+            )
             .await;
         let p = &res["data"]["confirmSignUp"];
         assert!(
@@ -343,8 +353,8 @@ impl TestApp {
 /// The sign-up mutation of the helpers and tests.
 pub const SIGN_UP: &str = "mutation($i: SignUpInput!) { signUp(input: $i) { status email } }";
 /// Finishing a sign-up with the emailed token.
-pub const CONFIRM_SIGN_UP: &str =
-    "mutation($t: String!) { confirmSignUp(token: $t) { token userId businessId } }";
+pub const CONFIRM_SIGN_UP: &str = "mutation($t: String!, $p: String!) { \
+    confirmSignUp(token: $t, password: $p) { token userId businessId } }";
 
 /// A signed-up business owner.
 #[derive(Clone, Debug)]

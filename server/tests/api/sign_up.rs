@@ -225,7 +225,11 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
     assert_eq!(count::<user::Entity>(&app).await, 0);
     // The link creates the account and its business and signs in.
     let res = app
-        .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
+        .gql(
+            &Auth::None,
+            CONFIRM_SIGN_UP,
+            json!({ "t": token, "p": PASSWORD }),
+        )
         .await;
     let session = Auth::Bearer(
         res["data"]["confirmSignUp"]["token"]
@@ -256,7 +260,11 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
     };
     // Once only.
     let res = app
-        .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": token }))
+        .gql(
+            &Auth::None,
+            CONFIRM_SIGN_UP,
+            json!({ "t": token, "p": PASSWORD }),
+        )
         .await;
     assert!(refused(&res).contains("already used"), "{res}");
     // An unknown link.
@@ -264,7 +272,7 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
         .gql(
             &Auth::None,
             CONFIRM_SIGN_UP,
-            json!({ "t": "not-a-real-token" }),
+            json!({ "t": "not-a-real-token", "p": PASSWORD }),
         )
         .await;
     assert!(refused(&res).contains("not valid"), "{res}");
@@ -282,7 +290,11 @@ async fn a_sign_up_link_works_once_and_expires(db: Db) {
         .await
         .unwrap();
     let res = app
-        .gql(&Auth::None, CONFIRM_SIGN_UP, json!({ "t": late_token }))
+        .gql(
+            &Auth::None,
+            CONFIRM_SIGN_UP,
+            json!({ "t": late_token, "p": PASSWORD }),
+        )
         .await;
     assert!(refused(&res).contains("expired"), "{res}");
     assert_eq!(
@@ -340,7 +352,7 @@ async fn form_post(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> (u16
         .http
         .post(format!("{}/api/{endpoint}", app.base))
         .header("accept", "text/html")
-        .header("origin", &app.base)
+        .header("origin", crate::helpers::OWN_ORIGIN)
         .header("referer", format!("{}/signup", app.base))
         .form(form)
         .send()
@@ -401,8 +413,12 @@ async fn the_dashboard_signs_up_without_javascript(db: Db) {
         .unwrap();
     assert!(page.contains("Form Bakery"), "{page}");
     assert!(page.contains("confirm-submit"), "{page}");
-    let (status, location, session) =
-        form_post(&app, "confirm_sign_up", &[("token", &token)]).await;
+    let (status, location, session) = form_post(
+        &app,
+        "confirm_sign_up",
+        &[("token", &token), ("password", PASSWORD)],
+    )
+    .await;
     assert_eq!((status, location.as_str(), session), (302, "/app", true));
     // Used up: the page says so, and the button no longer signs anyone in.
     let page = app
@@ -415,12 +431,65 @@ async fn the_dashboard_signs_up_without_javascript(db: Db) {
         .await
         .unwrap();
     assert!(page.contains("already used"), "{page}");
-    let (_, _, session) = form_post(&app, "confirm_sign_up", &[("token", &token)]).await;
+    let (_, _, session) = form_post(
+        &app,
+        "confirm_sign_up",
+        &[("token", &token), ("password", PASSWORD)],
+    )
+    .await;
     assert!(!session);
     app.finish().await;
 }
 
+/// A stranger signs up with someone else's address; the owner of the address opens the
+/// link. Without the stranger's password it does nothing, and the link still works for
+/// whoever knows it.
+async fn confirming_needs_the_password(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let email = unique_email("victim");
+    sign_up_from(&app, "127.0.0.1", &email).await;
+    let token = app.sign_up_token(&email).await;
+    for wrong in ["", "the victim's own password", "correct horse batter"] {
+        let res = app
+            .gql(
+                &Auth::None,
+                CONFIRM_SIGN_UP,
+                json!({ "t": token, "p": wrong }),
+            )
+            .await;
+        assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
+        assert_eq!(
+            res["errors"][0]["extensions"]["fields"][0]["field"], "password",
+            "{res}"
+        );
+        assert!(res["data"].is_null(), "{res}");
+    }
+    assert_eq!(count::<user::Entity>(&app).await, 0, "no account was made");
+    let (status, location, session) = form_post(
+        &app,
+        "confirm_sign_up",
+        &[("token", &token), ("password", "not the one")],
+    )
+    .await;
+    assert!(
+        !session,
+        "a wrong password signs nobody in ({status} {location})"
+    );
+    assert_eq!(count::<user::Entity>(&app).await, 0, "no account was made");
+    let res = app
+        .gql(
+            &Auth::None,
+            CONFIRM_SIGN_UP,
+            json!({ "t": token, "p": PASSWORD }),
+        )
+        .await;
+    assert!(res["data"]["confirmSignUp"]["token"].is_string(), "{res}");
+    assert_eq!(count::<user::Entity>(&app).await, 1);
+    app.finish().await;
+}
+
 both_dbs!(
+    confirming_needs_the_password,
     bad_sign_up_input,
     aliased_sign_ups_are_refused_before_any_runs,
     a_taken_email_answers_like_a_new_one,
