@@ -288,6 +288,11 @@ impl Application {
         &self.services
     }
 
+    /// The assembled router, for driving requests without a socket (the fuzz target).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// The signaling hub, for tests that look at live connections.
     pub fn hub(&self) -> &Hub {
         &self.hub
