@@ -525,15 +525,19 @@ async fn call_moves_bytes(app: TestApp, relay: bool) {
         .create_offer(None)
         .await
         .expect("creating the offer");
-    caller
-        .signal
-        .send(json!({ "type": "offer", "call_id": call_id, "sdp": offer.sdp }))
-        .expect("the caller's socket writer runs");
+    // The local description first: an answer that came back before it was set would find
+    // the connection still `stable` and be refused. Candidates gathered meanwhile reach
+    // the agent before the offer; its pump keeps them until the offer is applied.
+    let sdp = offer.sdp.clone();
     caller
         .pc
         .set_local_description(offer)
         .await
         .expect("setting the local offer");
+    caller
+        .signal
+        .send(json!({ "type": "offer", "call_id": call_id, "sdp": sdp }))
+        .expect("the caller's socket writer runs");
 
     caller.wait_connected().await;
     agent.wait_connected().await;
