@@ -1,5 +1,73 @@
-//! Small building blocks shared by the pages: form fields with their errors, alerts,
-//! loading and error states, and the date formats.
+//! The dashboard's building blocks, so that a list page is a few lines of what is particular
+//! to it and none of the markup every list page repeats.
+//!
+//! - [`page`]: the page header with its primary action, cards, empty states, notices, and
+//!   [`page::Loaded`] for "loading / failed / here it is".
+//! - [`table`]: [`DataTable`], a table that stays a table on a laptop and turns into
+//!   labelled cards where it would not fit (a phone, a narrow window) — never a sideways
+//!   scroll.
+//! - [`actions`]: row actions — [`RowAction`] (one button, one server function) and
+//!   [`ConfirmAction`] (destructive: "Remove…" opens "Are you sure?" first). Both are plain
+//!   forms, so they work before the page is hydrated and without JavaScript.
+//! - [`form`]: [`Field`], [`SelectField`], [`SubmitButton`] (with its pending label) and
+//!   [`ErrorSummary`], which lists a failed submit's errors in a `role="alert"` box and
+//!   moves focus to the first invalid field (or to itself when no field is to blame).
+//!
+//! A new list page (contacts, schedules, callbacks, webhooks) is then, in outline:
+//!
+//! ```ignore
+//! #[component]
+//! pub fn WebhooksPage() -> impl IntoView {
+//!     let add = ServerAction::<AddWebhook>::new();
+//!     let remove = ServerAction::<RemoveWebhook>::new();
+//!     let hooks = Resource::new(move || (add.version().get(), remove.version().get()),
+//!                               |_| list_webhooks());
+//!     let error = action_error(add);
+//!     view! {
+//!         <PageHeader title="Webhooks" lead="Where we send your events."
+//!                     action=("#add-webhook-title", "Add a webhook") />
+//!         <Card title="Add a webhook" id="add-webhook-title">
+//!             <ActionForm action=add attr:class="form form-row" attr:novalidate=true>
+//!                 <ErrorSummary error attempts=add.version() fields=&[("url", "hook-url")] />
+//!                 <Field label="URL" id="hook-url" name="url" field="url" error />
+//!                 <SubmitButton label="Add" pending_label="Adding…" pending=add.pending() />
+//!             </ActionForm>
+//!         </Card>
+//!         <Card title="Endpoints" id="hooks-title">
+//!             <ErrorSummary error=action_error(remove) />
+//!             <Loaded resource=hooks view=move |list: Vec<WebhookView>| {
+//!                 if list.is_empty() {
+//!                     return view! { <EmptyState id="no-hooks">"No webhooks yet."</EmptyState> }
+//!                         .into_any();
+//!                 }
+//!                 let rows = list.into_iter().map(|h| Row::new(vec![
+//!                     view! { {h.url.clone()} }.into_any(),
+//!                     view! { <ConfirmAction action=remove fields=vec![("id", h.id.clone())]
+//!                                 label="Remove" name=format!("Remove {}", h.url)
+//!                                 question=format!("Stop sending events to {}?", h.url)
+//!                                 confirm="Yes, remove it" /> }.into_any(),
+//!                 ])).collect();
+//!                 view! { <DataTable id="hooks-table" columns=HOOK_COLUMNS.to_vec() rows /> }
+//!                     .into_any()
+//!             } />
+//!         </Card>
+//!     }
+//! }
+//! ```
+//!
+//! Reactive values a row reads (pending flags, "which row is open") are made by the page,
+//! never inside a [`page::Loaded`]: a `Transition` keeps showing old rows while new ones
+//! load, after the old rows' own values are disposed.
+
+pub mod actions;
+pub mod form;
+pub mod page;
+pub mod table;
+
+pub use actions::{ConfirmAction, RowAction};
+pub use form::{reset_on_success, ErrorSummary, Field, FieldMessage, SelectField, SubmitButton};
+pub use page::{Card, EmptyState, Loaded, Notice, PageHeader};
+pub use table::{Column, DataTable, Row};
 
 use chrono::{DateTime, Utc};
 use entity::types::Role;
@@ -30,99 +98,31 @@ where
     Signal::derive(move || action.value().with(|v| matches!(v, Some(Ok(_)))))
 }
 
-/// A labelled input with its hint and, when the server refused it, its error underneath.
-#[component]
-pub fn Field(
-    /// The visible label.
-    label: &'static str,
-    /// The input's `id` (stable for the label, tests and error references).
-    id: &'static str,
-    /// The form field name, i.e. the server function argument.
-    name: &'static str,
-    /// The field name the domain reports errors under.
-    field: &'static str,
-    /// The last error of the form's action.
-    #[prop(into)]
-    error: Signal<Option<AppError>>,
-    /// The input type.
-    #[prop(default = "text")]
-    input_type: &'static str,
-    /// The `autocomplete` hint for browsers and password managers.
-    #[prop(default = "off")]
-    autocomplete: &'static str,
-    /// A short help text under the label.
-    #[prop(optional)]
-    hint: Option<&'static str>,
-    /// Placeholder text.
-    #[prop(optional)]
-    placeholder: Option<&'static str>,
-) -> impl IntoView {
-    let message = move || error.with(|e| e.as_ref().and_then(|e| e.field(field)));
-    let error_id = format!("{id}-error");
-    let hint_id = hint.map(|_| format!("{id}-hint"));
-    let described_by = match &hint_id {
-        Some(h) => format!("{h} {error_id}"),
-        None => error_id.clone(),
-    };
-    view! {
-        <div class="field" class:has-error=move || message().is_some()>
-            <label for=id>{label}</label>
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
-            <input
-                id=id
-                name=name
-                type=input_type
-                autocomplete=autocomplete
-                placeholder=placeholder
-                aria-describedby=described_by
-                aria-invalid=move || if message().is_some() { "true" } else { "false" }
-            />
-            <FieldMessage id=error_id message=Signal::derive(message) />
-        </div>
-    }
+/// How many times an action has succeeded: the source of the resources it changes. A
+/// refusal changes nothing, so it reloads nothing — an open form keeps what was typed,
+/// and its errors stay next to it.
+pub fn saved<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Memo::new(move |before: Option<&usize>| {
+        let n = before.copied().unwrap_or(0);
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            n + 1
+        } else {
+            n
+        }
+    })
 }
 
-/// The error line under a field (empty when the field is fine).
-#[component]
-pub fn FieldMessage(
-    /// The `id` the input's `aria-describedby` points at.
-    #[prop(into)]
-    id: String,
-    /// The message, if any.
-    message: Signal<Option<String>>,
-) -> impl IntoView {
-    move || {
-        message.get().map(|m| {
-            view! {
-                <p class="field-error" id=id.clone()>
-                    {m}
-                </p>
-            }
-        })
-    }
-}
-
-/// The message above a form when the error does not belong to one of its `fields`.
-#[component]
-pub fn FormAlert(
-    /// The last error of the form's action.
-    #[prop(into)]
-    error: Signal<Option<AppError>>,
-    /// The domain field names the form shows next to their inputs.
-    #[prop(optional)]
-    fields: &'static [&'static str],
-) -> impl IntoView {
-    move || {
-        error
-            .with(|e| e.as_ref().and_then(|e| e.general(fields)))
-            .map(|m| {
-                view! {
-                    <div class="alert alert-error" role="alert">
-                        {m}
-                    </div>
-                }
-            })
-    }
+/// What an action's last successful run returned.
+pub fn action_output<S>(action: ServerAction<S>) -> Signal<Option<S::Output>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::ok))
 }
 
 /// A success message.
@@ -152,22 +152,6 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         <div class="alert alert-error" role="alert">
             {error.message}
         </div>
-    }
-}
-
-/// A page's title block.
-#[component]
-pub fn PageHeader(
-    title: &'static str,
-    /// One sentence on what the page is for.
-    #[prop(optional)]
-    lead: Option<&'static str>,
-) -> impl IntoView {
-    view! {
-        <header class="page-header">
-            <h1>{title}</h1>
-            {lead.map(|l| view! { <p class="lead">{l}</p> })}
-        </header>
     }
 }
 
