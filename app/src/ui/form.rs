@@ -254,12 +254,13 @@ fn summary(e: &AppError, fields: &'static [(&'static str, &'static str)]) -> imp
     }
 }
 
-/// Focuses the first `aria-invalid` field of the form around `slot`, else the summary.
+/// Focuses the first `aria-invalid` field of the form around `slot`, else the summary —
+/// on the next frame, once the fields and the summary show the new error.
 fn focus_first_problem(slot: NodeRef<html::Div>) {
     #[cfg(feature = "hydrate")]
-    {
+    request_animation_frame(move || {
         use wasm_bindgen::JsCast;
-        let Some(slot) = slot.get_untracked() else {
+        let Some(slot) = slot.try_get_untracked().flatten() else {
             return;
         };
         let invalid = slot
@@ -271,7 +272,7 @@ fn focus_first_problem(slot: NodeRef<html::Div>) {
         if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
         }
-    }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = slot;
 }

@@ -110,7 +110,12 @@ pub fn DataTable(
             } else {
                 c.label.into_any()
             };
-            view! { <th scope="col" class=c.class>{label}</th> }
+            // Headers share only their column's alignment, never its wrapping.
+            let align = ["num", "actions"]
+                .into_iter()
+                .find(|a| c.class.split_whitespace().any(|k| k == *a))
+                .unwrap_or("");
+            view! { <th scope="col" class=align>{label}</th> }
         })
         .collect_view();
     let body = rows
