@@ -137,21 +137,29 @@ async fn screen(tab: &Tab, width: u32, height: u32, mobile: bool) -> anyhow::Res
 }
 
 /// How far the page is wider than the screen (0: nothing scrolls sideways), and the
-/// widest culprit's description.
-async fn sideways(tab: &Tab) -> anyhow::Result<(i64, String)> {
-    tab.js(
-        "const over = document.documentElement.scrollWidth - window.innerWidth;
-         let worst = '';
-         if (over > 0) {
-           let max = 0;
-           for (const e of document.querySelectorAll('body *')) {
-             const r = e.getBoundingClientRect();
-             if (r.right > max) { max = r.right; worst = e.tagName + '#' + e.id + '.' + e.className; }
-           }
-         }
-         return [over, worst];",
-    )
-    .await
+/// widest culprit's description. Measured against the emulated width itself: a phone's
+/// layout viewport may grow to fit what is too wide.
+async fn sideways(tab: &Tab, width: u32) -> anyhow::Result<(i64, String)> {
+    const MEASURE: &str = "
+        const over = Math.max(document.documentElement.scrollWidth, window.innerWidth) - width;
+        let worst = '';
+        if (over > 0) {
+          // The innermost elements reaching past the screen's edge.
+          worst = [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > width + 0.5)
+            .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 0.5))
+            .slice(0, 5)
+            .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+            .join(', ');
+        }
+        if (over > 0 && !worst) {
+          worst = 'sw=' + document.documentElement.scrollWidth + ' iw=' + window.innerWidth
+            + ' cw=' + document.documentElement.clientWidth + ' bodysw=' + document.body.scrollWidth + ' '
+            + [...document.querySelectorAll('body *')].filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
+              .slice(0, 6).map(e => e.tagName + '.' + e.className + ':' + e.scrollWidth + '/' + e.clientWidth).join(', ');
+        }
+        return [over, worst];";
+    tab.js(&format!("const width = {width};{MEASURE}")).await
 }
 
 #[tokio::test]
@@ -202,7 +210,7 @@ async fn scenario(
     ensure!(!overlap, "the softphone covers the last navigation link at 1280×800");
     let last: String = tab.js("return document.querySelector('.sidenav li:last-child a').textContent;").await?;
     ensure!(last == "Settings", "the last link is {last}");
-    let (over, worst) = sideways(tab).await?;
+    let (over, worst) = sideways(tab, 1280).await?;
     ensure!(over <= 0, "/app/calls is {over}px too wide at 1280 px ({worst})");
     let fits: (bool, f64, f64) = tab
         .js("const t = document.querySelector('#calls-table');
@@ -282,7 +290,7 @@ async fn scenario(
         "/app/api-keys", "/app/settings",
     ] {
         tab.goto_hydrated(&format!("{base}{path}")).await?;
-        let (over, worst) = sideways(tab).await?;
+        let (over, worst) = sideways(tab, 390).await?;
         ensure!(over <= 0, "{path} is {over}px wider than a 390 px phone ({worst})");
         let hidden_tabs: i64 = tab
             .js("return [...document.querySelectorAll('.sidenav a')]
@@ -294,7 +302,7 @@ async fn scenario(
     // The invite page, as the invitee opens it on their phone; and the dead old link.
     tab.goto_hydrated(&format!("{base}{new}")).await?;
     tab.wait_text("#invite-business", BUSINESS).await?;
-    let (over, worst) = sideways(tab).await?;
+    let (over, worst) = sideways(tab, 390).await?;
     ensure!(over <= 0, "the invite page is {over}px wider than a 390 px phone ({worst})");
     tab.shot("ui-07-phone-invite").await?;
     tab.goto_hydrated(&format!("{base}{old}")).await?;

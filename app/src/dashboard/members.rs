@@ -192,8 +192,10 @@ fn MemberName(member: MemberView, is_me: bool) -> impl IntoView {
         .then(|| view! { <span class="member-email muted small">{member.email.clone()}</span> });
     view! {
         <span class="member-name">
-            <span class="member-shown">{member.name().to_owned()}</span>
-            {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+            <span class="member-shown">
+                {member.name().to_owned()}
+                {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+            </span>
             {email}
         </span>
     }

@@ -130,7 +130,13 @@ pub fn DataTable(
             let cells = cells
                 .into_iter()
                 .zip(columns.iter())
-                .map(|(cell, c)| view! { <td data-label=c.label class=c.class>{cell}</td> })
+                .map(|(cell, c)| {
+                    view! {
+                        <td data-label=c.label class=c.class>
+                            <span class="cell">{cell}</span>
+                        </td>
+                    }
+                })
                 .collect_view();
             let is_selected = move || selected.is_some_and(|s| s.get());
             view! {
