@@ -4,21 +4,23 @@
 //! The selected domain lives in the address (`/app/domains?domain=<id>`) so that links
 //! (the revocation email, a colleague's message) open straight onto it. Everybody sees the
 //! list and the history; only owners and admins get the controls (the server checks every
-//! action again, so hiding a control is only a courtesy). Adding is a form that works before
-//! the page hydrates; the server's parser answers for the name.
+//! action again, so hiding a control is only a courtesy).
 
 mod detail;
 
-use entity::types::{DomainStatus, DomainView};
+use entity::domains::DomainName;
+use entity::types::{DomainStatus, DomainView, ErrorCode};
 use leptos::either::Either;
-use leptos::form::ActionForm;
+use leptos::html;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use super::{use_account, ManagersOnly};
 use crate::api::{domain_detail, list_domains, AddDomain, RemoveDomain, VerifyDomain};
+use crate::error::AppError;
 use crate::ui::{
     action_error, date, date_time, saved, Card, Column, DataTable, EmptyState, ErrorPanel,
     ErrorSummary, Field, Loaded, Loading, PageHeader, Row, SubmitButton,
@@ -114,14 +116,46 @@ pub fn DomainsPage() -> impl IntoView {
     }
 }
 
-/// The add form.
+/// The add form: a plain form post (it works before hydration), pre-checked in the browser
+/// with the same parser the server uses, so a mistyped name is explained without a round
+/// trip.
 #[component]
 fn AddDomainCard(add: ServerAction<AddDomain>) -> impl IntoView {
-    let error = action_error(add);
+    let input = NodeRef::<html::Input>::new();
+    let pending = add.pending();
+    let server_error = action_error(add);
+    let local = RwSignal::new(None::<AppError>);
+    let attempts = RwSignal::new(0_usize);
+    let error = Signal::derive(move || local.get().or_else(|| server_error.get()));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        attempts.update(|n| *n += 1);
+        let name = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+        match DomainName::parse(&name) {
+            Ok(_) => {
+                local.set(None);
+                add.dispatch(AddDomain { name });
+            }
+            Err(e) => {
+                let mut refused = AppError::new(ErrorCode::Validation, e.to_string());
+                refused.fields = vec![e.to_field_error("name")];
+                local.set(Some(refused));
+            }
+        }
+    };
     view! {
         <Card title="Add a domain" id="add-domain-title">
-            <ActionForm action=add attr:class="form form-row" attr:novalidate=true>
-                <ErrorSummary error attempts=add.version() fields=&[("name", "domain-name")] />
+            <form
+                class="form form-row"
+                method="post"
+                action=AddDomain::url()
+                novalidate
+                on:submit=on_submit
+            >
+                <ErrorSummary error attempts fields=&[("name", "domain-name")] />
                 <Field
                     label="Domain name"
                     id="domain-name"
@@ -131,16 +165,12 @@ fn AddDomainCard(add: ServerAction<AddDomain>) -> impl IntoView {
                     placeholder="example.com"
                     hint="A domain your business owns, like example.com or sales.example.com. You will prove it with one DNS record."
                     error
+                    node_ref=input
                 />
                 <div class="field field-action">
-                    <SubmitButton
-                        id="add-domain"
-                        label="Add domain"
-                        pending_label="Adding…"
-                        pending=add.pending()
-                    />
+                    <SubmitButton id="add-domain" label="Add domain" pending_label="Adding…" pending />
                 </div>
-            </ActionForm>
+            </form>
         </Card>
     }
 }
