@@ -24,7 +24,10 @@ fn invite_links(server: &Server, email: &str) -> Vec<String> {
         .into_iter()
         .filter(|m| m.contains(&format!("To: {email}")))
         .filter_map(|m| {
-            let flat = m.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            let flat = m
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
             let start = flat.find("/invite/")?;
             Some(
                 flat[start..]
@@ -37,17 +40,29 @@ fn invite_links(server: &Server, email: &str) -> Vec<String> {
 }
 
 /// Waits until `count` invitation links went to `email`; returns them.
-async fn wait_invite_links(server: &Server, email: &str, count: usize) -> anyhow::Result<Vec<String>> {
-    e2e::eventually(&format!("{count} invitation emails to {email}"), Duration::from_secs(30), || async {
-        let links = invite_links(server, email);
-        (links.len() >= count).then_some(links)
-    })
+async fn wait_invite_links(
+    server: &Server,
+    email: &str,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    e2e::eventually(
+        &format!("{count} invitation emails to {email}"),
+        Duration::from_secs(30),
+        || async {
+            let links = invite_links(server, email);
+            (links.len() >= count).then_some(links)
+        },
+    )
     .await
 }
 
 /// An owner (sign-up and the emailed link, through the API): (session token, user id,
 /// business id).
-async fn owner(api: &Api, server: &Server, email: &str) -> anyhow::Result<(String, String, String)> {
+async fn owner(
+    api: &Api,
+    server: &Server,
+    email: &str,
+) -> anyhow::Result<(String, String, String)> {
     api.call(
         "",
         "mutation($i: SignUpInput!) { signUp(input: $i) { status } }",
@@ -65,14 +80,29 @@ async fn owner(api: &Api, server: &Server, email: &str) -> anyhow::Result<(Strin
             json!({ "t": link.trim_start_matches("/signup/confirm/"), "p": PASSWORD }),
         )
         .await?;
-    let s = |k: &str| data["confirmSignUp"][k].as_str().map(str::to_owned).context("confirmSignUp");
+    let s = |k: &str| {
+        data["confirmSignUp"][k]
+            .as_str()
+            .map(str::to_owned)
+            .context("confirmSignUp")
+    };
     Ok((s("token")?, s("userId")?, s("businessId")?))
 }
 
 /// An agent who accepted an invitation and chose a display name; returns their user id.
-async fn agent(api: &Api, server: &Server, token: &str, email: &str, name: &str) -> anyhow::Result<String> {
-    api.call(token, "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }", json!({ "e": email }))
-        .await?;
+async fn agent(
+    api: &Api,
+    server: &Server,
+    token: &str,
+    email: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    api.call(
+        token,
+        "mutation($e: String!) { inviteMember(email: $e, role: AGENT) { id } }",
+        json!({ "e": email }),
+    )
+    .await?;
     let link = wait_invite_links(server, email, 1).await?.remove(0);
     let data = api
         .call(
@@ -81,24 +111,40 @@ async fn agent(api: &Api, server: &Server, token: &str, email: &str, name: &str)
             json!({ "t": link.trim_start_matches("/invite/") }),
         )
         .await?;
-    let agent_token = data["acceptInvitation"]["token"].as_str().context("accept")?;
-    api.call(agent_token, "mutation($n: String!) { setDisplayName(name: $n) }", json!({ "n": name }))
-        .await?;
-    data["acceptInvitation"]["userId"].as_str().map(str::to_owned).context("userId")
+    let agent_token = data["acceptInvitation"]["token"]
+        .as_str()
+        .context("accept")?;
+    api.call(
+        agent_token,
+        "mutation($n: String!) { setDisplayName(name: $n) }",
+        json!({ "n": name }),
+    )
+    .await?;
+    data["acceptInvitation"]["userId"]
+        .as_str()
+        .map(str::to_owned)
+        .context("userId")
 }
 
 /// Writes a few finished calls with long names straight into the server's database (the
 /// call log only reads them), answered by `agent`.
 async fn seed_calls(server: &Server, business: &str, agent: &str) -> anyhow::Result<()> {
     use entity::entities::call;
-    let url = format!("sqlite://{}?mode=rwc", server.data_dir.join("domaincall.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        server.data_dir.join("domaincall.db").display()
+    );
     let db = Database::connect(&url).await?;
     let business = uuid::Uuid::parse_str(business)?;
     let agent = uuid::Uuid::parse_str(agent)?;
     let now = chrono::Utc::now();
-    for (i, (end, answered)) in [("hung_up_by_caller", true), ("missed", false), ("unavailable", false)]
-        .into_iter()
-        .enumerate()
+    for (i, (end, answered)) in [
+        ("hung_up_by_caller", true),
+        ("missed", false),
+        ("unavailable", false),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let at = now - chrono::Duration::minutes(i64::try_from(i)? * 7 + 3);
         call::ActiveModel {
@@ -107,7 +153,9 @@ async fn seed_calls(server: &Server, business: &str, agent: &str) -> anyhow::Res
             domain: Set("customer-service.acme-plumbing-and-heating.example".to_owned()),
             intent: Set(None),
             mode: Set("video".to_owned()),
-            caller_name: Set(format!("guest-x7k2q{i}.guest.callers.acme-plumbing.example")),
+            caller_name: Set(format!(
+                "guest-x7k2q{i}.guest.callers.acme-plumbing.example"
+            )),
             caller_verified: Set(i == 0),
             state: Set("ended".to_owned()),
             end_reason: Set(Some(end.to_owned())),
@@ -117,7 +165,9 @@ async fn seed_calls(server: &Server, business: &str, agent: &str) -> anyhow::Res
             ended_at: Set(Some(at + chrono::Duration::seconds(95))),
             answered_by: Set(answered.then_some(agent)),
             wait_ms: Set(answered.then_some(4210)),
-            notes: Set(answered.then(|| "Wants a quote for a new boiler; call back Tuesday.".to_owned())),
+            notes: Set(
+                answered.then(|| "Wants a quote for a new boiler; call back Tuesday.".to_owned())
+            ),
         }
         .insert(&db)
         .await?;
@@ -207,11 +257,19 @@ async fn scenario(
              const s = document.querySelector('#softphone').getBoundingClientRect();
              return !(a.bottom <= s.top || s.bottom <= a.top || a.right <= s.left || s.right <= a.left);")
         .await?;
-    ensure!(!overlap, "the softphone covers the last navigation link at 1280×800");
-    let last: String = tab.js("return document.querySelector('.sidenav li:last-child a').textContent;").await?;
+    ensure!(
+        !overlap,
+        "the softphone covers the last navigation link at 1280×800"
+    );
+    let last: String = tab
+        .js("return document.querySelector('.sidenav li:last-child a').textContent;")
+        .await?;
     ensure!(last == "Settings", "the last link is {last}");
     let (over, worst) = sideways(tab, 1280).await?;
-    ensure!(over <= 0, "/app/calls is {over}px too wide at 1280 px ({worst})");
+    ensure!(
+        over <= 0,
+        "/app/calls is {over}px too wide at 1280 px ({worst})"
+    );
     let fits: (bool, f64, f64) = tab
         .js("const t = document.querySelector('#calls-table');
              const w = t.closest('.table-wrap');
@@ -219,32 +277,56 @@ async fn scenario(
              return [head, t.getBoundingClientRect().right, w.getBoundingClientRect().right];")
         .await?;
     ensure!(fits.0, "the calls list is not a table at 1280 px");
-    ensure!(fits.1 <= fits.2 + 0.5, "the calls table sticks out: {fits:?}");
+    ensure!(
+        fits.1 <= fits.2 + 0.5,
+        "the calls table sticks out: {fits:?}"
+    );
     let page = tab.text("#calls-table").await.unwrap_or_default();
-    ensure!(page.contains("Sam Lee"), "the agent is named by display name: {page}");
-    ensure!(!page.contains(sam_email), "the agent's email shown instead of the name: {page}");
+    ensure!(
+        page.contains("Sam Lee"),
+        "the agent is named by display name: {page}"
+    );
+    ensure!(
+        !page.contains(sam_email),
+        "the agent's email shown instead of the name: {page}"
+    );
     tab.shot("ui-01-calls-1280").await?;
 
     println!("== a failed submit puts focus on the field to fix, announced");
     tab.goto_hydrated(&format!("{base}/app/settings")).await?;
-    tab.click("Create business", "#create-business-submit").await?;
+    tab.click("Create business", "#create-business-submit")
+        .await?;
     tab.until("focus on the empty business name", || async {
-        let id: String = tab.js("return document.activeElement.id;").await.map_err(|e| e.to_string())?;
+        let id: String = tab
+            .js("return document.activeElement.id;")
+            .await
+            .map_err(|e| e.to_string())?;
         (id == "new-business-name").then_some(()).ok_or(id)
     })
     .await?;
-    let alert = tab.text("form .error-summary[role=alert]").await.unwrap_or_default();
-    ensure!(alert.contains("cannot be empty"), "the error summary says {alert:?}");
+    let alert = tab
+        .text("form .error-summary[role=alert]")
+        .await
+        .unwrap_or_default();
+    ensure!(
+        alert.contains("cannot be empty"),
+        "the error summary says {alert:?}"
+    );
     tab.shot("ui-02-focus-on-error").await?;
     tab.type_into("#new-password", "aaaaaaaaaa").await?;
     tab.type_into("#current-password", PASSWORD).await?;
-    tab.click("Change password", "#change-password-submit").await?;
+    tab.click("Change password", "#change-password-submit")
+        .await?;
     tab.until("focus on the weak password", || async {
-        let id: String = tab.js("return document.activeElement.id;").await.map_err(|e| e.to_string())?;
+        let id: String = tab
+            .js("return document.activeElement.id;")
+            .await
+            .map_err(|e| e.to_string())?;
         (id == "new-password").then_some(()).ok_or(id)
     })
     .await?;
-    tab.wait_text("#new-password-error", "too easy to guess").await?;
+    tab.wait_text("#new-password-error", "too easy to guess")
+        .await?;
     tab.shot("ui-03-weak-password").await?;
     // A display name replaces the email in the top bar.
     tab.type_into("#display-name", "Ann Owner").await?;
@@ -254,19 +336,29 @@ async fn scenario(
     println!("== removing a member asks first");
     tab.goto_hydrated(&format!("{base}/app/members")).await?;
     tab.click("Remove Sam", &format!("#remove-{sam}")).await?;
-    tab.wait_text(&format!("#confirm-remove-{sam}-text"), &format!("Remove Sam Lee from {BUSINESS}?"))
-        .await?;
+    tab.wait_text(
+        &format!("#confirm-remove-{sam}-text"),
+        &format!("Remove Sam Lee from {BUSINESS}?"),
+    )
+    .await?;
     let members = api.call(token, "{ members { userId } }", json!({})).await?;
-    ensure!(members["members"].as_array().map(Vec::len) == Some(2), "removed before confirming");
+    ensure!(
+        members["members"].as_array().map(Vec::len) == Some(2),
+        "removed before confirming"
+    );
     tab.shot("ui-04-remove-asks-first").await?;
-    tab.click("Yes, remove", &format!("#confirm-remove-{sam}")).await?;
+    tab.click("Yes, remove", &format!("#confirm-remove-{sam}"))
+        .await?;
     tab.until("Sam gone from the list", || async {
         let text = tab.text("#members-table").await.unwrap_or_default();
         (!text.contains("Sam Lee")).then_some(()).ok_or(text)
     })
     .await?;
     let members = api.call(token, "{ members { userId } }", json!({})).await?;
-    ensure!(members["members"].as_array().map(Vec::len) == Some(1), "not removed: {members}");
+    ensure!(
+        members["members"].as_array().map(Vec::len) == Some(1),
+        "not removed: {members}"
+    );
 
     println!("== resending an invitation mails a new link and kills the old one");
     let invitee = format!("pat-{}@example.com", uuid::Uuid::new_v4().simple());
@@ -278,38 +370,65 @@ async fn scenario(
         &format!("button[aria-label=\"Send the invitation of {invitee} again\"]"),
     )
     .await?;
-    tab.wait_text("section[aria-labelledby=pending-title] .alert-success", "no longer works").await?;
+    tab.wait_text(
+        "section[aria-labelledby=pending-title] .alert-success",
+        "no longer works",
+    )
+    .await?;
     let links = wait_invite_links(server, &invitee, 2).await?;
-    let new = links.into_iter().find(|l| *l != old).context("a new link")?;
+    let new = links
+        .into_iter()
+        .find(|l| *l != old)
+        .context("a new link")?;
     tab.shot("ui-05-resent").await?;
 
     println!("== a 390×844 phone: no page scrolls sideways");
     screen(tab, 390, 844, true).await?;
     for path in [
-        "/app", "/app/domains", "/app/intents", "/app/teams", "/app/calls", "/app/members",
-        "/app/api-keys", "/app/settings",
+        "/app",
+        "/app/domains",
+        "/app/intents",
+        "/app/teams",
+        "/app/calls",
+        "/app/members",
+        "/app/api-keys",
+        "/app/settings",
     ] {
         tab.goto_hydrated(&format!("{base}{path}")).await?;
         let (over, worst) = sideways(tab, 390).await?;
-        ensure!(over <= 0, "{path} is {over}px wider than a 390 px phone ({worst})");
+        ensure!(
+            over <= 0,
+            "{path} is {over}px wider than a 390 px phone ({worst})"
+        );
         let hidden_tabs: i64 = tab
             .js("return [...document.querySelectorAll('.sidenav a')]
                    .filter(a => a.getBoundingClientRect().right > window.innerWidth).length;")
             .await?;
-        ensure!(hidden_tabs == 0, "{path}: {hidden_tabs} section tabs off-screen");
-        tab.shot(&format!("ui-06-phone{}", path.replace('/', "-"))).await?;
+        ensure!(
+            hidden_tabs == 0,
+            "{path}: {hidden_tabs} section tabs off-screen"
+        );
+        tab.shot(&format!("ui-06-phone{}", path.replace('/', "-")))
+            .await?;
     }
     // The invite page, as the invitee opens it on their phone; and the dead old link.
     tab.goto_hydrated(&format!("{base}{new}")).await?;
     tab.wait_text("#invite-business", BUSINESS).await?;
     let (over, worst) = sideways(tab, 390).await?;
-    ensure!(over <= 0, "the invite page is {over}px wider than a 390 px phone ({worst})");
+    ensure!(
+        over <= 0,
+        "the invite page is {over}px wider than a 390 px phone ({worst})"
+    );
     tab.shot("ui-07-phone-invite").await?;
     tab.goto_hydrated(&format!("{base}{old}")).await?;
-    tab.wait_for("the dead old link", "#invitation-invalid").await?;
+    tab.wait_for("the dead old link", "#invitation-invalid")
+        .await?;
     let errors = tab.console_errors().await?;
     // The refusals this test provoked (422, the dead link's 404) are expected.
-    let real: Vec<&String> = errors.iter().filter(|e| !e.contains("status of 4")).collect();
+    let real: Vec<&String> = errors
+        .iter()
+        .filter(|e| !e.contains("status of 4"))
+        .collect();
     ensure!(real.is_empty(), "browser console errors: {real:#?}");
     Ok(())
 }

@@ -155,7 +155,10 @@ fn weak_password_message(estimate: &zxcvbn::Entropy) -> String {
             message.push_str(&suggestion.to_string());
         }
     }
-    if estimate.feedback().is_none_or(|f| f.suggestions().is_empty()) {
+    if estimate
+        .feedback()
+        .is_none_or(|f| f.suggestions().is_empty())
+    {
         message.push_str(" Try a few unrelated words.");
     }
     message
@@ -311,7 +314,13 @@ mod tests {
     #[cfg(feature = "db")]
     #[test]
     fn guessable_passwords_are_refused_with_the_reason() {
-        for weak in ["aaaaaaaaaa", "password123", "1234567890", "qwertyuiop", "secretsecret"] {
+        for weak in [
+            "aaaaaaaaaa",
+            "password123",
+            "1234567890",
+            "qwertyuiop",
+            "secretsecret",
+        ] {
             let e = NewPassword::parse("password", weak).err();
             let message = e.map(|e| e.message).unwrap_or_default();
             assert!(

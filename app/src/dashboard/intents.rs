@@ -22,8 +22,8 @@ use crate::api::{
 };
 use crate::error::AppError;
 use crate::ui::{
-    action_error, saved, Card, ConfirmAction, EmptyState, ErrorSummary, Field, Loaded,
-    PageHeader, SelectField, SubmitButton,
+    action_error, saved, Card, ConfirmAction, EmptyState, ErrorSummary, Field, Loaded, PageHeader,
+    SelectField, SubmitButton,
 };
 
 /// The page's actions and their state, shared by the rows.

@@ -12,13 +12,13 @@ use leptos_meta::Title;
 
 use super::{use_account, ManagersOnly};
 use crate::api::{
-    list_invitations, list_members, InviteMember, RemoveMember, ResendInvitation,
-    RevokeInvitation, SetMemberRole,
+    list_invitations, list_members, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
+    SetMemberRole,
 };
 use crate::ui::{
-    action_error, action_output, date, role_description, role_label, Card, Column,
-    ConfirmAction, DataTable, EmptyState, ErrorSummary, Field, Loaded, PageHeader, RoleBadge,
-    Row, RowAction, SelectField, SubmitButton, SuccessAlert,
+    action_error, action_output, date, role_description, role_label, Card, Column, ConfirmAction,
+    DataTable, EmptyState, ErrorSummary, Field, Loaded, PageHeader, RoleBadge, Row, RowAction,
+    SelectField, SubmitButton, SuccessAlert,
 };
 
 /// The actions of the page and their state, made once (rows re-render inside transitions).

@@ -25,8 +25,8 @@ use super::{use_account, ManagersOnly};
 use crate::api::{list_members, list_teams, CreateTeam, DeleteTeam, SetTeamMembers, UpdateTeam};
 use crate::error::AppError;
 use crate::ui::{
-    action_error, reset_on_success, saved, Card, ConfirmAction, EmptyState, ErrorSummary,
-    Field, PageHeader, SelectField, SubmitButton,
+    action_error, reset_on_success, saved, Card, ConfirmAction, EmptyState, ErrorSummary, Field,
+    PageHeader, SelectField, SubmitButton,
 };
 
 const STRATEGIES: [RingStrategy; 3] = [
@@ -67,7 +67,12 @@ pub fn TeamsPage() -> impl IntoView {
         delete_pending: delete.pending().into(),
         members_error: action_error(set_members),
     };
-    let changes = [saved(create), saved(update), saved(delete), saved(set_members)];
+    let changes = [
+        saved(create),
+        saved(update),
+        saved(delete),
+        saved(set_members),
+    ];
     let teams = Resource::new(
         move || changes.map(|c| c.get()),
         move |_| async move {
@@ -143,9 +148,9 @@ fn TeamFields(
             }
         })
         .collect_view();
-    let timeout = team
-        .as_ref()
-        .map_or(DEFAULT_RING_TIMEOUT_SECS, |t| i64::from(t.ring_timeout_secs));
+    let timeout = team.as_ref().map_or(DEFAULT_RING_TIMEOUT_SECS, |t| {
+        i64::from(t.ring_timeout_secs)
+    });
     view! {
         <Field
             label="Name"

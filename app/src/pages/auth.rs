@@ -15,8 +15,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{preview_sign_up, ConfirmSignUp, SignIn, SignUp};
-use crate::error::AppError;
 use crate::dashboard::PASSWORD_HINT;
+use crate::error::AppError;
 use crate::ui::{action_error, ErrorPanel, ErrorSummary, Field, Loading, SubmitButton};
 
 /// The centred card around the account forms.

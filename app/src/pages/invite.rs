@@ -10,8 +10,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::auth::AuthCard;
 use crate::api::{preview_invitation, AcceptInvitation};
-use crate::error::AppError;
 use crate::dashboard::PASSWORD_HINT;
+use crate::error::AppError;
 use crate::ui::{action_error, role_label, ErrorPanel, ErrorSummary, Field, Loading, SubmitButton};
 
 /// The invitation link page.

@@ -263,11 +263,11 @@ fn focus_first_problem(slot: NodeRef<html::Div>) {
         let Some(slot) = slot.try_get_untracked().flatten() else {
             return;
         };
-        let invalid = slot
-            .closest("form")
-            .ok()
-            .flatten()
-            .and_then(|form| form.query_selector("[aria-invalid=\"true\"]").ok().flatten());
+        let invalid = slot.closest("form").ok().flatten().and_then(|form| {
+            form.query_selector("[aria-invalid=\"true\"]")
+                .ok()
+                .flatten()
+        });
         let target = invalid.or_else(|| slot.query_selector(".error-summary").ok().flatten());
         if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();

@@ -204,7 +204,10 @@ pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("user"))?;
-    let about = [user.email.as_str(), user.display_name.as_deref().unwrap_or("")];
+    let about = [
+        user.email.as_str(),
+        user.display_name.as_deref().unwrap_or(""),
+    ];
     let new = NewPassword::parse_for("newPassword", new, &about)
         .map_err(|e| DomainError::Validation(vec![e]))?;
     if !passwords::verify(current, &user.password_hash) {

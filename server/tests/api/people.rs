@@ -31,10 +31,17 @@ async fn invite_tokens(app: &TestApp, email: &str, count: usize) -> Vec<String> 
         if mails.len() >= count {
             return mails
                 .iter()
-                .map(|m| link_in(m, "/invite/").trim_start_matches("/invite/").to_owned())
+                .map(|m| {
+                    link_in(m, "/invite/")
+                        .trim_start_matches("/invite/")
+                        .to_owned()
+                })
                 .collect();
         }
-        assert!(std::time::Instant::now() < deadline, "{count} mails to {email}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} mails to {email}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -48,8 +55,13 @@ async fn a_resent_invitation_has_a_new_link_and_the_old_one_dies(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.sign_up("Acme").await;
     let invitee = format!("sam-{}@example.com", uuid::Uuid::new_v4().simple());
-    let res = app.gql(&owner.auth(), INVITE, json!({ "e": invitee })).await;
-    let first_id = res["data"]["inviteMember"]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .gql(&owner.auth(), INVITE, json!({ "e": invitee }))
+        .await;
+    let first_id = res["data"]["inviteMember"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let old = invite_token(&app, &invitee).await;
 
     // The dashboard's button: the server function, with the session cookie.
@@ -60,7 +72,11 @@ async fn a_resent_invitation_has_a_new_link_and_the_old_one_dies(db: Db) {
     assert_eq!(res.status(), 200);
     let resent: Value = res.json().await.unwrap();
     assert_eq!(resent["email"], invitee.as_str(), "{resent}");
-    assert_ne!(resent["id"], first_id.as_str(), "a resend is a new invitation");
+    assert_ne!(
+        resent["id"],
+        first_id.as_str(),
+        "a resend is a new invitation"
+    );
     let new = invite_tokens(&app, &invitee, 2)
         .await
         .into_iter()
@@ -71,15 +87,30 @@ async fn a_resent_invitation_has_a_new_link_and_the_old_one_dies(db: Db) {
     let res = app
         .gql(&owner.auth(), "{ invitations { id email } }", json!({}))
         .await;
-    assert_eq!(res["data"]["invitations"].as_array().unwrap().len(), 1, "{res}");
+    assert_eq!(
+        res["data"]["invitations"].as_array().unwrap().len(),
+        1,
+        "{res}"
+    );
     let res = app
-        .gql(&Auth::None, ACCEPT, json!({ "t": old, "p": "agent password 1" }))
+        .gql(
+            &Auth::None,
+            ACCEPT,
+            json!({ "t": old, "p": "agent password 1" }),
+        )
         .await;
     assert_eq!(error_code(&res), Some("NOT_FOUND"), "{res}");
     let res = app
-        .gql(&Auth::None, ACCEPT, json!({ "t": new, "p": "agent password 1" }))
+        .gql(
+            &Auth::None,
+            ACCEPT,
+            json!({ "t": new, "p": "agent password 1" }),
+        )
         .await;
-    assert!(res["data"]["acceptInvitation"]["token"].is_string(), "{res}");
+    assert!(
+        res["data"]["acceptInvitation"]["token"].is_string(),
+        "{res}"
+    );
 
     // An accepted invitation cannot be resent; agents cannot resend at all.
     let res = app
@@ -98,7 +129,11 @@ async fn agent_session(app: &TestApp, owner: &Owner) -> String {
     app.gql(&owner.auth(), INVITE, json!({ "e": email })).await;
     let token = invite_token(app, &email).await;
     let res = app
-        .gql(&Auth::None, ACCEPT, json!({ "t": token, "p": "agent password 1" }))
+        .gql(
+            &Auth::None,
+            ACCEPT,
+            json!({ "t": token, "p": "agent password 1" }),
+        )
         .await;
     res["data"]["acceptInvitation"]["token"]
         .as_str()
@@ -112,7 +147,10 @@ async fn resends_count_toward_the_daily_invitation_limit(db: Db) {
     let res = app
         .gql(&owner.auth(), INVITE, json!({ "e": "pat@example.com" }))
         .await;
-    let id = res["data"]["inviteMember"]["id"].as_str().unwrap().to_owned();
+    let id = res["data"]["inviteMember"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let res = app.gql(&owner.auth(), RESEND, json!({ "id": id })).await;
     let id = res["data"]["resendInvitation"]["id"]
         .as_str()
@@ -133,13 +171,27 @@ async fn display_names_name_members_everywhere(db: Db) {
     app.gql(&owner.auth(), INVITE, json!({ "e": email })).await;
     let token = invite_token(&app, &email).await;
     let res = app
-        .gql(&Auth::None, ACCEPT, json!({ "t": token, "p": "agent password 1" }))
+        .gql(
+            &Auth::None,
+            ACCEPT,
+            json!({ "t": token, "p": "agent password 1" }),
+        )
         .await;
-    let sam = Auth::Bearer(res["data"]["acceptInvitation"]["token"].as_str().unwrap().to_owned());
-    let sam_id = res["data"]["acceptInvitation"]["userId"].as_str().unwrap().to_owned();
+    let sam = Auth::Bearer(
+        res["data"]["acceptInvitation"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let sam_id = res["data"]["acceptInvitation"]["userId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Sam names himself through the dashboard (a session cookie), the owner through GraphQL.
-    let Auth::Bearer(sam_token) = &sam else { unreachable!() };
+    let Auth::Bearer(sam_token) = &sam else {
+        unreachable!()
+    };
     let res = app
         .server_fn(
             "set_display_name",
@@ -150,7 +202,9 @@ async fn display_names_name_members_everywhere(db: Db) {
     assert_eq!(res.status(), 200);
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["display_name"], "Sam Lee", "{me}");
-    let res = app.gql(&owner.auth(), SET_NAME, json!({ "n": "Ann Owner" })).await;
+    let res = app
+        .gql(&owner.auth(), SET_NAME, json!({ "n": "Ann Owner" }))
+        .await;
     assert_eq!(res["data"]["setDisplayName"], "Ann Owner", "{res}");
 
     // The members list, a team, an intent routed to him: all say "Sam Lee".
@@ -161,7 +215,10 @@ async fn display_names_name_members_everywhere(db: Db) {
             json!({}),
         )
         .await;
-    let team_id = team["data"]["createTeam"]["id"].as_str().unwrap().to_owned();
+    let team_id = team["data"]["createTeam"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.gql(
         &owner.auth(),
         "mutation($t: ID!, $u: [ID!]!) { setTeamMembers(id: $t, userIds: $u) { id } }",
@@ -175,7 +232,10 @@ async fn display_names_name_members_everywhere(db: Db) {
             json!({ "u": sam_id }),
         )
         .await;
-    assert_eq!(res["data"]["createIntent"]["targetName"], "Sam Lee", "{res}");
+    assert_eq!(
+        res["data"]["createIntent"]["targetName"], "Sam Lee",
+        "{res}"
+    );
     let res = app
         .gql(
             &owner.auth(),
@@ -191,18 +251,32 @@ async fn display_names_name_members_everywhere(db: Db) {
             .any(|m| m["email"] == email.as_str() && m["displayName"] == "Sam Lee"),
         "{res}"
     );
-    assert_eq!(res["data"]["teams"][0]["members"][0]["displayName"], "Sam Lee");
+    assert_eq!(
+        res["data"]["teams"][0]["members"][0]["displayName"],
+        "Sam Lee"
+    );
 
     // Too long, or with direction controls: refused with the field; blank: cleared.
-    let res = app.gql(&sam, SET_NAME, json!({ "n": "x".repeat(61) })).await;
+    let res = app
+        .gql(&sam, SET_NAME, json!({ "n": "x".repeat(61) }))
+        .await;
     assert_eq!(error_code(&res), Some("VALIDATION"));
     assert!(field_message(&res, "displayName").is_some(), "{res}");
-    let res = app.gql(&sam, SET_NAME, json!({ "n": "Sam\u{202e}nimda" })).await;
+    let res = app
+        .gql(&sam, SET_NAME, json!({ "n": "Sam\u{202e}nimda" }))
+        .await;
     assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     let res = app.gql(&sam, SET_NAME, json!({ "n": "   " })).await;
-    assert!(res["data"]["setDisplayName"].is_null() && res["errors"].is_null(), "{res}");
+    assert!(
+        res["data"]["setDisplayName"].is_null() && res["errors"].is_null(),
+        "{res}"
+    );
     let res = app
-        .gql(&owner.auth(), "{ members { email displayName } }", json!({}))
+        .gql(
+            &owner.auth(),
+            "{ members { email displayName } }",
+            json!({}),
+        )
         .await;
     assert!(res["data"]["members"]
         .as_array()
@@ -211,7 +285,9 @@ async fn display_names_name_members_everywhere(db: Db) {
         .any(|m| m["email"] == email.as_str() && m["displayName"].is_null()));
     // An API key speaks for an integration, not a person: it names nobody.
     let (_, key) = app.api_key(&owner, "crm").await;
-    let res = app.gql(&Auth::Bearer(key), SET_NAME, json!({ "n": "Bot" })).await;
+    let res = app
+        .gql(&Auth::Bearer(key), SET_NAME, json!({ "n": "Bot" }))
+        .await;
     assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
     app.finish().await;
 }
@@ -228,9 +304,15 @@ async fn weak_passwords_are_refused_with_the_reason(db: Db) {
         .await;
     assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     let why = field_message(&res, "password").unwrap_or_default();
-    assert!(why.starts_with("This password is too easy to guess."), "{res}");
+    assert!(
+        why.starts_with("This password is too easy to guess."),
+        "{res}"
+    );
     assert!(why.contains("Repeats like"), "{why}");
-    assert!(app.mails_to("weak@example.com").is_empty(), "nothing was sent");
+    assert!(
+        app.mails_to("weak@example.com").is_empty(),
+        "nothing was sent"
+    );
     // The account's own email as its password.
     let res = app
         .gql(
@@ -256,7 +338,10 @@ async fn weak_passwords_are_refused_with_the_reason(db: Db) {
         .server_fn(
             "change_password",
             &[("cookie", format!("dc_session={}", owner.token))],
-            &[("current_password", "correct horse battery"), ("new_password", "1234567890")],
+            &[
+                ("current_password", "correct horse battery"),
+                ("new_password", "1234567890"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -273,10 +358,15 @@ async fn weak_passwords_are_refused_with_the_reason(db: Db) {
     assert!(res["data"]["signIn"]["token"].is_string(), "{res}");
 
     // A new account made by accepting an invitation.
-    app.gql(&owner.auth(), INVITE, json!({ "e": "new@example.com" })).await;
+    app.gql(&owner.auth(), INVITE, json!({ "e": "new@example.com" }))
+        .await;
     let token = invite_token(&app, "new@example.com").await;
     let res = app
-        .gql(&Auth::None, ACCEPT, json!({ "t": token, "p": "qwertyuiop" }))
+        .gql(
+            &Auth::None,
+            ACCEPT,
+            json!({ "t": token, "p": "qwertyuiop" }),
+        )
         .await;
     assert!(field_message(&res, "password").is_some(), "{res}");
     app.finish().await;
@@ -307,7 +397,10 @@ async fn not_found_reads_as_a_sentence(db: Db) {
         )
         .await;
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["message"], "This team does not exist (any more).", "{body}");
+    assert_eq!(
+        body["message"], "This team does not exist (any more).",
+        "{body}"
+    );
     app.finish().await;
 }
 

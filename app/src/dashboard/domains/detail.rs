@@ -275,14 +275,19 @@ fn CheckHistory(checks: Vec<DomainCheckView>) -> impl IntoView {
                     </span>
                 };
                 Row::new(vec![
-                    c.checked_at.format("%b %-d, %Y %H:%M:%S UTC").to_string().into_any(),
+                    c.checked_at
+                        .format("%b %-d, %Y %H:%M:%S UTC")
+                        .to_string()
+                        .into_any(),
                     trigger_label(&c.trigger).to_owned().into_any(),
                     outcome.into_any(),
                     c.message.clone().into_any(),
                 ])
             })
             .collect();
-        Either::Right(view! { <DataTable id="check-history" columns=CHECK_COLUMNS.to_vec() rows /> })
+        Either::Right(
+            view! { <DataTable id="check-history" columns=CHECK_COLUMNS.to_vec() rows /> },
+        )
     };
     view! {
         <div class="check-history">
