@@ -45,7 +45,7 @@ impl AppError {
 
     /// Something addressed by id does not exist (or belongs to another business).
     pub fn not_found(what: &str) -> Self {
-        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+        Self::new(ErrorCode::NotFound, entity::types::not_found_message(what))
     }
 
     /// Whether the request lacked a valid session.

@@ -11,8 +11,10 @@ pub enum DomainError {
     /// Authenticated, but the role does not allow this.
     #[error("{0}")]
     Forbidden(String),
-    /// The thing does not exist — or belongs to another tenant, which looks the same.
-    #[error("{0} not found")]
+    /// The thing does not exist — or belongs to another tenant, which looks the same. Holds
+    /// what it is, in lower case ("team"); the message is a sentence
+    /// ([`crate::types::not_found_message`]).
+    #[error("{}", crate::types::not_found_message(.0))]
     NotFound(&'static str),
     /// Input refused; each field says why.
     #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
@@ -73,6 +75,23 @@ impl DomainError {
         match self {
             Self::Validation(v) => v,
             _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DomainError;
+
+    #[test]
+    fn not_found_reads_as_a_sentence() {
+        for (what, said) in [
+            ("team", "This team does not exist (any more)."),
+            ("API key", "This API key does not exist (any more)."),
+        ] {
+            let e = DomainError::NotFound(what);
+            assert_eq!(e.public_message(), said);
+            assert!(said.starts_with(char::is_uppercase) && said.ends_with('.'));
         }
     }
 }

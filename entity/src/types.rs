@@ -84,6 +84,9 @@ pub struct BusinessView {
 pub struct Me {
     pub user_id: String,
     pub email: String,
+    /// How they are addressed; `None` until they choose one (then the email is used).
+    #[serde(default)]
+    pub display_name: Option<String>,
     pub business: BusinessView,
     pub businesses: Vec<BusinessView>,
 }
@@ -93,8 +96,47 @@ pub struct Me {
 pub struct MemberView {
     pub user_id: String,
     pub email: String,
+    /// The name they chose; `None` shows the email.
+    #[serde(default)]
+    pub display_name: Option<String>,
     pub role: Role,
     pub joined_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl MemberView {
+    /// How the member is named wherever people read it: their display name, else their email.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.email)
+    }
+}
+
+impl Me {
+    /// How the signed-in user is named: their display name, else their email.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.email)
+    }
+}
+
+/// What a `NOT_FOUND` error says, as a sentence like every other message: "This team
+/// does not exist (any more)." `what` names the thing as within a sentence ("API key").
+/// The same words whether it never existed or belongs to another business.
+pub fn not_found_message(what: &str) -> String {
+    format!("This {what} does not exist (any more).")
+}
+
+/// A member's email and chosen name, for the views that name members (teams, intents, the
+/// call log).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberName {
+    pub email: String,
+    pub display_name: Option<String>,
+}
+
+impl MemberName {
+    /// The display name, else the email.
+    pub fn shown(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.email)
+    }
 }
 
 /// A pending invitation to the current business.

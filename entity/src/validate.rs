@@ -87,16 +87,34 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 /// The maximum, so hashing cannot be used to burn our CPU.
 pub const MAX_PASSWORD_LEN: usize = 128;
 
-/// A new password that meets the length rules. Never logged, never displayed.
+/// The least zxcvbn score (0–4) a new password needs: 3 is "safely unguessable", at
+/// least 10^8 guesses — out of reach of online guessing and costly offline against argon2.
+#[cfg(feature = "db")]
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+
+/// A new password that meets the length rules and is hard to guess (zxcvbn). Never
+/// logged, never displayed. Only the server parses one: the strength estimator's
+/// dictionaries stay out of the browser's wasm.
+#[cfg(feature = "db")]
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
 
+#[cfg(feature = "db")]
 impl NewPassword {
     /// Checks a password chosen by a user.
     ///
     /// # Errors
-    /// A [`FieldError`] on `field` when it is too short or too long.
+    /// A [`FieldError`] on `field` when it is too short, too long or too easy to guess.
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
+        Self::parse_for(field, input, &[])
+    }
+
+    /// [`NewPassword::parse`], also refusing passwords built from `about` (the account's
+    /// email, its business name): what an attacker who targets this account tries first.
+    ///
+    /// # Errors
+    /// A [`FieldError`] on `field` saying why the password is refused.
+    pub fn parse_for(field: &str, input: &str, about: &[&str]) -> Result<Self, FieldError> {
         let n = input.chars().count();
         if n < MIN_PASSWORD_LEN {
             return Err(field_error(
@@ -110,6 +128,10 @@ impl NewPassword {
                 &format!("Use at most {MAX_PASSWORD_LEN} characters for the password."),
             ));
         }
+        let estimate = zxcvbn::zxcvbn(input, about);
+        if u8::from(estimate.score()) < MIN_PASSWORD_SCORE {
+            return Err(field_error(field, &weak_password_message(&estimate)));
+        }
         Ok(Self(input.to_owned()))
     }
 
@@ -119,9 +141,75 @@ impl NewPassword {
     }
 }
 
+/// Why a password is too easy to guess, and what would help, in the estimator's words.
+#[cfg(feature = "db")]
+fn weak_password_message(estimate: &zxcvbn::Entropy) -> String {
+    let mut message = "This password is too easy to guess.".to_owned();
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(warning) = feedback.warning() {
+            message.push(' ');
+            message.push_str(&warning.to_string());
+        }
+        for suggestion in feedback.suggestions() {
+            message.push(' ');
+            message.push_str(&suggestion.to_string());
+        }
+    }
+    if estimate
+        .feedback()
+        .is_none_or(|f| f.suggestions().is_empty())
+    {
+        message.push_str(" Try a few unrelated words.");
+    }
+    message
+}
+
+#[cfg(feature = "db")]
 impl std::fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("NewPassword(…)")
+    }
+}
+
+/// The longest display name we accept.
+pub const MAX_DISPLAY_NAME: usize = 60;
+
+/// How a member is addressed in the dashboard ("Sam Lee"): trimmed, at most
+/// [`MAX_DISPLAY_NAME`] characters, no control or text-direction characters (which would
+/// let a name reorder the text around it in a list).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Parses a display name; an empty (or blank) one means "none: show my email".
+    ///
+    /// # Errors
+    /// A [`FieldError`] on `field` when too long or containing control characters.
+    pub fn parse(field: &str, input: &str) -> Result<Option<Self>, FieldError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        if s.chars().count() > MAX_DISPLAY_NAME {
+            return Err(field_error(
+                field,
+                &format!("Use at most {MAX_DISPLAY_NAME} characters for your name."),
+            ));
+        }
+        let direction = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if s.chars().any(|c| c.is_control() || direction(c)) {
+            return Err(field_error(
+                field,
+                "Your name cannot contain control or text-direction characters.",
+            ));
+        }
+        Ok(Some(Self(s.to_owned())))
+    }
+}
+
+impl AsRef<str> for DisplayName {
+    fn as_ref(&self) -> &str {
+        &self.0
     }
 }
 
@@ -211,15 +299,53 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "db")]
     #[test]
     fn passwords() {
         assert!(NewPassword::parse("password", "short").is_err());
         assert!(NewPassword::parse("password", &"x".repeat(129)).is_err());
         assert!(NewPassword::parse("password", "long enough pw").is_ok());
         assert_eq!(
-            format!("{:?}", NewPassword::parse("p", "secretsecret")),
+            format!("{:?}", NewPassword::parse("p", "correct horse battery")),
             "Ok(NewPassword(…))"
         );
+    }
+
+    #[cfg(feature = "db")]
+    #[test]
+    fn guessable_passwords_are_refused_with_the_reason() {
+        for weak in [
+            "aaaaaaaaaa",
+            "password123",
+            "1234567890",
+            "qwertyuiop",
+            "secretsecret",
+        ] {
+            let e = NewPassword::parse("password", weak).err();
+            let message = e.map(|e| e.message).unwrap_or_default();
+            assert!(
+                message.starts_with("This password is too easy to guess."),
+                "{weak}: {message}"
+            );
+        }
+        let repeated = NewPassword::parse("password", "aaaaaaaaaa").err();
+        assert!(repeated.is_some_and(|e| e.message.contains("Repeats like")));
+        // The account's own email is the first thing tried.
+        let own = "ann.lee@example.com";
+        assert!(NewPassword::parse("password", own).is_ok());
+        assert!(NewPassword::parse_for("password", own, &[own]).is_err());
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(DisplayName::parse("n", "  "), Ok(None));
+        assert_eq!(
+            DisplayName::parse("n", " Sam Lee ").map(|n| n.map(|n| n.as_ref().to_owned())),
+            Ok(Some("Sam Lee".to_owned()))
+        );
+        assert!(DisplayName::parse("n", &"x".repeat(61)).is_err());
+        assert!(DisplayName::parse("n", "Sam\u{202e}moc.evil").is_err());
+        assert!(DisplayName::parse("n", "Sam\nLee").is_err());
     }
 
     proptest! {

@@ -56,7 +56,7 @@ pub async fn domain_detail(id: String) -> Result<DomainDetail, AppError> {
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Domain")?;
+        let id = backend::parse_id(&id, "domain")?;
         Ok(entity::domains::detail(&services.db, &principal, id).await?)
     })
     .await
@@ -70,7 +70,7 @@ pub async fn verify_domain(id: String) -> Result<VerificationResult, AppError> {
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Domain")?;
+        let id = backend::parse_id(&id, "domain")?;
         Ok(entity::domains::verify(&services.db, &services.domains, &principal, id).await?)
     })
     .await
@@ -84,7 +84,7 @@ pub async fn remove_domain(id: String) -> Result<(), AppError> {
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Domain")?;
+        let id = backend::parse_id(&id, "domain")?;
         Ok(entity::domains::remove(&services.db, &services.domains, &principal, id).await?)
     })
     .await

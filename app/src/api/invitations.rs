@@ -34,6 +34,27 @@ pub async fn invite_member(email: String, role: Role) -> Result<InvitationView, 
     .await
 }
 
+/// Sends a pending invitation again: a new link, the old one invalid (it counts toward the
+/// business's daily limit like any invitation).
+#[server(endpoint = "resend_invitation")]
+pub async fn resend_invitation(id: String) -> Result<InvitationView, AppError> {
+    use crate::backend;
+    use entity::auth::invitations;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "invitation")?;
+        let sender = invitations::Sender {
+            outbox: services.outbox.as_ref(),
+            public_url: &services.public_url,
+            per_day: services.invitations_per_day,
+        };
+        Ok(invitations::resend(&services.db, sender, &services.events, &principal, id).await?)
+    })
+    .await
+}
+
 /// Pending invitations of the current business (managers only).
 #[server(endpoint = "list_invitations")]
 pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {

@@ -1,6 +1,7 @@
-//! Members of the current business: listing, removing, changing roles.
+//! Members of the current business: listing, removing, changing roles; and how the
+//! signed-in member is named.
 
-use entity::types::{MemberView, Role};
+use entity::types::{Me, MemberView, Role};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -48,6 +49,21 @@ pub async fn set_member_role(user_id: String, role: Role) -> Result<MemberView, 
             accounts::set_member_role(&services.db, &services.events, &principal, user_id, role)
                 .await?,
         )
+    })
+    .await
+}
+
+/// Sets how the signed-in user is addressed in every business they belong to (a blank
+/// name clears it: they are shown by email).
+#[server(endpoint = "set_display_name")]
+pub async fn set_display_name(display_name: String) -> Result<Me, AppError> {
+    use crate::backend;
+    use entity::auth::accounts;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(accounts::set_display_name(&services.db, &principal, &display_name).await?)
     })
     .await
 }

@@ -48,7 +48,7 @@ pub async fn update_intent(
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Intent")?;
+        let id = backend::parse_id(&id, "intent")?;
         let target = target
             .filter(|t| !t.is_empty())
             .map(|t| IntentTarget::parse_choice("target", &t))
@@ -75,7 +75,7 @@ pub async fn delete_intent(id: String) -> Result<(), AppError> {
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Intent")?;
+        let id = backend::parse_id(&id, "intent")?;
         Ok(
             entity::routing_setup::intents::delete(&services.db, &services.events, &principal, id)
                 .await?,
@@ -94,7 +94,7 @@ pub async fn reorder_intents(ids: Vec<String>) -> Result<Vec<IntentView>, AppErr
         let principal = backend::principal(&services).await?;
         let ids = ids
             .iter()
-            .map(|id| backend::parse_id(id, "Intent"))
+            .map(|id| backend::parse_id(id, "intent"))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(entity::routing_setup::intents::reorder(
             &services.db,
@@ -136,7 +136,7 @@ fn team_input(
     })?;
     let fallback_team_id = match fallback_team_id.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(id) => Some(crate::backend::parse_id(id, "Fallback team")?),
+        Some(id) => Some(crate::backend::parse_id(id, "fallback team")?),
     };
     Ok(entity::routing_setup::TeamInput {
         name,
@@ -187,7 +187,7 @@ pub async fn update_team(
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Team")?;
+        let id = backend::parse_id(&id, "team")?;
         let input = team_input(name, strategy, ring_timeout_secs, fallback_team_id)?;
         Ok(entity::routing_setup::teams::update(
             &services.db,
@@ -209,7 +209,7 @@ pub async fn delete_team(id: String) -> Result<(), AppError> {
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Team")?;
+        let id = backend::parse_id(&id, "team")?;
         Ok(
             entity::routing_setup::teams::delete(&services.db, &services.events, &principal, id)
                 .await?,
@@ -229,10 +229,10 @@ pub async fn set_team_members(
     backend::reply(async move {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
-        let id = backend::parse_id(&id, "Team")?;
+        let id = backend::parse_id(&id, "team")?;
         let users = user_ids
             .iter()
-            .map(|u| backend::parse_id(u, "Member"))
+            .map(|u| backend::parse_id(u, "member"))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(entity::routing_setup::teams::set_members(
             &services.db,

@@ -6,16 +6,16 @@
 //! server-rendered page.
 
 use entity::types::{ApiKeyView, NewApiKey};
-use leptos::either::{Either, EitherOf3};
-use leptos::form::ActionForm;
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::use_account;
+use super::{use_account, ManagersOnly};
 use crate::api::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::ui::{
-    action_error, date, date_time, ErrorPanel, FieldMessage, FormAlert, Loading, PageHeader,
+    action_error, action_output, date, date_time, Card, Column, ConfirmAction, DataTable,
+    EmptyState, ErrorSummary, Field, Loaded, PageHeader, Row, SubmitButton,
 };
 
 /// The API keys page.
@@ -24,6 +24,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let account = use_account();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
+    let revoke_pending: Signal<bool> = revoke.pending().into();
     // Only managers may list keys; agents are not asked for them at all.
     let keys = Resource::new(
         move || (create.version().get(), revoke.version().get()),
@@ -42,46 +43,22 @@ pub fn ApiKeysPage() -> impl IntoView {
             title="API keys"
             lead="Keys let your own software use the domaincall GraphQL API on behalf of this business."
         />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match account.me.await {
-                    Ok(me) if me.business.role.can_manage() => {
-                        EitherOf3::A(view! { <CreateKeyCard create /> })
+        <ManagersOnly notice="Only owners and admins can see and create API keys.">
+            <CreateKeyCard create />
+        </ManagersOnly>
+        <Loaded
+            resource=keys
+            view={move |list: Option<Vec<ApiKeyView>>| {
+                list.map(|list| {
+                    view! {
+                        <Card title="Keys" id="keys-title">
+                            <ErrorSummary error=revoke_error />
+                            <KeysTable list revoke revoke_pending />
+                        </Card>
                     }
-                    Ok(_) => {
-                        EitherOf3::B(
-                            view! {
-                                <p class="alert alert-info" role="status">
-                                    "Only owners and admins can see and create API keys."
-                                </p>
-                            },
-                        )
-                    }
-                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
-                }
-            })}
-        </Transition>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match keys.await {
-                    Ok(Some(list)) => {
-                        Some(
-                            Either::Left(
-                                view! {
-                                    <section class="card" aria-labelledby="keys-title">
-                                        <h2 id="keys-title">"Keys"</h2>
-                                        <FormAlert error=revoke_error />
-                                        <KeysTable list revoke />
-                                    </section>
-                                },
-                            ),
-                        )
-                    }
-                    Ok(None) => None,
-                    Err(error) => Some(Either::Right(view! { <ErrorPanel error /> })),
-                }
-            })}
-        </Transition>
+                })
+            }}
+        />
     }
 }
 
@@ -93,15 +70,14 @@ fn CreateKeyCard(create: ServerAction<CreateApiKey>) -> impl IntoView {
     let input = NodeRef::<html::Input>::new();
     let pending = create.pending();
     let error = action_error(create);
-    let name_error = Signal::derive(move || error.get().and_then(|e| e.field("name")));
-    let submit = move || {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         if !pending.get_untracked() {
             let name = input.get_untracked().map(|i| i.value()).unwrap_or_default();
             create.dispatch(CreateApiKey { name });
         }
     };
-    let created: Signal<Option<NewApiKey>> =
-        Signal::derive(move || create.value().get().and_then(Result::ok));
+    let created = action_output(create);
     Effect::new(move |_| {
         if created.with(Option::is_some) {
             if let Some(i) = input.get_untracked() {
@@ -110,45 +86,29 @@ fn CreateKeyCard(create: ServerAction<CreateApiKey>) -> impl IntoView {
         }
     });
     view! {
-        <section class="card" aria-labelledby="create-key-title">
-            <h2 id="create-key-title">"Create key"</h2>
-            <div class="form form-row">
-                <div class="field" class:has-error=move || name_error.get().is_some()>
-                    <label for="create-key-name">"Key name"</label>
-                    <input
-                        id="create-key-name"
-                        data-testid="create-key-name"
-                        type="text"
-                        autocomplete="off"
-                        placeholder="e.g. CRM sync"
-                        aria-describedby="create-key-name-error"
-                        aria-invalid=move || if name_error.get().is_some() { "true" } else { "false" }
-                        node_ref=input
-                        on:keydown=move |ev| {
-                            if ev.key() == "Enter" {
-                                ev.prevent_default();
-                                submit();
-                            }
-                        }
-                    />
-                    <FieldMessage id="create-key-name-error" message=name_error />
-                </div>
+        <Card title="Create key" id="create-key-title">
+            <form class="form form-row" novalidate on:submit=on_submit>
+                <ErrorSummary error attempts=create.version() fields=&[("name", "create-key-name")] />
+                <Field
+                    label="Key name"
+                    id="create-key-name"
+                    name="name"
+                    field="name"
+                    placeholder="e.g. CRM sync"
+                    error
+                    node_ref=input
+                />
                 <div class="field field-action">
-                    <button
+                    <SubmitButton
                         id="create-key"
-                        data-testid="create-key"
-                        type="button"
-                        class="btn btn-primary"
-                        disabled=move || pending.get()
-                        on:click=move |_| submit()
-                    >
-                        {move || if pending.get() { "Creating…" } else { "Create key" }}
-                    </button>
+                        label="Create key"
+                        pending_label="Creating…"
+                        pending
+                    />
                 </div>
-            </div>
-            <FormAlert error fields=&["name"] />
+            </form>
             {move || created.get().map(|new| view! { <NewKeySecret new /> })}
-        </section>
+        </Card>
     }
 }
 
@@ -197,73 +157,64 @@ fn NewKeySecret(new: NewApiKey) -> impl IntoView {
     }
 }
 
+const KEY_COLUMNS: [Column; 6] = [
+    Column::new("Name").class("wrap"),
+    Column::new("Key"),
+    Column::new("Created").class("nowrap"),
+    Column::new("Last used").class("nowrap"),
+    Column::new("Status"),
+    Column::actions(),
+];
+
 /// The keys with their state and a revoke button.
 #[component]
-fn KeysTable(list: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+fn KeysTable(
+    list: Vec<ApiKeyView>,
+    revoke: ServerAction<RevokeApiKey>,
+    revoke_pending: Signal<bool>,
+) -> impl IntoView {
     if list.is_empty() {
         return Either::Left(view! {
-            <p class="muted" id="no-keys">
+            <EmptyState id="no-keys">
                 "No keys yet. Create one above to call the API from your own software."
-            </p>
+            </EmptyState>
         });
     }
     let rows = list
         .into_iter()
         .map(|k| {
             let last_used = k.last_used_at.as_ref().map_or_else(|| "Never".to_owned(), date_time);
-            view! {
-                <tr class:revoked=k.revoked>
-                    <td data-label="Name">{k.name.clone()}</td>
-                    <td data-label="Key">
-                        <code>{k.prefix.clone()} "…"</code>
-                    </td>
-                    <td data-label="Created">{date(&k.created_at)}</td>
-                    <td data-label="Last used">{last_used}</td>
-                    <td data-label="Status">
-                        {if k.revoked {
-                            Either::Left(view! { <span class="badge badge-muted">"Revoked"</span> })
-                        } else {
-                            Either::Right(view! { <span class="badge badge-success">"Active"</span> })
-                        }}
-                    </td>
-                    <td data-label="Actions" class="actions">
-                        {(!k.revoked)
-                            .then(|| {
-                                view! {
-                                    <ActionForm action=revoke attr:class="inline">
-                                        <input type="hidden" name="id" value=k.id.clone() />
-                                        <button
-                                            type="submit"
-                                            class="btn btn-danger btn-small"
-                                            aria-label=format!("Revoke key {}", k.name)
-                                        >
-                                            "Revoke"
-                                        </button>
-                                    </ActionForm>
-                                }
-                            })}
-                    </td>
-                </tr>
-            }
+            let status = if k.revoked {
+                view! { <span class="badge badge-muted">"Revoked"</span> }
+            } else {
+                view! { <span class="badge badge-success">"Active"</span> }
+            };
+            let action = (!k.revoked).then(|| {
+                view! {
+                    <ConfirmAction
+                        action=revoke
+                        fields=vec![("id", k.id.clone())]
+                        label="Revoke"
+                        name=format!("Revoke key {}", k.name)
+                        question=format!("Revoke the key \u{201c}{}\u{201d}?", k.name)
+                        detail="Software using it is refused from the next request on. This cannot be undone; create a new key instead."
+                        confirm="Yes, revoke"
+                        pending=revoke_pending
+                    />
+                }
+            });
+            Row::new(vec![
+                k.name.clone().into_any(),
+                view! { <code>{k.prefix.clone()} "…"</code> }.into_any(),
+                date(&k.created_at).into_any(),
+                last_used.into_any(),
+                status.into_any(),
+                action.into_any(),
+            ])
+            .class(if k.revoked { "revoked" } else { "" })
         })
-        .collect_view();
-    Either::Right(view! {
-        <div class="table-wrap">
-            <table class="table" id="keys-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Key"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    })
+        .collect();
+    Either::Right(view! { <DataTable id="keys-table" columns=KEY_COLUMNS.to_vec() rows /> })
 }
 
 /// A first request with the new key, against this site's GraphQL endpoint.

@@ -17,7 +17,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{call_record, list_call_records};
-use crate::ui::{date_time, ErrorPanel, Loading, PageHeader};
+use crate::ui::{date_time, Column, DataTable, EmptyState, ErrorPanel, Loading, PageHeader, Row};
 
 /// Where the page lives; `?call=<id>` opens a call.
 const PAGE: &str = "/app/calls";
@@ -109,12 +109,24 @@ pub fn CallsPage() -> impl IntoView {
     }
 }
 
+const CALL_COLUMNS: [Column; 9] = [
+    Column::new("When (UTC)").class("call-when"),
+    Column::new("Domain").class("call-domain wrap"),
+    Column::new("Intent"),
+    Column::new("Caller").class("wrap"),
+    Column::new("Answered by").class("call-agent wrap"),
+    Column::new("Wait").class("num"),
+    Column::new("Duration").class("num"),
+    Column::new("Outcome"),
+    Column::new("Notes"),
+];
+
 /// The list, newest first; each row opens its call.
 #[component]
 fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl IntoView {
     if list.is_empty() {
         return Either::Left(view! {
-            <div class="empty-state calls-empty" id="no-calls">
+            <EmptyState id="no-calls">
                 <p>
                     <strong>"No calls yet"</strong>
                     " — share your call page and every call will show up here: who called, who answered and how it went."
@@ -124,7 +136,7 @@ fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl
                     <a href="/app/domains">"Domains"</a>
                     "."
                 </p>
-            </div>
+            </EmptyState>
         });
     }
     let count = list.len();
@@ -136,54 +148,44 @@ fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl
             let current = is_selected.clone();
             let when = date_time(&c.requested_at);
             let label = format!("Open the call from {} on {when}", c.caller_name);
-            view! {
-                <tr class="call-row" class:selected=is_selected data-call=c.id.clone()>
-                    <td data-label="When" class="call-when">
-                        <a
-                            href=call_href(&c.id)
-                            class="call-open"
-                            aria-label=label
-                            aria-current=move || current().then_some("true")
-                        >
-                            {when}
-                        </a>
-                    </td>
-                    <td data-label="Domain" class="call-domain">{c.domain.clone()}</td>
-                    <td data-label="Intent">{intent_text(&c)}</td>
-                    <td data-label="Mode">{mode_label(&c.mode)}</td>
-                    <td data-label="Caller"><Caller call=c.clone() /></td>
-                    <td data-label="Answered by" class="call-agent">{answered_text(&c)}</td>
-                    <td data-label="Wait" class="num">{c.wait_ms.map_or_else(dash, duration_label)}</td>
-                    <td data-label="Duration" class="num">{c.duration_ms.map_or_else(dash, duration_label)}</td>
-                    <td data-label="Outcome"><Outcome call=c.clone() /></td>
-                    <td data-label="Notes"><NotesMark notes=c.notes.clone() /></td>
-                </tr>
-            }
+            let open = view! {
+                <a
+                    href=call_href(&c.id)
+                    class="call-open"
+                    aria-label=label
+                    aria-current=move || current().then_some("true")
+                >
+                    {when}
+                </a>
+            };
+            let intent = view! {
+                {intent_text(&c)}
+                <span class="muted small call-mode">{mode_label(&c.mode).to_owned()}</span>
+            };
+            Row::new(vec![
+                open.into_any(),
+                c.domain.clone().into_any(),
+                intent.into_any(),
+                view! { <Caller call=c.clone() /> }.into_any(),
+                answered_text(&c).into_any(),
+                c.wait_ms.map_or_else(dash, duration_label).into_any(),
+                c.duration_ms.map_or_else(dash, duration_label).into_any(),
+                view! { <Outcome call=c.clone() /> }.into_any(),
+                view! { <NotesMark notes=c.notes.clone() /> }.into_any(),
+            ])
+            .class("call-row")
+            .data("data-call", c.id.clone())
+            .selected(Signal::derive(is_selected))
         })
-        .collect_view();
+        .collect();
     Either::Right(view! {
-        <div class="table-wrap">
-            <table class="table calls-table" id="calls-table">
-                <caption class="visually-hidden">
-                    {format!("The {count} most recent calls, newest first. Open one to see its timeline and notes.")}
-                </caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"When (UTC)"</th>
-                        <th scope="col">"Domain"</th>
-                        <th scope="col">"Intent"</th>
-                        <th scope="col">"Mode"</th>
-                        <th scope="col">"Caller"</th>
-                        <th scope="col">"Answered by"</th>
-                        <th scope="col">"Wait"</th>
-                        <th scope="col">"Duration"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Notes"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable
+            id="calls-table"
+            class="calls-table wide"
+            columns=CALL_COLUMNS.to_vec()
+            rows
+            caption=format!("The {count} most recent calls, newest first. Open one to see its timeline and notes.")
+        />
     })
 }
 
@@ -283,7 +285,7 @@ fn Transcript(chat: Vec<CallEventView>, caller: String) -> impl IntoView {
             let who = if e.actor == "caller" {
                 caller.clone()
             } else {
-                e.actor_email.clone().unwrap_or_else(|| "Agent".to_owned())
+                e.actor_name.clone().unwrap_or_else(|| "Agent".to_owned())
             };
             view! {
                 <li class=format!("chat-line chat-from-{}", e.actor)>
@@ -375,8 +377,8 @@ fn intent_text(c: &CallRecordView) -> String {
 }
 
 fn answered_text(c: &CallRecordView) -> String {
-    match (&c.answered_by_email, &c.answered_by) {
-        (Some(email), _) => email.clone(),
+    match (&c.answered_by_name, &c.answered_by) {
+        (Some(name), _) => name.clone(),
         (None, Some(_)) => "A former member".to_owned(),
         (None, None) => dash(),
     }

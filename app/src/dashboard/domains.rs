@@ -9,8 +9,8 @@
 mod detail;
 
 use entity::domains::DomainName;
-use entity::types::{DomainStatus, DomainView};
-use leptos::either::{Either, EitherOf3};
+use entity::types::{DomainStatus, DomainView, ErrorCode};
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -18,10 +18,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use super::use_account;
+use super::{use_account, ManagersOnly};
 use crate::api::{domain_detail, list_domains, AddDomain, RemoveDomain, VerifyDomain};
+use crate::error::AppError;
 use crate::ui::{
-    action_error, date, date_time, ErrorPanel, FieldMessage, FormAlert, Loading, PageHeader,
+    action_error, date, date_time, saved, Card, Column, DataTable, EmptyState, ErrorPanel,
+    ErrorSummary, Field, Loaded, Loading, PageHeader, Row, SubmitButton,
 };
 use detail::{Controls, DomainPanel};
 
@@ -43,16 +45,8 @@ pub fn DomainsPage() -> impl IntoView {
     let controls = Controls::new(verify, remove);
     let query = use_query_map();
     let selected = Memo::new(move |_| query.with(|q| q.get("domain")));
-    let domains = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                verify.version().get(),
-                remove.version().get(),
-            )
-        },
-        |_| list_domains(),
-    );
+    let changes = [saved(add), saved(verify), saved(remove)];
+    let domains = Resource::new(move || changes.map(|c| c.get()), |_| list_domains());
     let detail = Resource::new(
         move || (selected.get(), verify.version().get()),
         |(id, _)| async move {
@@ -92,37 +86,19 @@ pub fn DomainsPage() -> impl IntoView {
         <PageHeader
             title="Domains"
             lead="Your domain is your phone line: once it is verified, callers reach you at yourdomain.com/call."
-        />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match account.me.await {
-                    Ok(me) if me.business.role.can_manage() => {
-                        EitherOf3::A(view! { <AddDomainCard add /> })
-                    }
-                    Ok(_) => {
-                        EitherOf3::B(
-                            view! {
-                                <p class="alert alert-info" role="status">
-                                    "Only owners and admins can add, verify or remove domains."
-                                </p>
-                            },
-                        )
-                    }
-                    Err(error) => EitherOf3::C(view! { <ErrorPanel error /> }),
-                }
-            })}
-        </Transition>
-        <section class="card" aria-labelledby="domains-title">
-            <h2 id="domains-title">"Your domains"</h2>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match domains.await {
-                        Ok(list) => Either::Left(view! { <DomainsTable list selected /> }),
-                        Err(error) => Either::Right(view! { <ErrorPanel error /> }),
-                    }
-                })}
-            </Transition>
-        </section>
+        >
+            <ManagersOnly>
+                <a href="#add-domain-title" class="btn btn-primary page-action">
+                    "Add a domain"
+                </a>
+            </ManagersOnly>
+        </PageHeader>
+        <ManagersOnly notice="Only owners and admins can add, verify or remove domains.">
+            <AddDomainCard add />
+        </ManagersOnly>
+        <Card title="Your domains" id="domains-title">
+            <Loaded resource=domains view=move |list| view! { <DomainsTable list selected /> } />
+        </Card>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let manage = matches!(
@@ -140,44 +116,38 @@ pub fn DomainsPage() -> impl IntoView {
     }
 }
 
-/// The add form, pre-checked in the browser with the same parser the server uses.
+/// The add form: a plain form post (it works before hydration), pre-checked in the browser
+/// with the same parser the server uses, so a mistyped name is explained without a round
+/// trip.
 #[component]
 fn AddDomainCard(add: ServerAction<AddDomain>) -> impl IntoView {
-    // The name is read from the input itself, not from a signal bound to it: text typed
-    // before the page hydrated must not be lost.
     let input = NodeRef::<html::Input>::new();
     let pending = add.pending();
     let server_error = action_error(add);
-    let local_error = RwSignal::new(None::<String>);
-    let name_error = Signal::derive(move || {
-        local_error
-            .get()
-            .or_else(|| server_error.get().and_then(|e| e.field("name")))
-    });
-    Effect::new(move |_| {
-        if matches!(add.value().get(), Some(Ok(_))) {
-            if let Some(i) = input.get_untracked() {
-                i.set_value("");
-            }
-        }
-    });
+    let local = RwSignal::new(None::<AppError>);
+    let attempts = RwSignal::new(0_usize);
+    let error = Signal::derive(move || local.get().or_else(|| server_error.get()));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
             return;
         }
+        attempts.update(|n| *n += 1);
         let name = input.get_untracked().map(|i| i.value()).unwrap_or_default();
         match DomainName::parse(&name) {
             Ok(_) => {
-                local_error.set(None);
+                local.set(None);
                 add.dispatch(AddDomain { name });
             }
-            Err(e) => local_error.set(Some(e.to_string())),
+            Err(e) => {
+                let mut refused = AppError::new(ErrorCode::Validation, e.to_string());
+                refused.fields = vec![e.to_field_error("name")];
+                local.set(Some(refused));
+            }
         }
     };
     view! {
-        <section class="card" aria-labelledby="add-domain-title">
-            <h2 id="add-domain-title">"Add a domain"</h2>
+        <Card title="Add a domain" id="add-domain-title">
             <form
                 class="form form-row"
                 method="post"
@@ -185,53 +155,42 @@ fn AddDomainCard(add: ServerAction<AddDomain>) -> impl IntoView {
                 novalidate
                 on:submit=on_submit
             >
-                <div class="field" class:has-error=move || name_error.get().is_some()>
-                    <label for="domain-name">"Domain name"</label>
-                    <p class="field-hint" id="domain-name-hint">
-                        "A domain your business owns, like example.com or sales.example.com. You will prove it with one DNS record."
-                    </p>
-                    <input
-                        id="domain-name"
-                        data-testid="domain-name"
-                        name="name"
-                        type="text"
-                        inputmode="url"
-                        autocomplete="off"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        placeholder="example.com"
-                        aria-describedby="domain-name-hint domain-name-error"
-                        aria-invalid=move || if name_error.get().is_some() { "true" } else { "false" }
-                        node_ref=input
-                        on:input=move |_| local_error.set(None)
-                    />
-                    <FieldMessage id="domain-name-error" message=name_error />
-                </div>
+                <ErrorSummary error attempts fields=&[("name", "domain-name")] />
+                <Field
+                    label="Domain name"
+                    id="domain-name"
+                    name="name"
+                    field="name"
+                    inputmode="url"
+                    placeholder="example.com"
+                    hint="A domain your business owns, like example.com or sales.example.com. You will prove it with one DNS record."
+                    error
+                    node_ref=input
+                />
                 <div class="field field-action">
-                    <button
-                        id="add-domain"
-                        data-testid="add-domain"
-                        type="submit"
-                        class="btn btn-primary"
-                        disabled=move || pending.get()
-                    >
-                        {move || if pending.get() { "Adding…" } else { "Add domain" }}
-                    </button>
+                    <SubmitButton id="add-domain" label="Add domain" pending_label="Adding…" pending />
                 </div>
             </form>
-            <FormAlert error=server_error fields=&["name"] />
-        </section>
+        </Card>
     }
 }
+
+const DOMAIN_COLUMNS: [Column; 5] = [
+    Column::new("Domain").class("wrap"),
+    Column::new("Status"),
+    Column::new("Details").class("wrap"),
+    Column::new("Last checked"),
+    Column::actions(),
+];
 
 /// The list: each domain with its status, linking to its details.
 #[component]
 fn DomainsTable(list: Vec<DomainView>, selected: Memo<Option<String>>) -> impl IntoView {
     if list.is_empty() {
         return Either::Left(view! {
-            <p class="muted" id="no-domains">
+            <EmptyState id="no-domains">
                 "No domains yet. Add the domain your customers know you by, publish the record we show you, and your call page goes live."
-            </p>
+            </EmptyState>
         });
     }
     let rows = list
@@ -240,7 +199,6 @@ fn DomainsTable(list: Vec<DomainView>, selected: Memo<Option<String>>) -> impl I
             let id = d.id.clone();
             let is_selected = move || selected.with(|s| s.as_deref() == Some(id.as_str()));
             let current = is_selected.clone();
-            let href = domain_href(&d.id);
             let last_checked = d
                 .last_checked_at
                 .as_ref()
@@ -248,49 +206,29 @@ fn DomainsTable(list: Vec<DomainView>, selected: Memo<Option<String>>) -> impl I
             let ascii = (d.display_name != d.name).then(|| {
                 view! { <span class="domain-ascii">{d.name.clone()}</span> }
             });
-            view! {
-                <tr class:selected=is_selected data-domain=d.name.clone()>
-                    <td data-label="Domain">
-                        <span class="domain-name">{d.display_name.clone()}</span>
-                        {ascii}
-                    </td>
-                    <td data-label="Status">
-                        <StatusBadge status=d.status />
-                    </td>
-                    <td data-label="Details" class="domain-summary">{summary(&d)}</td>
-                    <td data-label="Last checked">{last_checked}</td>
-                    <td data-label="Actions" class="actions">
-                        <a
-                            href=href
-                            class="btn btn-small"
-                            aria-current=move || current().then_some("true")
-                            aria-label=format!("Open {}", d.display_name)
-                        >
-                            "Open"
-                        </a>
-                    </td>
-                </tr>
-            }
+            let open = view! {
+                <a
+                    href=domain_href(&d.id)
+                    class="btn btn-small"
+                    aria-current=move || current().then_some("true")
+                    aria-label=format!("Open {}", d.display_name)
+                >
+                    "Open"
+                </a>
+            };
+            Row::new(vec![
+                view! { <span class="domain-name">{d.display_name.clone()}</span> {ascii} }
+                    .into_any(),
+                view! { <StatusBadge status=d.status /> }.into_any(),
+                summary(&d).into_any(),
+                last_checked.into_any(),
+                open.into_any(),
+            ])
+            .data("data-domain", d.name.clone())
+            .selected(Signal::derive(is_selected))
         })
-        .collect_view();
-    Either::Right(view! {
-        <div class="table-wrap">
-            <table class="table" id="domains-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Domain"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Details"</th>
-                        <th scope="col">"Last checked"</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    })
+        .collect();
+    Either::Right(view! { <DataTable id="domains-table" columns=DOMAIN_COLUMNS.to_vec() rows /> })
 }
 
 /// A domain's status as a badge: "Pending", "Verified", "Revoked".

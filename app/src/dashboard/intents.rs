@@ -2,40 +2,40 @@
 //! answers each — everyone, a team or one member — in the order the call page shows them.
 //!
 //! Everybody sees the list; owners and admins add, rename, re-route, reorder and delete
-//! (the server checks every action again, so hiding a control is only a courtesy).
-//! The actions and the page's "which row is open" state are made once here, never inside
-//! a `Transition`: a row re-rendered after an action must not read a disposed signal.
+//! (the server checks every action again, so hiding a control is only a courtesy). Adding,
+//! editing and deleting are forms (they work before hydration); moving up and down is a
+//! button that needs the hydrated page. The actions are made once here, never inside a
+//! `Transition`: a row re-rendered after an action must not read a disposed signal.
 
-use entity::routing_setup::{
-    IntentLabel, IntentTarget, IntentView, TeamView, Uuid, MAX_INTENT_LABEL,
-};
+use entity::routing_setup::{IntentTarget, IntentView, TeamView, Uuid, MAX_INTENT_LABEL};
 use entity::types::MemberView;
 use leptos::either::Either;
-use leptos::html;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::use_account;
+use super::{use_account, ManagersOnly};
 use crate::api::{
     list_intents, list_members, list_teams, CreateIntent, DeleteIntent, ReorderIntents,
     UpdateIntent,
 };
 use crate::error::AppError;
-use crate::ui::{action_error, ErrorPanel, FieldMessage, FormAlert, Loading, PageHeader};
+use crate::ui::{
+    action_error, saved, Card, ConfirmAction, EmptyState, ErrorSummary, Field, Loaded, PageHeader,
+    SelectField, SubmitButton,
+};
 
-/// The page's actions and row state, shared by the rows.
+/// The page's actions and their state, shared by the rows.
 #[derive(Clone, Copy)]
 struct Controls {
     update: ServerAction<UpdateIntent>,
     delete: ServerAction<DeleteIntent>,
     reorder: ServerAction<ReorderIntents>,
-    /// The intent whose edit form is open.
-    editing: RwSignal<Option<Uuid>>,
-    /// The intent whose delete confirmation is open.
-    confirming: RwSignal<Option<Uuid>>,
     update_error: Signal<Option<AppError>>,
+    update_pending: Signal<bool>,
+    delete_pending: Signal<bool>,
+    reorder_pending: Signal<bool>,
 }
 
 /// The teams and members a target can name.
@@ -57,21 +57,11 @@ pub fn IntentsPage() -> impl IntoView {
         update,
         delete,
         reorder,
-        editing: RwSignal::new(None),
-        confirming: RwSignal::new(None),
         update_error: action_error(update),
+        update_pending: update.pending().into(),
+        delete_pending: delete.pending().into(),
+        reorder_pending: reorder.pending().into(),
     };
-    let intents = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                update.version().get(),
-                delete.version().get(),
-                reorder.version().get(),
-            )
-        },
-        |_| list_intents(),
-    );
     let targets = Resource::new(
         || (),
         |_| async move {
@@ -81,59 +71,41 @@ pub fn IntentsPage() -> impl IntoView {
             })
         },
     );
-    // A saved edit closes its form; a finished delete closes its confirmation.
-    Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(_))) {
-            controls.editing.set(None);
-        }
-    });
-    Effect::new(move |_| {
-        if delete.value().get().is_some() {
-            controls.confirming.set(None);
-        }
-    });
-    let delete_error = action_error(delete);
-    let reorder_error = action_error(reorder);
+    let changes = [saved(create), saved(update), saved(delete), saved(reorder)];
+    let intents = Resource::new(
+        move || changes.map(|c| c.get()),
+        move |_| async move {
+            let manage = account.me.await?.business.role.can_manage();
+            Ok((list_intents().await?, targets.await?, manage))
+        },
+    );
+    let (delete_error, reorder_error) = (action_error(delete), action_error(reorder));
+    let list_error = Signal::derive(move || delete_error.get().or_else(|| reorder_error.get()));
 
     view! {
         <Title text="Intents" />
         <PageHeader
             title="Intents"
             lead="What people call you about. Callers pick one on your call page, and the call rings whoever you chose for it."
-        />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match (account.me.await, targets.await) {
-                    (Ok(me), Ok(targets)) if me.business.role.can_manage() => {
-                        Some(Either::Left(view! { <AddIntentCard create targets /> }))
-                    }
-                    (Ok(_), Ok(_)) => None,
-                    (Err(error), _) | (_, Err(error)) => {
-                        Some(Either::Right(view! { <ErrorPanel error /> }))
-                    }
+        >
+            <ManagersOnly>
+                <a href="#add-intent-title" class="btn btn-primary page-action">
+                    "Add an intent"
+                </a>
+            </ManagersOnly>
+        </PageHeader>
+        <ManagersOnly>
+            <Loaded resource=targets view=move |targets| view! { <AddIntentCard create targets /> } />
+        </ManagersOnly>
+        <Card title="Your intents" id="intents-title">
+            <ErrorSummary error=list_error />
+            <Loaded
+                resource=intents
+                view=move |(list, targets, manage)| {
+                    view! { <IntentList list targets manage controls /> }
                 }
-            })}
-        </Transition>
-        <section class="card" aria-labelledby="intents-title">
-            <h2 id="intents-title">"Your intents"</h2>
-            <FormAlert error=delete_error />
-            <FormAlert error=reorder_error />
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    let manage = matches!(
-                        account.me.await, Ok(me) if me.business.role.can_manage()
-                    );
-                    match (intents.await, targets.await) {
-                        (Ok(list), Ok(targets)) => {
-                            Either::Left(view! { <IntentList list targets manage controls /> })
-                        }
-                        (Err(error), _) | (_, Err(error)) => {
-                            Either::Right(view! { <ErrorPanel error /> })
-                        }
-                    }
-                })}
-            </Transition>
-        </section>
+            />
+        </Card>
     }
 }
 
@@ -156,7 +128,7 @@ fn target_options(targets: &Targets, selected: IntentTarget) -> impl IntoView {
         .iter()
         .filter_map(|m| {
             let id = Uuid::parse_str(&m.user_id).ok()?;
-            Some(option(IntentTarget::Member(id), m.email.clone()))
+            Some(option(IntentTarget::Member(id), m.name().to_owned()))
         })
         .collect_view();
     view! {
@@ -166,98 +138,45 @@ fn target_options(targets: &Targets, selected: IntentTarget) -> impl IntoView {
     }
 }
 
+/// The label hint: what the caller reads, and how long it may be.
+fn label_hint() -> String {
+    format!("What the caller reads, like \u{201c}New order\u{201d} (at most {MAX_INTENT_LABEL} characters).")
+}
+
 /// The add form (managers).
 #[component]
 fn AddIntentCard(create: ServerAction<CreateIntent>, targets: Targets) -> impl IntoView {
-    let input = NodeRef::<html::Input>::new();
-    let select = NodeRef::<html::Select>::new();
-    let pending = create.pending();
-    let server_error = action_error(create);
-    let local_error = RwSignal::new(None::<String>);
-    let label_error = Signal::derive(move || {
-        local_error
-            .get()
-            .or_else(|| server_error.get().and_then(|e| e.field("label")))
-    });
-    let target_error = Signal::derive(move || server_error.get().and_then(|e| e.field("target")));
-    Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            if let Some(i) = input.get_untracked() {
-                i.set_value("");
-            }
-        }
-    });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let label = input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        let target = select
-            .get_untracked()
-            .map_or_else(|| "everyone".to_owned(), |s| s.value());
-        match IntentLabel::parse(&label) {
-            Ok(_) => {
-                local_error.set(None);
-                create.dispatch(CreateIntent { label, target });
-            }
-            Err(e) => local_error.set(Some(e.message)),
-        }
-    };
+    let error = action_error(create);
     view! {
-        <section class="card" aria-labelledby="add-intent-title">
-            <h2 id="add-intent-title">"Add an intent"</h2>
-            <form
-                class="form form-row"
-                method="post"
-                action=CreateIntent::url()
-                novalidate
-                on:submit=on_submit
-            >
-                <div class="field" class:has-error=move || label_error.get().is_some()>
-                    <label for="intent-label">"Label"</label>
-                    <p class="field-hint" id="intent-label-hint">
-                        {format!("What the caller reads, like \u{201c}New order\u{201d} (at most {MAX_INTENT_LABEL} characters).")}
-                    </p>
-                    <input
-                        id="intent-label"
-                        data-testid="intent-label"
-                        name="label"
-                        type="text"
-                        autocomplete="off"
-                        maxlength=MAX_INTENT_LABEL.to_string()
-                        aria-describedby="intent-label-hint intent-label-error"
-                        aria-invalid=move || if label_error.get().is_some() { "true" } else { "false" }
-                        node_ref=input
-                        on:input=move |_| local_error.set(None)
-                    />
-                    <FieldMessage id="intent-label-error" message=label_error />
-                </div>
-                <div class="field" class:has-error=move || target_error.get().is_some()>
-                    <label for="intent-target">"Who answers"</label>
-                    <select
-                        id="intent-target"
-                        name="target"
-                        aria-describedby="intent-target-error"
-                        node_ref=select
-                    >
-                        {target_options(&targets, IntentTarget::Everyone)}
-                    </select>
-                    <FieldMessage id="intent-target-error" message=target_error />
-                </div>
+        <Card title="Add an intent" id="add-intent-title">
+            <ActionForm action=create attr:class="form form-row" attr:novalidate=true>
+                <ErrorSummary
+                    error
+                    attempts=create.version()
+                    fields=&[("label", "intent-label"), ("target", "intent-target")]
+                />
+                <Field
+                    label="Label"
+                    id="intent-label"
+                    name="label"
+                    field="label"
+                    hint=label_hint()
+                    maxlength=MAX_INTENT_LABEL
+                    error
+                />
+                <SelectField label="Who answers" id="intent-target" name="target" field="target" error>
+                    {target_options(&targets, IntentTarget::Everyone)}
+                </SelectField>
                 <div class="field field-action">
-                    <button
+                    <SubmitButton
                         id="add-intent"
-                        type="submit"
-                        class="btn btn-primary"
-                        disabled=move || pending.get()
-                    >
-                        {move || if pending.get() { "Adding…" } else { "Add intent" }}
-                    </button>
+                        label="Add intent"
+                        pending_label="Adding…"
+                        pending=create.pending()
+                    />
                 </div>
-            </form>
-            <FormAlert error=server_error fields=&["label", "target"] />
-        </section>
+            </ActionForm>
+        </Card>
     }
 }
 
@@ -266,7 +185,7 @@ fn target_label(i: &IntentView) -> String {
     match (i.target, &i.target_name) {
         (IntentTarget::Everyone, _) => "Everyone".to_owned(),
         (IntentTarget::Team(_), Some(name)) => format!("Team {name}"),
-        (IntentTarget::Member(_), Some(email)) => email.clone(),
+        (IntentTarget::Member(_), Some(name)) => name.clone(),
         (IntentTarget::Team(_), None) => "A team".to_owned(),
         (IntentTarget::Member(_), None) => "A member".to_owned(),
     }
@@ -282,9 +201,9 @@ fn IntentList(
 ) -> impl IntoView {
     if list.is_empty() {
         return Either::Left(view! {
-            <p class="muted" id="no-intents">
+            <EmptyState id="no-intents">
                 "No intents yet: callers are not asked why they call, and every call rings everyone."
-            </p>
+            </EmptyState>
         });
     }
     let order: Vec<Uuid> = list.iter().map(|i| i.id).collect();
@@ -293,23 +212,19 @@ fn IntentList(
         .into_iter()
         .enumerate()
         .map(|(index, intent)| {
-            view! {
-                <IntentRow
-                    intent
-                    index
-                    count
-                    order=order.clone()
-                    targets=targets.clone()
-                    manage
-                    controls
-                />
-            }
+            let moves = Moves {
+                up: moved(&order, index, true),
+                down: moved(&order, index, false),
+                first: index == 0,
+                last: index + 1 == count,
+            };
+            view! { <IntentRow intent index moves targets=targets.clone() manage controls /> }
         })
         .collect_view();
     Either::Right(view! { <ol class="routing-list" id="intents-list">{rows}</ol> })
 }
 
-/// `order` with the item at `index` swapped with its neighbour `index + delta`.
+/// `order` with the item at `index` swapped with its neighbour above (`up`) or below.
 fn moved(order: &[Uuid], index: usize, up: bool) -> Option<Vec<String>> {
     let other = if up { index.checked_sub(1)? } else { index + 1 };
     if other >= order.len() {
@@ -320,13 +235,21 @@ fn moved(order: &[Uuid], index: usize, up: bool) -> Option<Vec<String>> {
     Some(ids.iter().map(Uuid::to_string).collect())
 }
 
+/// The orders one row's move buttons send.
+#[derive(Clone)]
+struct Moves {
+    up: Option<Vec<String>>,
+    down: Option<Vec<String>>,
+    first: bool,
+    last: bool,
+}
+
 /// One intent: its label and target; for managers, move, edit and delete.
 #[component]
 fn IntentRow(
     intent: IntentView,
     index: usize,
-    count: usize,
-    order: Vec<Uuid>,
+    moves: Moves,
     targets: Targets,
     manage: bool,
     controls: Controls,
@@ -334,20 +257,25 @@ fn IntentRow(
     let id = intent.id;
     let label = intent.label.clone();
     let summary = target_label(&intent);
-    let controls_view = manage.then(|| {
-        let up = moved(&order, index, true);
-        let down = moved(&order, index, false);
-        let reorder = controls.reorder;
-        let pending = reorder.pending();
-        let up_label = format!("Move {label} up");
-        let down_label = format!("Move {label} down");
+    let manager_view = manage.then(|| {
+        let Controls {
+            reorder,
+            reorder_pending: pending,
+            ..
+        } = controls;
+        let Moves {
+            up,
+            down,
+            first,
+            last,
+        } = moves;
         view! {
             <div class="routing-actions">
                 <button
                     type="button"
                     class="btn btn-small"
-                    aria-label=up_label
-                    disabled=move || index == 0 || pending.get()
+                    aria-label=format!("Move {label} up")
+                    disabled=move || first || pending.get()
                     on:click=move |_| {
                         if let Some(ids) = up.clone() {
                             reorder.dispatch(ReorderIntents { ids });
@@ -359,8 +287,8 @@ fn IntentRow(
                 <button
                     type="button"
                     class="btn btn-small"
-                    aria-label=down_label
-                    disabled=move || index + 1 == count || pending.get()
+                    aria-label=format!("Move {label} down")
+                    disabled=move || last || pending.get()
                     on:click=move |_| {
                         if let Some(ids) = down.clone() {
                             reorder.dispatch(ReorderIntents { ids });
@@ -369,76 +297,20 @@ fn IntentRow(
                 >
                     "↓"
                 </button>
-                <button
-                    type="button"
-                    class="btn btn-small"
-                    aria-label=format!("Edit {label}")
-                    aria-expanded=move || (controls.editing.get() == Some(id)).to_string()
-                    on:click=move |_| {
-                        controls.confirming.set(None);
-                        controls.editing.set(Some(id));
-                    }
-                >
-                    "Edit"
-                </button>
-                <button
-                    type="button"
-                    class="btn btn-danger btn-small"
-                    aria-label=format!("Delete {label}")
-                    on:click=move |_| {
-                        controls.editing.set(None);
-                        controls.confirming.set(Some(id));
-                    }
-                >
-                    "Delete…"
-                </button>
+                <EditIntent intent=intent.clone() targets controls />
+                <ConfirmAction
+                    action=controls.delete
+                    fields=vec![("id", id.to_string())]
+                    label="Delete"
+                    name=format!("Delete {label}")
+                    question=format!("Delete \u{201c}{label}\u{201d}?")
+                    detail="Callers will no longer see it. Calls already made keep their record."
+                    confirm="Yes, delete it"
+                    pending=controls.delete_pending
+                />
             </div>
         }
     });
-    let editor = {
-        let intent = intent.clone();
-        move || {
-            (controls.editing.get() == Some(id)).then(
-                || view! { <EditIntent intent=intent.clone() targets=targets.clone() controls /> },
-            )
-        }
-    };
-    let confirm = {
-        let label = intent.label.clone();
-        move || {
-            (controls.confirming.get() == Some(id)).then(|| {
-                let delete = controls.delete;
-                let pending = delete.pending();
-                view! {
-                    <div class="confirm-box" role="alertdialog" aria-labelledby=format!("confirm-delete-{id}")>
-                        <p id=format!("confirm-delete-{id}")>
-                            <strong>{format!("Delete \u{201c}{label}\u{201d}?")}</strong>
-                            " Callers will no longer see it. Calls already made keep their record."
-                        </p>
-                        <div class="confirm-actions">
-                            <button
-                                type="button"
-                                class="btn btn-danger"
-                                disabled=move || pending.get()
-                                on:click=move |_| {
-                                    delete.dispatch(DeleteIntent { id: id.to_string() });
-                                }
-                            >
-                                {move || if pending.get() { "Deleting…" } else { "Yes, delete it" }}
-                            </button>
-                            <button
-                                type="button"
-                                class="btn btn-ghost"
-                                on:click=move |_| controls.confirming.set(None)
-                            >
-                                "Cancel"
-                            </button>
-                        </div>
-                    </div>
-                }
-            })
-        }
-    };
     view! {
         <li class="routing-item" data-intent=intent.label.clone()>
             <div class="routing-row">
@@ -447,76 +319,48 @@ fn IntentRow(
                     <span class="routing-name">{intent.label.clone()}</span>
                     <span class="muted small">"Rings: " {summary}</span>
                 </div>
-                {controls_view}
+                {manager_view}
             </div>
-            {editor}
-            {confirm}
         </li>
     }
 }
 
-/// The inline rename / re-route form of one intent.
+/// "Edit" opening the rename / re-route form of one intent.
 #[component]
 fn EditIntent(intent: IntentView, targets: Targets, controls: Controls) -> impl IntoView {
-    let input = NodeRef::<html::Input>::new();
-    let select = NodeRef::<html::Select>::new();
-    let update = controls.update;
-    let pending = update.pending();
-    let error = controls.update_error;
-    let label_error = Signal::derive(move || error.get().and_then(|e| e.field("label")));
     let id = intent.id;
-    let input_id = format!("intent-edit-label-{id}");
-    let select_id = format!("intent-edit-target-{id}");
-    let error_id = format!("intent-edit-label-error-{id}");
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let label = input.get_untracked().map(|i| i.value());
-        let target = select.get_untracked().map(|s| s.value());
-        update.dispatch(UpdateIntent {
-            id: id.to_string(),
-            label,
-            target,
-        });
-    };
+    let error = controls.update_error;
     view! {
-        <form class="form form-row routing-edit" novalidate on:submit=on_submit>
-            <FormAlert error fields=&["label"] />
-            <div class="field" class:has-error=move || label_error.get().is_some()>
-                <label for=input_id.clone()>"Label"</label>
-                <input
-                    id=input_id
-                    type="text"
-                    autocomplete="off"
-                    maxlength=MAX_INTENT_LABEL.to_string()
+        <details class="edit-disclosure">
+            <summary class="btn btn-small" aria-label=format!("Edit {}", intent.label)>
+                "Edit"
+            </summary>
+            <ActionForm action=controls.update attr:class="form form-row routing-edit" attr:novalidate=true>
+                <ErrorSummary error />
+                <input type="hidden" name="id" value=id.to_string() />
+                <Field
+                    label="Label"
+                    id=format!("intent-edit-label-{id}")
+                    name="label"
+                    field="label"
                     value=intent.label.clone()
-                    aria-describedby=error_id.clone()
-                    aria-invalid=move || if label_error.get().is_some() { "true" } else { "false" }
-                    node_ref=input
+                    maxlength=MAX_INTENT_LABEL
+                    error
                 />
-                <FieldMessage id=error_id message=label_error />
-            </div>
-            <div class="field">
-                <label for=select_id.clone()>"Who answers"</label>
-                <select id=select_id node_ref=select>
-                    {target_options(&targets, intent.target)}
-                </select>
-            </div>
-            <div class="field field-action routing-edit-actions">
-                <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save" }}
-                </button>
-                <button
-                    type="button"
-                    class="btn btn-ghost"
-                    on:click=move |_| controls.editing.set(None)
+                <SelectField
+                    label="Who answers"
+                    id=format!("intent-edit-target-{id}")
+                    name="target"
+                    field="target"
+                    error
                 >
-                    "Cancel"
-                </button>
-            </div>
-        </form>
+                    {target_options(&targets, intent.target)}
+                </SelectField>
+                <div class="field field-action">
+                    <SubmitButton label="Save" pending_label="Saving…" pending=controls.update_pending />
+                </div>
+            </ActionForm>
+        </details>
     }
 }
 

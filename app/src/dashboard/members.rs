@@ -1,24 +1,36 @@
 //! `/app/members`: who is on the team, their roles, and invitations.
 //!
-//! Everybody sees the list; managers get the controls the domain allows them (the
-//! server checks every action again, so hiding a control is only a courtesy).
+//! Everybody sees the list; managers get the controls the domain allows them (the server
+//! checks every action again, so hiding a control is only a courtesy). Removing a member
+//! asks first; a pending invitation can be sent again (a new link, the old one dead).
 
 use entity::types::{InvitationView, Me, MemberView, Role};
-use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::use_account;
+use super::{use_account, ManagersOnly};
 use crate::api::{
-    list_invitations, list_members, InviteMember, RemoveMember, RevokeInvitation, SetMemberRole,
+    list_invitations, list_members, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
+    SetMemberRole,
 };
-use crate::error::AppError;
 use crate::ui::{
-    action_error, date, role_description, role_label, ErrorPanel, Field, FormAlert, Loading,
-    PageHeader, RoleBadge, SuccessAlert,
+    action_error, action_output, date, role_description, role_label, Card, Column, ConfirmAction,
+    DataTable, EmptyState, ErrorSummary, Field, Loaded, PageHeader, RoleBadge, Row, RowAction,
+    SelectField, SubmitButton, SuccessAlert,
 };
+
+/// The actions of the page and their state, made once (rows re-render inside transitions).
+#[derive(Clone, Copy)]
+struct Controls {
+    remove: ServerAction<RemoveMember>,
+    set_role: ServerAction<SetMemberRole>,
+    resend: ServerAction<ResendInvitation>,
+    revoke: ServerAction<RevokeInvitation>,
+    remove_pending: Signal<bool>,
+    resend_pending: Signal<bool>,
+}
 
 /// The members page.
 #[component]
@@ -27,14 +39,29 @@ pub fn MembersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let set_role = ServerAction::<SetMemberRole>::new();
     let invite = ServerAction::<InviteMember>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
+    let controls = Controls {
+        remove,
+        set_role,
+        resend,
+        revoke,
+        remove_pending: remove.pending().into(),
+        resend_pending: resend.pending().into(),
+    };
     let members = Resource::new(
         move || (remove.version().get(), set_role.version().get()),
-        |_| list_members(),
+        move |_| async move { Ok((account.me.await?, list_members().await?)) },
     );
     // Only managers may list invitations; agents are not asked for them at all.
     let invitations = Resource::new(
-        move || (invite.version().get(), revoke.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                resend.version().get(),
+                revoke.version().get(),
+            )
+        },
         move |_| async move {
             match account.me.await {
                 Ok(me) if me.business.role.can_manage() => list_invitations().await.map(Some),
@@ -43,62 +70,73 @@ pub fn MembersPage() -> impl IntoView {
             }
         },
     );
-    let remove_error = action_error(remove);
-    let role_error = action_error(set_role);
+    let (remove_error, role_error) = (action_error(remove), action_error(set_role));
+    let team_error = Signal::derive(move || remove_error.get().or_else(|| role_error.get()));
+    let resent = action_output(resend);
+    let (resend_error, revoke_error) = (action_error(resend), action_error(revoke));
+    let invitation_error =
+        Signal::derive(move || resend_error.get().or_else(|| revoke_error.get()));
 
     view! {
         <Title text="Members" />
-        <PageHeader title="Members" lead="The people who answer calls and run this business." />
-        <section class="card" aria-labelledby="members-title">
-            <h2 id="members-title">"Team"</h2>
-            <FormAlert error=remove_error />
-            <FormAlert error=role_error />
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match (account.me.await, members.await) {
-                        (Ok(me), Ok(list)) => {
-                            Either::Left(view! { <MembersTable me list remove set_role /> })
-                        }
-                        (Err(error), _) | (_, Err(error)) => {
-                            Either::Right(view! { <ErrorPanel error /> })
-                        }
+        <PageHeader title="Members" lead="The people who answer calls and run this business.">
+            <ManagersOnly>
+                <a href="#invite-title" class="btn btn-primary page-action">
+                    "Invite someone"
+                </a>
+            </ManagersOnly>
+        </PageHeader>
+        <Card title="Team" id="members-title">
+            <ErrorSummary error=team_error />
+            <Loaded
+                resource=members
+                view=move |(me, list)| view! { <MembersTable me list controls /> }
+            />
+        </Card>
+        <ManagersOnly>
+            <InviteCard invite />
+        </ManagersOnly>
+        <Loaded
+            resource=invitations
+            view={move |list: Option<Vec<InvitationView>>| {
+                list.map(|list| {
+                    view! {
+                        <Card title="Pending invitations" id="pending-title">
+                            <ErrorSummary error=invitation_error />
+                            {move || {
+                                resent
+                                    .get()
+                                    .map(|inv| {
+                                        view! {
+                                            <SuccessAlert>
+                                                "A new link went to " <strong>{inv.email}</strong>
+                                                "; the one sent before no longer works."
+                                            </SuccessAlert>
+                                        }
+                                    })
+                            }}
+                            <PendingInvitations list controls />
+                        </Card>
                     }
-                })}
-            </Transition>
-        </section>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match account.me.await {
-                    Ok(me) if me.business.role.can_manage() => {
-                        Some(view! { <InviteCard invite owner=me.business.role == Role::Owner /> })
-                    }
-                    _ => None,
-                }
-            })}
-        </Transition>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match invitations.await {
-                    Ok(Some(list)) => Some(Either::Left(view! { <PendingInvitations list revoke /> })),
-                    Ok(None) => None,
-                    Err(error) => Some(Either::Right(view! { <ErrorPanel error /> })),
-                }
-            })}
-        </Transition>
+                })
+            }}
+        />
     }
 }
 
+const MEMBER_COLUMNS: [Column; 3] = [
+    Column::new("Member").class("wrap"),
+    Column::new("Role"),
+    Column::new("Joined").class("nowrap"),
+];
+
 /// The members with, for managers, the role and remove controls.
 #[component]
-fn MembersTable(
-    me: Me,
-    list: Vec<MemberView>,
-    remove: ServerAction<RemoveMember>,
-    set_role: ServerAction<SetMemberRole>,
-) -> impl IntoView {
+fn MembersTable(me: Me, list: Vec<MemberView>, controls: Controls) -> impl IntoView {
     let my_role = me.business.role;
     let manager = my_role.can_manage();
     let owners = list.iter().filter(|m| m.role == Role::Owner).count();
+    let business = me.business.name.clone();
     let rows = list
         .into_iter()
         .map(|m| {
@@ -108,58 +146,58 @@ fn MembersTable(
             let can_remove = manager
                 && !is_me
                 && (m.role != Role::Owner || (my_role == Role::Owner && owners > 1));
-            view! {
-                <tr>
-                    <td data-label="Email">
-                        <span class="member-email">{m.email.clone()}</span>
-                        {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
-                    </td>
-                    <td data-label="Role">
-                        <RoleBadge role=m.role />
-                    </td>
-                    <td data-label="Joined">{date(&m.joined_at)}</td>
-                    {manager
-                        .then(|| {
-                            view! {
-                                <td data-label="Actions" class="actions">
-                                    {can_change_role
-                                        .then(|| view! { <RoleForm member=m.clone() action=set_role /> })}
-                                    {can_remove
-                                        .then(|| {
-                                            view! {
-                                                <ActionForm action=remove attr:class="inline">
-                                                    <input type="hidden" name="user_id" value=m.user_id.clone() />
-                                                    <button
-                                                        type="submit"
-                                                        class="btn btn-danger btn-small"
-                                                        aria-label=format!("Remove {}", m.email)
-                                                    >
-                                                        "Remove"
-                                                    </button>
-                                                </ActionForm>
-                                            }
-                                        })}
-                                </td>
-                            }
-                        })}
-                </tr>
+            let mut cells = vec![
+                view! { <MemberName member=m.clone() is_me /> }.into_any(),
+                view! { <RoleBadge role=m.role /> }.into_any(),
+                date(&m.joined_at).into_any(),
+            ];
+            if manager {
+                let name = m.name().to_owned();
+                let role_form = can_change_role
+                    .then(|| view! { <RoleForm member=m.clone() action=controls.set_role /> });
+                let remove = can_remove.then(|| {
+                    view! {
+                        <ConfirmAction
+                            action=controls.remove
+                            fields=vec![("user_id", m.user_id.clone())]
+                            label="Remove"
+                            name=format!("Remove {name}")
+                            question=format!("Remove {name} from {business}?")
+                            detail="They are signed out of this business at once and leave its teams; intents that rang only them ring everyone. You can invite them again."
+                            confirm="Yes, remove"
+                            pending=controls.remove_pending
+                            id=format!("remove-{}", m.user_id)
+                            confirm_id=format!("confirm-remove-{}", m.user_id)
+                        />
+                    }
+                });
+                cells.push(view! { {role_form} {remove} }.into_any());
             }
+            Row::new(cells).data("data-member", m.email.clone())
         })
-        .collect_view();
+        .collect();
+    let mut columns = MEMBER_COLUMNS.to_vec();
+    if manager {
+        columns.push(Column::actions());
+    }
+    view! { <DataTable id="members-table" columns rows /> }
+}
+
+/// A member's name, their email under it when they chose a name, and "(you)".
+#[component]
+fn MemberName(member: MemberView, is_me: bool) -> impl IntoView {
+    let email = member
+        .display_name
+        .is_some()
+        .then(|| view! { <span class="member-email muted small">{member.email.clone()}</span> });
     view! {
-        <div class="table-wrap">
-            <table class="table" id="members-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Joined"</th>
-                        {manager.then(|| view! { <th scope="col">"Actions"</th> })}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <span class="member-name">
+            <span class="member-shown">
+                {member.name().to_owned()}
+                {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+            </span>
+            {email}
+        </span>
     }
 }
 
@@ -181,7 +219,7 @@ fn RoleForm(member: MemberView, action: ServerAction<SetMemberRole>) -> impl Int
         <ActionForm action attr:class="inline role-form">
             <input type="hidden" name="user_id" value=member.user_id.clone() />
             <label for=select_id.clone() class="visually-hidden">
-                {format!("Role of {}", member.email)}
+                {format!("Role of {}", member.name())}
             </label>
             <select id=select_id name="role" class="select-small">
                 {options}
@@ -195,12 +233,18 @@ fn RoleForm(member: MemberView, action: ServerAction<SetMemberRole>) -> impl Int
 
 /// The invitation form (managers).
 #[component]
-fn InviteCard(invite: ServerAction<InviteMember>, owner: bool) -> impl IntoView {
+fn InviteCard(invite: ServerAction<InviteMember>) -> impl IntoView {
+    let account = use_account();
+    let owner = Signal::derive(move || {
+        account
+            .me
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|me| me.business.role == Role::Owner)
+    });
     let error = action_error(invite);
     let form_ref = NodeRef::<html::Form>::new();
-    let pending = invite.pending();
-    let sent: Signal<Option<InvitationView>> =
-        Signal::derive(move || invite.value().get().and_then(Result::ok));
+    let sent = action_output(invite);
     // Clear the form once an invitation went out.
     Effect::new(move |_| {
         if sent.with(Option::is_some) {
@@ -209,15 +253,29 @@ fn InviteCard(invite: ServerAction<InviteMember>, owner: bool) -> impl IntoView 
             }
         }
     });
-    let roles: &[Role] = if owner {
-        &[Role::Agent, Role::Admin, Role::Owner]
-    } else {
-        &[Role::Agent, Role::Admin]
+    let roles = move || {
+        let roles: &[Role] = if owner.get() {
+            &[Role::Agent, Role::Admin, Role::Owner]
+        } else {
+            &[Role::Agent, Role::Admin]
+        };
+        roles
+            .iter()
+            .map(|r| {
+                view! {
+                    <option value=r.as_str() selected=*r == Role::Agent>
+                        {role_description(*r)}
+                    </option>
+                }
+            })
+            .collect_view()
     };
     view! {
-        <section class="card" aria-labelledby="invite-title">
-            <h2 id="invite-title">"Invite someone"</h2>
-            <p class="muted">"They get an email with a link to join; it works once and expires."</p>
+        <Card
+            title="Invite someone"
+            id="invite-title"
+            lead="They get an email with a link to join; it works once and expires."
+        >
             {move || {
                 sent.get()
                     .map(|inv| {
@@ -229,107 +287,80 @@ fn InviteCard(invite: ServerAction<InviteMember>, owner: bool) -> impl IntoView 
                     })
             }}
             <ActionForm action=invite node_ref=form_ref attr:class="form form-row" attr:novalidate=true>
-                <FormAlert error fields=&["email"] />
+                <ErrorSummary
+                    error
+                    attempts=invite.version()
+                    fields=&[("email", "invite-email"), ("role", "invite-role")]
+                />
                 <Field
                     label="Email"
                     id="invite-email"
                     name="email"
                     field="email"
                     input_type="email"
-                    autocomplete="off"
                     placeholder="name@example.com"
                     error
                 />
-                <div class="field">
-                    <label for="invite-role">"Role"</label>
-                    <select id="invite-role" name="role">
-                        {roles
-                            .iter()
-                            .map(|r| {
-                                view! {
-                                    <option value=r.as_str() selected=*r == Role::Agent>
-                                        {role_description(*r)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <SelectField label="Role" id="invite-role" name="role" field="role" error>
+                    {roles}
+                </SelectField>
                 <div class="field field-action">
-                    <button
+                    <SubmitButton
                         id="invite-submit"
-                        data-testid="invite-submit"
-                        type="submit"
-                        class="btn btn-primary"
-                        disabled=move || pending.get()
-                    >
-                        {move || if pending.get() { "Sending…" } else { "Send invitation" }}
-                    </button>
+                        label="Send invitation"
+                        pending_label="Sending…"
+                        pending=invite.pending()
+                    />
                 </div>
             </ActionForm>
-        </section>
+        </Card>
     }
 }
 
-/// Invitations not yet accepted, with revoke.
+const INVITATION_COLUMNS: [Column; 5] = [
+    Column::new("Email").class("wrap"),
+    Column::new("Role"),
+    Column::new("Sent").class("nowrap"),
+    Column::new("Expires").class("nowrap"),
+    Column::actions(),
+];
+
+/// Invitations not yet accepted, with resend and revoke.
 #[component]
-fn PendingInvitations(
-    list: Vec<InvitationView>,
-    revoke: ServerAction<RevokeInvitation>,
-) -> impl IntoView {
-    let error: Signal<Option<AppError>> = action_error(revoke);
-    let body = if list.is_empty() {
-        Either::Left(view! { <p class="muted" id="no-invitations">"No pending invitations."</p> })
-    } else {
-        let rows = list
-            .into_iter()
-            .map(|inv| {
-                view! {
-                    <tr>
-                        <td data-label="Email">{inv.email.clone()}</td>
-                        <td data-label="Role">
-                            <RoleBadge role=inv.role />
-                        </td>
-                        <td data-label="Sent">{date(&inv.created_at)}</td>
-                        <td data-label="Expires">{date(&inv.expires_at)}</td>
-                        <td data-label="Actions" class="actions">
-                            <ActionForm action=revoke attr:class="inline">
-                                <input type="hidden" name="id" value=inv.id.clone() />
-                                <button
-                                    type="submit"
-                                    class="btn btn-ghost btn-small"
-                                    aria-label=format!("Revoke the invitation of {}", inv.email)
-                                >
-                                    "Revoke"
-                                </button>
-                            </ActionForm>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        Either::Right(view! {
-            <div class="table-wrap">
-                <table class="table" id="invitations-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Sent"</th>
-                            <th scope="col">"Expires"</th>
-                            <th scope="col">"Actions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        })
-    };
-    view! {
-        <section class="card" aria-labelledby="pending-title">
-            <h2 id="pending-title">"Pending invitations"</h2>
-            <FormAlert error />
-            {body}
-        </section>
+fn PendingInvitations(list: Vec<InvitationView>, controls: Controls) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <EmptyState id="no-invitations">"No pending invitations."</EmptyState> }
+            .into_any();
     }
+    let rows = list
+        .into_iter()
+        .map(|inv| {
+            let actions = view! {
+                <RowAction
+                    action=controls.resend
+                    fields=vec![("id", inv.id.clone())]
+                    label="Resend"
+                    name=format!("Send the invitation of {} again", inv.email)
+                    pending=controls.resend_pending
+                />
+                <RowAction
+                    action=controls.revoke
+                    fields=vec![("id", inv.id.clone())]
+                    label="Revoke"
+                    name=format!("Revoke the invitation of {}", inv.email)
+                    class="btn btn-ghost btn-small"
+                />
+            };
+            Row::new(vec![
+                inv.email.clone().into_any(),
+                view! { <RoleBadge role=inv.role /> }.into_any(),
+                date(&inv.created_at).into_any(),
+                date(&inv.expires_at).into_any(),
+                actions.into_any(),
+            ])
+            .data("data-invitation", inv.email)
+        })
+        .collect();
+    view! { <DataTable id="invitations-table" columns=INVITATION_COLUMNS.to_vec() rows /> }
+        .into_any()
 }

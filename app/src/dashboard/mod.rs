@@ -23,18 +23,18 @@ pub use intents::IntentsPage;
 pub use members::MembersPage;
 pub use overview::Overview;
 pub use sections::*;
-pub use settings::SettingsPage;
+pub use settings::{SettingsPage, PASSWORD_HINT};
 pub use teams::TeamsPage;
 
 use entity::types::Me;
-use leptos::either::EitherOf3;
+use leptos::either::{Either, EitherOf3};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::api::{get_me, SignOut, SwitchBusiness};
 use crate::error::AppError;
-use crate::ui::{action_succeeded, role_label, RoleBadge};
+use crate::ui::{action_succeeded, role_label, Notice, RoleBadge};
 
 /// The signed-in account, shared by the layout and every section.
 #[derive(Clone, Copy)]
@@ -62,21 +62,46 @@ pub fn use_account() -> Account {
     use_context::<Account>().unwrap_or_else(Account::new)
 }
 
-/// The side navigation: every section, in order.
+/// The side navigation: every built section, in order. Sections not built yet
+/// (Schedules, Contacts, Callbacks, Rewards) stay reachable at their address but are not
+/// listed: on a phone the navigation is a strip of tabs, and four "not available yet"
+/// tabs crowded out the ones that work. A section joins the list when it is built.
 const SECTIONS: &[(&str, &str)] = &[
     ("/app", "Overview"),
     ("/app/domains", "Domains"),
     ("/app/intents", "Intents"),
     ("/app/teams", "Teams"),
-    ("/app/schedules", "Schedules"),
-    ("/app/contacts", "Contacts"),
     ("/app/calls", "Calls"),
-    ("/app/callbacks", "Callbacks"),
-    ("/app/rewards", "Rewards"),
     ("/app/members", "Members"),
     ("/app/api-keys", "API keys"),
     ("/app/settings", "Settings"),
 ];
+
+/// Its children for owners and admins; for agents `notice` (or nothing). The server checks
+/// every action again, so hiding a control is only a courtesy.
+#[component]
+pub fn ManagersOnly(
+    /// What members who cannot manage see instead.
+    #[prop(optional)]
+    notice: Option<&'static str>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let account = use_account();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match account.me.await {
+                        Ok(me) if me.business.role.can_manage() => Some(Either::Left(children())),
+                        Ok(_) => notice.map(|n| Either::Right(view! { <Notice>{n}</Notice> })),
+                        Err(_) => None,
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
 
 /// The frame of every dashboard page.
 #[component]
@@ -193,8 +218,8 @@ fn AccountBar(me: Me) -> impl IntoView {
                 <RoleBadge role=me.business.role />
             </div>
             {switcher}
-            <span class="user-email" id="user-email" title="Signed in as">
-                {me.email.clone()}
+            <span class="user-email" id="user-email" title=format!("Signed in as {}", me.email)>
+                {me.name().to_owned()}
             </span>
             <ActionForm action=sign_out attr:class="sign-out-form">
                 <button id="sign-out" data-testid="sign-out" type="submit" class="btn btn-ghost btn-small">

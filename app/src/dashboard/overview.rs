@@ -33,7 +33,7 @@ fn OverviewBody(me: Me) -> impl IntoView {
     view! {
         <header class="page-header">
             <p class="eyebrow">"Overview"</p>
-            <h1 id="greeting">"Hello, " {me.email.clone()}</h1>
+            <h1 id="greeting">"Hello, " {me.name().to_owned()}</h1>
             <p class="lead">
                 "You are working in " <strong id="overview-business">{me.business.name.clone()}</strong>
                 " as " <RoleBadge role /> "."

@@ -1,13 +1,15 @@
-//! `/app/settings`: change your password, create another business.
+//! `/app/settings`: how you are named, your password, another business.
 
 use leptos::form::ActionForm;
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::use_account;
-use crate::api::{ChangePassword, CreateBusiness};
-use crate::ui::{action_error, action_succeeded, Field, FormAlert, PageHeader, SuccessAlert};
+use crate::api::{ChangePassword, CreateBusiness, SetDisplayName};
+use crate::ui::{
+    action_error, action_output, action_succeeded, reset_on_success, Card, ErrorSummary, Field,
+    Loaded, PageHeader, SubmitButton, SuccessAlert,
+};
 
 /// The settings page.
 #[component]
@@ -15,20 +17,76 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
         <PageHeader title="Settings" lead="Your account and your businesses." />
+        <DisplayNameCard />
         <ChangePasswordCard />
         <CreateBusinessCard />
     }
 }
 
-/// Resets `form` whenever `done` turns true.
-fn reset_when(done: Signal<bool>, form: NodeRef<html::Form>) {
+/// The name colleagues see instead of the email.
+#[component]
+fn DisplayNameCard() -> impl IntoView {
+    let account = use_account();
+    let action = ServerAction::<SetDisplayName>::new();
+    let error = action_error(action);
+    let saved = action_output(action);
+    // The header shows the name too.
     Effect::new(move |_| {
-        if done.get() {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
+        if saved.with(Option::is_some) {
+            account.reload();
         }
     });
+    view! {
+        <Card
+            title="Your name"
+            id="display-name-title"
+            lead="Colleagues see it instead of your email: in the members list, teams, routing choices and the call history."
+        >
+            {move || {
+                saved.get()
+                    .map(|me| {
+                        let text = match me.display_name {
+                            Some(name) => format!("You are now shown as {name}."),
+                            None => "Your name is cleared: you are shown by email.".to_owned(),
+                        };
+                        view! { <SuccessAlert>{text}</SuccessAlert> }
+                    })
+            }}
+            <ActionForm action attr:class="form form-row" attr:novalidate=true>
+                <ErrorSummary
+                    error
+                    attempts=action.version()
+                    fields=&[("displayName", "display-name")]
+                />
+                <Loaded
+                    resource=account.me
+                    view=move |me| {
+                        view! {
+                            <Field
+                                label="Display name"
+                                id="display-name"
+                                name="display_name"
+                                field="displayName"
+                                autocomplete="name"
+                                hint="Leave it empty to be shown by your email."
+                                maxlength=entity::validate::MAX_DISPLAY_NAME
+                                value=me.display_name.unwrap_or_default()
+                                error
+                            />
+                        }
+                    }
+                />
+                <div class="field field-action">
+                    <SubmitButton
+                        id="display-name-submit"
+                        label="Save name"
+                        pending_label="Saving…"
+                        pending=action.pending()
+                    />
+                </div>
+            </ActionForm>
+        </Card>
+    }
 }
 
 #[component]
@@ -36,15 +94,13 @@ fn ChangePasswordCard() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let error = action_error(action);
     let done = action_succeeded(action);
-    let pending = action.pending();
-    let form_ref = NodeRef::<html::Form>::new();
-    reset_when(done, form_ref);
+    let form = reset_on_success(action);
     view! {
-        <section class="card" aria-labelledby="password-title">
-            <h2 id="password-title">"Change password"</h2>
-            <p class="muted">
-                "Changing your password signs you out everywhere else; this browser stays signed in."
-            </p>
+        <Card
+            title="Change password"
+            id="password-title"
+            lead="Changing your password signs you out everywhere else; this browser stays signed in."
+        >
             {move || {
                 done.get()
                     .then(|| {
@@ -55,8 +111,15 @@ fn ChangePasswordCard() -> impl IntoView {
                         }
                     })
             }}
-            <ActionForm action node_ref=form_ref attr:class="form" attr:novalidate=true>
-                <FormAlert error fields=&["currentPassword", "newPassword"] />
+            <ActionForm action node_ref=form attr:class="form" attr:novalidate=true>
+                <ErrorSummary
+                    error
+                    attempts=action.version()
+                    fields=&[
+                        ("currentPassword", "current-password"),
+                        ("newPassword", "new-password"),
+                    ]
+                />
                 <Field
                     label="Current password"
                     id="current-password"
@@ -73,46 +136,46 @@ fn ChangePasswordCard() -> impl IntoView {
                     field="newPassword"
                     input_type="password"
                     autocomplete="new-password"
-                    hint="At least 10 characters."
+                    hint=PASSWORD_HINT
                     error
                 />
-                <button
+                <SubmitButton
                     id="change-password-submit"
-                    type="submit"
-                    class="btn btn-primary"
-                    disabled=move || pending.get()
-                >
-                    {move || if pending.get() { "Changing…" } else { "Change password" }}
-                </button>
+                    label="Change password"
+                    pending_label="Changing…"
+                    pending=action.pending()
+                />
             </ActionForm>
-        </section>
+        </Card>
     }
 }
+
+/// What a new password must be, said before anyone types one.
+pub const PASSWORD_HINT: &str =
+    "At least 10 characters and hard to guess: a few unrelated words work well.";
 
 #[component]
 fn CreateBusinessCard() -> impl IntoView {
     let account = use_account();
     let action = ServerAction::<CreateBusiness>::new();
     let error = action_error(action);
-    let done = action_succeeded(action);
-    let pending = action.pending();
-    let form_ref = NodeRef::<html::Form>::new();
-    reset_when(done, form_ref);
+    let created = action_output(action);
+    let form = reset_on_success(action);
     // The new business belongs in the header's switcher at once.
     Effect::new(move |_| {
-        if done.get() {
+        if created.with(Option::is_some) {
             account.reload();
         }
     });
-    let created = move || action.value().get().and_then(Result::ok);
     view! {
-        <section class="card" aria-labelledby="business-title">
-            <h2 id="business-title">"Create another business"</h2>
-            <p class="muted">
-                "Run several businesses with one account. You will be its owner; switch between businesses from the top bar."
-            </p>
+        <Card
+            title="Create another business"
+            id="business-title"
+            lead="Run several businesses with one account. You will be its owner; switch between businesses from the top bar."
+        >
             {move || {
-                created()
+                created
+                    .get()
                     .map(|name| {
                         view! {
                             <SuccessAlert>
@@ -122,8 +185,8 @@ fn CreateBusinessCard() -> impl IntoView {
                         }
                     })
             }}
-            <ActionForm action node_ref=form_ref attr:class="form" attr:novalidate=true>
-                <FormAlert error fields=&["name"] />
+            <ActionForm action node_ref=form attr:class="form" attr:novalidate=true>
+                <ErrorSummary error attempts=action.version() fields=&[("name", "new-business-name")] />
                 <Field
                     label="Business name"
                     id="new-business-name"
@@ -132,15 +195,13 @@ fn CreateBusinessCard() -> impl IntoView {
                     autocomplete="organization"
                     error
                 />
-                <button
+                <SubmitButton
                     id="create-business-submit"
-                    type="submit"
-                    class="btn btn-primary"
-                    disabled=move || pending.get()
-                >
-                    {move || if pending.get() { "Creating…" } else { "Create business" }}
-                </button>
+                    label="Create business"
+                    pending_label="Creating…"
+                    pending=action.pending()
+                />
             </ActionForm>
-        </section>
+        </Card>
     }
 }

@@ -17,14 +17,17 @@ use entity::routing_setup::{
 };
 use entity::types::MemberView;
 use leptos::either::Either;
-use leptos::html;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::use_account;
+use super::{use_account, ManagersOnly};
 use crate::api::{list_members, list_teams, CreateTeam, DeleteTeam, SetTeamMembers, UpdateTeam};
 use crate::error::AppError;
-use crate::ui::{action_error, ErrorPanel, FieldMessage, FormAlert, Loading, PageHeader};
+use crate::ui::{
+    action_error, reset_on_success, saved, Card, ConfirmAction, EmptyState, ErrorSummary, Field,
+    PageHeader, SelectField, SubmitButton,
+};
 
 const STRATEGIES: [RingStrategy; 3] = [
     RingStrategy::Simultaneous,
@@ -32,19 +35,17 @@ const STRATEGIES: [RingStrategy; 3] = [
     RingStrategy::LongestIdle,
 ];
 
-/// The page's actions and card state, shared by the cards.
+/// The page's actions and their state, shared by the cards.
 #[derive(Clone, Copy)]
 struct Controls {
     update: ServerAction<UpdateTeam>,
     delete: ServerAction<DeleteTeam>,
     set_members: ServerAction<SetTeamMembers>,
-    /// The team whose settings form is open.
-    editing: RwSignal<Option<Uuid>>,
-    /// The team whose delete confirmation is open.
-    confirming: RwSignal<Option<Uuid>>,
     /// The team whose members were sent last (its card shows the outcome).
     members_team: RwSignal<Option<Uuid>>,
     update_error: Signal<Option<AppError>>,
+    update_pending: Signal<bool>,
+    delete_pending: Signal<bool>,
     members_error: Signal<Option<AppError>>,
 }
 
@@ -60,34 +61,25 @@ pub fn TeamsPage() -> impl IntoView {
         update,
         delete,
         set_members,
-        editing: RwSignal::new(None),
-        confirming: RwSignal::new(None),
         members_team: RwSignal::new(None),
         update_error: action_error(update),
+        update_pending: update.pending().into(),
+        delete_pending: delete.pending().into(),
         members_error: action_error(set_members),
     };
+    let changes = [
+        saved(create),
+        saved(update),
+        saved(delete),
+        saved(set_members),
+    ];
     let teams = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                update.version().get(),
-                delete.version().get(),
-                set_members.version().get(),
-            )
+        move || changes.map(|c| c.get()),
+        move |_| async move {
+            let manage = account.me.await?.business.role.can_manage();
+            Ok((list_teams().await?, list_members().await?, manage))
         },
-        |_| list_teams(),
     );
-    let members = Resource::new(|| (), |_| list_members());
-    Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(_))) {
-            controls.editing.set(None);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            controls.confirming.set(None);
-        }
-    });
     let delete_error = action_error(delete);
 
     view! {
@@ -95,42 +87,25 @@ pub fn TeamsPage() -> impl IntoView {
         <PageHeader
             title="Teams"
             lead="Groups of members who answer calls together. Route an intent to a team on the Intents page."
-        />
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match (account.me.await, teams.await) {
-                    (Ok(me), Ok(list)) if me.business.role.can_manage() => {
-                        Some(Either::Left(view! { <CreateTeamCard create teams=list /> }))
-                    }
-                    (Ok(_), Ok(_)) => {
-                        Some(Either::Right(view! {
-                            <p class="alert alert-info" role="status">
-                                "Only owners and admins can create or change teams."
-                            </p>
-                        }))
-                    }
-                    (Err(_), _) | (_, Err(_)) => None,
-                }
-            })}
-        </Transition>
+        >
+            <ManagersOnly>
+                <a href="#create-team-title" class="btn btn-primary page-action">
+                    "Create a team"
+                </a>
+            </ManagersOnly>
+        </PageHeader>
+        <ManagersOnly notice="Only owners and admins can create or change teams.">
+            <CreateTeamCard create teams />
+        </ManagersOnly>
         <section aria-labelledby="teams-title">
             <h2 id="teams-title" class="visually-hidden">"Your teams"</h2>
-            <FormAlert error=delete_error />
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    let manage = matches!(
-                        account.me.await, Ok(me) if me.business.role.can_manage()
-                    );
-                    match (teams.await, members.await) {
-                        (Ok(list), Ok(members)) => {
-                            Either::Left(view! { <TeamList list members manage controls /> })
-                        }
-                        (Err(error), _) | (_, Err(error)) => {
-                            Either::Right(view! { <ErrorPanel error /> })
-                        }
-                    }
-                })}
-            </Transition>
+            <ErrorSummary error=delete_error />
+            <crate::ui::Loaded
+                resource=teams
+                view=move |(list, members, manage)| {
+                    view! { <TeamList list members manage controls /> }
+                }
+            />
         </section>
     }
 }
@@ -145,15 +120,7 @@ fn TeamFields(
     /// Every team of the business (the fallback choices).
     teams: Vec<TeamView>,
     error: Signal<Option<AppError>>,
-    name: NodeRef<html::Input>,
-    strategy: NodeRef<html::Select>,
-    timeout: NodeRef<html::Input>,
-    fallback: NodeRef<html::Select>,
 ) -> impl IntoView {
-    let field = move |f: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(f)));
-    let name_error = field("name");
-    let timeout_error = field("ring_timeout_secs");
-    let fallback_error = field("fallback_team_id");
     let id = |s: &str| format!("{prefix}-{s}");
     let own_id = team.as_ref().map(|t| t.id);
     let current_strategy = team
@@ -181,149 +148,90 @@ fn TeamFields(
             }
         })
         .collect_view();
-    let (name_id, strategy_id, timeout_id, fallback_id) =
-        (id("name"), id("strategy"), id("timeout"), id("fallback"));
-    let (name_err_id, timeout_err_id, fallback_err_id) =
-        (id("name-error"), id("timeout-error"), id("fallback-error"));
-    let timeout_hint_id = id("timeout-hint");
+    let timeout = team.as_ref().map_or(DEFAULT_RING_TIMEOUT_SECS, |t| {
+        i64::from(t.ring_timeout_secs)
+    });
     view! {
-        <div class="field" class:has-error=move || name_error.get().is_some()>
-            <label for=name_id.clone()>"Name"</label>
-            <input
-                id=name_id
-                name="name"
-                type="text"
-                autocomplete="off"
-                maxlength=MAX_TEAM_NAME.to_string()
-                value=team.as_ref().map(|t| t.name.clone()).unwrap_or_default()
-                aria-describedby=name_err_id.clone()
-                aria-invalid=move || if name_error.get().is_some() { "true" } else { "false" }
-                node_ref=name
-            />
-            <FieldMessage id=name_err_id message=name_error />
-        </div>
-        <div class="field">
-            <label for=strategy_id.clone()>"Ring"</label>
-            <select id=strategy_id name="strategy" node_ref=strategy>
-                {strategies}
-            </select>
-        </div>
-        <div class="field field-narrow" class:has-error=move || timeout_error.get().is_some()>
-            <label for=timeout_id.clone()>"Ring timeout (seconds)"</label>
-            <p class="field-hint" id=timeout_hint_id.clone()>
-                {format!("{MIN_RING_TIMEOUT_SECS} to {MAX_RING_TIMEOUT_SECS}; per member for one-at-a-time strategies.")}
-            </p>
-            <input
-                id=timeout_id
-                name="ring_timeout_secs"
-                type="number"
-                inputmode="numeric"
-                min=MIN_RING_TIMEOUT_SECS.to_string()
-                max=MAX_RING_TIMEOUT_SECS.to_string()
-                value=team
-                    .as_ref()
-                    .map_or(DEFAULT_RING_TIMEOUT_SECS, |t| i64::from(t.ring_timeout_secs))
-                    .to_string()
-                aria-describedby=format!("{timeout_hint_id} {timeout_err_id}")
-                aria-invalid=move || if timeout_error.get().is_some() { "true" } else { "false" }
-                node_ref=timeout
-            />
-            <FieldMessage id=timeout_err_id message=timeout_error />
-        </div>
-        <div class="field" class:has-error=move || fallback_error.get().is_some()>
-            <label for=fallback_id.clone()>"If nobody answers, ring"</label>
-            <select
-                id=fallback_id
-                name="fallback_team_id"
-                aria-describedby=fallback_err_id.clone()
-                node_ref=fallback
-            >
-                <option value="" selected=current_fallback.is_none()>
-                    "No other team"
-                </option>
-                {fallbacks}
-            </select>
-            <FieldMessage id=fallback_err_id message=fallback_error />
-        </div>
+        <Field
+            label="Name"
+            id=id("name")
+            name="name"
+            field="name"
+            maxlength=MAX_TEAM_NAME
+            value=team.as_ref().map(|t| t.name.clone()).unwrap_or_default()
+            error
+        />
+        <SelectField label="Ring" id=id("strategy") name="strategy" field="strategy" error>
+            {strategies}
+        </SelectField>
+        <Field
+            label="Ring timeout (seconds)"
+            id=id("timeout")
+            name="ring_timeout_secs"
+            field="ring_timeout_secs"
+            input_type="number"
+            inputmode="numeric"
+            hint=format!("{MIN_RING_TIMEOUT_SECS} to {MAX_RING_TIMEOUT_SECS}; per member for one-at-a-time strategies.")
+            value=timeout.to_string()
+            error
+        />
+        <SelectField
+            label="If nobody answers, ring"
+            id=id("fallback")
+            name="fallback_team_id"
+            field="fallback_team_id"
+            error
+        >
+            <option value="" selected=current_fallback.is_none()>
+                "No other team"
+            </option>
+            {fallbacks}
+        </SelectField>
     }
 }
 
-/// The values of a settings form.
-fn read_fields(
-    name: NodeRef<html::Input>,
-    strategy: NodeRef<html::Select>,
-    timeout: NodeRef<html::Input>,
-    fallback: NodeRef<html::Select>,
-) -> (String, String, String, Option<String>) {
-    (
-        name.get_untracked().map(|i| i.value()).unwrap_or_default(),
-        strategy.get_untracked().map_or_else(
-            || RingStrategy::Simultaneous.as_str().to_owned(),
-            |s| s.value(),
-        ),
-        timeout
-            .get_untracked()
-            .map(|i| i.value())
-            .unwrap_or_default(),
-        fallback
-            .get_untracked()
-            .map(|s| s.value())
-            .filter(|v| !v.is_empty()),
-    )
+/// The (domain field, input id) pairs of a team form whose ids start with `prefix`.
+fn team_field_ids(prefix: &str) -> &'static [(&'static str, &'static str)] {
+    // The create form's ids are fixed; edit forms list errors without links.
+    if prefix == "new-team" {
+        &[
+            ("name", "new-team-name"),
+            ("ring_timeout_secs", "new-team-timeout"),
+            ("fallback_team_id", "new-team-fallback"),
+        ]
+    } else {
+        &[]
+    }
 }
 
 /// The create form (managers).
 #[component]
-fn CreateTeamCard(create: ServerAction<CreateTeam>, teams: Vec<TeamView>) -> impl IntoView {
-    let (name, strategy, timeout, fallback) = (
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Select>::new(),
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Select>::new(),
-    );
-    let pending = create.pending();
+fn CreateTeamCard(
+    create: ServerAction<CreateTeam>,
+    teams: Resource<Result<(Vec<TeamView>, Vec<MemberView>, bool), AppError>>,
+) -> impl IntoView {
     let error = action_error(create);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let (name_v, strategy_v, timeout_v, fallback_v) =
-            read_fields(name, strategy, timeout, fallback);
-        create.dispatch(CreateTeam {
-            name: name_v,
-            strategy: strategy_v,
-            ring_timeout_secs: timeout_v,
-            fallback_team_id: fallback_v,
-        });
-    };
+    let form = reset_on_success(create);
     view! {
-        <section class="card" aria-labelledby="create-team-title">
-            <h2 id="create-team-title">"Create a team"</h2>
-            <form class="form form-row" novalidate on:submit=on_submit>
-                <FormAlert error fields=&["name", "ring_timeout_secs", "fallback_team_id"] />
-                <TeamFields
-                    prefix="new-team".to_owned()
-                    team=None
-                    teams
-                    error
-                    name
-                    strategy
-                    timeout
-                    fallback
+        <Card title="Create a team" id="create-team-title">
+            <ActionForm action=create node_ref=form attr:class="form form-row" attr:novalidate=true>
+                <ErrorSummary error attempts=create.version() fields=team_field_ids("new-team") />
+                <crate::ui::Loaded
+                    resource=teams
+                    view=move |(list, _, _)| {
+                        view! { <TeamFields prefix="new-team".to_owned() team=None teams=list error /> }
+                    }
                 />
                 <div class="field field-action">
-                    <button
+                    <SubmitButton
                         id="create-team"
-                        type="submit"
-                        class="btn btn-primary"
-                        disabled=move || pending.get()
-                    >
-                        {move || if pending.get() { "Creating…" } else { "Create team" }}
-                    </button>
+                        label="Create team"
+                        pending_label="Creating…"
+                        pending=create.pending()
+                    />
                 </div>
-            </form>
-        </section>
+            </ActionForm>
+        </Card>
     }
 }
 
@@ -338,9 +246,9 @@ fn TeamList(
     if list.is_empty() {
         return Either::Left(view! {
             <section class="card">
-                <p class="muted" id="no-teams">
+                <EmptyState id="no-teams">
                     "No teams yet. Until you route an intent to a team, calls ring every member at once."
-                </p>
+                </EmptyState>
             </section>
         });
     }
@@ -386,51 +294,47 @@ fn TeamCard(
                 {team
                     .members
                     .iter()
-                    .map(|m| view! { <li>{m.email.clone()}</li> })
+                    .map(|m| view! { <li>{m.name().to_owned()}</li> })
                     .collect_view()}
             </ul>
         })
     };
     let manager_view = manage.then(|| {
         let name = team.name.clone();
-        let edit_team = team.clone();
-        let staff_team = team.clone();
-        let confirm_name = team.name.clone();
+        let edited = team.clone();
+        let staffed = team.clone();
         view! {
             <div class="routing-actions">
-                <button
-                    type="button"
-                    class="btn btn-small"
-                    aria-label=format!("Edit team {name}")
-                    aria-expanded=move || (controls.editing.get() == Some(id)).to_string()
-                    on:click=move |_| {
-                        controls.confirming.set(None);
-                        controls.editing.set(Some(id));
-                    }
-                >
-                    "Edit"
-                </button>
-                <button
-                    type="button"
-                    class="btn btn-danger btn-small"
-                    aria-label=format!("Delete team {name}")
-                    on:click=move |_| {
-                        controls.editing.set(None);
-                        controls.confirming.set(Some(id));
-                    }
-                >
-                    "Delete…"
-                </button>
+                <details class="edit-disclosure">
+                    <summary class="btn btn-small" aria-label=format!("Edit team {name}")>
+                        "Edit"
+                    </summary>
+                    <ActionForm action=controls.update attr:class="form form-row routing-edit" attr:novalidate=true>
+                        <ErrorSummary error=controls.update_error />
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <TeamFields
+                            prefix=format!("team-{id}")
+                            team=Some(edited)
+                            teams
+                            error=controls.update_error
+                        />
+                        <div class="field field-action">
+                            <SubmitButton label="Save" pending_label="Saving…" pending=controls.update_pending />
+                        </div>
+                    </ActionForm>
+                </details>
+                <ConfirmAction
+                    action=controls.delete
+                    fields=vec![("id", id.to_string())]
+                    label="Delete"
+                    name=format!("Delete team {name}")
+                    question=format!("Delete team {name}?")
+                    detail="Its members stay in the business; teams that fell back to it stop there. Intents that route to it must be pointed elsewhere first."
+                    confirm="Yes, delete it"
+                    pending=controls.delete_pending
+                />
             </div>
-            {move || {
-                (controls.editing.get() == Some(id))
-                    .then(|| view! { <EditTeam team=edit_team.clone() teams=teams.clone() controls /> })
-            }}
-            {move || {
-                (controls.confirming.get() == Some(id))
-                    .then(|| view! { <ConfirmDelete id name=confirm_name.clone() controls /> })
-            }}
-            <MembersForm team=staff_team members=members.clone() controls />
+            <MembersForm team=staffed members=members.clone() controls />
         }
     });
     view! {
@@ -444,99 +348,6 @@ fn TeamCard(
             {if manage { None } else { Some(member_list) }}
             {manager_view}
         </section>
-    }
-}
-
-/// The inline settings form of one team.
-#[component]
-fn EditTeam(team: TeamView, teams: Vec<TeamView>, controls: Controls) -> impl IntoView {
-    let (name, strategy, timeout, fallback) = (
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Select>::new(),
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Select>::new(),
-    );
-    let update = controls.update;
-    let pending = update.pending();
-    let error = controls.update_error;
-    let id = team.id;
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let (name_v, strategy_v, timeout_v, fallback_v) =
-            read_fields(name, strategy, timeout, fallback);
-        update.dispatch(UpdateTeam {
-            id: id.to_string(),
-            name: name_v,
-            strategy: strategy_v,
-            ring_timeout_secs: timeout_v,
-            fallback_team_id: fallback_v,
-        });
-    };
-    view! {
-        <form class="form form-row routing-edit" novalidate on:submit=on_submit>
-            <FormAlert error fields=&["name", "ring_timeout_secs", "fallback_team_id"] />
-            <TeamFields
-                prefix=format!("team-{id}")
-                team=Some(team)
-                teams
-                error
-                name
-                strategy
-                timeout
-                fallback
-            />
-            <div class="field field-action routing-edit-actions">
-                <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save" }}
-                </button>
-                <button
-                    type="button"
-                    class="btn btn-ghost"
-                    on:click=move |_| controls.editing.set(None)
-                >
-                    "Cancel"
-                </button>
-            </div>
-        </form>
-    }
-}
-
-/// "Delete team X?" with what happens.
-#[component]
-fn ConfirmDelete(id: Uuid, name: String, controls: Controls) -> impl IntoView {
-    let delete = controls.delete;
-    let pending = delete.pending();
-    let text_id = format!("confirm-delete-team-{id}");
-    let labelled_by = text_id.clone();
-    view! {
-        <div class="confirm-box" role="alertdialog" aria-labelledby=labelled_by>
-            <p id=text_id>
-                <strong>{format!("Delete team {name}?")}</strong>
-                " Its members stay in the business; teams that fell back to it stop there. Intents that route to it must be pointed elsewhere first."
-            </p>
-            <div class="confirm-actions">
-                <button
-                    type="button"
-                    class="btn btn-danger"
-                    disabled=move || pending.get()
-                    on:click=move |_| {
-                        delete.dispatch(DeleteTeam { id: id.to_string() });
-                    }
-                >
-                    {move || if pending.get() { "Deleting…" } else { "Yes, delete it" }}
-                </button>
-                <button
-                    type="button"
-                    class="btn btn-ghost"
-                    on:click=move |_| controls.confirming.set(None)
-                >
-                    "Cancel"
-                </button>
-            </div>
-        </div>
     }
 }
 
@@ -599,7 +410,7 @@ fn MembersForm(team: TeamView, members: Vec<MemberView>, controls: Controls) -> 
                             });
                         }
                     />
-                    <label for=box_id>{m.email.clone()}</label>
+                    <label for=box_id>{m.name().to_owned()}</label>
                 </li>
             }
         })
@@ -611,7 +422,7 @@ fn MembersForm(team: TeamView, members: Vec<MemberView>, controls: Controls) -> 
                 <legend>{legend}</legend>
                 <ul class="checkbox-list">{boxes}</ul>
             </fieldset>
-            <FormAlert error />
+            <ErrorSummary error />
             {move || {
                 saved()
                     .then(|| view! { <p class="muted small" role="status">"Members saved."</p> })

@@ -15,8 +15,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{preview_sign_up, ConfirmSignUp, SignIn, SignUp};
+use crate::dashboard::PASSWORD_HINT;
 use crate::error::AppError;
-use crate::ui::{action_error, ErrorPanel, Field, FormAlert, Loading};
+use crate::ui::{action_error, ErrorPanel, ErrorSummary, Field, Loading, SubmitButton};
 
 /// The centred card around the account forms.
 #[component]
@@ -74,14 +75,17 @@ fn CheckYourInbox() -> impl IntoView {
 fn SignUpForm() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
-    let pending = action.pending();
     view! {
         <AuthCard
             title="Create your business"
             lead="Set up domaincall for your business. We email you a link to finish; you can add your domain right after."
         >
             <ActionForm action attr:class="form" attr:novalidate=true>
-                <FormAlert error fields=&["email", "password", "businessName"] />
+                <ErrorSummary
+                    error
+                    attempts=action.version()
+                    fields=&[("email", "email"), ("password", "password"), ("businessName", "business-name")]
+                />
                 <Field
                     label="Email"
                     id="email"
@@ -98,7 +102,7 @@ fn SignUpForm() -> impl IntoView {
                     field="password"
                     input_type="password"
                     autocomplete="new-password"
-                    hint="At least 10 characters."
+                    hint=PASSWORD_HINT
                     error
                 />
                 <Field
@@ -110,15 +114,13 @@ fn SignUpForm() -> impl IntoView {
                     placeholder="Example Co."
                     error
                 />
-                <button
+                <SubmitButton
                     id="signup-submit"
-                    data-testid="signup-submit"
-                    type="submit"
-                    class="btn btn-primary btn-block"
-                    disabled=move || pending.get()
-                >
-                    {move || if pending.get() { "Sending…" } else { "Create account" }}
-                </button>
+                    class="btn-block"
+                    label="Create account"
+                    pending_label="Sending…"
+                    pending=action.pending()
+                />
             </ActionForm>
             <p class="auth-switch">"Already have an account? " <A href="/signin">"Sign in"</A></p>
         </AuthCard>
@@ -130,12 +132,15 @@ fn SignUpForm() -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
-    let pending = action.pending();
     view! {
         <Title text="Sign in" />
         <AuthCard title="Sign in" lead="Welcome back. Sign in to answer calls and manage your business.">
             <ActionForm action attr:class="form" attr:novalidate=true>
-                <FormAlert error fields=&["email", "password"] />
+                <ErrorSummary
+                    error
+                    attempts=action.version()
+                    fields=&[("email", "email"), ("password", "password")]
+                />
                 <Field
                     label="Email"
                     id="email"
@@ -154,15 +159,13 @@ pub fn SignInPage() -> impl IntoView {
                     autocomplete="current-password"
                     error
                 />
-                <button
+                <SubmitButton
                     id="signin-submit"
-                    data-testid="signin-submit"
-                    type="submit"
-                    class="btn btn-primary btn-block"
-                    disabled=move || pending.get()
-                >
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                    class="btn-block"
+                    label="Sign in"
+                    pending_label="Signing in…"
+                    pending=action.pending()
+                />
             </ActionForm>
             <p class="auth-switch">"New to domaincall? " <A href="/signup">"Create your business"</A></p>
         </AuthCard>
@@ -195,7 +198,6 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
 fn ConfirmForm(preview: SignUpPreview, token: String) -> impl IntoView {
     let action = ServerAction::<ConfirmSignUp>::new();
     let error = action_error(action);
-    let pending = action.pending();
     view! {
         <dl class="invite-details">
             <div>
@@ -208,7 +210,7 @@ fn ConfirmForm(preview: SignUpPreview, token: String) -> impl IntoView {
             </div>
         </dl>
         <ActionForm action attr:class="form" attr:novalidate=true>
-            <FormAlert error fields=&["password"] />
+            <ErrorSummary error attempts=action.version() fields=&[("password", "password")] />
             <input type="hidden" name="token" value=token />
             <input
                 type="email"
@@ -227,15 +229,13 @@ fn ConfirmForm(preview: SignUpPreview, token: String) -> impl IntoView {
                 autocomplete="current-password"
                 error
             />
-            <button
+            <SubmitButton
                 id="confirm-submit"
-                data-testid="confirm-submit"
-                type="submit"
-                class="btn btn-primary btn-block"
-                disabled=move || pending.get()
-            >
-                {move || if pending.get() { "Creating…" } else { "Create my business and sign in" }}
-            </button>
+                class="btn-block"
+                label="Create my business and sign in"
+                pending_label="Creating…"
+                pending=action.pending()
+            />
         </ActionForm>
     }
 }

@@ -10,8 +10,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::auth::AuthCard;
 use crate::api::{preview_invitation, AcceptInvitation};
+use crate::dashboard::PASSWORD_HINT;
 use crate::error::AppError;
-use crate::ui::{action_error, role_label, ErrorPanel, FieldMessage, FormAlert, Loading};
+use crate::ui::{action_error, role_label, ErrorPanel, ErrorSummary, Field, Loading, SubmitButton};
 
 /// The invitation link page.
 #[component]
@@ -39,8 +40,6 @@ pub fn InvitePage() -> impl IntoView {
 fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
     let action = ServerAction::<AcceptInvitation>::new();
     let error = action_error(action);
-    let pending = action.pending();
-    let message = Signal::derive(move || error.get().and_then(|e| e.field("password")));
     let (label, hint, autocomplete) = if preview.account_exists {
         (
             "Your password",
@@ -48,11 +47,7 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
             "current-password",
         )
     } else {
-        (
-            "Choose a password",
-            "At least 10 characters.",
-            "new-password",
-        )
+        ("Choose a password", PASSWORD_HINT, "new-password")
     };
     view! {
         <dl class="invite-details">
@@ -70,7 +65,7 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
             </div>
         </dl>
         <ActionForm action attr:class="form" attr:novalidate=true>
-            <FormAlert error fields=&["password"] />
+            <ErrorSummary error attempts=action.version() fields=&[("password", "password")] />
             <input type="hidden" name="token" value=token />
             // Lets password managers file the password under the right account.
             <input
@@ -82,30 +77,23 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
                 tabindex="-1"
                 aria-hidden="true"
             />
-            <div class="field" class:has-error=move || message.get().is_some()>
-                <label for="password">{label}</label>
-                <p class="field-hint" id="password-hint">
-                    {hint}
-                </p>
-                <input
-                    id="password"
-                    name="password"
-                    type="password"
-                    autocomplete=autocomplete
-                    aria-describedby="password-hint password-error"
-                    aria-invalid=move || if message.get().is_some() { "true" } else { "false" }
-                />
-                <FieldMessage id="password-error" message />
-            </div>
-            <button
+            <Field
+                label=label
+                id="password"
+                name="password"
+                field="password"
+                input_type="password"
+                autocomplete=autocomplete
+                hint=hint
+                error
+            />
+            <SubmitButton
                 id="accept-submit"
-                data-testid="accept-submit"
-                type="submit"
-                class="btn btn-primary btn-block"
-                disabled=move || pending.get()
-            >
-                {move || if pending.get() { "Joining…" } else { "Accept invitation" }}
-            </button>
+                class="btn-block"
+                label="Accept invitation"
+                pending_label="Joining…"
+                pending=action.pending()
+            />
         </ActionForm>
     }
 }

@@ -147,6 +147,7 @@ async fn seed_business(
                 Uuid::new_v4().simple()
             )),
             password_hash: Set(hash.to_owned()),
+            display_name: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -10,7 +10,7 @@ use super::{passwords, Credential, Principal};
 use crate::entities::{business, membership, user};
 use crate::events::{BusinessEventKind, EventBus, Revocation};
 use crate::types::{BusinessView, Me, MemberView, Role};
-use crate::validate::{EmailAddress, Label, NewPassword};
+use crate::validate::{DisplayName, EmailAddress, Label, NewPassword};
 use crate::DomainError;
 
 /// The longest business name we accept.
@@ -76,6 +76,7 @@ pub(crate) async fn insert_user_with_hash(
         id: Set(Uuid::new_v4()),
         email: Set(email.to_string()),
         password_hash: Set(password_hash),
+        display_name: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -199,12 +200,16 @@ pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
     current: &str,
     new: &str,
 ) -> Result<(), DomainError> {
-    let new =
-        NewPassword::parse("newPassword", new).map_err(|e| DomainError::Validation(vec![e]))?;
     let user = user::Entity::find_by_id(principal.user_id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("user"))?;
+    let about = [
+        user.email.as_str(),
+        user.display_name.as_deref().unwrap_or(""),
+    ];
+    let new = NewPassword::parse_for("newPassword", new, &about)
+        .map_err(|e| DomainError::Validation(vec![e]))?;
     if !passwords::verify(current, &user.password_hash) {
         return Err(DomainError::invalid(
             "currentPassword",
@@ -222,6 +227,31 @@ pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
     let ended = super::sessions::end_all(db, events, principal.user_id, renewed).await?;
     tracing::info!(user_id = %principal.user_id, ended, "password changed, sessions ended");
     Ok(())
+}
+
+/// Sets (or, with a blank `name`, clears) how the principal is addressed in every business
+/// they belong to; returns their account as [`me`] does.
+///
+/// # Errors
+/// `Forbidden` for API keys (a key speaks for an integration, not a person);
+/// `Validation` for a name that is too long or holds control characters.
+pub async fn set_display_name(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    name: &str,
+) -> Result<Me, DomainError> {
+    refuse_api_key(Some(principal))?;
+    let name =
+        DisplayName::parse("displayName", name).map_err(|e| DomainError::Validation(vec![e]))?;
+    let user = user::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("user"))?;
+    let mut active: user::ActiveModel = user.into();
+    active.display_name = Set(name.map(|n| n.as_ref().to_owned()));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    me(db, principal).await
 }
 
 fn business_view(b: &business::Model, role: Role) -> BusinessView {
@@ -261,6 +291,7 @@ pub async fn me(db: &impl ConnectionTrait, principal: &Principal) -> Result<Me, 
     Ok(Me {
         user_id: user.id.to_string(),
         email: user.email,
+        display_name: user.display_name,
         business,
         businesses,
     })
@@ -286,6 +317,7 @@ pub async fn list_members(
             Ok(MemberView {
                 user_id: u.id.to_string(),
                 email: u.email,
+                display_name: u.display_name,
                 role: parse_role(&m.role)?,
                 joined_at: m.created_at,
             })
@@ -348,6 +380,7 @@ pub async fn set_member_role(
     Ok(MemberView {
         user_id: u.id.to_string(),
         email: u.email,
+        display_name: u.display_name,
         role,
         joined_at: m.created_at,
     })

@@ -176,6 +176,32 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     view(&row)
 }
 
+/// Sends a pending (or expired) invitation of the principal's business again: a new link
+/// goes out and the old one stops working at once. It is a new invitation in every respect —
+/// the same permission checks, and it counts toward the business's daily limit.
+///
+/// # Errors
+/// As [`invite`]; `NotFound` when `id` is not an unaccepted, unrevoked invitation of this
+/// business.
+pub async fn resend<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    sender: Sender<'_>,
+    events: &EventBus,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<InvitationView, DomainError> {
+    principal.require_manager()?;
+    let inv = invitation::Entity::find_by_id(id)
+        .filter(invitation::Column::BusinessId.eq(principal.business_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(gone)?;
+    let role = parse_role(&inv.role)?;
+    invite(db, sender, events, principal, &inv.email, role).await
+}
+
 /// Pending (not accepted, revoked or expired) invitations of the principal's business.
 ///
 /// # Errors
@@ -290,7 +316,7 @@ pub async fn accept<C: ConnectionTrait + TransactionTrait>(
             )))
         }
         None => {
-            let pw = NewPassword::parse("password", password)
+            let pw = NewPassword::parse_for("password", password, &[email.as_ref()])
                 .map_err(|e| DomainError::Validation(vec![e]))?;
             insert_user(&txn, &email, &pw).await?
         }

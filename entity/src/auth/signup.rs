@@ -114,7 +114,7 @@ impl SignUpForm<'_> {
     fn parse(&self) -> Result<(EmailAddress, NewPassword, Label), DomainError> {
         match (
             EmailAddress::parse("email", self.email),
-            NewPassword::parse("password", self.password),
+            NewPassword::parse_for("password", self.password, &[self.email, self.business_name]),
             Label::parse("businessName", self.business_name, MAX_BUSINESS_NAME),
         ) {
             (Ok(e), Ok(p), Ok(n)) => Ok((e, p, n)),

@@ -44,6 +44,9 @@ pub struct CallRecordView {
     pub answered_by: Option<String>,
     /// Their email; `None` when nobody answered or they have left the business.
     pub answered_by_email: Option<String>,
+    /// Their display name, else their email; `None` like `answered_by_email`.
+    #[serde(default)]
+    pub answered_by_name: Option<String>,
     /// Request → accept, in milliseconds.
     pub wait_ms: Option<i64>,
     /// Accept → end, in milliseconds (`None` until an answered call ends).
@@ -65,6 +68,9 @@ pub struct CallEventView {
     pub actor_user_id: Option<String>,
     /// Their email, while they are a member.
     pub actor_email: Option<String>,
+    /// Their display name, else their email, while they are a member.
+    #[serde(default)]
+    pub actor_name: Option<String>,
     /// What happened, in one sentence.
     pub summary: String,
     /// The message, for `chat` events.
@@ -88,12 +94,12 @@ pub struct StoredEvent<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// The members of the business by user id (their emails), to name agents.
-pub type Members = HashMap<Uuid, String>;
+/// The members of the business by user id (their emails and names), to name agents.
+pub type Members = HashMap<Uuid, crate::types::MemberName>;
 
-/// A member's name in the log: their email, or "a former member".
+/// A member's name in the log: their display name or email, or "a former member".
 fn member_name(members: &Members, id: Option<Uuid>) -> String {
-    id.and_then(|id| members.get(&id).cloned())
+    id.and_then(|id| members.get(&id).map(|m| m.shown().to_owned()))
         .unwrap_or_else(|| "a former member".to_owned())
 }
 
@@ -275,7 +281,8 @@ pub fn timeline(
             kind: e.kind.to_owned(),
             actor: actor.to_owned(),
             actor_user_id: user.map(|u| u.to_string()),
-            actor_email: user.and_then(|u| members.get(&u).cloned()),
+            actor_email: user.and_then(|u| members.get(&u).map(|m| m.email.clone())),
+            actor_name: user.and_then(|u| members.get(&u).map(|m| m.shown().to_owned())),
             summary,
             text,
         });
@@ -325,9 +332,13 @@ mod tests {
     #[test]
     fn the_timeline_names_members_and_follows_transfers() {
         let (pat, sam, gone) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let named = |email: &str, name: Option<&str>| crate::types::MemberName {
+            email: email.to_owned(),
+            display_name: name.map(str::to_owned),
+        };
         let members: Members = [
-            (pat, "pat@acme.test".to_owned()),
-            (sam, "sam@acme.test".to_owned()),
+            (pat, named("pat@acme.test", None)),
+            (sam, named("sam@acme.test", Some("Sam Lee"))),
         ]
         .into_iter()
         .collect();
@@ -360,14 +371,15 @@ mod tests {
                 "Rang pat@acme.test, a former member (3 devices)",
                 "Answered by pat@acme.test after 4.2 s",
                 "pat@acme.test wrote",
-                "Transferred by pat@acme.test to sam@acme.test",
-                "sam@acme.test wrote",
+                "Transferred by pat@acme.test to Sam Lee",
+                "Sam Lee wrote",
                 "guest-1 wrote",
                 "Ended: Hung up by caller",
             ]
         );
         assert_eq!(t[3].text.as_deref(), Some("Hello!"));
         assert_eq!(t[5].actor_email.as_deref(), Some("sam@acme.test"));
+        assert_eq!(t[5].actor_name.as_deref(), Some("Sam Lee"));
         assert_eq!(t[6].actor, "caller");
         assert_eq!(t[6].actor_user_id, None);
         assert_eq!(t[7].text, None);

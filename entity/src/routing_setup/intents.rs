@@ -12,11 +12,11 @@ use sea_orm::{
 };
 
 use super::rules::{IntentLabel, IntentTarget, IntentView};
-use super::{member_emails, team_names};
+use super::{member_names, team_names};
 use crate::auth::Principal;
 use crate::entities::{intent, membership, team};
 use crate::events::{BusinessEventKind, EventBus};
-use crate::types::IntentOption;
+use crate::types::{IntentOption, MemberName};
 use crate::DomainError;
 
 /// The business's intents, in order.
@@ -44,13 +44,13 @@ pub(crate) fn target_of(row: &intent::Model) -> IntentTarget {
 fn view(
     row: &intent::Model,
     teams: &HashMap<Uuid, String>,
-    members: &HashMap<Uuid, String>,
+    members: &HashMap<Uuid, MemberName>,
 ) -> IntentView {
     let target = target_of(row);
     let target_name = match target {
         IntentTarget::Everyone => None,
         IntentTarget::Team(id) => teams.get(&id).cloned(),
-        IntentTarget::Member(id) => members.get(&id).cloned(),
+        IntentTarget::Member(id) => members.get(&id).map(|m| m.shown().to_owned()),
     };
     IntentView {
         id: row.id,
@@ -68,7 +68,7 @@ async fn views(
     rows: &[intent::Model],
 ) -> Result<Vec<IntentView>, DomainError> {
     let teams = team_names(db, business_id).await?;
-    let members = member_emails(db, business_id).await?;
+    let members = member_names(db, business_id).await?;
     Ok(rows.iter().map(|r| view(r, &teams, &members)).collect())
 }
 

@@ -34,12 +34,12 @@ use std::collections::HashMap;
 #[cfg(feature = "db")]
 use sea_orm::{prelude::*, QueryOrder};
 
-/// The emails of the business's members, by user id.
+/// The business's members' emails and display names, by user id (to name them).
 #[cfg(feature = "db")]
-pub(crate) async fn member_emails(
+pub(crate) async fn member_names(
     db: &impl ConnectionTrait,
     business_id: Uuid,
-) -> Result<HashMap<Uuid, String>, DbErr> {
+) -> Result<HashMap<Uuid, crate::types::MemberName>, DbErr> {
     use crate::entities::{membership, user};
     Ok(membership::Entity::find()
         .filter(membership::Column::BusinessId.eq(business_id))
@@ -47,7 +47,15 @@ pub(crate) async fn member_emails(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|(m, u)| u.map(|u| (m.user_id, u.email)))
+        .filter_map(|(m, u)| {
+            u.map(|u| {
+                let name = crate::types::MemberName {
+                    email: u.email,
+                    display_name: u.display_name,
+                };
+                (m.user_id, name)
+            })
+        })
         .collect())
 }
 

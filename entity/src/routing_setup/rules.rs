@@ -226,7 +226,8 @@ pub struct IntentView {
     /// Its place in the business's order (ascending; gaps allowed).
     pub position: i32,
     pub target: IntentTarget,
-    /// The target team's name or the target member's email (`None` for everyone).
+    /// The target team's name or the target member's display name, else email (`None` for
+    /// everyone).
     pub target_name: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -236,6 +237,16 @@ pub struct IntentView {
 pub struct TeamMemberView {
     pub user_id: Uuid,
     pub email: String,
+    /// The name they chose; `None` shows the email.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+impl TeamMemberView {
+    /// How the member is named: their display name, else their email.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.email)
+    }
 }
 
 /// A team as the dashboard lists it.

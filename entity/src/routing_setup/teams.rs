@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionSession, TransactionTrait};
 
-use super::member_emails;
+use super::member_names;
 use super::rules::{fallback_cycle, TeamInput, TeamMemberView, TeamView, ValidTeam};
 use crate::auth::Principal;
 use crate::entities::{intent, team, team_member};
@@ -52,7 +52,7 @@ pub async fn list(
 ) -> Result<Vec<TeamView>, DomainError> {
     let teams = rows(db, principal.business_id).await?;
     let members = member_rows(db, principal.business_id).await?;
-    let emails = member_emails(db, principal.business_id).await?;
+    let people = member_names(db, principal.business_id).await?;
     let names: HashMap<Uuid, &str> = teams.iter().map(|t| (t.id, t.name.as_str())).collect();
     Ok(teams
         .iter()
@@ -68,9 +68,13 @@ pub async fn list(
             members: members
                 .iter()
                 .filter(|m| m.team_id == t.id)
-                .map(|m| TeamMemberView {
-                    user_id: m.user_id,
-                    email: emails.get(&m.user_id).cloned().unwrap_or_default(),
+                .map(|m| {
+                    let name = people.get(&m.user_id);
+                    TeamMemberView {
+                        user_id: m.user_id,
+                        email: name.map(|n| n.email.clone()).unwrap_or_default(),
+                        display_name: name.and_then(|n| n.display_name.clone()),
+                    }
                 })
                 .collect(),
             created_at: t.created_at,
@@ -313,7 +317,7 @@ pub async fn set_members(
     }
     let txn = crate::tx::begin_write(db).await?;
     find_scoped(&txn, principal, id).await?;
-    let members = member_emails(&txn, principal.business_id).await?;
+    let members = member_names(&txn, principal.business_id).await?;
     if user_ids.iter().any(|u| !members.contains_key(u)) {
         return Err(DomainError::NotFound("member"));
     }

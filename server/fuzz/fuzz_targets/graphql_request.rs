@@ -76,6 +76,7 @@ async fn owner(services: &entity::Services) -> (String, String) {
         id: Set(uuid::Uuid::new_v4()),
         email: Set("fuzz@example.com".to_owned()),
         password_hash: Set(passwords::dummy_hash().to_owned()),
+        display_name: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

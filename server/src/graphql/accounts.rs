@@ -183,6 +183,17 @@ impl AccountMutation {
         start_session(ctx, p.user_id, p.business_id).await
     }
 
+    /// Sets how the user is addressed in every business they belong to; a blank name
+    /// clears it (they are shown by email again). At most 60 characters.
+    #[graphql(complexity = 10)]
+    async fn set_display_name(&self, ctx: &Context<'_>, name: String) -> Result<Option<String>> {
+        let s = ctx.services();
+        let me = accounts::set_display_name(&s.db, ctx.principal()?, &name)
+            .await
+            .gql()?;
+        Ok(me.display_name)
+    }
+
     /// Makes the session act for another business the user belongs to.
     #[graphql(complexity = 10)]
     async fn switch_business(&self, ctx: &Context<'_>, business_id: ID) -> Result<Business> {

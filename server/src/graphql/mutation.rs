@@ -55,6 +55,23 @@ impl Mutation {
         Ok(inv.into())
     }
 
+    /// Sends a pending invitation again: a new link by email, the old one invalid at once.
+    /// Counts toward the business's daily invitation limit like a new invitation.
+    #[graphql(complexity = 150)]
+    async fn resend_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        let id = parse_id(&id, "invitation")?;
+        let s = ctx.services();
+        let sender = invitations::Sender {
+            outbox: s.outbox.as_ref(),
+            public_url: &s.public_url,
+            per_day: s.invitations_per_day,
+        };
+        let inv = invitations::resend(&s.db, sender, &s.events, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(inv.into())
+    }
+
     /// Revokes a pending invitation.
     #[graphql(complexity = 10)]
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {

@@ -23,6 +23,7 @@ impl Query {
         Ok(User {
             id: ID(me.user_id),
             email: me.email,
+            display_name: me.display_name,
             businesses: me.businesses.into_iter().map(Into::into).collect(),
         })
     }

@@ -70,7 +70,7 @@ pub struct Intent {
     pub target_team_id: Option<ID>,
     /// The member rung, for `MEMBER`.
     pub target_user_id: Option<ID>,
-    /// The target team's name or member's email.
+    /// The target team's name or member's display name (else email).
     pub target_name: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -160,6 +160,8 @@ impl TeamInput {
 pub struct TeamMember {
     pub user_id: ID,
     pub email: String,
+    /// The name they chose (null: shown by email).
+    pub display_name: Option<String>,
 }
 
 /// A team: who rings together, how, for how long, and who comes next.
@@ -191,6 +193,7 @@ impl From<setup::TeamView> for Team {
                 .map(|m| TeamMember {
                     user_id: ID(m.user_id.to_string()),
                     email: m.email,
+                    display_name: m.display_name,
                 })
                 .collect(),
             created_at: t.created_at,

@@ -38,6 +38,8 @@ impl From<Role> for wire::Role {
 pub struct User {
     pub id: ID,
     pub email: String,
+    /// How the user is addressed (null: by email).
+    pub display_name: Option<String>,
     /// Every business the user belongs to, with their role.
     pub businesses: Vec<Business>,
 }
@@ -66,6 +68,8 @@ impl From<wire::BusinessView> for Business {
 pub struct Member {
     pub user_id: ID,
     pub email: String,
+    /// The name they chose (null: they are shown by email).
+    pub display_name: Option<String>,
     pub role: Role,
     pub joined_at: DateTime<Utc>,
 }
@@ -75,6 +79,7 @@ impl From<wire::MemberView> for Member {
         Self {
             user_id: ID(m.user_id),
             email: m.email,
+            display_name: m.display_name,
             role: m.role.into(),
             joined_at: m.joined_at,
         }
@@ -426,6 +431,8 @@ pub struct Call {
     pub answered_by: Option<ID>,
     /// Their email (null when nobody answered or they have left the business).
     pub answered_by_email: Option<String>,
+    /// Their display name, else their email (null like `answeredByEmail`).
+    pub answered_by_name: Option<String>,
     /// Request → accept, in milliseconds (null when never answered).
     pub wait_ms: Option<i64>,
     /// Accept → end, in milliseconds (null until an answered call ends).
@@ -455,6 +462,7 @@ impl From<CallRecordView> for Call {
             ended_at: c.ended_at,
             answered_by: c.answered_by.map(ID),
             answered_by_email: c.answered_by_email,
+            answered_by_name: c.answered_by_name,
             wait_ms: c.wait_ms,
             duration_ms: c.duration_ms,
             notes: c.notes,
@@ -485,6 +493,8 @@ pub struct CallEvent {
     pub actor_user_id: Option<ID>,
     /// Their email, while they are a member.
     pub actor_email: Option<String>,
+    /// Their display name, else their email, while they are a member.
+    pub actor_name: Option<String>,
     /// What happened, in one sentence.
     pub summary: String,
     /// The message, for `chat` events.
@@ -499,6 +509,7 @@ impl From<CallEventView> for CallEvent {
             actor: e.actor,
             actor_user_id: e.actor_user_id.map(ID),
             actor_email: e.actor_email,
+            actor_name: e.actor_name,
             summary: e.summary,
             text: e.text,
         }

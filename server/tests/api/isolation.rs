@@ -103,6 +103,11 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "id": a_invitation }),
         },
         Case {
+            name: "resendInvitation",
+            query: "mutation($id: ID!) { resendInvitation(id: $id) { id email } }",
+            vars: json!({ "id": a_invitation }),
+        },
+        Case {
             name: "removeMember",
             query: "mutation($id: ID!) { removeMember(userId: $id) }",
             vars: json!({ "id": a_agent }),
@@ -231,6 +236,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
     let server_fns = [
         ("revoke_api_key", vec![("id", a_key_id.clone())]),
         ("revoke_invitation", vec![("id", a_invitation.clone())]),
+        ("resend_invitation", vec![("id", a_invitation.clone())]),
         ("remove_member", vec![("user_id", a_agent.clone())]),
         ("remove_member", vec![("user_id", a.user_id.clone())]),
         (
@@ -354,6 +360,8 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         .iter()
         .any(|m| m["role"] == "AGENT"));
     assert_eq!(res["data"]["invitations"][0]["id"], a_invitation.as_str());
+    // B's resends sent A's invitee nothing: the one email is A's own.
+    assert_eq!(app.mails_to("pending@alpha.test").len(), 1);
     assert_eq!(res["data"]["apiKeys"][0]["revoked"], false);
     assert_eq!(res["data"]["domains"][0]["id"], a_domain.as_str());
     app.finish().await;

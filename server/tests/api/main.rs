@@ -19,6 +19,7 @@ mod helpers;
 mod invitations;
 mod isolation;
 mod page_security;
+mod people;
 mod proxy;
 mod revocation;
 mod routing;

@@ -9,7 +9,10 @@ use leptos::prelude::*;
 use super::StatusBadge;
 use crate::api::{RemoveDomain, VerifyDomain};
 use crate::error::AppError;
-use crate::ui::{action_error, date_time, CopyButton, FormAlert};
+use crate::ui::{
+    action_error, date_time, Column, ConfirmAction, CopyButton, DataTable, EmptyState,
+    ErrorSummary, Row,
+};
 
 /// The page's Verify and Remove actions and what the panel reads from them.
 ///
@@ -241,55 +244,50 @@ fn VerifyControl(domain: DomainView, controls: Controls) -> impl IntoView {
                     })
                 }}
             </div>
-            <FormAlert error />
+            <ErrorSummary error />
         </div>
     }
 }
+
+const CHECK_COLUMNS: [Column; 4] = [
+    Column::new("Time").class("nowrap"),
+    Column::new("Trigger"),
+    Column::new("Outcome"),
+    Column::new("Message").class("wrap"),
+];
 
 /// Every check of this domain, newest first.
 #[component]
 fn CheckHistory(checks: Vec<DomainCheckView>) -> impl IntoView {
     let body = if checks.is_empty() {
-        Either::Left(view! {
-            <p class="muted" id="no-checks">"No checks yet."</p>
-        })
+        Either::Left(view! { <EmptyState id="no-checks">"No checks yet."</EmptyState> })
     } else {
         let rows = checks
             .into_iter()
             .map(|c| {
                 let ok = c.outcome == "verified";
-                view! {
-                    <tr>
-                        <td data-label="Time">{c.checked_at.format("%b %-d, %Y %H:%M:%S UTC").to_string()}</td>
-                        <td data-label="Trigger">{trigger_label(&c.trigger)}</td>
-                        <td data-label="Outcome">
-                            <span
-                                class=if ok { "badge badge-success" } else { "badge badge-danger" }
-                                data-outcome=c.outcome.clone()
-                            >
-                                {outcome_label(&c.outcome)}
-                            </span>
-                        </td>
-                        <td data-label="Message" class="check-message">{c.message.clone()}</td>
-                    </tr>
-                }
+                let outcome = view! {
+                    <span
+                        class=if ok { "badge badge-success" } else { "badge badge-danger" }
+                        data-outcome=c.outcome.clone()
+                    >
+                        {outcome_label(&c.outcome).to_owned()}
+                    </span>
+                };
+                Row::new(vec![
+                    c.checked_at
+                        .format("%b %-d, %Y %H:%M:%S UTC")
+                        .to_string()
+                        .into_any(),
+                    trigger_label(&c.trigger).to_owned().into_any(),
+                    outcome.into_any(),
+                    c.message.clone().into_any(),
+                ])
             })
-            .collect_view();
-        Either::Right(view! {
-            <div class="table-wrap">
-                <table class="table" id="check-history">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Time"</th>
-                            <th scope="col">"Trigger"</th>
-                            <th scope="col">"Outcome"</th>
-                            <th scope="col">"Message"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        })
+            .collect();
+        Either::Right(
+            view! { <DataTable id="check-history" columns=CHECK_COLUMNS.to_vec() rows /> },
+        )
     };
     view! {
         <div class="check-history">
@@ -299,71 +297,35 @@ fn CheckHistory(checks: Vec<DomainCheckView>) -> impl IntoView {
     }
 }
 
-/// "Remove", then a confirmation naming what happens.
+/// "Remove domain…", then a confirmation naming what happens.
 #[component]
 fn RemoveControl(domain: DomainView, controls: Controls) -> impl IntoView {
     let Controls {
         remove,
-        remove_pending: pending,
-        remove_error: error,
+        remove_pending,
+        remove_error,
         ..
     } = controls;
-    // Only this panel's own closures read it.
-    let confirming = RwSignal::new(false);
-    let id = domain.id.clone();
     let name = domain.display_name.clone();
     view! {
         <div class="danger-zone">
             <h3>"Remove this domain"</h3>
-            <FormAlert error />
-            {move || {
-                if confirming.get() {
-                    let id = id.clone();
-                    Either::Left(view! {
-                        <div class="confirm-box" role="alertdialog" aria-labelledby="confirm-remove-text">
-                            <p id="confirm-remove-text">
-                                <strong>{format!("Remove {name}?")}</strong>
-                                " Its call page goes offline at once, callers can no longer call as it, and to use it again you will have to verify it again."
-                            </p>
-                            <div class="confirm-actions">
-                                <button
-                                    type="button"
-                                    id="confirm-remove"
-                                    class="btn btn-danger"
-                                    disabled=move || pending.get()
-                                    on:click=move |_| {
-                                        remove.dispatch(RemoveDomain { id: id.clone() });
-                                    }
-                                >
-                                    {move || if pending.get() { "Removing…" } else { "Yes, remove it" }}
-                                </button>
-                                <button
-                                    type="button"
-                                    class="btn btn-ghost"
-                                    id="cancel-remove"
-                                    on:click=move |_| confirming.set(false)
-                                >
-                                    "Cancel"
-                                </button>
-                            </div>
-                        </div>
-                    })
-                } else {
-                    Either::Right(view! {
-                        <p class="danger-row">
-                            <span class="muted small">"Stops its call page and deletes its check history."</span>
-                            <button
-                                type="button"
-                                id="remove-domain"
-                                class="btn btn-danger btn-small"
-                                on:click=move |_| confirming.set(true)
-                            >
-                                "Remove domain…"
-                            </button>
-                        </p>
-                    })
-                }
-            }}
+            <ErrorSummary error=remove_error />
+            <div class="danger-row">
+                <span class="muted small">"Stops its call page and deletes its check history."</span>
+                <ConfirmAction
+                    action=remove
+                    fields=vec![("id", domain.id.clone())]
+                    label="Remove domain"
+                    name=format!("Remove {name}")
+                    question=format!("Remove {name}?")
+                    detail="Its call page goes offline at once, callers can no longer call as it, and to use it again you will have to verify it again."
+                    confirm="Yes, remove it"
+                    pending=Signal::from(remove_pending)
+                    id="remove-domain"
+                    confirm_id="confirm-remove"
+                />
+            </div>
         </div>
     }
 }

@@ -64,12 +64,12 @@ pub async fn events(
         .await?)
 }
 
-/// The emails of the business's members, by user id (to name who answered or acted).
-async fn member_emails(
+/// The business's members' emails and names, by user id (to name who answered or acted).
+async fn member_names(
     db: &impl ConnectionTrait,
     business_id: Uuid,
 ) -> Result<Members, DomainError> {
-    Ok(crate::routing_setup::member_emails(db, business_id).await?)
+    Ok(crate::routing_setup::member_names(db, business_id).await?)
 }
 
 /// The labels of those of `ids` that are still intents of the business.
@@ -110,7 +110,12 @@ fn view(row: call::Model, intents: &HashMap<Uuid, String>, members: &Members) ->
             row.unavailable_reason.as_deref(),
         ),
         answered_by: row.answered_by.map(|u| u.to_string()),
-        answered_by_email: row.answered_by.and_then(|u| members.get(&u).cloned()),
+        answered_by_email: row
+            .answered_by
+            .and_then(|u| members.get(&u).map(|m| m.email.clone())),
+        answered_by_name: row
+            .answered_by
+            .and_then(|u| members.get(&u).map(|m| m.shown().to_owned())),
         domain: row.domain,
         mode: row.mode,
         caller_name: row.caller_name,
@@ -140,7 +145,7 @@ pub async fn list_views_for(
     let rows = list_for(db, principal, limit).await?;
     let ids = rows.iter().filter_map(|r| r.intent).collect();
     let intents = intent_labels(db, principal.business_id, ids).await?;
-    let members = member_emails(db, principal.business_id).await?;
+    let members = member_names(db, principal.business_id).await?;
     Ok(rows
         .into_iter()
         .map(|row| view(row, &intents, &members))
@@ -176,7 +181,7 @@ pub async fn call_detail(
         (e.at, rank)
     });
     let intents = intent_labels(db, business_id, row.intent.into_iter().collect()).await?;
-    let members = member_emails(db, business_id).await?;
+    let members = member_names(db, business_id).await?;
     let stored: Vec<StoredEvent<'_>> = rows
         .iter()
         .map(|e| StoredEvent {
