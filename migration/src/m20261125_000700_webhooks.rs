@@ -86,7 +86,10 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, cols) in [
             ("ix_webhook_deliveries_endpoint", &["endpoint_id", "id"][..]),
-            ("ix_webhook_deliveries_due", &["status", "next_attempt_at"][..]),
+            (
+                "ix_webhook_deliveries_due",
+                &["status", "next_attempt_at"][..],
+            ),
             ("ix_webhook_deliveries_created", &["created_at"][..]),
         ] {
             manager

@@ -105,12 +105,7 @@ pub async fn emit(db: &impl ConnectionTrait, facts: &[CallFact]) -> Result<usize
     let calls = rows(db, &facts).await?;
     let mut answers: HashMap<CallId, Answer> = calls
         .iter()
-        .filter_map(|(id, c)| {
-            Some((
-                *id,
-                (c.answered_at?, c.answered_by?, c.wait_ms),
-            ))
-        })
+        .filter_map(|(id, c)| Some((*id, (c.answered_at?, c.answered_by?, c.wait_ms))))
         .collect();
     let mut events = Vec::with_capacity(facts.len());
     for fact in facts {

@@ -8,8 +8,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    prelude::*, PaginatorTrait, QueryOrder, QuerySelect, TransactionSession,
-    TransactionTrait,
+    prelude::*, PaginatorTrait, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -188,7 +187,9 @@ pub async fn send_test(
         .order_by_asc(webhook_delivery::Column::CreatedAt);
     if recent.clone().count(&txn).await? >= TESTS_PER_HOUR {
         let oldest = recent.one(&txn).await?.map_or(now, |d| d.created_at);
-        let wait = (oldest + chrono::Duration::hours(1) - now).num_seconds().max(1);
+        let wait = (oldest + chrono::Duration::hours(1) - now)
+            .num_seconds()
+            .max(1);
         return Err(DomainError::RateLimited {
             retry_after_secs: u64::try_from(wait).unwrap_or(3600),
         });

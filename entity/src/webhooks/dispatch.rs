@@ -196,12 +196,18 @@ pub async fn record(
         .col_expr(delivery::Column::Attempts, Expr::value(made))
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(next_at))
         .col_expr(delivery::Column::DeliveredAt, Expr::value(delivered_at))
-        .col_expr(delivery::Column::LastAttemptAt, Expr::value(attempt.started))
+        .col_expr(
+            delivery::Column::LastAttemptAt,
+            Expr::value(attempt.started),
+        )
         .col_expr(
             delivery::Column::LastHttpStatus,
             Expr::value(outcome.http_status().map(i32::from)),
         )
-        .col_expr(delivery::Column::LastResponseMs, Expr::value(outcome.elapsed_ms()))
+        .col_expr(
+            delivery::Column::LastResponseMs,
+            Expr::value(outcome.elapsed_ms()),
+        )
         .col_expr(delivery::Column::LastError, Expr::value(outcome.error()))
         .col_expr(delivery::Column::QueuedAt, Expr::value(none))
         .col_expr(delivery::Column::SendingUntil, Expr::value(none))

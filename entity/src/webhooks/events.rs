@@ -187,7 +187,10 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_follow_the_convention() {
-        for t in EventType::SUBSCRIBABLE.into_iter().chain([EventType::WebhookTest]) {
+        for t in EventType::SUBSCRIBABLE
+            .into_iter()
+            .chain([EventType::WebhookTest])
+        {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
             assert!(t
                 .as_str()
@@ -218,8 +221,12 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-11-25T10:20:30.123456Z")
             .unwrap_or_else(|e| panic!("{e}"))
             .with_timezone(&Utc);
-        let text = body(EventType::CallRequested, at, &serde_json::json!({ "call_id": "c1" }))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let text = body(
+            EventType::CallRequested,
+            at,
+            &serde_json::json!({ "call_id": "c1" }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             text,
             r#"{"type":"call.requested","timestamp":"2026-11-25T10:20:30.123456Z","data":{"call_id":"c1"}}"#

@@ -120,10 +120,7 @@ pub(crate) async fn insert(
 ///
 /// # Errors
 /// A database failure (the caller's transaction should then roll back).
-pub async fn emit_all(
-    db: &impl ConnectionTrait,
-    events: &[(Uuid, Event)],
-) -> Result<usize, DbErr> {
+pub async fn emit_all(db: &impl ConnectionTrait, events: &[(Uuid, Event)]) -> Result<usize, DbErr> {
     let mut businesses: Vec<Uuid> = events.iter().map(|(b, _)| *b).collect();
     businesses.sort_unstable();
     businesses.dedup();

@@ -191,7 +191,10 @@ mod tests {
     fn only_2xx_delivers_and_410_disables() {
         let s = RetrySchedule::default();
         for status in [200, 204, 299] {
-            assert_eq!(answered(status).next(&s, 1, 10, at(0), 0.5), Next::Delivered);
+            assert_eq!(
+                answered(status).next(&s, 1, 10, at(0), 0.5),
+                Next::Delivered
+            );
             assert_eq!(answered(status).error(), None);
         }
         for status in [199, 301, 302, 400, 404, 429, 500, 503] {
@@ -200,10 +203,14 @@ mod tests {
                 Next::RetryAt(at(10)),
                 "{status}"
             );
-            assert!(answered(status).error().is_some_and(|e| e.contains(&status.to_string())));
+            assert!(answered(status)
+                .error()
+                .is_some_and(|e| e.contains(&status.to_string())));
         }
         assert_eq!(answered(410).next(&s, 1, 10, at(0), 0.5), Next::Gone);
-        assert!(answered(302).error().is_some_and(|e| e.contains("redirect")));
+        assert!(answered(302)
+            .error()
+            .is_some_and(|e| e.contains("redirect")));
     }
 
     #[test]
@@ -222,12 +229,18 @@ mod tests {
             elapsed_ms: 5,
             retry_after: Some(Duration::from_secs(10 * 86_400)),
         };
-        assert_eq!(forever.next(&s, 1, 10, at(0), 0.5), Next::RetryAt(at(43_200)));
+        assert_eq!(
+            forever.next(&s, 1, 10, at(0), 0.5),
+            Next::RetryAt(at(43_200))
+        );
         let refused = AttemptOutcome::Refused {
             reason: "127.0.0.1 is loopback".into(),
         };
         assert_eq!(refused.next(&s, 2, 10, at(0), 0.5), Next::RetryAt(at(40)));
         assert_eq!(refused.error().as_deref(), Some("127.0.0.1 is loopback"));
-        assert_eq!(AttemptOutcome::EndpointDisabled.next(&s, 1, 10, at(0), 0.5), Next::Failed);
+        assert_eq!(
+            AttemptOutcome::EndpointDisabled.next(&s, 1, 10, at(0), 0.5),
+            Next::Failed
+        );
     }
 }

@@ -115,7 +115,12 @@ mod tests {
         assert_eq!(parsed.sign("msg_1", 1, "{}"), a.sign("msg_1", 1, "{}"));
         let (_, other) = SigningSecret::generate();
         assert_ne!(text, other);
-        for bad in ["C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_!!", "whsec_AAAA", ""] {
+        for bad in [
+            "C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "whsec_!!",
+            "whsec_AAAA",
+            "",
+        ] {
             assert!(SigningSecret::parse(bad).is_err(), "{bad}");
         }
     }
@@ -126,7 +131,10 @@ mod tests {
         let (b, _) = SigningSecret::generate();
         let header = signature_header(&[a.clone(), b.clone()], "msg_x", 7, "body");
         let parts: Vec<&str> = header.split(' ').collect();
-        assert_eq!(parts, [a.sign("msg_x", 7, "body"), b.sign("msg_x", 7, "body")]);
+        assert_eq!(
+            parts,
+            [a.sign("msg_x", 7, "body"), b.sign("msg_x", 7, "body")]
+        );
         assert!(parts.iter().all(|p| p.starts_with("v1,")));
     }
 }

@@ -60,9 +60,7 @@ impl TargetPolicy {
                 None => Ok(()),
                 Some(why) => Err(FieldError {
                     field: "url".to_owned(),
-                    message: format!(
-                        "Deliveries go to public Internet addresses only, and {why}."
-                    ),
+                    message: format!("Deliveries go to public Internet addresses only, and {why}."),
                 }),
             },
             _ => Ok(()),
@@ -120,11 +118,10 @@ impl TargetResolver {
         };
         options.timeout = timeout / 2;
         options.attempts = 1;
-        let resolver =
-            TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-                .with_options(options)
-                .build()
-                .map_err(DnsConfigError::from)?;
+        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(options)
+            .build()
+            .map_err(DnsConfigError::from)?;
         Ok(Self { resolver, timeout })
     }
 
@@ -178,12 +175,10 @@ impl TargetResolver {
                     Ok(ips)
                 }
             }
-            Ok(Err(e)) if e.is_nx_domain() || e.is_no_records_found() => Err(Unreachable::Dns(
-                format!("{name} has no address in DNS."),
-            )),
-            Ok(Err(e)) => Err(Unreachable::Dns(format!(
-                "Looking up {name} failed ({e})."
-            ))),
+            Ok(Err(e)) if e.is_nx_domain() || e.is_no_records_found() => {
+                Err(Unreachable::Dns(format!("{name} has no address in DNS.")))
+            }
+            Ok(Err(e)) => Err(Unreachable::Dns(format!("Looking up {name} failed ({e})."))),
             Err(_) => Err(Unreachable::Dns(format!(
                 "Looking up {name} took too long."
             ))),
@@ -214,9 +209,15 @@ mod tests {
             "http://0.0.0.0/",
         ] {
             let e = strict.check_url(&url(s)).err();
-            assert!(e.is_some_and(|e| e.field == "url" && e.message.contains("public")), "{s}");
+            assert!(
+                e.is_some_and(|e| e.field == "url" && e.message.contains("public")),
+                "{s}"
+            );
         }
-        assert_eq!(strict.check_url(&url("https://203.0.113.9.nip.example/")), Ok(()));
+        assert_eq!(
+            strict.check_url(&url("https://203.0.113.9.nip.example/")),
+            Ok(())
+        );
         assert_eq!(strict.check_url(&url("http://8.8.8.8/")), Ok(()));
         let tests: IpRanges = "127.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}"));
         let open = TargetPolicy::new(tests);
@@ -226,15 +227,28 @@ mod tests {
 
     #[tokio::test]
     async fn addresses_in_the_url_are_checked_at_delivery_too() {
-        let resolver = TargetResolver::new(&["127.0.0.1:9".parse().unwrap_or_else(|e| panic!("{e}"))], Duration::from_millis(200))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let resolver = TargetResolver::new(
+            &["127.0.0.1:9".parse().unwrap_or_else(|e| panic!("{e}"))],
+            Duration::from_millis(200),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let strict = TargetPolicy::default();
-        let refused = resolver.addresses(&strict, &url("http://127.0.0.1:8080/")).await;
-        assert!(matches!(refused, Err(Unreachable::Refused(ref why)) if why.contains("loopback")), "{refused:?}");
+        let refused = resolver
+            .addresses(&strict, &url("http://127.0.0.1:8080/"))
+            .await;
+        assert!(
+            matches!(refused, Err(Unreachable::Refused(ref why)) if why.contains("loopback")),
+            "{refused:?}"
+        );
         let tests: IpRanges = "127.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}"));
         let allowed = resolver
             .addresses(&TargetPolicy::new(tests), &url("http://127.0.0.1:8080/"))
             .await;
-        assert_eq!(allowed, Ok(vec!["127.0.0.1:8080".parse().unwrap_or_else(|e| panic!("{e}"))]));
+        assert_eq!(
+            allowed,
+            Ok(vec!["127.0.0.1:8080"
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"))])
+        );
     }
 }

@@ -65,15 +65,15 @@ impl TargetUrl {
         }
         let target = Self(url);
         match target.host() {
-            Some(TargetHost::Name(name))
-                if name == "localhost" || name.ends_with(".localhost") =>
-            {
+            Some(TargetHost::Name(name)) if name == "localhost" || name.ends_with(".localhost") => {
                 Err(bad(
                     "localhost is this server itself; use an address on the Internet.",
                 ))
             }
             Some(_) => Ok(target),
-            None => Err(bad("Put the server's name in the URL, like https://example.com/hooks.")),
+            None => Err(bad(
+                "Put the server's name in the URL, like https://example.com/hooks.",
+            )),
         }
     }
 
@@ -125,11 +125,19 @@ mod tests {
         let u = ok("http://203.0.113.7:8080");
         assert_eq!(u.as_str(), "http://203.0.113.7:8080/");
         assert_eq!(u.port(), 8080);
-        assert_eq!(u.host(), Some(TargetHost::Ip("203.0.113.7".parse().unwrap_or_else(|e| panic!("{e}")))));
+        assert_eq!(
+            u.host(),
+            Some(TargetHost::Ip(
+                "203.0.113.7".parse().unwrap_or_else(|e| panic!("{e}"))
+            ))
+        );
         let u = ok("http://[2001:db8::1]/x");
         assert!(matches!(u.host(), Some(TargetHost::Ip(IpAddr::V6(_)))));
         // IDNs become their ASCII form.
-        assert_eq!(ok("https://bücher.example/").host(), Some(TargetHost::Name("xn--bcher-kva.example".into())));
+        assert_eq!(
+            ok("https://bücher.example/").host(),
+            Some(TargetHost::Name("xn--bcher-kva.example".into()))
+        );
     }
 
     #[test]
@@ -148,7 +156,9 @@ mod tests {
             "http://",
             "data:text/plain,hi",
         ] {
-            let e = TargetUrl::parse(s).err().unwrap_or_else(|| panic!("{s} accepted"));
+            let e = TargetUrl::parse(s)
+                .err()
+                .unwrap_or_else(|| panic!("{s} accepted"));
             assert_eq!(e.field, "url");
             assert!(e.message.ends_with('.'), "{s}: {}", e.message);
         }

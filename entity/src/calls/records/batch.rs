@@ -77,7 +77,12 @@ impl Plan {
                         detail,
                         new.requested_at,
                     );
-                    plan.announce(new.business_id, new.id, new.requested_at, CallFactKind::Requested);
+                    plan.announce(
+                        new.business_id,
+                        new.id,
+                        new.requested_at,
+                        CallFactKind::Requested,
+                    );
                 }
                 Job::Milestone {
                     business_id,
@@ -129,7 +134,13 @@ impl Plan {
         });
     }
 
-    fn announce(&mut self, business_id: Uuid, call_id: CallId, at: DateTime<Utc>, kind: CallFactKind) {
+    fn announce(
+        &mut self,
+        business_id: Uuid,
+        call_id: CallId,
+        at: DateTime<Utc>,
+        kind: CallFactKind,
+    ) {
         self.webhooks.push(CallFact {
             business_id,
             call_id,
