@@ -28,6 +28,7 @@ mod subscriptions;
 mod tokens;
 mod turn;
 mod turn_peers;
+mod webhooks;
 mod webrtc;
 mod widget;
 mod ws;
