@@ -10,6 +10,7 @@ pub mod net;
 pub mod routing_setup;
 pub mod types;
 pub mod validate;
+pub mod webhooks;
 
 #[cfg(feature = "db")]
 pub mod entities;

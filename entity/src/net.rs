@@ -1,4 +1,5 @@
-//! Client addresses behind reverse proxies, and address ranges.
+//! Client addresses behind reverse proxies, address ranges, and ([`peers`]) which
+//! addresses the server may reach for others (TURN peers, webhook targets).
 //!
 //! Every per-client limit (sign-in, sign-up, guest identities, calls) is keyed on the
 //! client's address. Behind a reverse proxy the TCP peer is the proxy, so the address must
@@ -6,6 +7,8 @@
 //! listed (`DOMAINCALL_TRUSTED_PROXIES`): anyone can send those headers, so an untrusted
 //! peer's headers are ignored, and in a chain the client is the first address (from the
 //! right) that is not a trusted proxy.
+
+pub mod peers;
 
 use std::fmt;
 use std::net::IpAddr;

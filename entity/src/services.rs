@@ -38,4 +38,6 @@ pub struct Services {
     pub signup_limiter: Arc<SignUpLimiter>,
     /// Invitations a business may send in any 24 hours.
     pub invitations_per_day: u32,
+    /// Which webhook endpoint addresses may be registered (the rest is checked at delivery).
+    pub webhook_targets: crate::webhooks::TargetPolicy,
 }

@@ -1,5 +1,6 @@
 //! Periodic work: the background domain checks (pending re-checks, re-verification,
-//! revocation) and the removal of expired caller identities.
+//! revocation), the removal of expired caller identities and of webhook logs past their
+//! retention.
 //!
 //! Every `interval` the runner looks for what is due and does it. Due work is claimed row
 //! by row in the database, so several worker processes may run this side by side.
@@ -20,7 +21,7 @@ pub struct PeriodicContext {
     pub domains: Checker,
 }
 
-/// Runs one round: due domain checks, then expired identities.
+/// Runs one round: due domain checks, expired identities, old webhook deliveries.
 pub async fn sweep_once(ctx: &PeriodicContext) {
     let now = chrono::Utc::now();
     match entity::domains::run_due_checks(&ctx.db, &ctx.domains, now, DOMAIN_BATCH).await {
@@ -38,6 +39,10 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
     }
     if let Err(e) = entity::callers::purge_expired(&ctx.db, now).await {
         tracing::error!(error = %e, "removing expired caller identities failed");
+    }
+    let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
+    if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {
+        tracing::error!(error = %e, "removing old webhook deliveries failed");
     }
 }
 

@@ -16,9 +16,11 @@ use apalis::prelude::{
 };
 use sea_orm::DatabaseConnection;
 
+use crate::deliver_webhook::{deliver_webhook, DeliverWebhook};
 use crate::mail::Mailer;
 use crate::queue::{postgres_storage, sqlite_storage, Job, Pool, Queue};
 use crate::send_email::{send_email, SendEmail};
+use crate::webhooks::Deliverer;
 
 /// Registers a worker for every job type. **A new job type is one more line here**:
 /// `register!(m, $storage, $pool, $ctx, $options, $instance; MyJob => my_module::handle_my_job)`.
@@ -26,6 +28,7 @@ macro_rules! register_jobs {
     ($monitor:expr, $storage:ident, $pool:expr, $ctx:expr, $options:expr, $instance:expr) => {{
         let m = $monitor;
         let m = register!(m, $storage, $pool, $ctx, $options, $instance; SendEmail => send_email);
+        let m = register!(m, $storage, $pool, $ctx, $options, $instance; DeliverWebhook => deliver_webhook);
         m
     }};
 }
@@ -110,6 +113,8 @@ pub struct WorkerContext {
     pub db: DatabaseConnection,
     /// Outgoing mail.
     pub mailer: Mailer,
+    /// Webhook attempts.
+    pub webhooks: Deliverer,
 }
 
 /// Tuning of [`run_with`]; the defaults suit production.
@@ -149,8 +154,9 @@ pub async fn run(
     run_with(queue, ctx, WorkerOptions::default(), shutdown).await
 }
 
-/// Runs one worker per job type until `shutdown` resolves, then stops them gracefully:
-/// no new jobs are fetched and jobs in flight get `options.shutdown_timeout` to finish.
+/// Runs one worker per job type, and the webhook relay, until `shutdown` resolves, then
+/// stops them gracefully: no new jobs are fetched and jobs in flight get
+/// `options.shutdown_timeout` to finish.
 ///
 /// # Errors
 /// When `options` are inconsistent (`retry_min_delay` above `retry_max_delay`, or a zero
@@ -189,14 +195,27 @@ pub async fn run_with(
         }
     };
 
+    let (stop_relay, relay_stopped) = tokio::sync::watch::channel(false);
+    let relay = tokio::spawn(crate::webhooks::relay::run(
+        ctx.db.clone(),
+        queue.clone(),
+        options.poll_interval,
+        async move {
+            let mut stopped = relay_stopped;
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+    ));
     tracing::info!(instance = %instance, "job workers started");
-    monitor
+    let result = monitor
         .run_with_signal(async move {
             shutdown.await;
             tracing::info!("job workers stopping");
+            let _ = stop_relay.send(true);
             Ok(())
         })
-        .await?;
+        .await;
+    let _ = relay.await;
+    result?;
     tracing::info!("job workers stopped");
     Ok(())
 }

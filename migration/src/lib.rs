@@ -13,6 +13,7 @@ mod m20261123_000004_routing;
 mod m20261123_000005_call_notes;
 mod m20261124_000001_sign_up_requests;
 mod m20261125_000001_display_names;
+mod m20261125_000700_webhooks;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_call_notes::Migration),
             Box::new(m20261124_000001_sign_up_requests::Migration),
             Box::new(m20261125_000001_display_names::Migration),
+            Box::new(m20261125_000700_webhooks::Migration),
         ]
     }
 }

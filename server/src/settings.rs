@@ -123,6 +123,13 @@ pub struct Settings {
     /// `DOMAINCALL_JOB_POLL_INTERVAL`: how often an idle job worker looks for new jobs, so
     /// the longest a queued email (a sign-up link) waits (`10ms` to `1m`, default `500ms`).
     pub job_poll_interval: Duration,
+    /// Signed webhooks: `DOMAINCALL_WEBHOOK_ALLOWED_NETS` (CIDR list, default none: only
+    /// public addresses are delivered to), `DOMAINCALL_WEBHOOK_ATTEMPTS` (1 to 20, default
+    /// 10) and `DOMAINCALL_WEBHOOK_RETRY_DELAY` (the wait before the first retry, `10ms` to
+    /// `1h`, default `10s`; each next wait is 4 times longer, at most 12 h). Endpoint names
+    /// are resolved with `DOMAINCALL_DNS_SERVERS` and `DOMAINCALL_DNS_TIMEOUT` (the
+    /// background work fills those in).
+    pub webhooks: jobs::WebhookSettings,
     /// Timers and limits of the signaling hub. The timers are not read from the
     /// environment (the defaults are the protocol's; tests shorten them); the call limits
     /// are (see [`call_limits`]).
@@ -196,6 +203,38 @@ fn ice_urls(text: Option<String>, name: &str, schemes: &[&str]) -> anyhow::Resul
             }
         })
         .collect()
+}
+
+/// The webhook settings read from the environment (see [`Settings::webhooks`]).
+fn webhook_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<jobs::WebhookSettings> {
+    let allowed_nets = match get("DOMAINCALL_WEBHOOK_ALLOWED_NETS") {
+        Some(text) => text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("DOMAINCALL_WEBHOOK_ALLOWED_NETS: {e}"))?,
+        None => entity::net::IpRanges::default(),
+    };
+    let defaults = entity::webhooks::RetrySchedule::default();
+    let schedule = entity::webhooks::RetrySchedule {
+        attempts: count_var(
+            get,
+            "DOMAINCALL_WEBHOOK_ATTEMPTS",
+            defaults.attempts,
+            1..=20,
+        )?,
+        first_delay: duration_var(
+            get,
+            "DOMAINCALL_WEBHOOK_RETRY_DELAY",
+            defaults.first_delay,
+            Duration::from_millis(10)..=Duration::from_secs(3600),
+        )?,
+    };
+    Ok(jobs::WebhookSettings {
+        allowed_nets,
+        schedule,
+        ..jobs::WebhookSettings::default()
+    })
 }
 
 /// The embedded TURN server, when `DOMAINCALL_TURN_LISTEN` asks for one.
@@ -595,6 +634,7 @@ impl Settings {
             Duration::from_millis(10)..=Duration::from_secs(60),
         )?;
         Ok(Self {
+            webhooks: webhook_settings(&get)?,
             metrics_token: metrics_token(&get)?,
             graphql_console: flag(&get, "DOMAINCALL_GRAPHQL_CONSOLE", true)?,
             graphql_introspection,
@@ -954,6 +994,35 @@ mod tests {
             ("DOMAINCALL_LOG_RATE_LIMIT", "ten"),
             ("DOMAINCALL_LOG_RATE_LIMIT", "0/1m"),
             ("DOMAINCALL_LOG_RATE_LIMIT", "10/0s"),
+        ] {
+            let err = from(&[(k, v)]).unwrap_err().to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
+    }
+
+    #[test]
+    fn webhook_settings_parse() {
+        let s = from(&[]).unwrap().webhooks;
+        assert!(s.allowed_nets.is_empty());
+        assert_eq!(s.schedule, entity::webhooks::RetrySchedule::default());
+        assert_eq!(s.timeout, Duration::from_secs(10));
+        let s = from(&[
+            ("DOMAINCALL_WEBHOOK_ALLOWED_NETS", "127.0.0.0/8, fd00::/8"),
+            ("DOMAINCALL_WEBHOOK_ATTEMPTS", "3"),
+            ("DOMAINCALL_WEBHOOK_RETRY_DELAY", "50ms"),
+        ])
+        .unwrap()
+        .webhooks;
+        assert!(s.allowed_nets.contains("127.0.0.1".parse().unwrap()));
+        assert!(!s.allowed_nets.contains("10.0.0.1".parse().unwrap()));
+        assert_eq!(s.schedule.attempts, 3);
+        assert_eq!(s.schedule.first_delay, Duration::from_millis(50));
+        for (k, v) in [
+            ("DOMAINCALL_WEBHOOK_ALLOWED_NETS", "intranet"),
+            ("DOMAINCALL_WEBHOOK_ATTEMPTS", "0"),
+            ("DOMAINCALL_WEBHOOK_ATTEMPTS", "21"),
+            ("DOMAINCALL_WEBHOOK_RETRY_DELAY", "2h"),
+            ("DOMAINCALL_WEBHOOK_RETRY_DELAY", "1ms"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

@@ -38,8 +38,8 @@ pub struct Application {
     turn: Option<crate::turn::EmbeddedTurn>,
 }
 
-/// The background work: the job workers (mail) and the periodic sweeps (domain checks,
-/// identity expiry). Built once and run by `serve` or `worker`.
+/// The background work: the job workers (mail, webhooks) and the periodic sweeps (domain
+/// checks, identity expiry). Built once and run by `serve` or `worker`.
 pub struct Background {
     /// Where jobs are pushed (also the outbox of domain code).
     pub queue: jobs::Queue,
@@ -85,10 +85,17 @@ pub async fn build_background(
         events,
         public_url: settings.public_url.clone(),
     };
+    let webhooks = jobs::Deliverer::new(&jobs::WebhookSettings {
+        dns_servers: settings.dns_servers.clone(),
+        dns_timeout: settings.dns_timeout,
+        ..settings.webhooks.clone()
+    })
+    .context("configuring webhook delivery (set DOMAINCALL_DNS_SERVERS)")?;
     Ok(Background {
         worker: jobs::WorkerContext {
             db: db.clone(),
             mailer,
+            webhooks,
         },
         periodic: jobs::PeriodicContext {
             db: db.clone(),
@@ -181,6 +188,9 @@ impl Application {
                 settings.signup_limits,
             )),
             invitations_per_day: settings.invitations_per_day,
+            webhook_targets: entity::webhooks::TargetPolicy::new(
+                settings.webhooks.allowed_nets.clone(),
+            ),
         };
         let leptos = leptos_options(&settings);
         let turn = match (&settings.turn_server, &settings.ice.turn_secret) {

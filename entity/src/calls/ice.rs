@@ -14,7 +14,8 @@
 //! and peers are public addresses only. Those are rules of the call, decided here without
 //! IO; the server only asks the signaling hub where a call stands.
 
-pub mod peers;
+/// The peer rules live with the other address rules (webhook targets use them too).
+pub use crate::net::peers;
 
 use std::time::Duration;
 

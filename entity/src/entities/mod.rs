@@ -15,3 +15,5 @@ pub mod sign_up_request;
 pub mod team;
 pub mod team_member;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use jobs::{MailSettings, Mailer, Queue, WorkerContext, WorkerOptions};
+use jobs::{Deliverer, MailSettings, Mailer, Queue, WebhookSettings, WorkerContext, WorkerOptions};
+use migration::MigratorTrait;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -168,10 +169,18 @@ impl TestApp {
             outbox_dir: outbox_dir.clone(),
         })
         .unwrap();
+        // The application's tables too: the workers also run the webhook relay.
+        migration::Migrator::up(&db.db, None).await.unwrap();
         let queue = Queue::connect(&db.db).await.unwrap();
+        let webhooks = Deliverer::new(&WebhookSettings {
+            dns_servers: vec![std::net::SocketAddr::from(([127, 0, 0, 1], 9))],
+            ..WebhookSettings::default()
+        })
+        .unwrap();
         let ctx = WorkerContext {
             db: db.db.clone(),
             mailer,
+            webhooks,
         };
         let (tx, rx) = oneshot::channel::<()>();
         let worker = tokio::spawn(jobs::run_with(queue.clone(), ctx, test_options(), async {

@@ -16,6 +16,7 @@ mod query;
 mod routing;
 mod subscription;
 mod types;
+mod webhooks;
 mod ws;
 
 use async_graphql::Schema;
@@ -38,7 +39,7 @@ use crate::state::AppState;
 
 /// The root of every query: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::Query, routing::RoutingQuery);
+pub struct Query(query::Query, routing::RoutingQuery, webhooks::WebhookQuery);
 
 /// The root of every mutation: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
@@ -46,6 +47,7 @@ pub struct Mutation(
     accounts::AccountMutation,
     mutation::Mutation,
     routing::RoutingMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The executable schema.

@@ -87,6 +87,31 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         .unwrap_or_else(|| panic!("createIntent: {res}"))
         .to_owned();
 
+    // A webhook endpoint of A and a delivery in its log.
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation { createWebhookEndpoint(input: { url: \"https://hooks.alpha-shop.example/in\", \
+             events: [CALL_ENDED] }) { endpoint { id } } }",
+            json!({}),
+        )
+        .await;
+    let a_endpoint = res["data"]["createWebhookEndpoint"]["endpoint"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createWebhookEndpoint: {res}"))
+        .to_owned();
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation($id: ID!) { sendTestWebhook(id: $id) { id } }",
+            json!({ "id": a_endpoint }),
+        )
+        .await;
+    let a_delivery = res["data"]["sendTestWebhook"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("sendTestWebhook: {res}"))
+        .to_owned();
+
     // Business B: an owner and an API key.
     let b = app.sign_up("Beta").await;
     let (_, b_key) = app.api_key(&b, "beta key").await;
@@ -183,6 +208,41 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "f": a_team }),
         },
         Case {
+            name: "webhookEndpoint",
+            query: "query($id: ID!) { webhookEndpoint(id: $id) { url } }",
+            vars: json!({ "id": a_endpoint }),
+        },
+        Case {
+            name: "webhookEndpoint.deliveries",
+            query: "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node { payload } } } } }",
+            vars: json!({ "id": a_endpoint }),
+        },
+        Case {
+            name: "updateWebhookEndpoint",
+            query: "mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { url: \"https://beta.example/\", enabled: false }) { url } }",
+            vars: json!({ "id": a_endpoint }),
+        },
+        Case {
+            name: "deleteWebhookEndpoint",
+            query: "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            vars: json!({ "id": a_endpoint }),
+        },
+        Case {
+            name: "rotateWebhookSecret",
+            query: "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+            vars: json!({ "id": a_endpoint }),
+        },
+        Case {
+            name: "sendTestWebhook",
+            query: "mutation($id: ID!) { sendTestWebhook(id: $id) { id } }",
+            vars: json!({ "id": a_endpoint }),
+        },
+        Case {
+            name: "resendWebhookDelivery",
+            query: "mutation($id: ID!) { resendWebhookDelivery(id: $id) { id payload } }",
+            vars: json!({ "id": a_delivery }),
+        },
+        Case {
             name: "switchBusiness",
             query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }",
             vars: json!({ "id": a.business_id }),
@@ -213,11 +273,12 @@ async fn business_b_cannot_touch_business_a(db: Db) {
                 auth,
                 "query($d: ID!) { business { name } members { email } invitations { email } \
                  apiKeys { name } domains { name } domain(id: $d) { name } \
-                 intents { label } teams { name members { email } } }",
+                 intents { label } teams { name members { email } } webhookEndpoints { url } }",
                 json!({ "d": a_domain }),
             )
             .await;
         assert_eq!(res["data"]["business"]["name"], "Beta", "{res}");
+        assert_eq!(res["data"]["webhookEndpoints"], json!([]), "{res}");
         assert_eq!(res["data"]["domains"], json!([]), "{res}");
         assert_eq!(res["data"]["intents"], json!([]), "{res}");
         assert_eq!(res["data"]["teams"], json!([]), "{res}");
@@ -364,6 +425,21 @@ async fn business_b_cannot_touch_business_a(db: Db) {
     assert_eq!(app.mails_to("pending@alpha.test").len(), 1);
     assert_eq!(res["data"]["apiKeys"][0]["revoked"], false);
     assert_eq!(res["data"]["domains"][0]["id"], a_domain.as_str());
+    let res = app
+        .gql(
+            &a.auth(),
+            "{ webhookEndpoints { id url enabled previousSecretExpiresAt \
+             deliveries { edges { node { id } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["webhookEndpoints"],
+        json!([{ "id": a_endpoint, "url": "https://hooks.alpha-shop.example/in", "enabled": true,
+                 "previousSecretExpiresAt": null,
+                 "deliveries": { "edges": [{ "node": { "id": a_delivery } }] } }]),
+        "{res}"
+    );
     app.finish().await;
 }
 

@@ -29,6 +29,7 @@ mod subscriptions;
 mod tokens;
 mod turn;
 mod turn_peers;
+mod webhooks;
 mod webrtc;
 mod widget;
 mod ws;

@@ -21,6 +21,7 @@ use crate::calls::machine::{AgentDevice, Milestone, Party};
 use crate::calls::protocol::CallId;
 use crate::calls::wire::{Side, TransferFailure};
 use crate::entities::{call, call_event};
+use crate::webhooks::calls::{CallFact, CallFactKind};
 use crate::DomainError;
 
 /// Rows per insert statement (SQLite allows 32,766 bound values; a call row has 16).
@@ -46,6 +47,8 @@ pub(super) struct Plan {
     events: Vec<call_event::ActiveModel>,
     /// Changes to calls stored by an earlier batch, per call in the order first met.
     updates: Vec<(Uuid, CallId, Vec<RowChange>)>,
+    /// What webhooks announce (requested, answered, ended), in order.
+    webhooks: Vec<CallFact>,
 }
 
 impl Plan {
@@ -55,6 +58,7 @@ impl Plan {
             calls: Vec::new(),
             events: Vec::with_capacity(jobs.len()),
             updates: Vec::new(),
+            webhooks: Vec::new(),
         };
         let mut new_calls: HashMap<CallId, usize> = HashMap::new();
         let mut updated: HashMap<CallId, usize> = HashMap::new();
@@ -73,6 +77,12 @@ impl Plan {
                         detail,
                         new.requested_at,
                     );
+                    plan.announce(
+                        new.business_id,
+                        new.id,
+                        new.requested_at,
+                        CallFactKind::Requested,
+                    );
                 }
                 Job::Milestone {
                     business_id,
@@ -82,6 +92,9 @@ impl Plan {
                 } => {
                     let (kind, actor, detail, change) = describe(milestone, *at);
                     plan.event(*business_id, *call_id, kind, actor, detail, *at);
+                    if let Some(fact) = announced(milestone) {
+                        plan.announce(*business_id, *call_id, *at, fact);
+                    }
                     let Some(change) = change else { continue };
                     if let Some(&i) = new_calls.get(call_id) {
                         apply(&mut plan.calls[i], change);
@@ -121,10 +134,27 @@ impl Plan {
         });
     }
 
-    /// Runs the statements (calls first: the events refer to them).
+    fn announce(
+        &mut self,
+        business_id: Uuid,
+        call_id: CallId,
+        at: DateTime<Utc>,
+        kind: CallFactKind,
+    ) {
+        self.webhooks.push(CallFact {
+            business_id,
+            call_id,
+            at,
+            kind,
+        });
+    }
+
+    /// Runs the statements (calls first: the events refer to them). The webhook deliveries
+    /// are written between the inserts and the updates: they read older calls as stored.
     pub(super) async fn write(self, db: &impl ConnectionTrait) -> Result<(), DomainError> {
         insert_all(db, self.calls).await?;
         insert_all(db, self.events).await?;
+        crate::webhooks::calls::emit(db, &self.webhooks).await?;
         for (business_id, call_id, changes) in self.updates {
             let mut update = call::Entity::update_many()
                 .filter(call::Column::Id.eq(call_id.as_uuid()))
@@ -172,6 +202,25 @@ fn row(new: &NewCall) -> call::ActiveModel {
         answered_by: Set(None),
         wait_ms: Set(None),
         notes: Set(None),
+    }
+}
+
+/// What webhooks announce of a milestone: the answer and the end.
+fn announced(milestone: &Milestone) -> Option<CallFactKind> {
+    match milestone {
+        Milestone::Accepted { by, wait } => Some(CallFactKind::Answered {
+            by: by.user,
+            wait_ms: i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+        }),
+        Milestone::Ended {
+            reason,
+            unavailable,
+            ..
+        } => Some(CallFactKind::Ended {
+            reason: *reason,
+            unavailable: *unavailable,
+        }),
+        _ => None,
     }
 }
 

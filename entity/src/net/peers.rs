@@ -1,17 +1,19 @@
-//! Which peers a TURN relay may talk to.
+//! Which addresses the server may reach on someone else's behalf: a TURN relay's peers
+//! and webhook targets.
 //!
-//! A TURN allocation sends UDP wherever its client asks, from the TURN server's host. Left
-//! open, any caller holding a credential reaches what only that host can reach: its own
-//! services on loopback, the cloud metadata service at 169.254.169.254, the private network
-//! behind it. Media between a caller and an agent only ever needs the public Internet (and
-//! the other party's relay on this same server), so everything that is not globally
-//! reachable is refused: loopback, private and shared (CGNAT) space, link-local, ULA,
-//! multicast and broadcast, and the other IANA special-purpose ranges (RFC 6890 and its
-//! registries) that are not globally reachable — also when written as an IPv4-mapped,
-//! IPv4-compatible, NAT64 or 6to4 IPv6 address. The server's own addresses are refused
-//! too, except the relayed addresses of its live allocations (two parties relayed by the
-//! same server talk relay to relay). An operator may allow listed ranges (tests, private
-//! deployments); the server's own addresses stay refused even then.
+//! A TURN allocation sends UDP wherever its client asks, and a webhook endpoint is a URL a
+//! business chose; both make requests from the server's host. Left open, anyone holding a
+//! TURN credential or registering an endpoint reaches what only that host can reach: its
+//! own services on loopback, the cloud metadata service at 169.254.169.254, the private
+//! network behind it. Media and webhooks only ever need the public Internet (and, for
+//! media, the other party's relay on this same server), so everything that is not globally
+//! reachable is refused ([`special_purpose`]): loopback, private and shared (CGNAT) space,
+//! link-local, ULA, multicast and broadcast, and the other IANA special-purpose ranges
+//! (RFC 6890 and its registries) that are not globally reachable — also when written as an
+//! IPv4-mapped, IPv4-compatible, NAT64 or 6to4 IPv6 address. For TURN the server's own
+//! addresses are refused too, except the relayed addresses of its live allocations (two
+//! parties relayed by the same server talk relay to relay). An operator may allow listed
+//! ranges (tests, private deployments); the server's own addresses stay refused even then.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
