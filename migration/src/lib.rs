@@ -12,6 +12,7 @@ mod m20261123_000003_calls;
 mod m20261123_000004_routing;
 mod m20261123_000005_call_notes;
 mod m20261124_000001_sign_up_requests;
+mod m20261205_000001_schedules;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_routing::Migration),
             Box::new(m20261123_000005_call_notes::Migration),
             Box::new(m20261124_000001_sign_up_requests::Migration),
+            Box::new(m20261205_000001_schedules::Migration),
         ]
     }
 }

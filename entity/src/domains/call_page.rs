@@ -46,6 +46,7 @@ pub async fn call_page(
         display_domain: DomainName::parse(&d.name).map_or_else(|_| d.name.clone(), |n| n.unicode()),
         intents: crate::routing_setup::intents::options(db, b.id).await?,
         online: false,
+        hours: crate::schedules::present::call_page_status(db, b.id, chrono::Utc::now()).await?,
     }))
 }
 
