@@ -149,17 +149,26 @@ pub async fn view(
     })
 }
 
-/// The business (`team` `None`) or a team at a local date and time in its zone
-/// (`YYYY-MM-DDTHH:MM`, as a `datetime-local` input sends it; empty: now).
+/// The instant a preview asks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When<'a> {
+    Now,
+    At(DateTime<Utc>),
+    /// A local date and time in the schedule's zone (`YYYY-MM-DDTHH:MM`, as a
+    /// `datetime-local` input sends it; empty: now).
+    Local(&'a str),
+}
+
+/// The business (`team` `None`) or a team at an instant or at a local time in its zone.
 ///
 /// # Errors
-/// `NotFound` for a team of another business; `Validation` on `at` when it is not a date
-/// and time.
+/// `NotFound` for a team of another business; `Validation` on `at` when a local time is
+/// not a date and time.
 pub async fn preview(
     db: &impl ConnectionTrait,
     principal: &Principal,
     team: Option<Uuid>,
-    at: &str,
+    when: When<'_>,
 ) -> Result<StatusView, DomainError> {
     let business_id = principal.business_id;
     if let Some(t) = team {
@@ -169,7 +178,11 @@ pub async fn preview(
             .find(|row| row.id == t)
             .ok_or(DomainError::NotFound("team"))?;
     }
-    let local = match at.trim() {
+    let text = match when {
+        When::Local(text) => text.trim(),
+        When::Now | When::At(_) => "",
+    };
+    let local = match text {
         "" => None,
         text => Some(
             ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -180,7 +193,11 @@ pub async fn preview(
                 })?,
         ),
     };
-    let since = local.map_or_else(|| Utc::now().date_naive(), |l| l.date()) - Days::new(2);
+    let fixed = match when {
+        When::At(at) => at,
+        When::Now | When::Local(_) => Utc::now(),
+    };
+    let since = local.map_or_else(|| fixed.date_naive(), |l| l.date()) - Days::new(2);
     let (schedules, overrides, away) = rows(db, business_id, since).await?;
     let snapshot = snapshot_of(&schedules, &overrides, &away);
     let rule = match team {
@@ -188,7 +205,7 @@ pub async fn preview(
         None => snapshot.business_rule(),
     };
     let instant = match (local, rule) {
-        (None, _) => Some(Utc::now()),
+        (None, _) => Some(fixed),
         (Some(l), Some(r)) => r.instant_of(l),
         (Some(l), None) => Some(l.and_utc()),
     }

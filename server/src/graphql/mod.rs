@@ -14,6 +14,7 @@ mod introspection;
 mod mutation;
 mod query;
 mod routing;
+mod schedules;
 mod subscription;
 mod types;
 mod ws;
@@ -38,7 +39,7 @@ use crate::state::AppState;
 
 /// The root of every query: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::Query, routing::RoutingQuery);
+pub struct Query(query::Query, routing::RoutingQuery, schedules::SchedulesQuery);
 
 /// The root of every mutation: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
@@ -46,6 +47,7 @@ pub struct Mutation(
     accounts::AccountMutation,
     mutation::Mutation,
     routing::RoutingMutation,
+    schedules::SchedulesMutation,
 );
 
 /// The executable schema.
