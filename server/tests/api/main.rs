@@ -22,6 +22,8 @@ mod page_security;
 mod proxy;
 mod revocation;
 mod routing;
+mod schedule_pages;
+mod schedules;
 mod sign_up;
 mod signaling;
 mod subscriptions;
