@@ -37,6 +37,9 @@ pub enum BusinessEventKind {
     /// A team was created, changed or deleted, or its members were set (`subject_id` is
     /// the team).
     TeamsChanged,
+    /// Opening hours, date overrides or an out-of-office switch changed (`subject_id` is
+    /// the business, the team whose own hours changed, or the member who switched).
+    SchedulesChanged,
 }
 
 /// One event of one business.

@@ -8,6 +8,7 @@ pub mod calls;
 pub mod domains;
 pub mod net;
 pub mod routing_setup;
+pub mod schedules;
 pub mod types;
 pub mod validate;
 pub mod webhooks;

@@ -330,6 +330,10 @@ pub struct CallPageInfo {
     pub intents: Vec<IntentOption>,
     /// Whether at least one of the business's agents is connected and available now.
     pub online: bool,
+    /// Open or closed now, today's hours and the next opening, or the out-of-office
+    /// message; `None` when the business set neither hours nor out-of-office.
+    #[serde(default)]
+    pub hours: Option<crate::schedules::StatusView>,
 }
 
 /// One of a business's intents as a caller picks it (and an agent sees it ring).

@@ -14,6 +14,7 @@ mod m20261123_000005_call_notes;
 mod m20261124_000001_sign_up_requests;
 mod m20261125_000001_display_names;
 mod m20261125_000700_webhooks;
+mod m20261205_000001_schedules;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_sign_up_requests::Migration),
             Box::new(m20261125_000001_display_names::Migration),
             Box::new(m20261125_000700_webhooks::Migration),
+            Box::new(m20261205_000001_schedules::Migration),
         ]
     }
 }

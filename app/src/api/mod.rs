@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod keys;
 pub mod members;
 pub mod routing;
+pub mod schedules;
 
 pub use account::*;
 pub use call_records::*;
@@ -21,3 +22,4 @@ pub use invitations::*;
 pub use keys::*;
 pub use members::*;
 pub use routing::*;
+pub use schedules::*;

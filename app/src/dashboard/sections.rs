@@ -49,20 +49,6 @@ macro_rules! section_page {
 }
 
 section_page!(
-    /// `/app/schedules`
-    SchedulesPage,
-    Section {
-        title: "Schedules",
-        lead: "When your business takes calls.",
-        will: &[
-            "Set weekly opening hours in your business's time zone.",
-            "Add out-of-office periods with a message for callers.",
-            "Offer callers free callback slots outside opening hours.",
-        ],
-    }
-);
-
-section_page!(
     /// `/app/contacts`
     ContactsPage,
     Section {

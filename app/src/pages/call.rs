@@ -21,9 +21,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[cfg(feature = "hydrate")]
 mod engine;
+mod hours;
 mod panel;
 mod search;
 
+use hours::CallHours;
 use panel::CallPanel;
 use search::CallSearch;
 
@@ -130,6 +132,10 @@ pub fn BusinessCallPage(info: CallPageInfo) -> impl IntoView {
                         "✓ Verified domain"
                     </span>
                 </p>
+                {info
+                    .hours
+                    .clone()
+                    .map(|status| view! { <CallHours status business=info.business_name.clone() /> })}
                 <CallPanel info />
             </section>
         </CallFrame>

@@ -340,7 +340,8 @@ impl CallDirectory {
             Kind::InvitationSent
             | Kind::InvitationRevoked
             | Kind::ApiKeyCreated
-            | Kind::ApiKeyRevoked => {}
+            | Kind::ApiKeyRevoked
+            | Kind::SchedulesChanged => {}
         }
     }
 

@@ -659,7 +659,7 @@ impl Call {
         let mut out = Effects::new();
         let side = by.map(Party::side);
         let caller_message = match (reason, unavailable) {
-            (_, Some(reason)) => ServerMessage::Unavailable { reason },
+            (_, Some(reason)) => ServerMessage::unavailable(reason),
             (EndReason::Missed | EndReason::Rejected, None) if !self.answered => {
                 ServerMessage::Missed {}
             }
@@ -992,9 +992,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             sent_to(&out, caller()),
-            vec![&ServerMessage::Unavailable {
-                reason: UnavailableReason::AllBusy
-            }]
+            vec![&ServerMessage::unavailable(UnavailableReason::AllBusy)]
         );
         assert!(out.contains(&Effect::Record(Milestone::Ended {
             reason: EndReason::Unavailable,

@@ -28,5 +28,7 @@ pub use protocol::{
     CallId, ClientMessage, CloseCode, ConnectionId, ConnectionRole, ProtocolError, ServerMessage,
     MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
 };
-pub use routing::{plan_ring, AgentSnapshot, RingPlan, RingStrategy, Roster, Team, Wave};
+pub use routing::{
+    plan_ring, AgentSnapshot, RingPlan, RingStrategy, Roster, Team, TeamStatus, Wave,
+};
 pub use wire::{CallMode, EndReason, RingTarget, Side, UnavailableReason};

@@ -405,8 +405,18 @@ pub enum ServerMessage {
     },
     /// To the caller: nobody answered (ring timeout, or every device rejected).
     Missed {},
-    /// To the caller: the call could not be offered to anyone.
-    Unavailable { reason: UnavailableReason },
+    /// To the caller: the call could not be offered to anyone. With `closed`, when the
+    /// business next opens; with `out_of_office`, the business's (or member's) message and
+    /// until when it applies, when it says.
+    Unavailable {
+        reason: UnavailableReason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_opening: Option<chrono::DateTime<chrono::Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// The server is going away: reconnect (with `hello.resume`) after `after_ms`.
     Reconnect { after_ms: u32 },
     /// A message was refused; the socket stays open unless a close frame follows.
@@ -420,6 +430,17 @@ pub enum ServerMessage {
 }
 
 impl ServerMessage {
+    /// `unavailable` for `reason`, without a next opening or a message.
+    #[must_use]
+    pub fn unavailable(reason: UnavailableReason) -> Self {
+        Self::Unavailable {
+            reason,
+            next_opening: None,
+            message: None,
+            until: None,
+        }
+    }
+
     /// Every `type` the server may send.
     pub const TYPES: &'static [&'static str] = &[
         "welcome",
@@ -832,8 +853,18 @@ mod tests {
                 by: Some(Side::Agent),
             },
             ServerMessage::Missed {},
+            ServerMessage::unavailable(UnavailableReason::AllBusy),
             ServerMessage::Unavailable {
                 reason: UnavailableReason::OutOfOffice,
+                next_opening: None,
+                message: Some("Back on Monday".to_owned()),
+                until: chrono::DateTime::from_timestamp(1_767_600_000, 0),
+            },
+            ServerMessage::Unavailable {
+                reason: UnavailableReason::Closed,
+                next_opening: chrono::DateTime::from_timestamp(1_767_600_000, 0),
+                message: None,
+                until: None,
             },
             ServerMessage::Reconnect { after_ms: 500 },
             ServerMessage::error(ErrorCode::NotInCall, "you are not in a call"),
@@ -871,6 +902,38 @@ mod tests {
             seen.insert(kind);
         }
         assert_eq!(seen.len(), ServerMessage::TYPES.len(), "a sample per type");
+    }
+
+    #[test]
+    fn unavailable_carries_the_next_opening_in_rfc3339_utc_and_the_message() {
+        let closed = ServerMessage::Unavailable {
+            reason: UnavailableReason::Closed,
+            next_opening: chrono::DateTime::from_timestamp(1_767_600_000, 0),
+            message: None,
+            until: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&closed).unwrap(),
+            serde_json::json!({
+                "type": "unavailable",
+                "reason": "closed",
+                "next_opening": "2026-01-05T08:00:00Z"
+            })
+        );
+        let plain = serde_json::to_value(ServerMessage::unavailable(UnavailableReason::Away));
+        assert_eq!(
+            plain.unwrap(),
+            serde_json::json!({"type": "unavailable", "reason": "away"})
+        );
+        let away = ServerMessage::parse(
+            r#"{"type":"unavailable","reason":"out_of_office","message":"Back Monday","until":"2026-01-05T08:00:00Z"}"#,
+        )
+        .unwrap();
+        let ServerMessage::Unavailable { message, until, .. } = away else {
+            panic!("{away:?}")
+        };
+        assert_eq!(message.as_deref(), Some("Back Monday"));
+        assert_eq!(until, chrono::DateTime::from_timestamp(1_767_600_000, 0));
     }
 
     #[test]

@@ -24,6 +24,10 @@
 //! Busy, away, out-of-office and offline members are never rung. Eligibility is judged on
 //! the snapshot; the hub re-checks it when each later wave starts
 //! ([`Wave::eligible_members`]), since agents come and go while a call rings.
+//!
+//! A team that is closed or out of office ([`Roster::team_status`], from the schedules:
+//! `entity::schedules::Scheduled` wraps a roster with them) rings nobody; its fallback is
+//! tried as if it had nobody available.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -113,9 +117,23 @@ pub struct AgentSnapshot {
     pub out_of_office: bool,
 }
 
-/// Why an agent is or is not rung, in the order the checks apply.
+/// Whether a team takes calls now, per its opening hours and out-of-office.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TeamStatus {
+    /// Within its hours (or it has none).
+    #[default]
+    Open,
+    /// Outside its opening hours.
+    Closed,
+    /// The business is out of office.
+    OutOfOffice,
+}
+
+/// Why an agent is or is not rung, in the order the checks apply (a closed team's members
+/// are not rung either, and that is the least hopeful reason).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Standing {
+    Closed,
     Offline,
     OutOfOffice,
     Away,
@@ -166,6 +184,10 @@ pub trait Roster {
     fn agent(&self, user_id: Uuid) -> Option<AgentSnapshot>;
     /// The member a round-robin team last rang, if any.
     fn round_robin_cursor(&self, team_id: Uuid) -> Option<Uuid>;
+    /// Whether a team takes calls now; open unless the roster knows the schedules.
+    fn team_status(&self, _team_id: Uuid) -> TeamStatus {
+        TeamStatus::Open
+    }
 }
 
 /// A [`Roster`] held in plain maps (tests, and hubs that snapshot per business).
@@ -270,8 +292,9 @@ impl RingPlan {
 /// The [`UnavailableReason`] for the caller when nobody can be rung: `unknown_intent` when
 /// the target team does not exist; otherwise, over everyone who could have answered,
 /// `all_busy` if someone is online, available and in a call, else `away` if someone is
-/// online but away, else `out_of_office` if someone is out of office, else
-/// `no_agents_online`.
+/// online but away, else `out_of_office` if someone (or, for teams, the business) is out
+/// of office, else `no_agents_online` if a team was open, else `closed` when every team
+/// of the chain was closed.
 pub fn plan_ring(target: RingTarget, roster: &impl Roster) -> Result<RingPlan, UnavailableReason> {
     let mut planner = Planner::default();
     match target {
@@ -294,7 +317,15 @@ pub fn plan_ring(target: RingTarget, roster: &impl Roster) -> Result<RingPlan, U
                 let Some(team) = roster.team(id).filter(|_| chain.insert(id)) else {
                     break;
                 };
-                planner.add_team(roster, team);
+                match roster.team_status(id) {
+                    TeamStatus::Open => {
+                        // An open team with nobody to ring is "nobody online", never "closed".
+                        planner.refuse(Standing::Offline);
+                        planner.add_team(roster, team);
+                    }
+                    TeamStatus::Closed => planner.refuse(Standing::Closed),
+                    TeamStatus::OutOfOffice => planner.refuse(Standing::OutOfOffice),
+                }
                 next = team.fallback;
             }
         }
@@ -312,6 +343,11 @@ struct Planner {
 }
 
 impl Planner {
+    /// Notes why some could not be rung.
+    fn refuse(&mut self, standing: Standing) {
+        self.best_refusal = self.best_refusal.max(Some(standing));
+    }
+
     fn add_team(&mut self, roster: &impl Roster, team: &Team) {
         let members = self.eligible(roster, &team.members);
         let (strategy, timeout) = (team.strategy, team.ring_timeout);
@@ -358,7 +394,7 @@ impl Planner {
                 self.seen.insert(member);
                 eligible.push(member);
             } else {
-                self.best_refusal = self.best_refusal.max(Some(standing));
+                self.refuse(standing);
             }
         }
         eligible
@@ -389,6 +425,7 @@ impl Planner {
             Some(Standing::Busy) => UnavailableReason::AllBusy,
             Some(Standing::Away) => UnavailableReason::Away,
             Some(Standing::OutOfOffice) => UnavailableReason::OutOfOffice,
+            Some(Standing::Closed) => UnavailableReason::Closed,
             Some(Standing::Offline | Standing::Eligible) | None => {
                 UnavailableReason::NoAgentsOnline
             }
@@ -582,6 +619,89 @@ mod tests {
         assert_eq!(
             plan_ring(RingTarget::Team(id(11)), &r),
             Err(UnavailableReason::UnknownIntent)
+        );
+    }
+
+    /// A roster whose teams are closed or out of office as listed.
+    struct WithHours(RosterSnapshot, HashMap<Uuid, TeamStatus>);
+
+    impl Roster for WithHours {
+        fn team(&self, id: Uuid) -> Option<&Team> {
+            self.0.team(id)
+        }
+        fn agent(&self, user_id: Uuid) -> Option<AgentSnapshot> {
+            self.0.agent(user_id)
+        }
+        fn round_robin_cursor(&self, team_id: Uuid) -> Option<Uuid> {
+            self.0.round_robin_cursor(team_id)
+        }
+        fn team_status(&self, team_id: Uuid) -> TeamStatus {
+            self.1.get(&team_id).copied().unwrap_or_default()
+        }
+    }
+
+    #[test]
+    fn a_closed_team_is_skipped_and_its_fallback_rings() {
+        let mut primary = team(10, &[1, 2]);
+        primary.fallback = Some(id(20));
+        let r = roster(&[1, 2, 3])
+            .with_team(primary)
+            .with_team(team(20, &[3]));
+        let closed = WithHours(r.clone(), HashMap::from([(id(10), TeamStatus::Closed)]));
+        let plan = plan_ring(RingTarget::Team(id(10)), &closed).unwrap();
+        assert_eq!(waves(&Ok(plan.clone())), vec![vec![3]]);
+        assert_eq!(plan.waves()[0].team, Some(id(20)));
+        let open = WithHours(r.clone(), HashMap::new());
+        assert_eq!(
+            waves(&plan_ring(RingTarget::Team(id(10)), &open)),
+            vec![vec![1, 2], vec![3]]
+        );
+    }
+
+    #[test]
+    fn a_chain_of_closed_teams_is_closed_and_out_of_office_wins() {
+        let mut primary = team(10, &[1]);
+        primary.fallback = Some(id(20));
+        let r = roster(&[1, 2]).with_team(primary).with_team(team(20, &[2]));
+        let all_closed = WithHours(
+            r.clone(),
+            HashMap::from([(id(10), TeamStatus::Closed), (id(20), TeamStatus::Closed)]),
+        );
+        assert_eq!(
+            plan_ring(RingTarget::Team(id(10)), &all_closed),
+            Err(UnavailableReason::Closed)
+        );
+        let away = WithHours(
+            r.clone(),
+            HashMap::from([
+                (id(10), TeamStatus::OutOfOffice),
+                (id(20), TeamStatus::Closed),
+            ]),
+        );
+        assert_eq!(
+            plan_ring(RingTarget::Team(id(10)), &away),
+            Err(UnavailableReason::OutOfOffice)
+        );
+        // An open fallback with nobody online is "nobody online", not "closed".
+        let offline = update(r, 2, |a| a.online_devices = 0);
+        let nobody = WithHours(offline, HashMap::from([(id(10), TeamStatus::Closed)]));
+        assert_eq!(
+            plan_ring(RingTarget::Team(id(10)), &nobody),
+            Err(UnavailableReason::NoAgentsOnline)
+        );
+        let empty = WithHours(
+            RosterSnapshot::default()
+                .with_team({
+                    let mut t = team(10, &[1]);
+                    t.fallback = Some(id(20));
+                    t
+                })
+                .with_team(team(20, &[])),
+            HashMap::from([(id(10), TeamStatus::Closed)]),
+        );
+        assert_eq!(
+            plan_ring(RingTarget::Team(id(10)), &empty),
+            Err(UnavailableReason::NoAgentsOnline)
         );
     }
 

@@ -9,7 +9,7 @@ use crate::types::{CallPageInfo, DomainStatus};
 use crate::DomainError;
 
 /// The business behind `host` (a domain, a `call.` subdomain of one, or a Host header with
-/// a port), if that domain is verified.
+/// a port), if that domain is verified: its intents, and its opening hours now.
 ///
 /// # Errors
 /// Database failures only; anything that is not a verified domain is `None`.
@@ -17,6 +17,32 @@ pub async fn call_page(
     db: &impl ConnectionTrait,
     host: &str,
 ) -> Result<Option<CallPageInfo>, DomainError> {
+    let Some((d, b)) = lookup(db, host).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CallPageInfo {
+        business_name: b.name.clone(),
+        domain: d.name.clone(),
+        display_domain: DomainName::parse(&d.name).map_or_else(|_| d.name.clone(), |n| n.unicode()),
+        intents: crate::routing_setup::intents::options(db, b.id).await?,
+        online: false,
+        hours: crate::schedules::present::call_page_status(db, b.id, chrono::Utc::now()).await?,
+    }))
+}
+
+/// Whether `host` has a call page (one query; for the origin checks, which need no more).
+///
+/// # Errors
+/// Database failures only.
+pub async fn has_call_page(db: &impl ConnectionTrait, host: &str) -> Result<bool, DomainError> {
+    Ok(lookup(db, host).await?.is_some())
+}
+
+/// The verified domain and business `host` names.
+async fn lookup(
+    db: &impl ConnectionTrait,
+    host: &str,
+) -> Result<Option<(domain::Model, business::Model)>, DomainError> {
     let host = host_without_port(host);
     let Ok(name) = DomainName::parse(host) else {
         return Ok(None);
@@ -32,20 +58,11 @@ pub async fn call_page(
         .all(db)
         .await?;
     // The exact name wins over the `call.` reading.
-    let Some((d, b)) = candidates.iter().find_map(|c| {
+    Ok(candidates.iter().find_map(|c| {
         found
             .iter()
             .find(|(d, _)| &d.name == c)
-            .and_then(|(d, b)| b.as_ref().map(|b| (d, b)))
-    }) else {
-        return Ok(None);
-    };
-    Ok(Some(CallPageInfo {
-        business_name: b.name.clone(),
-        domain: d.name.clone(),
-        display_domain: DomainName::parse(&d.name).map_or_else(|_| d.name.clone(), |n| n.unicode()),
-        intents: crate::routing_setup::intents::options(db, b.id).await?,
-        online: false,
+            .and_then(|(d, b)| b.clone().map(|b| (d.clone(), b)))
     }))
 }
 

@@ -14,6 +14,7 @@ mod introspection;
 mod mutation;
 mod query;
 mod routing;
+mod schedules;
 mod subscription;
 mod types;
 mod webhooks;
@@ -39,7 +40,12 @@ use crate::state::AppState;
 
 /// The root of every query: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::Query, routing::RoutingQuery, webhooks::WebhookQuery);
+pub struct Query(
+    query::Query,
+    routing::RoutingQuery,
+    webhooks::WebhookQuery,
+    schedules::SchedulesQuery,
+);
 
 /// The root of every mutation: the core fields, then each area's.
 #[derive(async_graphql::MergedObject, Default)]
@@ -48,6 +54,7 @@ pub struct Mutation(
     mutation::Mutation,
     routing::RoutingMutation,
     webhooks::WebhookMutation,
+    schedules::SchedulesMutation,
 );
 
 /// The executable schema.

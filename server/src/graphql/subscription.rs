@@ -40,6 +40,9 @@ pub enum BusinessEventKindGql {
     IntentsChanged,
     /// A team was created, changed or deleted, or its members were set.
     TeamsChanged,
+    /// Opening hours, date overrides or an out-of-office switch changed (`subjectId` is
+    /// the business, the team, or the member).
+    SchedulesChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -58,6 +61,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::DomainRemoved => Self::DomainRemoved,
             BusinessEventKind::IntentsChanged => Self::IntentsChanged,
             BusinessEventKind::TeamsChanged => Self::TeamsChanged,
+            BusinessEventKind::SchedulesChanged => Self::SchedulesChanged,
         }
     }
 }

@@ -371,6 +371,9 @@ pub struct CallPage {
     pub display_domain: String,
     /// The reasons a caller may pick, in the business's order (empty: no choice offered).
     pub intents: Vec<IntentOption>,
+    /// Open or closed now, today's hours and the next opening, or the out-of-office
+    /// message; null when the business set neither hours nor out-of-office.
+    pub opening: Option<super::schedules::OpeningStatus>,
 }
 
 /// One of a business's intents as a caller sees it.
@@ -395,6 +398,7 @@ impl From<wire::CallPageInfo> for CallPage {
                     label: i.label,
                 })
                 .collect(),
+            opening: c.hours.map(Into::into),
         }
     }
 }

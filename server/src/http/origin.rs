@@ -112,9 +112,10 @@ pub async fn classify(
         return Ok(Origin::Foreign);
     }
     let host = host_without_port(authority);
-    Ok(match entity::domains::call_page(db, host).await? {
-        Some(_) => Origin::BusinessDomain,
-        None => Origin::Foreign,
+    Ok(if entity::domains::has_call_page(db, host).await? {
+        Origin::BusinessDomain
+    } else {
+        Origin::Foreign
     })
 }
 

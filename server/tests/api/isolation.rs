@@ -111,6 +111,41 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         .as_str()
         .unwrap_or_else(|| panic!("sendTestWebhook: {res}"))
         .to_owned();
+    // Schedules of A: business hours, the team's own, a holiday, both out-of-office switches.
+    for input in [
+        json!({ "timeZone": "Europe/Berlin", "monday": "09:00-17:00" }),
+        json!({ "teamId": a_team, "timeZone": "America/New_York", "monday": "18:00-23:00" }),
+    ] {
+        let res = app
+            .gql(
+                &a.auth(),
+                "mutation($i: OpeningHoursInput!) { setOpeningHours(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        assert!(res["errors"].is_null(), "setOpeningHours: {res}");
+    }
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation { setDateOverride(input: { date: \"2030-12-25\", name: \"Alpha Christmas\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let a_override = res["data"]["setDateOverride"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("setDateOverride: {res}"))
+        .to_owned();
+    for user in [Value::Null, json!(a_agent)] {
+        let res = app
+            .gql(
+                &a.auth(),
+                "mutation($u: ID) { setOutOfOffice(input: { userId: $u, enabled: true, message: \"Alpha is away\" }) { active } }",
+                json!({ "u": user }),
+            )
+            .await;
+        assert_eq!(res["data"]["setOutOfOffice"]["active"], true, "{res}");
+    }
 
     // Business B: an owner and an API key.
     let b = app.sign_up("Beta").await;
@@ -243,6 +278,41 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "id": a_delivery }),
         },
         Case {
+            name: "setOpeningHours(A's team)",
+            query: "mutation($t: ID!) { setOpeningHours(input: { teamId: $t, timeZone: \"UTC\" }) { id } }",
+            vars: json!({ "t": a_team }),
+        },
+        Case {
+            name: "clearTeamOpeningHours",
+            query: "mutation($t: ID!) { clearTeamOpeningHours(teamId: $t) }",
+            vars: json!({ "t": a_team }),
+        },
+        Case {
+            name: "setDateOverride(A's team)",
+            query: "mutation($t: ID!) { setDateOverride(input: { teamId: $t, date: \"2030-12-26\" }) { id } }",
+            vars: json!({ "t": a_team }),
+        },
+        Case {
+            name: "removeDateOverride",
+            query: "mutation($id: ID!) { removeDateOverride(id: $id) }",
+            vars: json!({ "id": a_override }),
+        },
+        Case {
+            name: "importHolidays(A's team)",
+            query: "mutation($t: ID!) { importHolidays(teamId: $t, text: \"2030-12-26 Mine\") { added } }",
+            vars: json!({ "t": a_team }),
+        },
+        Case {
+            name: "setOutOfOffice(A's agent)",
+            query: "mutation($u: ID!) { setOutOfOffice(input: { userId: $u, enabled: false }) { message } }",
+            vars: json!({ "u": a_agent }),
+        },
+        Case {
+            name: "openingStatus(A's team)",
+            query: "query($t: ID!) { openingStatus(teamId: $t) { state timeZone } }",
+            vars: json!({ "t": a_team }),
+        },
+        Case {
             name: "switchBusiness",
             query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }",
             vars: json!({ "id": a.business_id }),
@@ -283,6 +353,25 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         assert_eq!(res["data"]["intents"], json!([]), "{res}");
         assert_eq!(res["data"]["teams"], json!([]), "{res}");
         assert!(res["data"]["domain"].is_null(), "{res}");
+        let text = res.to_string();
+        assert!(
+            !text.contains("Alpha") && !text.contains("alpha") && !text.contains(&agent_email),
+            "{res}"
+        );
+        let res = app
+            .gql(
+                auth,
+                "{ schedules { business { id timeZone overrides { name } } teams { teamName } \
+                 businessOutOfOffice { active message } membersOutOfOffice { email message } \
+                 now { state timeZone } } }",
+                json!({}),
+            )
+            .await;
+        let s = &res["data"]["schedules"];
+        assert!(s["business"].is_null(), "{res}");
+        assert_eq!(s["teams"], json!([]), "{res}");
+        assert_eq!(s["businessOutOfOffice"], json!({ "active": false, "message": "" }), "{res}");
+        assert_eq!(s["now"], json!({ "state": "OPEN", "timeZone": "UTC" }), "{res}");
         let text = res.to_string();
         assert!(
             !text.contains("Alpha")
@@ -341,6 +430,35 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ),
         ("delete_team", vec![("id", a_team.clone())]),
         ("set_team_members", vec![("id", a_team.clone())]),
+        (
+            "set_opening_hours",
+            vec![
+                ("team_id", a_team.clone()),
+                ("time_zone", "UTC".to_owned()),
+                ("mon", String::new()),
+                ("tue", String::new()),
+                ("wed", String::new()),
+                ("thu", String::new()),
+                ("fri", String::new()),
+                ("sat", String::new()),
+                ("sun", String::new()),
+            ],
+        ),
+        ("clear_team_hours", vec![("team_id", a_team.clone())]),
+        (
+            "set_date_override",
+            vec![("team_id", a_team.clone()), ("date", "2030-12-26".to_owned())],
+        ),
+        ("remove_date_override", vec![("id", a_override.clone())]),
+        (
+            "import_holidays",
+            vec![("team_id", a_team.clone()), ("text", "2030-12-26 Mine".to_owned())],
+        ),
+        (
+            "set_out_of_office",
+            vec![("user_id", a_agent.clone()), ("message", "Mine".to_owned())],
+        ),
+        ("preview_opening", vec![("team_id", a_team.clone())]),
     ];
     for (endpoint, form) in &server_fns {
         for (label, header, value) in [
@@ -379,6 +497,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("list_domains", ()),
         ("list_intents", ()),
         ("list_teams", ()),
+        ("get_schedules", ()),
         ("me", ()),
     ] {
         let cookie = ("cookie", format!("dc_session={}", b.token));
@@ -438,6 +557,34 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         json!([{ "id": a_endpoint, "url": "https://hooks.alpha-shop.example/in", "enabled": true,
                  "previousSecretExpiresAt": null,
                  "deliveries": { "edges": [{ "node": { "id": a_delivery } }] } }]),
+        "{res}"
+    );
+    let res = app
+        .gql(
+            &a.auth(),
+            "{ schedules { business { timeZone overrides { id name } } teams { schedule { timeZone } } \
+             businessOutOfOffice { active message } membersOutOfOffice { userId active message } } }",
+            json!({}),
+        )
+        .await;
+    let s = &res["data"]["schedules"];
+    assert_eq!(s["business"]["timeZone"], "Europe/Berlin", "{res}");
+    assert_eq!(
+        s["business"]["overrides"],
+        json!([{ "id": a_override, "name": "Alpha Christmas" }]),
+        "{res}"
+    );
+    assert_eq!(s["teams"], json!([{ "schedule": { "timeZone": "America/New_York" } }]), "{res}");
+    assert_eq!(s["businessOutOfOffice"], json!({ "active": true, "message": "Alpha is away" }));
+    let agent_switch = s["membersOutOfOffice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["userId"] == a_agent.as_str())
+        .cloned();
+    assert_eq!(
+        agent_switch,
+        Some(json!({ "userId": a_agent, "active": true, "message": "Alpha is away" })),
         "{res}"
     );
     app.finish().await;

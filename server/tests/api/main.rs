@@ -23,6 +23,8 @@ mod people;
 mod proxy;
 mod revocation;
 mod routing;
+mod schedule_pages;
+mod schedules;
 mod sign_up;
 mod signaling;
 mod subscriptions;

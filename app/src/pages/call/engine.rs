@@ -228,8 +228,29 @@ impl CallerEngine {
                 Stage::Missed,
                 "Nobody could answer in time. The business is notified of your call — try again later.",
             ),
-            ServerMessage::Unavailable { reason } => {
-                let text = unavailable_text(reason, &ui.business.get_value());
+            ServerMessage::Unavailable {
+                reason,
+                next_opening,
+                message,
+                until,
+            } => {
+                let business = ui.business.get_value();
+                let text = match (reason, next_opening, message) {
+                    (UnavailableReason::Closed, Some(at), _) => {
+                        format!(
+                            "{business} is closed right now. It opens {}.",
+                            when_for_caller(at)
+                        )
+                    }
+                    (UnavailableReason::OutOfOffice, _, Some(message)) => match until {
+                        Some(u) => format!(
+                            "{business}: \u{201c}{message}\u{201d} (out of office until {}).",
+                            when_for_caller(u)
+                        ),
+                        None => format!("{business}: \u{201c}{message}\u{201d}"),
+                    },
+                    _ => unavailable_text(reason, &business),
+                };
                 self.finish(Stage::Unavailable, &text);
             }
             ServerMessage::Reconnect { .. } => ui
@@ -520,6 +541,17 @@ fn ended_text(reason: EndReason, business: &str) -> (Stage, String) {
 }
 
 /// The unavailable screen's sentence.
+/// An instant in the caller's own time zone, naming the zone.
+fn when_for_caller(at: chrono::DateTime<chrono::Utc>) -> String {
+    match super::hours::caller_zone() {
+        Some(zone) => format!(
+            "{} your time ({zone})",
+            super::hours::in_zone(at, &zone, true)
+        ),
+        None => at.format("%a %-d %b, %H:%M UTC").to_string(),
+    }
+}
+
 fn unavailable_text(reason: UnavailableReason, business: &str) -> String {
     match reason {
         UnavailableReason::NoAgentsOnline => format!(
@@ -531,8 +563,11 @@ fn unavailable_text(reason: UnavailableReason, business: &str) -> String {
         UnavailableReason::Away => format!(
             "The team at {business} is away right now. The business is notified — try again later."
         ),
-        UnavailableReason::OutOfOffice | UnavailableReason::Closed => format!(
+        UnavailableReason::Closed => format!(
             "{business} is closed right now. Try again during its opening hours."
+        ),
+        UnavailableReason::OutOfOffice => format!(
+            "Everyone who could answer at {business} is out of the office. Try again later."
         ),
         UnavailableReason::DomainNotVerified => {
             "This domain is no longer verified, so it cannot take calls.".to_owned()

@@ -54,9 +54,7 @@ impl Hub {
             .await
             .map_err(internal)?
         else {
-            let message = ServerMessage::Unavailable {
-                reason: UnavailableReason::DomainNotVerified,
-            };
+            let message = ServerMessage::unavailable(UnavailableReason::DomainNotVerified);
             self.send_to(caller, &message);
             return Ok(());
         };
@@ -76,9 +74,7 @@ impl Hub {
         let route = match directory.route_for(db, business_id, intent).await {
             Ok(route) => route,
             Err(entity::routing_setup::RouteError::UnknownIntent) => {
-                let message = ServerMessage::Unavailable {
-                    reason: UnavailableReason::UnknownIntent,
-                };
+                let message = ServerMessage::unavailable(UnavailableReason::UnknownIntent);
                 self.send_to(caller, &message);
                 return Ok(());
             }
