@@ -154,7 +154,7 @@ async fn check_fallback(
 /// `Conflict` when the business already has a team with that name.
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     input: &TeamInput,
 ) -> Result<TeamView, DomainError> {
@@ -182,7 +182,7 @@ pub async fn create(
 }
 
 /// Tells subscribers (and the hub's call directory) that a team of the business changed.
-fn changed(events: &EventBus, principal: &Principal, team: Uuid) {
+fn changed(events: &dyn EventBus, principal: &Principal, team: Uuid) {
     events.publish(principal.business_id, BusinessEventKind::TeamsChanged, team);
 }
 
@@ -214,7 +214,7 @@ async fn check_name_free(
 /// `Validation` (`fallback_team_id`) when the fallback is the team itself or closes a loop.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
     input: &TeamInput,
@@ -243,7 +243,7 @@ pub async fn update(
 /// `Conflict` naming the intents that still route to it.
 pub async fn delete(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -298,7 +298,7 @@ pub async fn delete(
 /// business; `Validation` (`members`) when a member is listed twice.
 pub async fn set_members(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
     user_ids: &[Uuid],
