@@ -2,14 +2,14 @@
 //! client address and principal.
 //!
 //! Only extraction and cookie handling live here; every rule (who may do what, how
-//! sessions are issued) is a call into `entity`.
+//! sessions are issued) is a call into `entity`, and credentials are read by
+//! [`entity::auth::Credentials`], as at every door.
 
 use std::future::Future;
 
 use axum::extract::Extension;
-use axum_extra::extract::cookie::CookieJar;
-use entity::auth::sessions::{self, DEVICE_COOKIE, SESSION_COOKIE};
-use entity::auth::{self, Principal};
+use entity::auth::sessions::{self, SESSION_COOKIE};
+use entity::auth::{self, Credentials, Principal};
 use entity::net::ClientIp;
 use entity::types::ErrorCode;
 use entity::Services;
@@ -20,9 +20,6 @@ use leptos_router::location::RequestUrl;
 use uuid::Uuid;
 
 use crate::error::AppError;
-
-/// How long a browser is remembered as one that signed in successfully.
-const DEVICE_COOKIE_DAYS: i64 = 365;
 
 /// The shared services the server put in context.
 ///
@@ -37,8 +34,8 @@ pub fn services() -> Result<Services, AppError> {
 
 /// The value of the request cookie `name`.
 pub async fn cookie(name: &str) -> Option<String> {
-    let jar = leptos_axum::extract::<CookieJar>().await.ok()?;
-    jar.get(name).map(|c| c.value().to_owned())
+    let parts = use_context::<http::request::Parts>()?;
+    auth::credentials::cookie(&parts.headers, name).map(str::to_owned)
 }
 
 /// The client's address (decided by the server from the peer and, through trusted
@@ -62,13 +59,15 @@ pub fn request_host() -> Option<String> {
         .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
 }
 
-/// Who is asking, from the session cookie.
+/// Who is asking, from the session cookie (server functions honour nothing else: no
+/// bearer, so no API key).
 ///
 /// # Errors
 /// `Unauthenticated` without a valid session.
 pub async fn principal(services: &Services) -> Result<Principal, AppError> {
-    let token = cookie(SESSION_COOKIE).await;
-    Ok(auth::authenticate(services, None, token.as_deref()).await?)
+    let session = use_context::<http::request::Parts>()
+        .and_then(|parts| Credentials::from_headers(&parts.headers, true).session);
+    Ok(auth::authenticate(services, None, session.as_deref()).await?)
 }
 
 /// Parses an id sent by the browser; a malformed one is simply not found.
@@ -93,7 +92,9 @@ pub fn set_cookie(value: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Starts a session for `user_id` acting for `business_id` and sets its cookie.
+/// Starts a session for `user_id` acting for `business_id` and sets its cookies: the
+/// session, and the device cookie remembering this browser as one that signed in
+/// successfully (see the rate limiter). [`sessions::issue`] makes both, as for GraphQL.
 ///
 /// # Errors
 /// Database or signing failures.
@@ -102,32 +103,14 @@ pub async fn start_session(
     user_id: Uuid,
     business_id: Uuid,
 ) -> Result<(), AppError> {
-    let ttl = services.session_ttl;
-    let token = sessions::start(&services.db, &services.keys, user_id, business_id, ttl).await?;
-    set_cookie(&auth::cookie(
-        SESSION_COOKIE,
-        &token,
-        ttl,
-        services.secure_cookies,
-    ))
+    let issued = sessions::issue(services, user_id, business_id).await?;
+    issued
+        .cookies
+        .iter()
+        .try_for_each(|value| set_cookie(value))
 }
 
-/// Remembers this browser as one that signed in as `user_id` (see the rate limiter).
-///
-/// # Errors
-/// Signing failures.
-pub fn remember_device(services: &Services, user_id: Uuid) -> Result<(), AppError> {
-    let token = sessions::device_token(&services.keys, user_id)?;
-    let max_age = chrono::Duration::days(DEVICE_COOKIE_DAYS);
-    set_cookie(&auth::cookie(
-        DEVICE_COOKIE,
-        &token,
-        max_age,
-        services.secure_cookies,
-    ))
-}
-
-/// A fresh session plus the device cookie: what every successful sign-in ends with.
+/// A fresh session: what every successful sign-in ends with ([`start_session`]).
 ///
 /// # Errors
 /// Database or signing failures.
@@ -136,8 +119,7 @@ pub async fn signed_in(
     user_id: Uuid,
     business_id: Uuid,
 ) -> Result<(), AppError> {
-    start_session(services, user_id, business_id).await?;
-    remember_device(services, user_id)
+    start_session(services, user_id, business_id).await
 }
 
 /// Deletes the session cookie.

@@ -1,18 +1,24 @@
 //! The fan-out seam for things that happened in a business (members joined, keys revoked…)
 //! and for grants that stopped being valid (revocations).
 //!
-//! In-process today (tokio broadcast channels); a broker-backed implementation (Redis
-//! pub/sub or NATS) can replace it without touching publishers or subscribers, so several
-//! server processes can share events — and a revocation made by any process (a worker
-//! too) reaches the sockets and subscriptions every process holds.
+//! [`EventBus`] is a trait (publish; subscribe as a stream, [`Feed`]) and every publisher
+//! and follower holds it as `Arc<dyn EventBus>`: [`LocalBus`] (tokio broadcast channels)
+//! serves one process today, and a broker-backed implementation (NATS) can replace it
+//! without touching publishers or subscribers, so several server processes share events —
+//! and a revocation made by any process (a worker too) reaches the sockets and
+//! subscriptions every process holds.
 //!
 //! **Revocations** are a channel of their own because they are not news for a business's
 //! dashboard but orders for whoever holds a live grant: the signaling hub closes the
 //! affected sockets (4001) and each GraphQL subscription ends when its grant is named.
 //! Which grant a [`Revocation`] reaches, and how, is the pure rule [`Revocation::verdict`].
 
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
 use crate::auth::{Credential, Principal};
@@ -141,14 +147,92 @@ impl Revocation {
     }
 }
 
-/// Publish / subscribe for business events and revocations; cheap to clone.
+/// What a subscription yields: the next item, or how many it missed because it fell
+/// behind (a follower must then treat everything it follows as changed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Received<T> {
+    /// The next item, in publishing order.
+    Item(T),
+    /// This many items were lost to a subscriber that did not keep up.
+    Missed(u64),
+}
+
+/// A subscription: the items published after it was made, in order; it ends when the
+/// bus goes away, and may still be polled after (it stays ended).
+pub type Feed<T> = Pin<Box<dyn Stream<Item = Received<T>> + Send>>;
+
+/// The next item already waiting on `feed`, without waiting for one (`None` when nothing
+/// is queued or the bus is gone). Followers that must apply everything published before
+/// they answer (the call directory, the hub's revocations) drain their feed with this.
+pub fn ready<T>(feed: &mut Feed<T>) -> Option<Received<T>> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match feed.as_mut().poll_next(&mut cx) {
+        Poll::Ready(item) => item,
+        Poll::Pending => None,
+    }
+}
+
+/// The fan-out of business events and revocations: publish, and subscribe as a stream.
+///
+/// Object-safe (`Arc<dyn EventBus>` in [`crate::Services`]), so the process-local
+/// [`LocalBus`] can be replaced by a broker-backed one without touching publishers or
+/// subscribers. An implementation delivers everything published *in this process* to a
+/// subscription made before the publication, in order, by the time `publish_event` or
+/// `revoke` returns — followers rely on that to never answer stale after a local change.
+pub trait EventBus: Send + Sync + 'static {
+    /// Publishes `event` to every current subscriber (none listening is fine).
+    fn publish_event(&self, event: BusinessEvent);
+
+    /// Every event published from now on (filter by business yourself).
+    fn subscribe(&self) -> Feed<BusinessEvent>;
+
+    /// Tells every holder of a live grant that `revocation` happened (call it after the
+    /// change is committed).
+    fn revoke(&self, revocation: Revocation);
+
+    /// Every revocation published from now on. A subscriber told [`Received::Missed`]
+    /// must treat every grant it follows as changed.
+    fn revocations(&self) -> Feed<Revocation>;
+
+    /// Publishes that `kind` happened to `subject_id` in business `business_id`.
+    fn publish(&self, business_id: Uuid, kind: BusinessEventKind, subject_id: Uuid) {
+        self.publish_event(BusinessEvent {
+            business_id,
+            kind,
+            subject_id,
+        });
+    }
+}
+
+/// A shared bus is a bus, so `&services.events` (an `Arc<dyn EventBus>`) passes where a
+/// `&dyn EventBus` is asked for.
+impl<B: EventBus + ?Sized> EventBus for std::sync::Arc<B> {
+    fn publish_event(&self, event: BusinessEvent) {
+        (**self).publish_event(event);
+    }
+
+    fn subscribe(&self) -> Feed<BusinessEvent> {
+        (**self).subscribe()
+    }
+
+    fn revoke(&self, revocation: Revocation) {
+        (**self).revoke(revocation);
+    }
+
+    fn revocations(&self) -> Feed<Revocation> {
+        (**self).revocations()
+    }
+}
+
+/// The bus of one process: tokio broadcast channels (1,024 items kept for a slow
+/// subscriber before it is told it missed some).
 #[derive(Clone, Debug)]
-pub struct EventBus {
+pub struct LocalBus {
     tx: broadcast::Sender<BusinessEvent>,
     revocations: broadcast::Sender<Revocation>,
 }
 
-impl Default for EventBus {
+impl Default for LocalBus {
     fn default() -> Self {
         Self {
             tx: broadcast::channel(1024).0,
@@ -157,37 +241,42 @@ impl Default for EventBus {
     }
 }
 
-impl EventBus {
-    /// Publishes to every current subscriber (none listening is fine).
-    pub fn publish(&self, business_id: Uuid, kind: BusinessEventKind, subject_id: Uuid) {
-        let _ = self.tx.send(BusinessEvent {
-            business_id,
-            kind,
-            subject_id,
-        });
+/// A broadcast receiver as a [`Feed`]: one boxed stream per subscription, nothing
+/// allocated per item.
+fn feed<T: Clone + Send + 'static>(rx: broadcast::Receiver<T>) -> Feed<T> {
+    let items = futures::stream::unfold(rx, |mut rx| async move {
+        match rx.recv().await {
+            Ok(item) => Some((Received::Item(item), rx)),
+            Err(RecvError::Lagged(missed)) => Some((Received::Missed(missed), rx)),
+            Err(RecvError::Closed) => None,
+        }
+    });
+    Box::pin(items.fuse())
+}
+
+impl EventBus for LocalBus {
+    fn publish_event(&self, event: BusinessEvent) {
+        let _ = self.tx.send(event);
     }
 
-    /// A receiver of every event published from now on (filter by business yourself).
-    pub fn subscribe(&self) -> broadcast::Receiver<BusinessEvent> {
-        self.tx.subscribe()
+    fn subscribe(&self) -> Feed<BusinessEvent> {
+        feed(self.tx.subscribe())
     }
 
-    /// Tells every holder of a live grant that `revocation` happened (call it after the
-    /// change is committed).
-    pub fn revoke(&self, revocation: Revocation) {
+    fn revoke(&self, revocation: Revocation) {
         tracing::debug!(?revocation, "revocation published");
         let _ = self.revocations.send(revocation);
     }
 
-    /// A receiver of every revocation published from now on. A receiver that lagged
-    /// behind missed some: it must treat every grant it follows as changed.
-    pub fn revocations(&self) -> broadcast::Receiver<Revocation> {
-        self.revocations.subscribe()
+    fn revocations(&self) -> Feed<Revocation> {
+        feed(self.revocations.subscribe())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn session(user_id: Uuid, business_id: Uuid) -> Grant {
@@ -267,15 +356,48 @@ mod tests {
         assert_eq!(revoked.verdict(&same_id), Verdict::Unaffected);
     }
 
-    #[test]
-    fn revocations_reach_subscribers() {
-        let bus = EventBus::default();
+    #[tokio::test]
+    async fn revocations_reach_subscribers_at_once() {
+        let bus: Arc<dyn EventBus> = Arc::new(LocalBus::default());
         let mut rx = bus.revocations();
+        assert_eq!(ready(&mut rx), None, "nothing yet");
         let key_id = Uuid::new_v4();
         bus.revoke(Revocation::ApiKeyRevoked { key_id });
         assert_eq!(
-            rx.try_recv().ok(),
-            Some(Revocation::ApiKeyRevoked { key_id })
+            ready(&mut rx),
+            Some(Received::Item(Revocation::ApiKeyRevoked { key_id })),
+            "published before the look: seen without waiting"
         );
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_sees_events_in_order_and_learns_what_it_missed() {
+        let bus: Arc<dyn EventBus> = Arc::new(LocalBus::default());
+        let mut events = bus.subscribe();
+        let (business, subject) = (Uuid::new_v4(), Uuid::new_v4());
+        bus.publish(business, BusinessEventKind::TeamsChanged, subject);
+        bus.publish(business, BusinessEventKind::DomainAdded, subject);
+        let kinds: Vec<_> = [events.next().await, events.next().await]
+            .into_iter()
+            .map(|r| match r {
+                Some(Received::Item(e)) => Some(e.kind),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Some(BusinessEventKind::TeamsChanged),
+                Some(BusinessEventKind::DomainAdded)
+            ]
+        );
+        for _ in 0..1100 {
+            bus.publish(business, BusinessEventKind::ApiKeyCreated, subject);
+        }
+        assert!(matches!(ready(&mut events), Some(Received::Missed(n)) if n > 0));
+        let mut later = bus.subscribe();
+        drop(bus);
+        assert_eq!(later.next().await, None, "ends with the bus");
+        assert_eq!(ready(&mut later), None, "and stays ended");
     }
 }

@@ -20,8 +20,8 @@ pub struct Services {
     pub keys: Arc<Keyring>,
     pub outbox: Arc<dyn Outbox>,
     pub limiter: Arc<SignInLimiter>,
-    /// Business events for subscriptions.
-    pub events: EventBus,
+    /// Business events and revocations (the bus every publisher and follower shares).
+    pub events: Arc<dyn EventBus>,
     /// The public base URL (no trailing slash), for links in emails.
     pub public_url: String,
     /// Whether cookies get the `Secure` attribute (public URL is https).

@@ -11,7 +11,7 @@ use entity::auth::rate_limit::{HitLimiter, SignInLimiter};
 use entity::auth::tokens::Keyring;
 use entity::callers::CallerPolicy;
 use entity::domains::{Checker, DomainPolicy, Verifier};
-use entity::events::EventBus;
+use entity::events::{EventBus, LocalBus};
 use entity::Services;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -58,7 +58,7 @@ pub struct Background {
 pub async fn build_background(
     settings: &Settings,
     db: &DatabaseConnection,
-    events: EventBus,
+    events: Arc<dyn EventBus>,
 ) -> anyhow::Result<Background> {
     let queue = jobs::Queue::connect(db)
         .await
@@ -162,7 +162,7 @@ impl Application {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let keys = secrets::load_session_keys(settings.session_keys.as_ref(), &settings.data_dir)?;
-        let events = EventBus::default();
+        let events: Arc<dyn EventBus> = Arc::new(LocalBus::default());
         let background = build_background(&settings, &db, events.clone()).await?;
         let callers = CallerPolicy::new(
             &settings.caller_zone,
@@ -208,9 +208,9 @@ impl Application {
             ice,
             settings.allowed_origins.clone(),
             settings.is_https(),
-            &services.events,
+            &*services.events,
+            &services.db,
         );
-        hub.start_records(&services.db);
         hub.follow_events();
         // The TURN server asks the hub whether a call is live, so it starts after it.
         let turn = match turn {
@@ -231,7 +231,7 @@ impl Application {
         let routes = generate_route_list(app::App);
         let ctx_services = services.clone();
         let online = entity::calls::online::OnlineNow(Arc::new(hub.clone()));
-        let records = entity::calls::records::CallRecords(Arc::new(hub.clone()));
+        let records = entity::calls::records::CallRecords(hub.engine().records());
         let router = Router::new()
             .merge(http::router())
             .merge(graphql::router())

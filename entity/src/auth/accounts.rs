@@ -195,7 +195,7 @@ pub async fn sign_in(
 /// `Unauthenticated` if `current` is wrong; `Validation` if `new` is too short or long.
 pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     current: &str,
     new: &str,
@@ -341,7 +341,7 @@ async fn owner_count(db: &impl ConnectionTrait, business_id: Uuid) -> Result<u64
 /// `Forbidden`, `NotFound` (not a member of this business), `Conflict` (last owner).
 pub async fn set_member_role(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     user_id: Uuid,
     role: Role,
@@ -394,7 +394,7 @@ pub async fn set_member_role(
 /// `Forbidden`, `NotFound`, `Conflict` (last owner).
 pub async fn remove_member(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     user_id: Uuid,
 ) -> Result<(), DomainError> {

@@ -35,7 +35,7 @@ fn view(k: &api_key::Model) -> ApiKeyView {
 /// `Forbidden` for agents; `Validation` for a bad name.
 pub async fn create(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     name: &str,
 ) -> Result<NewApiKey, DomainError> {
@@ -94,7 +94,7 @@ pub async fn list(
 /// `Forbidden` for agents; `NotFound` when it is not an active key of this business.
 pub async fn revoke(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<ApiKeyView, DomainError> {

@@ -96,7 +96,7 @@ fn gone() -> DomainError {
 pub async fn invite<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     sender: Sender<'_>,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     email: &str,
     role: Role,
@@ -230,7 +230,7 @@ pub async fn list(
 /// `Forbidden` for agents; `NotFound` when it is not a pending invitation of this business.
 pub async fn revoke(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -298,7 +298,7 @@ pub async fn preview(
 /// existing account).
 pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    events: &EventBus,
+    events: &dyn EventBus,
     token: &str,
     password: &str,
     caller: Option<&Principal>,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod credentials;
 pub mod emails;
 pub mod invitations;
 pub mod passwords;
@@ -12,6 +13,7 @@ pub mod sessions;
 pub mod signup;
 pub mod tokens;
 
+pub use credentials::Credentials;
 pub use principal::{Credential, Principal};
 
 use crate::{DomainError, Services};

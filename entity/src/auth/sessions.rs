@@ -67,6 +67,47 @@ pub async fn start(
     )
 }
 
+/// How long a browser is remembered as one that signed in successfully (the device
+/// cookie).
+pub const DEVICE_COOKIE_DAYS: i64 = 365;
+
+/// A new session and the cookies a browser keeps it in.
+#[derive(Debug)]
+pub struct Issued {
+    /// The signed session token (GraphQL clients without cookies use it as a bearer).
+    pub token: String,
+    /// `Set-Cookie` values: the session, and the device cookie that exempts this browser
+    /// from other clients' sign-in limits.
+    pub cookies: [String; 2],
+}
+
+/// Starts a session for `user_id` acting for `business_id` and builds the cookies a
+/// browser gets with it: the one place sessions are handed out, for GraphQL
+/// (`signIn`, `confirmSignUp`, `acceptInvitation`, `changePassword`) and the dashboard's
+/// server functions alike.
+///
+/// # Errors
+/// Database or signing failures.
+pub async fn issue(
+    services: &crate::Services,
+    user_id: Uuid,
+    business_id: Uuid,
+) -> Result<Issued, DomainError> {
+    let (keys, ttl, secure) = (
+        &services.keys,
+        services.session_ttl,
+        services.secure_cookies,
+    );
+    let token = start(&services.db, keys, user_id, business_id, ttl).await?;
+    let device = device_token(keys, user_id)?;
+    let days = chrono::Duration::days(DEVICE_COOKIE_DAYS);
+    let cookies = [
+        super::cookie(SESSION_COOKIE, &token, ttl, secure),
+        super::cookie(DEVICE_COOKIE, &device, days, secure),
+    ];
+    Ok(Issued { token, cookies })
+}
+
 /// Resolves a session token to its principal.
 ///
 /// # Errors
@@ -136,7 +177,7 @@ pub(crate) fn parse_role(s: &str) -> Result<Role, DomainError> {
 /// Database failures.
 pub async fn end(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     session_id: Uuid,
 ) -> Result<(), DomainError> {
     session::Entity::update_many()
@@ -160,7 +201,7 @@ pub async fn end(
 /// Database failures.
 pub async fn end_all<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    events: &EventBus,
+    events: &dyn EventBus,
     user_id: Uuid,
     renewed: Option<Uuid>,
 ) -> Result<u64, DomainError> {
@@ -241,7 +282,7 @@ pub async fn recheck(db: &impl ConnectionTrait, principal: &Principal) -> Result
 /// (they belong to one business).
 pub async fn switch_business(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     business_id: Uuid,
 ) -> Result<(), DomainError> {
@@ -264,7 +305,8 @@ pub async fn switch_business(
     Ok(())
 }
 
-/// Issues a device token remembering that this browser signed in as `user_id`.
+/// Issues a device token remembering that this browser signed in as `user_id` (for
+/// [`DEVICE_COOKIE_DAYS`]).
 ///
 /// # Errors
 /// Signing failures.
@@ -273,7 +315,7 @@ pub fn device_token(keys: &Keyring, user_id: Uuid) -> Result<String, DomainError
     keys.sign(
         AUD_DEVICE,
         &user_id.to_string(),
-        chrono::Duration::days(365),
+        chrono::Duration::days(DEVICE_COOKIE_DAYS),
         DeviceClaims { did },
     )
 }

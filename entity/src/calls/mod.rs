@@ -4,8 +4,6 @@
 //! bytes and timers while every rule is unit-tested; [`protocol`] and [`wire`] also compile
 //! to wasm for the browser.
 
-#[cfg(feature = "db")]
-pub mod directory;
 pub mod history;
 #[cfg(feature = "db")]
 pub mod ice;

@@ -9,10 +9,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use super::directory::CallDirectory;
 use crate::domains::DomainName;
 use crate::DomainError;
 
@@ -29,10 +28,17 @@ pub trait OnlineBusinesses: Send + Sync + 'static {
         Box::pin(async move { self.online_businesses().await.contains(&business_id) })
     }
 
-    /// The call directory, when the implementation keeps one: verified domains are then
-    /// answered from memory.
-    fn directory(&self) -> Option<&CallDirectory> {
-        None
+    /// The business holding `domain` verified now. By default read from the database
+    /// ([`super::records::verified_business`]); the hub answers from its call directory.
+    fn verified_business<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        domain: &'a DomainName,
+    ) -> OnlineFuture<'a, Result<Option<Uuid>, DomainError>> {
+        Box::pin(async move {
+            let found = super::records::verified_business(db, domain).await?;
+            Ok(found.map(|(business_id, _)| business_id))
+        })
     }
 }
 
@@ -46,19 +52,15 @@ pub struct OnlineNow(pub Arc<dyn OnlineBusinesses>);
 /// # Errors
 /// A database failure.
 pub async fn domain_online(
-    db: &impl super::directory::SharedDb,
+    db: &DatabaseConnection,
     online: &dyn OnlineBusinesses,
     domain: &str,
 ) -> Result<bool, DomainError> {
     let Ok(name) = DomainName::parse(domain) else {
         return Ok(false);
     };
-    let found = match online.directory() {
-        Some(directory) => directory.verified_business(db, &name).await?,
-        None => super::records::verified_business(db, &name).await?,
-    };
-    match found {
-        Some((business_id, _)) => Ok(online.is_online(business_id).await),
+    match online.verified_business(db, &name).await? {
+        Some(business_id) => Ok(online.is_online(business_id).await),
         None => Ok(false),
     }
 }

@@ -13,7 +13,7 @@ pub struct Checker {
     pub verifier: Verifier,
     pub policy: DomainPolicy,
     pub outbox: Arc<dyn Outbox>,
-    pub events: EventBus,
+    pub events: Arc<dyn EventBus>,
     /// The public base URL (no trailing slash), for links in emails.
     pub public_url: String,
 }

@@ -201,7 +201,7 @@ async fn view_one(
 /// `Conflict` when the business already has an intent with that label (in any case).
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     label: &str,
     target: IntentTarget,
@@ -241,7 +241,7 @@ pub async fn create(
 }
 
 /// Tells subscribers (and the hub's call directory) that the business's intents changed.
-fn changed(events: &EventBus, principal: &Principal, subject_id: Uuid) {
+fn changed(events: &dyn EventBus, principal: &Principal, subject_id: Uuid) {
     events.publish(
         principal.business_id,
         BusinessEventKind::IntentsChanged,
@@ -263,7 +263,7 @@ fn target_columns(target: IntentTarget) -> (Option<Uuid>, Option<Uuid>) {
 /// As [`create`], and `NotFound` when the intent is not one of this business's.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
     label: Option<&str>,
@@ -301,7 +301,7 @@ pub async fn update(
 /// `Forbidden` for agents; `NotFound` when it is not one of this business's intents.
 pub async fn delete(
     db: &impl ConnectionTrait,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -326,7 +326,7 @@ pub async fn delete(
 /// intents; `Validation` (`ids`) when one is missing or repeated.
 pub async fn reorder(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     ids: &[Uuid],
 ) -> Result<Vec<IntentView>, DomainError> {

@@ -2,7 +2,7 @@
 //!
 //! [`route_for`] turns the stored setup into what the pure routing rules
 //! ([`crate::calls::routing`]) take: the ring target and the teams it may reach. It reads
-//! at most three queries, when the hub's call directory ([`crate::calls::directory`]) misses;
+//! at most three queries, when the hub's call directory (in the server) misses;
 //! presence stays the hub's.
 
 use std::collections::HashMap;

@@ -158,7 +158,7 @@ async fn check_fallback(
 /// `Conflict` when the business already has a team with that name.
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     input: &TeamInput,
 ) -> Result<TeamView, DomainError> {
@@ -186,7 +186,7 @@ pub async fn create(
 }
 
 /// Tells subscribers (and the hub's call directory) that a team of the business changed.
-fn changed(events: &EventBus, principal: &Principal, team: Uuid) {
+fn changed(events: &dyn EventBus, principal: &Principal, team: Uuid) {
     events.publish(principal.business_id, BusinessEventKind::TeamsChanged, team);
 }
 
@@ -218,7 +218,7 @@ async fn check_name_free(
 /// `Validation` (`fallback_team_id`) when the fallback is the team itself or closes a loop.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
     input: &TeamInput,
@@ -247,7 +247,7 @@ pub async fn update(
 /// `Conflict` naming the intents that still route to it.
 pub async fn delete(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -302,7 +302,7 @@ pub async fn delete(
 /// business; `Validation` (`members`) when a member is listed twice.
 pub async fn set_members(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
     user_ids: &[Uuid],

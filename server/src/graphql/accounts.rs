@@ -7,7 +7,7 @@
 //! in a request), one that asks DNS 50, every other 10. API keys never get a session here.
 
 use async_graphql::{Context, InputObject, Object, Result, ID};
-use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
+use entity::auth::sessions::SESSION_COOKIE;
 use entity::auth::signup::{self, SignUpForm, SignUpMail};
 use entity::auth::{accounts, cookie, sessions, Credential};
 use entity::DomainError;
@@ -42,34 +42,21 @@ fn refuse_api_key(ctx: &Context<'_>) -> Result<()> {
 }
 
 /// Starts a session for `user_id` in `business_id`: the token, and the cookies a browser
-/// gets with it.
+/// gets with it ([`sessions::issue`], as the dashboard does: browsers using the API
+/// directly get the same cookies).
 pub(super) async fn start_session(
     ctx: &Context<'_>,
     user_id: Uuid,
     business_id: Uuid,
 ) -> Result<AuthPayload> {
-    let s = ctx.services();
-    let token = sessions::start(&s.db, &s.keys, user_id, business_id, s.session_ttl)
+    let issued = sessions::issue(ctx.services(), user_id, business_id)
         .await
         .gql()?;
-    // Browsers using the API directly get the same cookies as the dashboard: the session,
-    // and the device cookie that exempts this browser from other clients' sign-in limits.
-    let device = sessions::device_token(&s.keys, user_id).gql()?;
-    ctx.append_http_header(
-        "set-cookie",
-        cookie(SESSION_COOKIE, &token, s.session_ttl, s.secure_cookies),
-    );
-    ctx.append_http_header(
-        "set-cookie",
-        cookie(
-            DEVICE_COOKIE,
-            &device,
-            chrono::Duration::days(365),
-            s.secure_cookies,
-        ),
-    );
+    for value in issued.cookies {
+        ctx.append_http_header("set-cookie", value);
+    }
     Ok(AuthPayload {
-        token,
+        token: issued.token,
         user_id: ID(user_id.to_string()),
         business_id: ID(business_id.to_string()),
     })

@@ -3,7 +3,8 @@
 //!
 //! Requests are authenticated once, before execution, from `Authorization: Bearer …`
 //! (API key or session token) or the session cookie — the cookie only when the request
-//! proves it comes from our pages ([`crate::http::csrf`]). Batching is off (a JSON array
+//! proves it comes from our pages ([`crate::http::csrf`]); the credentials are read by
+//! [`entity::auth::Credentials`], as at every door. Batching is off (a JSON array
 //! body is refused), depth and complexity are limited, the body size is capped and
 //! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
@@ -28,11 +29,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use entity::auth::sessions::{DEVICE_COOKIE, SESSION_COOKIE};
+use entity::auth::Credentials;
 use entity::net::ClientIp;
 use entity::Services;
 
 pub use context::{BearerToken, ClientInfo, RequestAuth, Revoked};
+pub use entity::auth::credentials::{bearer, cookie};
 use error::ensure_codes;
 pub use subscription::Subscription;
 
@@ -90,29 +92,6 @@ pub fn sdl() -> String {
         .sdl()
 }
 
-/// A cookie's value from the request headers.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The bearer credential, if any.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-}
-
 /// The request's credentials and client, read once. With `cookies` false (a request
 /// from a business's domain) the session and device cookies are ignored.
 async fn request_data(
@@ -121,19 +100,14 @@ async fn request_data(
     client: ClientIp,
     cookies: bool,
 ) -> (RequestAuth, ClientInfo, BearerToken) {
-    let jar = |name| cookies.then(|| cookie(headers, name)).flatten();
-    let auth = match (bearer(headers), jar(SESSION_COOKIE)) {
-        (None, None) => Err(entity::DomainError::Unauthenticated(
-            "Sign in first.".into(),
-        )),
-        (b, c) => entity::auth::authenticate(services, b, c).await,
-    };
+    let presented = Credentials::from_headers(headers, cookies);
+    let auth = RequestAuth(presented.principal(services).await);
+    let token = BearerToken(presented.bearer.as_deref().map(|t| t.trim().to_owned()));
     let client = ClientInfo {
         ip: client.to_string(),
-        device_token: jar(DEVICE_COOKIE).map(str::to_owned),
+        device_token: presented.device,
     };
-    let token = BearerToken(bearer(headers).map(|t| t.trim().to_owned()));
-    (RequestAuth(auth), client, token)
+    (auth, client, token)
 }
 
 /// `POST /graphql`: refused before its body is read unless it proves where it comes

@@ -10,9 +10,10 @@
 //! `onlineDomains` needs no credentials and is not affected.
 
 use async_graphql::{Context, Enum, Result, SimpleObject, Subscription as SubscriptionDerive, ID};
-use entity::events::{BusinessEvent as Event, BusinessEventKind, Grant, Revocation, Verdict};
-use futures::Stream;
-use tokio::sync::broadcast::{error::RecvError, Receiver};
+use entity::events::{
+    BusinessEvent as Event, BusinessEventKind, Feed, Grant, Received, Revocation, Verdict,
+};
+use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
 use super::context::ContextExt;
@@ -86,8 +87,8 @@ struct OnlineWatch {
 /// What the `businessEvents` stream follows: the business's events, and the revocations
 /// that may end it.
 struct EventsWatch {
-    events: Receiver<Event>,
-    revocations: Receiver<Revocation>,
+    events: Feed<Event>,
+    revocations: Feed<Revocation>,
     grant: Grant,
     business_id: Uuid,
 }
@@ -99,19 +100,19 @@ impl EventsWatch {
         loop {
             tokio::select! {
                 biased;
-                revoked = self.revocations.recv() => match revoked {
-                    Ok(r) if r.verdict(&self.grant) == Verdict::Unaffected => {}
-                    Ok(_) | Err(RecvError::Lagged(_) | RecvError::Closed) => return None,
+                revoked = self.revocations.next() => match revoked {
+                    Some(Received::Item(r)) if r.verdict(&self.grant) == Verdict::Unaffected => {}
+                    Some(_) | None => return None,
                 },
-                event = self.events.recv() => match event {
-                    Ok(e) if e.business_id == self.business_id => {
+                event = self.events.next() => match event {
+                    Some(Received::Item(e)) if e.business_id == self.business_id => {
                         return Some(BusinessEventGql {
                             kind: e.kind.into(),
                             subject_id: ID(e.subject_id.to_string()),
                         })
                     }
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return None,
+                    Some(_) => {}
+                    None => return None,
                 },
             }
         }
@@ -125,20 +126,20 @@ impl EventsWatch {
 /// before the credentials were read.
 pub async fn serve_until_revoked(
     serve: impl std::future::Future<Output = ()>,
-    mut revocations: Receiver<Revocation>,
+    mut revocations: Feed<Revocation>,
     grant: tokio::sync::oneshot::Receiver<Grant>,
     flag: super::Revoked,
 ) {
     let watch = async move {
         if let Ok(grant) = grant.await {
             loop {
-                match revocations.recv().await {
-                    Ok(r) if r.verdict(&grant) == Verdict::Unaffected => {}
-                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                match revocations.next().await {
+                    Some(Received::Item(r)) if r.verdict(&grant) == Verdict::Unaffected => {}
+                    Some(_) => {
                         flag.raise();
                         break;
                     }
-                    Err(RecvError::Closed) => break,
+                    None => break,
                 }
             }
         }

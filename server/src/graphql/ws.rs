@@ -20,6 +20,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use entity::auth::Credentials;
+use entity::events::{Feed, Revocation};
 use entity::net::ClientIp;
 use entity::Services;
 use futures::{SinkExt, StreamExt};
@@ -89,7 +91,7 @@ struct Socket {
     cookie_auth: RequestAuth,
     client: ClientInfo,
     /// Revocations, followed since before the credentials were read.
-    revocations: tokio::sync::broadcast::Receiver<entity::events::Revocation>,
+    revocations: Feed<Revocation>,
 }
 
 /// Why the server ended the socket, if it did so for a limit.
@@ -145,15 +147,8 @@ impl Socket {
                 on_init.initialised.store(true, Ordering::SeqCst);
                 // A token in the init payload (`{"authorization": "Bearer …"}`) wins over
                 // the cookie sent with the upgrade request.
-                let token = payload
-                    .get("authorization")
-                    .or_else(|| payload.get("Authorization"))
-                    .and_then(|v| v.as_str())
-                    .map(|v| v.trim_start_matches("Bearer ").to_owned());
-                let auth = match token {
-                    Some(t) => {
-                        RequestAuth(entity::auth::authenticate(&services, Some(&t), None).await)
-                    }
+                let auth = match Credentials::from_init_payload(&payload) {
+                    Some(token) => RequestAuth(token.principal(&services).await),
                     None => cookie_auth,
                 };
                 if let RequestAuth(Ok(principal)) = &auth {

@@ -1,84 +1,24 @@
 //! Who is connecting: an agent (dashboard session) or a caller (caller token), decided
-//! before the upgrade. Credentials come from cookies or `Authorization: Bearer`, never
-//! from the URL.
+//! before the upgrade. Credentials are read by [`entity::auth::Credentials`] (cookies or
+//! `Authorization: Bearer`, never the URL), as at every door.
 
 use axum::http::HeaderMap;
 use entity::auth::principal::Credential;
-use entity::auth::sessions::SESSION_COOKIE;
-use entity::events::Grant;
+use entity::auth::Credentials;
 use entity::{DomainError, Services};
-use uuid::Uuid;
 
-use crate::graphql::{bearer, cookie};
+use super::Peer;
 
 pub use entity::callers::CALLER_COOKIE;
-
-/// The authenticated party behind a socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Peer {
-    /// A member of a business, signed in to the dashboard.
-    Agent {
-        /// The member.
-        user_id: Uuid,
-        /// The business their session acts for.
-        business_id: Uuid,
-        /// The session the socket was opened with (revoking it closes the socket).
-        session_id: Uuid,
-    },
-    /// A caller with a live caller identity.
-    Caller {
-        /// The caller identity.
-        identity_id: Uuid,
-    },
-}
 
 /// Whose sockets are counted together against the per-caller and per-agent caps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Owner {
-    Caller(Uuid),
-    Agent(Uuid),
+    Caller(uuid::Uuid),
+    Agent(uuid::Uuid),
 }
 
 impl Peer {
-    /// What an agent socket was opened with, for revocations (callers hold none).
-    #[must_use]
-    pub fn grant(&self) -> Option<Grant> {
-        match *self {
-            Self::Agent {
-                user_id,
-                business_id,
-                session_id,
-            } => Some(Grant {
-                user_id,
-                business_id,
-                credential: Credential::Session(session_id),
-            }),
-            Self::Caller { .. } => None,
-        }
-    }
-
-    /// Whether `other` is the same agent for the same business, or the same caller — who
-    /// may resume this peer's signaling session (with any of their live sessions).
-    #[must_use]
-    pub fn same_party(&self, other: &Self) -> bool {
-        match (self, other) {
-            (
-                Self::Agent {
-                    user_id,
-                    business_id,
-                    ..
-                },
-                Self::Agent {
-                    user_id: u,
-                    business_id: b,
-                    ..
-                },
-            ) => user_id == u && business_id == b,
-            (Self::Caller { identity_id }, Self::Caller { identity_id: i }) => identity_id == i,
-            _ => false,
-        }
-    }
-
     pub(super) fn owner(&self) -> Owner {
         match *self {
             Self::Agent { user_id, .. } => Owner::Agent(user_id),
@@ -134,9 +74,9 @@ pub(super) async fn authenticate(
     headers: &HeaderMap,
     session_cookie: bool,
 ) -> Result<Option<Peer>, DomainError> {
-    let bearer = bearer(headers).map(str::trim).filter(|t| !t.is_empty());
-    let session = cookie(headers, SESSION_COOKIE).filter(|_| session_cookie);
-    if let Some(session) = session {
+    let presented = Credentials::from_headers(headers, session_cookie);
+    let bearer = presented.bearer_token();
+    if let Some(session) = presented.session.as_deref() {
         if let Some(peer) = agent(services, None, Some(session)).await? {
             return Ok(Some(peer));
         }
@@ -146,7 +86,7 @@ pub(super) async fn authenticate(
             return Ok(Some(peer));
         }
     }
-    if let Some(token) = cookie(headers, CALLER_COOKIE) {
+    if let Some(token) = presented.caller.as_deref() {
         if let Some(peer) = caller(services, token).await? {
             return Ok(Some(peer));
         }

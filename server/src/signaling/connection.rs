@@ -1,27 +1,25 @@
-//! One socket's life: greet, keep the heartbeat, enforce the limits, answer or refuse
-//! each message, forward what the hub queues for this device, and close with the
-//! protocol's code. One task per socket owns it; the rest of the hub only reaches it
-//! through its bounded outbox.
+//! One socket's life: greet, keep the heartbeat, enforce the per-connection limits,
+//! answer or refuse each message, forward what the engine queues for this device, and
+//! close with the protocol's code. One task per socket owns it and only reads and writes
+//! it: sessions, presence and calls are the engine's ([`super::engine`]), which reaches
+//! the socket only through its bounded outbox.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use entity::calls::protocol::{
-    ClientMessage, CloseCode, ConnectionId, ConnectionRole, ErrorCode, ProtocolError, ServerMessage,
-};
+use entity::calls::protocol::{CloseCode, ConnectionId, ConnectionRole, ErrorCode, ServerMessage};
 use entity::calls::relay::RelayFrame;
-use entity::calls::{Event, Party};
-use sea_orm::DatabaseConnection;
+use entity::calls::Party;
 use uuid::Uuid;
 
+use super::engine::{Engine, Refusal, SocketId};
 use super::limits::{Limits, Verdict};
 use super::live::Admitted;
 use super::outbox::{Next, Queue, Signal};
-use super::sessions::SocketId;
-use super::{AgentDevice, Hub, Outbox, Peer, Presence, SignalingConfig};
+use super::{Hub, Outbox, Peer, SignalingConfig};
 
-mod session;
+mod messages;
 
 /// How long a closing socket waits for the client's close reply.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -51,7 +49,7 @@ enum Relayed {
 
 /// The state of one connection: a few words, the socket itself lives in the task.
 struct Connection {
-    hub: Hub,
+    engine: Engine,
     config: SignalingConfig,
     peer: Peer,
     id: ConnectionId,
@@ -59,7 +57,6 @@ struct Connection {
     last_seen: Instant,
     limits: Limits,
     outbox: Outbox,
-    db: DatabaseConnection,
     /// This socket (the session named `id` may outlive it).
     socket: SocketId,
     /// The client's address (call requests are limited per address).
@@ -72,7 +69,6 @@ pub(super) async fn run(
     hub: Hub,
     admitted: Admitted,
     peer: Peer,
-    db: DatabaseConnection,
     client: IpAddr,
 ) {
     let config = *hub.config();
@@ -84,7 +80,7 @@ pub(super) async fn run(
     } = admitted;
     let now = Instant::now();
     let mut conn = Connection {
-        hub,
+        engine: hub.engine().clone(),
         config,
         peer,
         id: ConnectionId::from_random_bytes(*Uuid::new_v4().as_bytes()),
@@ -92,23 +88,23 @@ pub(super) async fn run(
         last_seen: now,
         limits: Limits::new(&config, now),
         outbox,
-        db,
         socket: socket_id,
         client,
     };
     let exit = conn.serve(&mut socket, &mut queue).await;
     // Everything after the loop is boxed (here and in its arms), so the task an idle
     // connection keeps is only as large as the loop's waiting state.
+    let (engine, peer, id) = (&conn.engine, conn.peer, conn.id);
     let exit = match exit {
         Exit::Revoked => {
             if conn.greeted {
-                Box::pin(conn.end_session()).await;
+                Box::pin(engine.end_session(peer, id, conn.socket)).await;
             }
             Exit::Close(CloseCode::Unauthenticated, "signed out")
         }
         other => {
             if conn.greeted {
-                Box::pin(conn.suspend()).await;
+                Box::pin(engine.suspend(peer, id, conn.socket)).await;
             }
             other
         }
@@ -197,28 +193,7 @@ impl Connection {
 
     /// This connection as a party to a call.
     fn party(&self) -> Party {
-        match self.peer {
-            Peer::Agent { user_id, .. } => Party::Agent(entity::calls::AgentDevice {
-                user: user_id,
-                connection: self.id,
-            }),
-            Peer::Caller { .. } => Party::Caller(self.id),
-        }
-    }
-
-    fn device(&self) -> Option<AgentDevice> {
-        match self.peer {
-            Peer::Agent {
-                user_id,
-                business_id,
-                ..
-            } => Some(AgentDevice {
-                business_id,
-                user_id,
-                connection_id: self.id,
-            }),
-            Peer::Caller { .. } => None,
-        }
+        self.peer.party(self.id)
     }
 
     /// Spreads reconnections after a restart over 0.5–5 s (from this socket's random id).
@@ -339,7 +314,7 @@ impl Connection {
                 return Relayed::Done(Some(Exit::Close(CloseCode::RateLimited, "rate limited")))
             }
         }
-        match self.hub.try_relay(self.party(), &relay) {
+        match self.engine.try_relay(self.party(), &relay) {
             Some(Ok(())) => {}
             Some(Err(refusal)) => self.queue_refusal(refusal),
             None => return Relayed::Wait,
@@ -353,14 +328,14 @@ impl Connection {
             Message::Text(text) => RelayFrame::parse(text.as_str()),
             _ => None,
         }?;
-        if let Err(refusal) = self.hub.relay(self.party(), &relay).await {
+        if let Err(refusal) = self.engine.relay(self.party(), &relay).await {
             self.queue_refusal(refusal);
         }
         None
     }
 
     /// Queues an `error` for this device, after what is already queued for it.
-    fn queue_refusal(&self, (code, text): super::calls::Refusal) {
+    fn queue_refusal(&self, (code, text): Refusal) {
         let Ok(frame) = serde_json::to_string(&ServerMessage::error(code, text)) else {
             return;
         };
@@ -374,167 +349,5 @@ impl Connection {
         let now = Instant::now();
         self.last_seen = now;
         self.limits.admit(&self.config, now)
-    }
-
-    async fn on_frame(&mut self, socket: &mut WebSocket, frame: Message) -> Option<Exit> {
-        let text = match frame {
-            Message::Text(text) => Some(text),
-            Message::Binary(_) => None,
-            // Pings are answered by the WebSocket layer; a close is answered there too and
-            // the next read ends the loop.
-            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {
-                self.last_seen = Instant::now();
-                return None;
-            }
-        };
-        match self.admit() {
-            Verdict::Pass => {}
-            Verdict::Limited => {
-                let refusal = ServerMessage::error(ErrorCode::RateLimited, "Too many messages.");
-                return send(socket, &refusal).await;
-            }
-            Verdict::Abusive => return Some(Exit::Close(CloseCode::RateLimited, "rate limited")),
-        }
-        let Some(text) = text else {
-            return self
-                .invalid(
-                    socket,
-                    ErrorCode::BadJson,
-                    "Frames must be text (JSON).".into(),
-                )
-                .await;
-        };
-        match ClientMessage::parse(text.as_str()) {
-            Ok(message) => self.on_message(socket, message).await,
-            Err(ProtocolError::TooLarge { .. }) => {
-                Some(Exit::Close(CloseCode::MessageTooBig, "message too big"))
-            }
-            Err(e) => self.invalid(socket, e.code(), e.to_string()).await,
-        }
-    }
-
-    /// Refuses an invalid message; too many of them close the socket with 1008.
-    async fn invalid(
-        &mut self,
-        socket: &mut WebSocket,
-        code: ErrorCode,
-        message: String,
-    ) -> Option<Exit> {
-        if let Some(exit) = send(socket, &ServerMessage::error(code, message)).await {
-            return Some(exit);
-        }
-        if self.limits.invalid(&self.config, Instant::now()) {
-            return Some(Exit::Close(
-                CloseCode::PolicyViolation,
-                "too many invalid messages",
-            ));
-        }
-        None
-    }
-
-    async fn on_message(&mut self, socket: &mut WebSocket, message: ClientMessage) -> Option<Exit> {
-        if !self.greeted {
-            return match message {
-                ClientMessage::Hello { version, resume } => {
-                    self.greet(socket, version, resume).await
-                }
-                _ => {
-                    let text = "Send `hello` first.".to_owned();
-                    self.invalid(socket, ErrorCode::HelloRequired, text).await
-                }
-            };
-        }
-        let role = self.role();
-        if !message.senders().allows(role) {
-            let text = format!(
-                "{} connections may not send `{}`.",
-                match role {
-                    ConnectionRole::Agent => "Agent",
-                    ConnectionRole::Caller => "Caller",
-                },
-                message.kind()
-            );
-            return self.invalid(socket, ErrorCode::Forbidden, text).await;
-        }
-        match message {
-            ClientMessage::Hello { .. } => {
-                let text = "This connection already sent `hello`.".to_owned();
-                self.invalid(socket, ErrorCode::AlreadyGreeted, text).await
-            }
-            ClientMessage::Ping { nonce } => send(socket, &ServerMessage::Pong { nonce }).await,
-            ClientMessage::Pong { .. } => None,
-            ClientMessage::SetAvailability { availability } => {
-                if let Some(device) = self.device() {
-                    self.hub
-                        .presence()
-                        .set_availability(device, availability)
-                        .await;
-                }
-                None
-            }
-            other => {
-                let refused = self.on_call_message(other).await;
-                match refused {
-                    Ok(()) => None,
-                    Err((code, text)) => send(socket, &ServerMessage::error(code, text)).await,
-                }
-            }
-        }
-    }
-
-    /// The call lifecycle: the hub derives the call and the other party from this
-    /// connection (see `calls.rs`).
-    async fn on_call_message(&self, message: ClientMessage) -> Result<(), super::calls::Refusal> {
-        let hub = &self.hub;
-        let party = self.party();
-        if let Some(relay) = RelayFrame::of(&message) {
-            return hub.relay(party, &relay).await;
-        }
-        let named = message.call_id();
-        match (message, party) {
-            (
-                ClientMessage::CallRequest {
-                    domain,
-                    intent,
-                    mode,
-                },
-                Party::Caller(_),
-            ) => {
-                let Peer::Caller { identity_id } = self.peer else {
-                    return Ok(());
-                };
-                let caller = super::calls::Caller {
-                    connection: self.id,
-                    identity_id,
-                    address: self.client,
-                };
-                hub.request_call(&self.db, caller, &domain, intent, mode)
-                    .await
-            }
-            (ClientMessage::Accept { call_id }, Party::Agent(device)) => {
-                hub.answer_call(&self.db, device, call_id, true).await
-            }
-            (ClientMessage::Reject { call_id }, Party::Agent(device)) => {
-                hub.answer_call(&self.db, device, call_id, false).await
-            }
-            (ClientMessage::Cancel {}, _) => {
-                hub.party_event(party, None, "cancel", |_| Event::Cancel)
-                    .await
-            }
-            (ClientMessage::Chat { text, .. }, _) => {
-                hub.party_event(party, named, "chat", |from| Event::Chat { from, text })
-                    .await
-            }
-            (ClientMessage::Hangup { .. }, _) => {
-                hub.party_event(party, named, "hangup", Event::Hangup).await
-            }
-            (ClientMessage::Transfer { to, .. }, Party::Agent(device)) => {
-                hub.transfer_call(&self.db, device, named, to).await
-            }
-            (other, _) => Err((
-                ErrorCode::InvalidMessage,
-                format!("`{}` is not available yet on this server.", other.kind()),
-            )),
-        }
     }
 }

@@ -81,7 +81,6 @@ pub(super) async fn connect_ws(
         Err(Refused::Unsure) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again."),
     };
     let hub = state.hub.clone();
-    let db = state.services.db.clone();
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -89,5 +88,5 @@ pub(super) async fn connect_ws(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "signaling upgrade failed"))
-        .on_upgrade(move |socket| connection::run(socket, hub, admitted, peer, db, client.0))
+        .on_upgrade(move |socket| connection::run(socket, hub, admitted, peer, client.0))
 }

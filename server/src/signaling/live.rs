@@ -8,14 +8,20 @@
 //! were read refuse it too (HTTP 401). Admission and the application of a revocation both
 //! hold the same lock, so a socket is either seen by the revocation or sees it — an
 //! upgrade racing a sign-out cannot slip between the two.
+//!
+//! **Local state, deliberately.** This is the socket table of this process: the caps
+//! count the sockets this process holds and are released as they close, so with several
+//! processes each enforces its own (a caller could hold 3 per node). Abuse that must be
+//! limited across nodes — call requests — goes through the engine's
+//! [`super::engine::CallAdmission`] seam instead.
 
 use std::collections::{HashMap, VecDeque};
 
 use entity::events::{Revocation, Verdict};
 
 use super::auth::Owner;
+use super::engine::SocketId;
 use super::outbox::{Queue, Signal};
-use super::sessions::SocketId;
 use super::{Hub, Outbox, Peer};
 
 /// How many applied revocations are kept for upgrades in flight.
@@ -154,9 +160,9 @@ impl Hub {
     /// caps are reached; told to reconnect at once when one since changed them.
     pub(super) fn admit(&self, peer: Peer, mark: u64) -> Result<Admitted, Refused> {
         self.catch_up_revocations();
-        let config = &self.inner.config.limits;
-        let (outbox, queue) = super::outbox::outbox(self.inner.config.outbox_capacity);
-        let socket = self.sessions().socket_id();
+        let config = &self.config().limits;
+        let (outbox, queue) = super::outbox::outbox(self.config().outbox_capacity);
+        let socket = self.socket_id();
         let mut live = self.live();
         match live.since(mark, &peer) {
             None => return Err(Refused::Unsure),

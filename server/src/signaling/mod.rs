@@ -1,17 +1,17 @@
 //! The signaling hub at `GET /ws`: one WebSocket per device, speaking protocol v1
 //! (`docs/signaling.md`, types in `entity::calls::protocol`).
 //!
-//! The upgrade checks the `Origin` and the credentials, each connection greets, keeps its
-//! heartbeat, is rate-limited and refused what its role may not send, agent devices share
-//! presence per business, and calls run from request to end ([`calls`]: one lock per call
-//! makes the first accept win; records are written off the signaling path by
-//! [`records`]' writer task; what a request needs to know about the business, the caller
-//! and the routing comes from the in-memory [`CallDirectory`], kept true by the business
-//! events, so setting up a call reads no database in the common case).
-//!
-//! Live state stays per process and small: a connection task owns its socket and a bounded
-//! queue of already-serialised frames; presence sits behind the one [`Presence`] seam so a
-//! Redis or NATS backend can share it between processes later.
+//! Two layers. The socket layer checks the `Origin` and the credentials at the upgrade
+//! ([`handshake`], [`auth`]), admits sockets under the per-caller and per-agent caps
+//! ([`live`]), and runs one task per socket ([`connection`]) that only reads and writes
+//! its socket — greeting, heartbeat, per-connection rate limits — and calls the
+//! [`engine`]. The engine holds sessions, presence and calls, built from object-safe
+//! seams (delivery to a connection by id, presence, routing memory, resumable sessions,
+//! call-request limits, call records): [`engine::local`] keeps them in this process
+//! ([`Hub::new`]); [`Hub::with_seams`] takes others. What a call request needs to know
+//! about the business, the caller and the routing comes from the in-memory
+//! [`CallDirectory`] ([`directory`]), kept true by the business events, so setting up a
+//! call reads no database in the common case.
 //!
 //! Every socket knows the credential it was opened with: a revocation on the bus (sign-out,
 //! password change, removal, role change, business switch) closes it with 4001
@@ -19,40 +19,38 @@
 //! business, and sockets per caller identity and agent ([`entity::calls::limits`]).
 
 mod auth;
-mod calls;
 mod connection;
+pub mod directory;
+pub mod engine;
 mod handshake;
 mod limits;
 mod live;
 mod online;
 mod origin;
 mod outbox;
-mod presence;
-mod records;
 mod revocation;
-mod sessions;
 mod turn_calls;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use entity::calls::directory::CallDirectory;
-use entity::calls::limits::{CallLimiter, CallLimits};
+use entity::calls::limits::CallLimits;
 use entity::events::EventBus;
+use sea_orm::DatabaseConnection;
 use tokio::sync::{watch, Notify};
 
 use live::Live;
 use uuid::Uuid;
 
-pub use auth::{Peer, CALLER_COOKIE};
-pub use presence::{AgentDevice, LocalPresence, MemberPresence, Outbox, Presence};
+pub use auth::CALLER_COOKIE;
+pub use directory::CallDirectory;
+pub use engine::{AgentDevice, Engine, MemberPresence, Peer, Presence, Seams};
+pub use outbox::{Outbox, Refused, Signal};
 
 use crate::state::AppState;
-
-/// The presence backend this build uses (the one place to swap in a shared one).
-pub type PresenceBackend = LocalPresence;
 
 /// Timers and limits of the hub. The defaults are the protocol's; tests shorten the timers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -102,55 +100,66 @@ impl Default for SignalingConfig {
     }
 }
 
-/// The shared handle of the hub: configuration, presence, the origin allowlist and the
-/// shutdown signal. Cheap to clone.
+/// The shared handle of the hub: the engine, the open sockets, the origin allowlist and
+/// the shutdown signal. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<HubInner>,
 }
 
 struct HubInner {
-    config: SignalingConfig,
-    ice: entity::calls::ice::IceConfig,
-    presence: PresenceBackend,
+    engine: Engine,
     allowed_origins: Vec<String>,
     https_only: bool,
     live: Mutex<Live>,
     idle: Notify,
-    calls: calls::Calls,
-    sessions: sessions::Sessions,
-    directory: Arc<CallDirectory>,
-    revocations: revocation::Feed,
-    limiter: Mutex<CallLimiter>,
+    revocations: revocation::Revocations,
+    /// Numbers this process's sockets (sessions outlive sockets).
+    next_socket: AtomicU64,
 }
 
 impl Hub {
-    /// A hub with no connections. `ice` are the STUN/TURN servers handed to call parties;
-    /// `allowed_origins` are normalised origins (`https://host[:port]`); with
-    /// `https_only`, verified business domains are accepted as `https://` origins only.
-    /// Its call directory follows `events` (see [`Hub::follow_events`]).
+    /// A hub with no connections whose engine keeps every seam in this process
+    /// ([`Seams::local`]; call records go to `db`). `ice` are the STUN/TURN servers
+    /// handed to call parties; `allowed_origins` are normalised origins
+    /// (`https://host[:port]`); with `https_only`, verified business domains are accepted
+    /// as `https://` origins only. Its call directory and its sockets follow `events` (see
+    /// [`Hub::follow_events`]). Call it on a tokio runtime (the record writer starts).
     #[must_use]
     pub fn new(
         config: SignalingConfig,
         ice: entity::calls::ice::IceConfig,
         allowed_origins: Vec<String>,
         https_only: bool,
-        events: &EventBus,
+        events: &dyn EventBus,
+        db: &DatabaseConnection,
     ) -> Self {
+        let seams = Seams::local(&config.limits, db);
+        Self::with_seams(config, ice, allowed_origins, https_only, events, db, seams)
+    }
+
+    /// [`Hub::new`] with an engine built from `seams`.
+    #[must_use]
+    pub fn with_seams(
+        config: SignalingConfig,
+        ice: entity::calls::ice::IceConfig,
+        allowed_origins: Vec<String>,
+        https_only: bool,
+        events: &dyn EventBus,
+        db: &DatabaseConnection,
+        seams: Seams,
+    ) -> Self {
+        let directory = Arc::new(CallDirectory::new(events));
+        let engine = Engine::new(config, ice, seams, directory, db.clone());
         Self {
             inner: Arc::new(HubInner {
-                config,
-                ice,
-                presence: PresenceBackend::default(),
+                engine,
                 allowed_origins,
                 https_only,
                 live: Mutex::default(),
                 idle: Notify::new(),
-                calls: calls::Calls::default(),
-                sessions: sessions::Sessions::default(),
-                directory: Arc::new(CallDirectory::new(events)),
-                revocations: revocation::Feed::new(events),
-                limiter: Mutex::new(CallLimiter::new(&config.limits)),
+                revocations: revocation::Revocations::new(events),
+                next_socket: AtomicU64::new(0),
             }),
         }
     }
@@ -158,24 +167,31 @@ impl Hub {
     /// The timers and limits.
     #[must_use]
     pub fn config(&self) -> &SignalingConfig {
-        &self.inner.config
+        self.inner.engine.config()
     }
 
-    /// The presence registry.
+    /// The call engine.
     #[must_use]
-    pub fn presence(&self) -> &PresenceBackend {
-        &self.inner.presence
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The presence seam.
+    #[must_use]
+    pub fn presence(&self) -> &dyn Presence {
+        self.inner.engine.presence()
     }
 
     /// The businesses with at least one available agent device connected now.
-    pub async fn online_businesses(&self) -> Vec<Uuid> {
-        self.inner.presence.online_businesses().await
+    #[must_use]
+    pub fn online_businesses(&self) -> Vec<Uuid> {
+        self.inner.engine.online_businesses()
     }
 
     /// Changes whenever presence may have changed (see [`Presence::changes`]).
     #[must_use]
     pub fn presence_changes(&self) -> watch::Receiver<u64> {
-        self.inner.presence.changes()
+        self.inner.engine.presence_changes()
     }
 
     /// How many sockets are open.
@@ -191,31 +207,31 @@ impl Hub {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A fresh number for a new socket.
+    fn socket_id(&self) -> engine::SocketId {
+        self.inner.next_socket.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// Starts the tasks that apply the events of the bus given to [`Hub::new`] as they
     /// arrive: business events to the call directory, revocations to the open sockets
     /// (closed with 4001); call it once. Lookups and upgrades apply what is queued
     /// anyway, so the tasks make stale entries and revoked sockets go when nobody calls.
     pub fn follow_events(&self) {
-        tokio::spawn(self.inner.directory.clone().follow());
+        tokio::spawn(self.directory().clone().follow());
         self.follow_revocations();
     }
 
     /// What call requests read: verified domains, caller cards, routes.
     #[must_use]
-    pub fn directory(&self) -> &CallDirectory {
-        &self.inner.directory
-    }
-
-    /// Starts the call-record writer on this database (once; later calls do nothing).
-    pub fn start_records(&self, db: &sea_orm::DatabaseConnection) {
-        self.inner.calls.records.start(db);
+    pub fn directory(&self) -> &Arc<CallDirectory> {
+        self.inner.engine.directory()
     }
 
     /// Ends every call with `server_shutdown`, tells every socket to reconnect and closes
     /// it with 1001; waits (at most the configured grace) until all are closed, then until
     /// every call record is written. New sockets opened meanwhile are closed too.
     pub async fn shutdown(&self) {
-        self.end_all_calls().await;
+        self.inner.engine.end_all_calls().await;
         self.live().stop_all();
         let wait = async {
             loop {
@@ -226,7 +242,7 @@ impl Hub {
                 idle.await;
             }
         };
-        if tokio::time::timeout(self.inner.config.shutdown_grace, wait)
+        if tokio::time::timeout(self.config().shutdown_grace, wait)
             .await
             .is_err()
         {
@@ -235,19 +251,7 @@ impl Hub {
                 "signaling sockets still open after the shutdown grace"
             );
         }
-        self.inner.calls.records.drain().await;
-    }
-
-    fn sessions(&self) -> &sessions::Sessions {
-        &self.inner.sessions
-    }
-
-    /// The call-request limits (held for a few map operations, never across an await).
-    fn limiter(&self) -> MutexGuard<'_, CallLimiter> {
-        self.inner
-            .limiter
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.inner.engine.drain_records().await;
     }
 }
 

@@ -18,6 +18,8 @@ use std::task::{Context, Poll};
 use axum::extract::ws::Utf8Bytes;
 use futures::task::AtomicWaker;
 
+use super::engine::Mailbox;
+
 struct Shared {
     queue: Mutex<VecDeque<Utf8Bytes>>,
     /// The connection task, when it waits for a frame.
@@ -60,6 +62,23 @@ impl Shared {
     }
 }
 
+impl Mailbox for Shared {
+    fn post(&self, text: Utf8Bytes) -> Result<(), Refused> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Refused::Closed);
+        }
+        {
+            let mut queue = self.queue();
+            if queue.len() >= self.capacity {
+                return Err(Refused::Full);
+            }
+            queue.push_back(text);
+        }
+        self.ready.wake();
+        Ok(())
+    }
+}
+
 /// Why a frame was not queued.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
@@ -69,7 +88,7 @@ pub enum Refused {
     Closed,
 }
 
-/// The sending side (cheap to clone; presence and the calls registry each hold one).
+/// The sending side (cheap to clone; the delivery seam holds one per greeted socket).
 #[derive(Clone)]
 pub struct Outbox(Arc<Shared>);
 
@@ -95,18 +114,13 @@ impl Outbox {
     /// # Errors
     /// [`Refused`] when the queue is full or the connection gone; the frame is dropped.
     pub fn try_send(&self, text: Utf8Bytes) -> Result<(), Refused> {
-        if self.0.closed.load(Ordering::Acquire) {
-            return Err(Refused::Closed);
-        }
-        {
-            let mut queue = self.0.queue();
-            if queue.len() >= self.0.capacity {
-                return Err(Refused::Full);
-            }
-            queue.push_back(text);
-        }
-        self.0.ready.wake();
-        Ok(())
+        self.0.post(text)
+    }
+
+    /// This outbox as a [`Mailbox`] (the same queue, no copy).
+    #[must_use]
+    pub fn mailbox(&self) -> Arc<dyn Mailbox> {
+        self.0.clone()
     }
 
     /// Raises `signal` for the connection task (once is enough; repeats are harmless).

@@ -1,6 +1,7 @@
 //! What the embedded TURN server asks the hub ([`crate::turn::LiveCalls`]): whether a
 //! call is live, when it ended (remembered for [`TURN_GRACE_AFTER_CALL`]), and each call's
-//! end as it happens, so its relays close with it.
+//! end as it happens, so its relays close with it. Local state of the engine: a TURN
+//! server relays for the calls of its own process.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -16,7 +17,7 @@ use super::Hub;
 const ANNOUNCED: usize = 256;
 
 /// Calls that ended within the grace, and the announcement of each end.
-pub(super) struct EndedCalls {
+pub(in crate::signaling) struct EndedCalls {
     recent: Mutex<Recent>,
     announce: broadcast::Sender<CallId>,
 }
@@ -43,7 +44,7 @@ impl EndedCalls {
     }
 
     /// Call `call_id` ended now.
-    pub(super) fn record(&self, call_id: CallId) {
+    pub(in crate::signaling) fn record(&self, call_id: CallId) {
         let now = Utc::now();
         let keep = chrono::Duration::from_std(TURN_GRACE_AFTER_CALL).unwrap_or_default();
         let mut recent = self.recent();
@@ -63,24 +64,23 @@ impl EndedCalls {
         let _ = self.announce.send(call_id);
     }
 
-    fn ended_at(&self, call_id: CallId) -> Option<DateTime<Utc>> {
+    /// When call `call_id` ended, if within the grace.
+    pub(in crate::signaling) fn ended_at(&self, call_id: CallId) -> Option<DateTime<Utc>> {
         self.recent().at.get(&call_id).copied()
+    }
+
+    /// Each call's id as it ends, from now on.
+    pub(in crate::signaling) fn subscribe(&self) -> broadcast::Receiver<CallId> {
+        self.announce.subscribe()
     }
 }
 
 impl crate::turn::LiveCalls for Hub {
     fn call_status(&self, call_id: CallId) -> CallStatus {
-        // A call is recorded as ended before it leaves the live calls, so none falls between.
-        if self.inner.calls.is_live(call_id) {
-            return CallStatus::Live;
-        }
-        match self.inner.calls.ended.ended_at(call_id) {
-            Some(at) => CallStatus::Ended { at },
-            None => CallStatus::Unknown,
-        }
+        self.engine().call_status(call_id)
     }
 
     fn call_ends(&self) -> broadcast::Receiver<CallId> {
-        self.inner.calls.ended.announce.subscribe()
+        self.engine().call_ends()
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 
-use entity::calls::ice::peers::{PeerPolicy, RefusedPeer};
+use entity::net::peers::{PeerPolicy, RefusedPeer};
 use entity::net::IpRanges;
 use turn::server::Server;
 

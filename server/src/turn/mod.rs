@@ -7,7 +7,7 @@
 //! an HMAC of it under the shared secret, so the server needs no user list.
 //!
 //! A relay sends UDP from this host wherever its client asks, so a credential alone must
-//! not open it ([`entity::calls::ice::peers`] says why and what is refused):
+//! not open it ([`entity::net::peers`] says why and what is refused):
 //! - **peers** — CreatePermission and ChannelBind to a refused peer are answered 403 and
 //!   never reach the crate, Send indications to one are dropped ([`gate`]); the relay
 //!   sockets themselves refuse to send to or accept from such an address ([`relay`]);

@@ -1,4 +1,4 @@
-//! Signaling sessions and `hello.resume`.
+//! Signaling sessions and `hello.resume`, kept in this process.
 //!
 //! A greeted socket opens a session named by its `connection_id`. When the socket goes
 //! away the session is *suspended* for the reconnect grace: its calls keep it as a party
@@ -7,98 +7,73 @@
 //! id, its calls continue and the other party hears `peer_back`. A socket may also resume
 //! a session whose old socket the server still believes open (a client usually notices a
 //! dead network before the server does): the old socket is closed with 4005 and the new
-//! one takes over at once.
+//! one takes over at once (the engine tells it so through the delivery seam).
 //!
 //! Only the socket that owns a session tears it down when it closes, so a replaced
 //! socket's exit changes nothing.
 //!
 //! **Revocation.** A session belongs to an agent (user and business) or a caller; the
 //! socket that serves it knows the credential it was opened with. When that credential
-//! ends (sign-out, removal), the serving socket ends the session at once ([`Sessions::close`])
-//! and a suspended one is taken out by the hub ([`Sessions::take_suspended`]), so nobody
+//! ends (sign-out, removal), the serving socket ends the session at once
+//! ([`SessionStore::close`]) and a suspended one is taken out by the engine
+//! ([`SessionStore::take_suspended`]), so nobody
 //! can resume it. A session is resumed by the same party with any valid credential (a
 //! password change renews the device's session), and takes that credential on.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use super::outbox::{Outbox, Signal};
-use super::Peer;
 use entity::calls::protocol::ConnectionId;
 
-/// Identifies one socket (sessions outlive sockets).
-pub(super) type SocketId = u64;
+use crate::signaling::engine::{Peer, Resumed, SessionGate, SessionStore, SocketId};
 
 /// One session: who it belongs to, which socket serves it now, and whether it is waiting
 /// for a socket.
 struct Session {
     /// Held while a socket tears the session down or takes it over, so a resume never
     /// overtakes the suspension it resumes from.
-    gate: Arc<tokio::sync::Mutex<()>>,
+    gate: SessionGate,
     peer: Peer,
     socket: SocketId,
-    /// Wakes the serving socket to close it with 4005 when another socket takes over.
-    kick: Outbox,
     /// Set while no socket serves the session: until when it may be resumed.
     suspended_until: Option<Instant>,
 }
 
-/// What a resume found.
-pub(super) enum Resumed {
-    /// The session was waiting for a socket.
-    Suspended,
-    /// Another socket still served it; it has been told to close (4005).
-    Replaced,
-}
-
 /// The sessions of this process.
 #[derive(Default)]
-pub(super) struct Sessions {
+pub struct LocalSessions {
     sessions: Mutex<HashMap<ConnectionId, Session>>,
-    next_socket: AtomicU64,
 }
 
-impl Sessions {
+impl LocalSessions {
     fn lock(&self) -> MutexGuard<'_, HashMap<ConnectionId, Session>> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
-    /// A fresh number for a new socket.
-    pub(super) fn socket_id(&self) -> SocketId {
-        self.next_socket.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Records a new session served by `socket`.
-    pub(super) fn open(&self, id: ConnectionId, peer: Peer, socket: SocketId, kick: Outbox) {
+impl SessionStore for LocalSessions {
+    fn open(&self, id: ConnectionId, peer: Peer, socket: SocketId) {
         self.lock().insert(
             id,
             Session {
-                gate: Arc::default(),
+                gate: SessionGate::default(),
                 peer,
                 socket,
-                kick,
                 suspended_until: None,
             },
         );
     }
 
-    /// The gate of session `id`: lock it around [`Self::resume`] or [`Self::suspend`] and
-    /// the work that follows.
-    pub(super) fn gate(&self, id: ConnectionId) -> Option<Arc<tokio::sync::Mutex<()>>> {
+    fn gate(&self, id: ConnectionId) -> Option<SessionGate> {
         self.lock().get(&id).map(|s| s.gate.clone())
     }
 
-    /// Lets `socket` take over session `id`, if it belongs to the same party as `peer`
-    /// (see [`Peer::same_party`]) and is still resumable at `now`; `None` otherwise (the
-    /// socket starts a fresh session). The session takes on `peer`'s credential.
-    pub(super) fn resume(
+    fn resume(
         &self,
         id: ConnectionId,
         peer: Peer,
         socket: SocketId,
-        kick: Outbox,
         now: Instant,
     ) -> Option<Resumed> {
         let mut sessions = self.lock();
@@ -112,22 +87,15 @@ impl Sessions {
                 return None;
             }
             Some(_) => Resumed::Suspended,
-            None => {
-                session.kick.signal(Signal::Kicked);
-                Resumed::Replaced
-            }
+            None => Resumed::Replaced,
         };
         session.peer = peer;
         session.socket = socket;
-        session.kick = kick;
         session.suspended_until = None;
         Some(resumed)
     }
 
-    /// `socket` closed because its credential was revoked: if it still serves session
-    /// `id`, the session is forgotten at once (no grace, no resume) and `true` returned
-    /// (the caller ends its calls).
-    pub(super) fn close(&self, id: ConnectionId, socket: SocketId) -> bool {
+    fn close(&self, id: ConnectionId, socket: SocketId) -> bool {
         let mut sessions = self.lock();
         let owned = sessions.get(&id).is_some_and(|s| s.socket == socket);
         if owned {
@@ -136,34 +104,24 @@ impl Sessions {
         owned
     }
 
-    /// The suspended sessions whose peer `revoked` picks (for the hub to take out).
-    pub(super) fn suspended_matching(&self, revoked: impl Fn(&Peer) -> bool) -> Vec<ConnectionId> {
+    fn suspended_matching(&self, pick: &dyn Fn(&Peer) -> bool) -> Vec<ConnectionId> {
         self.lock()
             .iter()
-            .filter(|(_, s)| s.suspended_until.is_some() && revoked(&s.peer))
+            .filter(|(_, s)| s.suspended_until.is_some() && pick(&s.peer))
             .map(|(id, _)| *id)
             .collect()
     }
 
-    /// Forgets session `id` if it is still suspended and `revoked` still picks its peer
-    /// (a resume since may have given it a valid credential); returns that peer.
-    pub(super) fn take_suspended(
-        &self,
-        id: ConnectionId,
-        revoked: impl Fn(&Peer) -> bool,
-    ) -> Option<Peer> {
+    fn take_suspended(&self, id: ConnectionId, pick: &dyn Fn(&Peer) -> bool) -> Option<Peer> {
         let mut sessions = self.lock();
         let session = sessions.get(&id)?;
-        if session.suspended_until.is_none() || !revoked(&session.peer) {
+        if session.suspended_until.is_none() || !pick(&session.peer) {
             return None;
         }
         sessions.remove(&id).map(|s| s.peer)
     }
 
-    /// `socket` closed: if it still serves session `id`, the session is suspended until
-    /// `until` and `true` is returned (the caller tells the calls); a replaced socket
-    /// gets `false` and must leave everything to its successor.
-    pub(super) fn suspend(&self, id: ConnectionId, socket: SocketId, until: Instant) -> bool {
+    fn suspend(&self, id: ConnectionId, socket: SocketId, until: Instant) -> bool {
         let mut sessions = self.lock();
         match sessions.get_mut(&id) {
             Some(session) if session.socket == socket => {
@@ -174,8 +132,7 @@ impl Sessions {
         }
     }
 
-    /// Forgets session `id` if it is still suspended at `now` (its grace ran out).
-    pub(super) fn expire(&self, id: ConnectionId, now: Instant) -> bool {
+    fn expire(&self, id: ConnectionId, now: Instant) -> bool {
         let mut sessions = self.lock();
         let expired = sessions
             .get(&id)
@@ -194,7 +151,6 @@ mod tests {
 
     use uuid::Uuid;
 
-    use super::super::outbox::{outbox, Next};
     use super::*;
 
     fn caller() -> Peer {
@@ -209,19 +165,17 @@ mod tests {
 
     #[test]
     fn a_suspended_session_resumes_once_for_its_own_peer_within_the_grace() {
-        let sessions = Sessions::default();
+        let sessions = LocalSessions::default();
         let (peer, session) = (caller(), id());
         let now = Instant::now();
-        sessions.open(session, peer, 1, outbox(1).0);
+        sessions.open(session, peer, 1);
         assert!(sessions.suspend(session, 1, now + Duration::from_secs(15)));
         assert!(
-            sessions
-                .resume(session, caller(), 2, outbox(1).0, now)
-                .is_none(),
+            sessions.resume(session, caller(), 2, now).is_none(),
             "another caller cannot take it"
         );
         assert!(matches!(
-            sessions.resume(session, peer, 2, outbox(1).0, now),
+            sessions.resume(session, peer, 2, now),
             Some(Resumed::Suspended)
         ));
         assert!(
@@ -233,35 +187,27 @@ mod tests {
 
     #[test]
     fn an_expired_session_is_gone() {
-        let sessions = Sessions::default();
+        let sessions = LocalSessions::default();
         let (peer, session) = (caller(), id());
         let now = Instant::now();
-        sessions.open(session, peer, 1, outbox(1).0);
+        sessions.open(session, peer, 1);
         assert!(sessions.suspend(session, 1, now));
         assert!(sessions
-            .resume(
-                session,
-                peer,
-                2,
-                outbox(1).0,
-                now + Duration::from_millis(1)
-            )
+            .resume(session, peer, 2, now + Duration::from_millis(1))
             .is_none());
         assert!(!sessions.expire(session, now + Duration::from_secs(1)));
     }
 
     #[test]
-    fn resuming_a_live_session_kicks_its_socket() {
-        let sessions = Sessions::default();
+    fn resuming_a_live_session_replaces_its_socket() {
+        let sessions = LocalSessions::default();
         let (peer, session) = (caller(), id());
-        let (kick, mut old) = outbox(1);
-        sessions.open(session, peer, 1, kick);
-        let resumed = sessions.resume(session, peer, 2, outbox(1).0, Instant::now());
-        assert!(matches!(resumed, Some(Resumed::Replaced)));
-        assert_eq!(
-            futures::FutureExt::now_or_never(std::future::poll_fn(|cx| old.poll_next(cx))),
-            Some(Next::Signal(Signal::Kicked)),
-            "the old socket was told to close"
+        sessions.open(session, peer, 1);
+        let resumed = sessions.resume(session, peer, 2, Instant::now());
+        assert_eq!(resumed, Some(Resumed::Replaced));
+        assert!(
+            !sessions.suspend(session, 1, Instant::now()),
+            "not the old socket's"
         );
     }
 
@@ -275,27 +221,23 @@ mod tests {
 
     #[test]
     fn the_same_agent_resumes_with_another_session_and_takes_it_on() {
-        let sessions = Sessions::default();
+        let sessions = LocalSessions::default();
         let (user, business) = (Uuid::new_v4(), Uuid::new_v4());
         let (old, renewed) = (agent(user, business), agent(user, business));
         let session = id();
         let now = Instant::now();
-        sessions.open(session, old, 1, outbox(1).0);
+        sessions.open(session, old, 1);
         assert!(sessions.suspend(session, 1, now + Duration::from_secs(15)));
         let other_business = agent(user, Uuid::new_v4());
-        assert!(sessions
-            .resume(session, other_business, 2, outbox(1).0, now)
-            .is_none());
-        assert!(sessions
-            .resume(session, renewed, 2, outbox(1).0, now)
-            .is_some());
+        assert!(sessions.resume(session, other_business, 2, now).is_none());
+        assert!(sessions.resume(session, renewed, 2, now).is_some());
         assert!(sessions.suspend(session, 2, now + Duration::from_secs(15)));
         assert!(
-            sessions.take_suspended(session, |p| *p == old).is_none(),
+            sessions.take_suspended(session, &|p| *p == old).is_none(),
             "revoking the old credential no longer reaches it"
         );
         assert_eq!(
-            sessions.take_suspended(session, |p| *p == renewed),
+            sessions.take_suspended(session, &|p| *p == renewed),
             Some(renewed)
         );
         assert!(sessions.gate(session).is_none(), "gone");
@@ -303,32 +245,33 @@ mod tests {
 
     #[test]
     fn a_revoked_session_cannot_be_resumed() {
-        let sessions = Sessions::default();
+        let sessions = LocalSessions::default();
         let peer = agent(Uuid::new_v4(), Uuid::new_v4());
         let (live, suspended) = (id(), id());
         let now = Instant::now();
-        sessions.open(live, peer, 1, outbox(1).0);
-        sessions.open(suspended, peer, 2, outbox(1).0);
+        sessions.open(live, peer, 1);
+        sessions.open(suspended, peer, 2);
         assert!(sessions.suspend(suspended, 2, now + Duration::from_secs(15)));
-        assert_eq!(sessions.suspended_matching(|p| *p == peer), vec![suspended]);
+        assert_eq!(
+            sessions.suspended_matching(&|p| *p == peer),
+            vec![suspended]
+        );
         assert!(!sessions.close(live, 9), "another socket does not own it");
         assert!(sessions.close(live, 1));
         assert_eq!(
-            sessions.take_suspended(suspended, |p| *p == peer),
+            sessions.take_suspended(suspended, &|p| *p == peer),
             Some(peer)
         );
         for session in [live, suspended] {
-            assert!(sessions
-                .resume(session, peer, 3, outbox(1).0, now)
-                .is_none());
+            assert!(sessions.resume(session, peer, 3, now).is_none());
         }
     }
 
     #[test]
     fn a_live_session_does_not_expire() {
-        let sessions = Sessions::default();
+        let sessions = LocalSessions::default();
         let session = id();
-        sessions.open(session, caller(), 1, outbox(1).0);
+        sessions.open(session, caller(), 1);
         assert!(!sessions.expire(session, Instant::now() + Duration::from_secs(60)));
     }
 }

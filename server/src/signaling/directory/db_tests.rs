@@ -6,13 +6,14 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entity::calls::directory::CallDirectory;
 use entity::domains::DomainName;
 use entity::entities::{business, domain};
-use entity::events::EventBus;
+use entity::events::LocalBus;
 use migration::MigratorTrait;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
+
+use super::CallDirectory;
 
 /// Entries are refreshed ahead from between 3 and 4.5 s and read on the path from 6 s:
 /// wide enough that a loaded machine's late wake-up still lands in the refresh window.
@@ -59,7 +60,7 @@ async fn database() -> (DatabaseConnection, Uuid, Uuid, std::path::PathBuf) {
 #[tokio::test]
 async fn an_unannounced_change_arrives_by_the_background_refresh() {
     let (db, business_id, domain_id, dir) = database().await;
-    let directory = CallDirectory::with_limits(&EventBus::default(), 100, MAX_AGE);
+    let directory = CallDirectory::with_limits(&LocalBus::default(), 100, MAX_AGE);
     let acme = DomainName::parse("acme.com").unwrap();
     let filled = Instant::now();
     let found = directory.verified_business(&db, &acme).await.unwrap();

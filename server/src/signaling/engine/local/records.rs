@@ -1,5 +1,6 @@
-//! The call-record writer: the hub hands every new call and every milestone to an
-//! unbounded channel (never waiting on the database while it signals), and one task
+//! The call-record writer of this process (the engine's [`RecordSink`]): the engine hands
+//! every new call and every milestone to an unbounded channel (never waiting on the
+//! database while it signals), and one task
 //! writes them in order, taking whatever queued up within [`GATHER`] of the first (up to
 //! [`BATCH`] jobs) as one transaction of a few statements ([`records::write_batch`]):
 //! under load the database sees one commit per burst instead of five statements per call.
@@ -7,17 +8,20 @@
 //! does not take the others with it. Shutdown
 //! closes the channel and waits for the writer to drain it, so no record is lost to a
 //! restart. A write that needs a call's row (an agent's notes right after the call) first
-//! waits for [`Records::written`].
+//! waits for [`RecordWriter::written`]: a barrier queued behind everything handed over
+//! before it.
 
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use entity::calls::records;
+use entity::calls::records::{self, Job, RecordWriter};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-pub(super) use entity::calls::records::Job;
+use crate::signaling::engine::RecordSink;
 
 /// The most jobs written in one transaction.
 const BATCH: usize = 1024;
@@ -41,43 +45,30 @@ enum Item {
     Written(oneshot::Sender<()>),
 }
 
-/// The sending side and the writer task; started once the hub has a database.
-#[derive(Default)]
-pub(super) struct Records {
-    started: OnceLock<()>,
+/// The sending side and the writer task.
+pub struct LocalRecords {
     sender: Mutex<Option<mpsc::UnboundedSender<Item>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Records {
+impl LocalRecords {
+    /// Starts the writer on `db` (spawns its task: call it on a tokio runtime).
+    #[must_use]
+    pub fn start(db: &DatabaseConnection) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let handle = tokio::spawn(write_all(db.clone(), rx));
+        Self {
+            sender: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(handle)),
+        }
+    }
+
     fn sender(&self) -> MutexGuard<'_, Option<mpsc::UnboundedSender<Item>>> {
         self.sender.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts the writer on `db` (only the first call does anything).
-    pub(super) fn start(&self, db: &DatabaseConnection) {
-        self.started.get_or_init(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            let handle = tokio::spawn(write_all(db.clone(), rx));
-            *self.sender() = Some(tx);
-            *self.writer.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle);
-        });
-    }
-
-    /// Queues a write without waiting.
-    pub(super) fn push(&self, job: Job) {
-        match self.sender().as_ref() {
-            Some(tx) => {
-                if tx.send(Item::Job(job)).is_err() {
-                    tracing::error!("the call-record writer is gone; a record was lost");
-                }
-            }
-            None => tracing::error!(?job, "no call-record writer; a record was lost"),
-        }
-    }
-
-    /// Waits until every job queued before is written (at once without a writer).
-    pub(super) async fn written(&self) {
+    /// Waits until every job queued before is written (at once after a drain).
+    async fn barrier(&self) {
         let (tx, rx) = oneshot::channel();
         let queued = self
             .sender()
@@ -89,7 +80,7 @@ impl Records {
     }
 
     /// Closes the queue and waits until everything queued is written.
-    pub(super) async fn drain(&self) {
+    async fn close(&self) {
         self.sender().take();
         let writer = self
             .writer
@@ -101,6 +92,32 @@ impl Records {
                 tracing::error!(error = %e, "the call-record writer failed");
             }
         }
+    }
+}
+
+impl RecordWriter for LocalRecords {
+    fn written(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.barrier())
+    }
+}
+
+impl RecordSink for LocalRecords {
+    fn push(&self, job: Job) {
+        match self.sender().as_ref() {
+            Some(tx) => {
+                if tx.send(Item::Job(job)).is_err() {
+                    tracing::error!("the call-record writer is gone; a record was lost");
+                }
+            }
+            None => tracing::error!(
+                ?job,
+                "the call-record writer was drained; a record was lost"
+            ),
+        }
+    }
+
+    fn drain(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.close())
     }
 }
 
