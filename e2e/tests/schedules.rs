@@ -31,8 +31,12 @@ async fn an_owner_sets_hours_and_a_caller_sees_them_in_their_own_time_zone() {
     ])
     .expect("server");
     let driver = Driver::start().await.expect("chromedriver");
-    let owner = Tab::open(&driver, "owner", false).await.expect("owner's browser");
-    let caller = Tab::open(&driver, "caller", false).await.expect("caller's browser");
+    let owner = Tab::open(&driver, "owner", false)
+        .await
+        .expect("owner's browser");
+    let caller = Tab::open(&driver, "caller", false)
+        .await
+        .expect("caller's browser");
     if let Err(e) = scenario(&server, &dns, &owner, &caller).await {
         owner.report("schedules").await;
         caller.report("schedules").await;
@@ -54,7 +58,12 @@ async fn set_value(t: &Tab, css: &str, value: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn scenario(server: &Server, dns: &TestDnsServer, owner: &Tab, caller: &Tab) -> anyhow::Result<()> {
+async fn scenario(
+    server: &Server,
+    dns: &TestDnsServer,
+    owner: &Tab,
+    caller: &Tab,
+) -> anyhow::Result<()> {
     let base = server.base.clone();
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let domain = format!("hours-{}.com", &suffix[..10]);
@@ -65,11 +74,15 @@ async fn scenario(server: &Server, dns: &TestDnsServer, owner: &Tab, caller: &Ta
     owner.goto_hydrated(&format!("{base}/signup")).await?;
     owner.type_into("#email", &email).await?;
     owner.type_into("#password", PASSWORD).await?;
-    owner.type_into("#business-name", "Kathmandu Coffee").await?;
+    owner
+        .type_into("#business-name", "Kathmandu Coffee")
+        .await?;
     owner.click("the sign-up button", "#signup-submit").await?;
     let link = owner
         .until("the sign-up email", || async {
-            server.sign_up_link(&email).ok_or_else(|| "not yet".to_owned())
+            server
+                .sign_up_link(&email)
+                .ok_or_else(|| "not yet".to_owned())
         })
         .await?;
     owner.goto_hydrated(&format!("{base}{link}")).await?;
@@ -94,7 +107,11 @@ async fn scenario(server: &Server, dns: &TestDnsServer, owner: &Tab, caller: &Ta
         .to_owned();
     let api = Api::new(&base);
     let added = api
-        .call(&token, "mutation($n: String!) { addDomain(name: $n) { id recordName recordValue } }", json!({ "n": domain }))
+        .call(
+            &token,
+            "mutation($n: String!) { addDomain(name: $n) { id recordName recordValue } }",
+            json!({ "n": domain }),
+        )
         .await?;
     let d = &added["addDomain"];
     dns.add_txt(
@@ -102,20 +119,30 @@ async fn scenario(server: &Server, dns: &TestDnsServer, owner: &Tab, caller: &Ta
         &[d["recordValue"].as_str().context("record value")?],
     )
     .await;
-    api.call(&token, "mutation($id: ID!) { verifyDomain(id: $id) { verified } }", json!({ "id": d["id"] }))
-        .await?;
+    api.call(
+        &token,
+        "mutation($id: ID!) { verifyDomain(id: $id) { verified } }",
+        json!({ "id": d["id"] }),
+    )
+    .await?;
 
     // 1. The week: every day 09:00-17:00 in Berlin.
-    owner.goto_hydrated(&format!("{base}/app/schedules")).await?;
+    owner
+        .goto_hydrated(&format!("{base}/app/schedules"))
+        .await?;
     owner.wait_text("#hours-card", "No hours are set").await?;
     owner.shot("schedules-01-empty").await?;
     owner.type_into("#hours-zone", "Europe/Berlin").await?;
     for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        owner.type_into(&format!("#hours-{day}"), "09:00-17:00").await?;
+        owner
+            .type_into(&format!("#hours-{day}"), "09:00-17:00")
+            .await?;
     }
     owner.click("Save hours", "#save-hours").await?;
     owner.wait_text("#schedule-now", "Europe/Berlin").await?;
-    owner.wait_text("#hours-card", "Callers outside these hours").await?;
+    owner
+        .wait_text("#hours-card", "Callers outside these hours")
+        .await?;
     owner.shot("schedules-02-hours-saved").await?;
 
     // 2. A holiday, an imported one, and the preview of Christmas Day.
@@ -123,46 +150,82 @@ async fn scenario(server: &Server, dns: &TestDnsServer, owner: &Tab, caller: &Ta
     owner.type_into("#date-name", "Christmas Day").await?;
     owner.click("Add date", "#add-date").await?;
     owner.wait_text("#dates-table", "Christmas Day").await?;
-    owner.type_into("#holidays-text", "2030-12-26 Boxing Day").await?;
+    owner
+        .type_into("#holidays-text", "2030-12-26 Boxing Day")
+        .await?;
     owner.click("Import", "#import-holidays").await?;
-    owner.wait_text("#dates-card", "Imported: 1 new closed days").await?;
+    owner
+        .wait_text("#dates-card", "Imported: 1 new closed days")
+        .await?;
     owner.wait_text("#dates-table", "Boxing Day").await?;
     set_value(owner, "#preview-at", "2030-12-25T10:00").await?;
     owner.click("Check", "#preview-submit").await?;
-    owner.wait_attr("#preview-answer", "data-state", &["closed"]).await?;
-    owner.wait_text("#preview-answer", "opens 2030-12-27 09:00").await?;
+    owner
+        .wait_attr("#preview-answer", "data-state", &["closed"])
+        .await?;
+    owner
+        .wait_text("#preview-answer", "opens 2030-12-27 09:00")
+        .await?;
     owner.shot("schedules-03-holidays-and-preview").await?;
 
     // 3. Out of office, with a message for callers.
-    owner.click("the business's switch", "#away-business-on").await?;
+    owner
+        .click("the business's switch", "#away-business-on")
+        .await?;
     owner.type_into("#away-business-message", MESSAGE).await?;
     owner.click("Save", "#away-business-save").await?;
-    owner.wait_attr("#away-business [data-away]", "data-away", &["on"]).await?;
-    owner.wait_attr("#schedule-now", "data-state", &["out_of_office"]).await?;
+    owner
+        .wait_attr("#away-business [data-away]", "data-away", &["on"])
+        .await?;
+    owner
+        .wait_attr("#schedule-now", "data-state", &["out_of_office"])
+        .await?;
     owner.c.execute("window.scrollTo(0, 0);", vec![]).await?;
     owner.shot("schedules-04-out-of-office").await?;
 
     // 4. A caller in Kathmandu sees the message before calling.
     caller
-        .cdp("Emulation.setTimezoneOverride", json!({ "timezoneId": "Asia/Kathmandu" }))
+        .cdp(
+            "Emulation.setTimezoneOverride",
+            json!({ "timezoneId": "Asia/Kathmandu" }),
+        )
         .await?;
     let zone: String = caller
         .js("return Intl.DateTimeFormat().resolvedOptions().timeZone;")
         .await?;
-    anyhow::ensure!(zone == "Asia/Kathmandu", "the override did not take: {zone}");
-    caller.goto_hydrated(&format!("{base}/call/{domain}")).await?;
-    caller.wait_attr("#call-hours", "data-state", &["out_of_office"]).await?;
+    anyhow::ensure!(
+        zone == "Asia/Kathmandu",
+        "the override did not take: {zone}"
+    );
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller
+        .wait_attr("#call-hours", "data-state", &["out_of_office"])
+        .await?;
     caller.wait_text("#call-hours-message", MESSAGE).await?;
-    caller.wait_attr("#call-hours", "data-zone", &["Asia/Kathmandu"]).await?;
+    caller
+        .wait_attr("#call-hours", "data-zone", &["Asia/Kathmandu"])
+        .await?;
     caller.shot("schedules-05-caller-out-of-office").await?;
 
     // 5. Switched off: the hours, in the caller's time (09:00 Berlin is 13:45 or 12:45).
-    owner.click("the business's switch", "#away-business-on").await?;
+    owner
+        .click("the business's switch", "#away-business-on")
+        .await?;
     owner.click("Save", "#away-business-save").await?;
-    owner.wait_attr("#away-business [data-away]", "data-away", &["off"]).await?;
-    caller.goto_hydrated(&format!("{base}/call/{domain}")).await?;
-    caller.wait_attr("#call-hours", "data-zone", &["Asia/Kathmandu"]).await?;
-    caller.wait_attr("#call-hours", "data-state", &["open", "closed"]).await?;
+    owner
+        .wait_attr("#away-business [data-away]", "data-away", &["off"])
+        .await?;
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller
+        .wait_attr("#call-hours", "data-zone", &["Asia/Kathmandu"])
+        .await?;
+    caller
+        .wait_attr("#call-hours", "data-state", &["open", "closed"])
+        .await?;
     let today = caller
         .until("today's hours in Kathmandu time", || async {
             match caller.text("#call-hours-today-hours").await {
@@ -172,13 +235,24 @@ async fn scenario(server: &Server, dns: &TestDnsServer, owner: &Tab, caller: &Ta
         })
         .await?;
     let headline = caller.text("#call-hours-state").await.unwrap_or_default();
-    anyhow::ensure!(headline.contains(":45"), "not in the caller's time: {headline}");
-    caller.wait_text("#call-hours-zone", "your time (Asia/Kathmandu)").await?;
+    anyhow::ensure!(
+        headline.contains(":45"),
+        "not in the caller's time: {headline}"
+    );
+    caller
+        .wait_text("#call-hours-zone", "your time (Asia/Kathmandu)")
+        .await?;
     println!("caller sees today's hours as {today}; {headline}");
     caller.shot("schedules-06-caller-hours").await?;
     // The page as the server sent it spoke Berlin time.
-    let html = reqwest::get(format!("{base}/call/{domain}")).await?.text().await?;
-    anyhow::ensure!(html.contains("data-zone=\"Europe/Berlin\""), "server rendering");
+    let html = reqwest::get(format!("{base}/call/{domain}"))
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        html.contains("data-zone=\"Europe/Berlin\""),
+        "server rendering"
+    );
     anyhow::ensure!(html.contains("09:00\u{2013}17:00"), "server rendering");
     let errors = caller.console_errors().await?;
     anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");

@@ -14,7 +14,7 @@ pub enum CallPageLookup {
     /// `/call` on domaincall's own host, without a domain: ask the visitor whom to call.
     OwnHost,
     /// A verified domain: its business's call page.
-    Found(CallPageInfo),
+    Found(Box<CallPageInfo>),
     /// Not a verified domain of any business (unknown, pending, revoked or malformed).
     NotFound {
         /// What was asked for, as typed or as the Host header said.
@@ -122,7 +122,7 @@ pub async fn call_page_info(domain: Option<String>) -> Result<CallPageLookup, Ap
                         )
                         .await?;
                     }
-                    CallPageLookup::Found(info)
+                    CallPageLookup::Found(Box::new(info))
                 }
                 None => CallPageLookup::NotFound {
                     domain: entity::domains::host_without_port(&asked).to_owned(),

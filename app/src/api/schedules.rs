@@ -136,15 +136,13 @@ pub async fn remove_date_override(id: String) -> Result<(), AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "Date override")?;
-        Ok(
-            entity::schedules::store::remove_override(
-                &services.db,
-                &services.events,
-                &principal,
-                id,
-            )
-            .await?,
+        Ok(entity::schedules::store::remove_override(
+            &services.db,
+            &services.events,
+            &principal,
+            id,
         )
+        .await?)
     })
     .await
 }

@@ -20,11 +20,11 @@ use leptos_router::hooks::use_query_map;
 
 use super::use_account;
 use crate::api::{
-    get_schedules, preview_opening, time_zones, ClearTeamHours, ImportHolidays,
-    RemoveDateOverride, SetDateOverride, SetOpeningHours, SetOutOfOffice,
+    get_schedules, preview_opening, time_zones, ClearTeamHours, ImportHolidays, RemoveDateOverride,
+    SetDateOverride, SetOpeningHours, SetOutOfOffice,
 };
-use preview::Asked;
 use crate::ui::{ErrorPanel, Loading, PageHeader};
+use preview::Asked;
 
 /// Where the page lives.
 const PAGE: &str = "/app/schedules";

@@ -29,6 +29,9 @@ use crate::ui::{
     PageHeader, SelectField, SubmitButton,
 };
 
+/// What the page loads: the teams, the members to pick from, and whether the viewer manages.
+type TeamsData = (Vec<TeamView>, Vec<MemberView>, bool);
+
 const STRATEGIES: [RingStrategy; 3] = [
     RingStrategy::Simultaneous,
     RingStrategy::RoundRobin,
@@ -208,7 +211,7 @@ fn team_field_ids(prefix: &str) -> &'static [(&'static str, &'static str)] {
 #[component]
 fn CreateTeamCard(
     create: ServerAction<CreateTeam>,
-    teams: Resource<Result<(Vec<TeamView>, Vec<MemberView>, bool), AppError>>,
+    teams: Resource<Result<TeamsData, AppError>>,
 ) -> impl IntoView {
     let error = action_error(create);
     let form = reset_on_success(create);

@@ -93,7 +93,7 @@ fn CallLookupView(
     from_path: bool,
 ) -> impl IntoView {
     match lookup {
-        CallPageLookup::Found(info) => EitherOf3::A(view! { <BusinessCallPage info /> }),
+        CallPageLookup::Found(info) => EitherOf3::A(view! { <BusinessCallPage info=*info /> }),
         CallPageLookup::NotFound { domain } => {
             #[cfg(feature = "ssr")]
             crate::backend::not_found_status();

@@ -186,7 +186,7 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
 pub async fn resend<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     sender: Sender<'_>,
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<InvitationView, DomainError> {

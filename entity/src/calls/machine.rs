@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::protocol::{CallId, ConnectionId, IncomingCall, ServerMessage};
-use super::wire::{ChatText, EndReason, IceServer, Side, TransferFailure, UnavailableReason};
+use super::protocol::{CallId, ConnectionId, IncomingCall, ServerMessage, Unavailability};
+use super::wire::{ChatText, EndReason, IceServer, Side, TransferFailure};
 
 mod vocabulary;
 
@@ -224,7 +224,7 @@ impl Call {
         match event {
             Event::Ring { devices, deadline } => self.ring(devices, deadline),
             Event::GiveUp => self.give_up(),
-            Event::Unavailable(reason) => self.unavailable(reason),
+            Event::Unavailable(why) => self.unavailable(why),
             Event::Accept(device) => self.accept(now, device),
             Event::Reject(device) => self.reject(device),
             Event::Cancel => Ok(self.caller_leaves()),
@@ -303,11 +303,11 @@ impl Call {
         Ok(self.end(reason, None, None))
     }
 
-    fn unavailable(&mut self, reason: UnavailableReason) -> Result<Effects, CallError> {
+    fn unavailable(&mut self, why: Unavailability) -> Result<Effects, CallError> {
         if self.state != State::Requested {
             return Err(CallError::NotRinging);
         }
-        Ok(self.end(EndReason::Unavailable, None, Some(reason)))
+        Ok(self.end(EndReason::Unavailable, None, Some(why)))
     }
 
     fn accept(&mut self, now: DateTime<Utc>, device: AgentDevice) -> Result<Effects, CallError> {
@@ -654,12 +654,13 @@ impl Call {
         &mut self,
         reason: EndReason,
         by: Option<Party>,
-        unavailable: Option<UnavailableReason>,
+        unavailable: Option<Unavailability>,
     ) -> Effects {
         let mut out = Effects::new();
         let side = by.map(Party::side);
+        let recorded = unavailable.as_ref().map(|u| u.reason);
         let caller_message = match (reason, unavailable) {
-            (_, Some(reason)) => ServerMessage::unavailable(reason),
+            (_, Some(why)) => why.into(),
             (EndReason::Missed | EndReason::Rejected, None) if !self.answered => {
                 ServerMessage::Missed {}
             }
@@ -690,7 +691,7 @@ impl Call {
         out.push(Effect::Record(Milestone::Ended {
             reason,
             by,
-            unavailable,
+            unavailable: recorded,
         }));
         self.caller_lost = None;
         self.agent_lost = None;
@@ -726,6 +727,8 @@ mod tests {
 
     use chrono::TimeZone;
     use proptest::prelude::*;
+
+    use crate::calls::UnavailableReason;
 
     use super::*;
     use uuid::Uuid;
@@ -988,7 +991,7 @@ mod tests {
     fn unavailable_tells_the_caller_why() {
         let mut call = new_call();
         let out = call
-            .handle(at(0), Event::Unavailable(UnavailableReason::AllBusy))
+            .handle(at(0), Event::Unavailable(UnavailableReason::AllBusy.into()))
             .unwrap();
         assert_eq!(
             sent_to(&out, caller()),
@@ -1314,7 +1317,7 @@ mod tests {
                 deadline: soon,
             },
             Op::GiveUp => Event::GiveUp,
-            Op::Unavailable => Event::Unavailable(UnavailableReason::NoAgentsOnline),
+            Op::Unavailable => Event::Unavailable(UnavailableReason::NoAgentsOnline.into()),
             Op::Accept(i) => Event::Accept(d[*i]),
             Op::Reject(i) => Event::Reject(d[*i]),
             Op::Cancel => Event::Cancel,

@@ -429,16 +429,43 @@ pub enum ServerMessage {
     },
 }
 
-impl ServerMessage {
-    /// `unavailable` for `reason`, without a next opening or a message.
-    #[must_use]
-    pub fn unavailable(reason: UnavailableReason) -> Self {
-        Self::Unavailable {
+/// Why a call cannot be offered, with what the caller is told about when to try again
+/// (the next opening of a closed business, an out-of-office message and its end).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unavailability {
+    pub reason: UnavailableReason,
+    pub next_opening: Option<chrono::DateTime<chrono::Utc>>,
+    pub message: Option<String>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<UnavailableReason> for Unavailability {
+    fn from(reason: UnavailableReason) -> Self {
+        Self {
             reason,
             next_opening: None,
             message: None,
             until: None,
         }
+    }
+}
+
+impl From<Unavailability> for ServerMessage {
+    fn from(u: Unavailability) -> Self {
+        Self::Unavailable {
+            reason: u.reason,
+            next_opening: u.next_opening,
+            message: u.message,
+            until: u.until,
+        }
+    }
+}
+
+impl ServerMessage {
+    /// `unavailable` for `reason`, without a next opening or a message.
+    #[must_use]
+    pub fn unavailable(reason: UnavailableReason) -> Self {
+        Unavailability::from(reason).into()
     }
 
     /// Every `type` the server may send.

@@ -122,7 +122,7 @@ fn time_of_day(input: &str, is_end: bool) -> Option<u16> {
     let digits = |s: &str, max_len| {
         !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
     };
-    if !digits(h, 2) || !(m.len() == 2 && digits(m, 2)) {
+    if !(digits(h, 2) && m.len() == 2 && digits(m, 2)) {
         return None;
     }
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);

@@ -129,9 +129,10 @@ pub async fn view(
             team_name: t.name,
         })
         .collect();
-    let mut members: Vec<(Uuid, String)> = crate::routing_setup::member_emails(db, business_id)
+    let mut members: Vec<(Uuid, String)> = crate::routing_setup::member_names(db, business_id)
         .await?
         .into_iter()
+        .map(|(id, name)| (id, name.email))
         .collect();
     members.sort_by(|a, b| a.1.cmp(&b.1));
     let row_of = |user: Option<Uuid>| away.iter().find(|r| r.user_id == user);

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::rule::{Hours, OpenState, Rule};
-use crate::calls::protocol::ServerMessage;
+use crate::calls::protocol::{ServerMessage, Unavailability};
 use crate::calls::routing::{AgentSnapshot, Roster, Team, TeamStatus};
 use crate::calls::{RingTarget, UnavailableReason};
 use crate::routing_setup::CallRoute;
@@ -170,24 +170,28 @@ pub enum CallAvailability<'a> {
 }
 
 impl CallAvailability<'_> {
+    /// Why the call cannot be offered, with the next opening or the message; `None` when
+    /// open.
+    #[must_use]
+    pub fn unavailability(&self) -> Option<Unavailability> {
+        match *self {
+            Self::Open => None,
+            Self::Closed { next_opening } => Some(Unavailability {
+                next_opening,
+                ..UnavailableReason::Closed.into()
+            }),
+            Self::OutOfOffice { message, until } => Some(Unavailability {
+                message: Some(message.to_owned()),
+                until,
+                ..UnavailableReason::OutOfOffice.into()
+            }),
+        }
+    }
+
     /// The `unavailable` message for the caller; `None` when open.
     #[must_use]
     pub fn message(&self) -> Option<ServerMessage> {
-        match *self {
-            Self::Open => None,
-            Self::Closed { next_opening } => Some(ServerMessage::Unavailable {
-                reason: UnavailableReason::Closed,
-                next_opening,
-                message: None,
-                until: None,
-            }),
-            Self::OutOfOffice { message, until } => Some(ServerMessage::Unavailable {
-                reason: UnavailableReason::OutOfOffice,
-                next_opening: None,
-                message: Some(message.to_owned()),
-                until,
-            }),
-        }
+        self.unavailability().map(ServerMessage::from)
     }
 }
 

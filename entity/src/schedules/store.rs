@@ -197,7 +197,7 @@ async fn find_schedule(
     .await
 }
 
-fn changed(events: &EventBus, principal: &Principal, subject: Uuid) {
+fn changed(events: &dyn EventBus, principal: &Principal, subject: Uuid) {
     events.publish(
         principal.business_id,
         BusinessEventKind::SchedulesChanged,
@@ -223,7 +223,7 @@ fn conflict(e: DbErr) -> DomainError {
 /// `time_zone` and on each day's key (`mon`…`sun`).
 pub async fn set_hours(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     team: Option<Uuid>,
     time_zone: &str,
@@ -290,7 +290,7 @@ async fn overrides_of(
 /// `Forbidden` for agents; `NotFound` for a team of another business.
 pub async fn clear_team_hours(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     team_id: Uuid,
 ) -> Result<(), DomainError> {
@@ -339,7 +339,7 @@ async fn schedule_for_overrides(
 /// `date`, `hours` or `name`, or when the schedule has no hours yet.
 pub async fn set_override(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     team: Option<Uuid>,
     date: &str,
@@ -388,7 +388,7 @@ pub async fn set_override(
 /// `Forbidden` for agents; `NotFound` when it is not one of this business's.
 pub async fn remove_override(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), DomainError> {
@@ -412,7 +412,7 @@ pub async fn remove_override(
 /// `holidays` naming the line that is not understood.
 pub async fn import_holidays(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     team: Option<Uuid>,
     text: &str,
@@ -482,7 +482,7 @@ pub enum Until {
 /// someone who is not a member; `Validation` on `message` (too long) or `until` (past).
 pub async fn set_out_of_office(
     db: &(impl ConnectionTrait + TransactionTrait),
-    events: &EventBus,
+    events: &dyn EventBus,
     principal: &Principal,
     user: Option<Uuid>,
     enabled: bool,
@@ -593,8 +593,9 @@ async fn member_email(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("member"))?;
-    Ok(crate::routing_setup::member_emails(db, business_id)
+    Ok(crate::routing_setup::member_names(db, business_id)
         .await?
         .remove(&user_id)
+        .map(|name| name.email)
         .unwrap_or_default())
 }

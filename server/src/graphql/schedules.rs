@@ -280,7 +280,9 @@ impl SchedulesQuery {
     /// The business's hours, its teams' own hours, out-of-office switches and whether it
     /// is open now.
     async fn schedules(&self, ctx: &Context<'_>) -> Result<Schedules> {
-        let v = present::view(&ctx.services().db, ctx.principal()?).await.gql()?;
+        let v = present::view(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()?;
         Ok(Schedules {
             business: v.business.map(Into::into),
             teams: v
@@ -293,7 +295,11 @@ impl SchedulesQuery {
                 })
                 .collect(),
             business_out_of_office: v.business_out_of_office.into(),
-            members_out_of_office: v.members_out_of_office.into_iter().map(Into::into).collect(),
+            members_out_of_office: v
+                .members_out_of_office
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             now: v.now.into(),
         })
     }
@@ -357,9 +363,16 @@ impl SchedulesMutation {
             input.sunday.as_str(),
         ];
         let s = ctx.services();
-        let v = store::set_hours(&s.db, &s.events, ctx.principal()?, team, &input.time_zone, days)
-            .await
-            .gql()?;
+        let v = store::set_hours(
+            &s.db,
+            &s.events,
+            ctx.principal()?,
+            team,
+            &input.time_zone,
+            days,
+        )
+        .await
+        .gql()?;
         Ok(v.into())
     }
 

@@ -370,8 +370,16 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         let s = &res["data"]["schedules"];
         assert!(s["business"].is_null(), "{res}");
         assert_eq!(s["teams"], json!([]), "{res}");
-        assert_eq!(s["businessOutOfOffice"], json!({ "active": false, "message": "" }), "{res}");
-        assert_eq!(s["now"], json!({ "state": "OPEN", "timeZone": "UTC" }), "{res}");
+        assert_eq!(
+            s["businessOutOfOffice"],
+            json!({ "active": false, "message": "" }),
+            "{res}"
+        );
+        assert_eq!(
+            s["now"],
+            json!({ "state": "OPEN", "timeZone": "UTC" }),
+            "{res}"
+        );
         let text = res.to_string();
         assert!(
             !text.contains("Alpha")
@@ -447,12 +455,18 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("clear_team_hours", vec![("team_id", a_team.clone())]),
         (
             "set_date_override",
-            vec![("team_id", a_team.clone()), ("date", "2030-12-26".to_owned())],
+            vec![
+                ("team_id", a_team.clone()),
+                ("date", "2030-12-26".to_owned()),
+            ],
         ),
         ("remove_date_override", vec![("id", a_override.clone())]),
         (
             "import_holidays",
-            vec![("team_id", a_team.clone()), ("text", "2030-12-26 Mine".to_owned())],
+            vec![
+                ("team_id", a_team.clone()),
+                ("text", "2030-12-26 Mine".to_owned()),
+            ],
         ),
         (
             "set_out_of_office",
@@ -574,8 +588,15 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         json!([{ "id": a_override, "name": "Alpha Christmas" }]),
         "{res}"
     );
-    assert_eq!(s["teams"], json!([{ "schedule": { "timeZone": "America/New_York" } }]), "{res}");
-    assert_eq!(s["businessOutOfOffice"], json!({ "active": true, "message": "Alpha is away" }));
+    assert_eq!(
+        s["teams"],
+        json!([{ "schedule": { "timeZone": "America/New_York" } }]),
+        "{res}"
+    );
+    assert_eq!(
+        s["businessOutOfOffice"],
+        json!({ "active": true, "message": "Alpha is away" })
+    );
     let agent_switch = s["membersOutOfOffice"]
         .as_array()
         .unwrap()

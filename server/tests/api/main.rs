@@ -18,6 +18,7 @@ mod hardening;
 mod helpers;
 mod invitations;
 mod isolation;
+mod opening_hours_calls;
 mod page_security;
 mod people;
 mod proxy;

@@ -20,7 +20,12 @@ async fn page(app: &TestApp, path: &str, session: Option<&str>) -> String {
 }
 
 /// The same post from the hydrated page (asking for JSON): (status, body).
-async fn fetch_post(app: &TestApp, token: &str, endpoint: &str, form: &[(&str, &str)]) -> (u16, String) {
+async fn fetch_post(
+    app: &TestApp,
+    token: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
     let headers = [
         ("cookie", format!("dc_session={token}")),
         ("origin", OWN_ORIGIN.to_owned()),
@@ -30,7 +35,12 @@ async fn fetch_post(app: &TestApp, token: &str, endpoint: &str, form: &[(&str, &
 }
 
 /// A plain HTML form post from our own page: (status, body).
-async fn form_post(app: &TestApp, token: &str, endpoint: &str, form: &[(&str, &str)]) -> (u16, String) {
+async fn form_post(
+    app: &TestApp,
+    token: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
     let res = app
         .http
         .post(format!("{}/api/{endpoint}", app.base))
@@ -70,7 +80,10 @@ async fn the_call_page_shows_todays_hours_or_the_out_of_office_message(db: Db) {
     assert!(html.contains("data-zone=\"UTC\""), "{html}");
     assert!(html.contains("Today\u{2019}s hours"), "{html}");
     assert!(html.contains("08:00\u{2013}20:00"), "{html}");
-    assert!(html.contains("Open now") || html.contains("Closed now"), "{html}");
+    assert!(
+        html.contains("Open now") || html.contains("Closed now"),
+        "{html}"
+    );
     // Out of office: the message instead, escaped like any text a business typed.
     let res = app
         .gql(
@@ -82,7 +95,10 @@ async fn the_call_page_shows_todays_hours_or_the_out_of_office_message(db: Db) {
     assert_eq!(res["data"]["setOutOfOffice"]["active"], true, "{res}");
     let html = page(&app, &path, None).await;
     assert!(html.contains("data-state=\"out_of_office\""), "{html}");
-    assert!(html.contains("Back on &lt;b&gt;Monday&lt;/b&gt; &amp; later"), "{html}");
+    assert!(
+        html.contains("Back on &lt;b&gt;Monday&lt;/b&gt; &amp; later"),
+        "{html}"
+    );
     assert!(!html.contains("<b>Monday</b>"), "{html}");
     app.finish().await;
 }
@@ -113,7 +129,12 @@ async fn the_schedules_page_works_without_javascript(db: Db) {
         &app,
         &owner.token,
         "set_date_override",
-        &[("team_id", ""), ("date", "2030-12-25"), ("hours", ""), ("name", "Christmas Day")],
+        &[
+            ("team_id", ""),
+            ("date", "2030-12-25"),
+            ("hours", ""),
+            ("name", "Christmas Day"),
+        ],
     )
     .await;
     assert!(matches!(status, 302 | 303), "{status}");
@@ -123,7 +144,12 @@ async fn the_schedules_page_works_without_javascript(db: Db) {
     assert!(html.contains("Christmas Day"), "{html}");
 
     // The preview is a GET form: Christmas Day is closed, the next opening the 26th.
-    let html = page(&app, "/app/schedules?at=2030-12-25T10%3A00", Some(&owner.token)).await;
+    let html = page(
+        &app,
+        "/app/schedules?at=2030-12-25T10%3A00",
+        Some(&owner.token),
+    )
+    .await;
     assert!(html.contains("id=\"preview-answer\""), "{html}");
     assert!(html.contains("data-state=\"closed\""), "{html}");
     assert!(html.contains("opens 2030-12-26 09:00"), "{html}");
@@ -135,7 +161,12 @@ async fn the_schedules_page_works_without_javascript(db: Db) {
         &app,
         &agent,
         "set_out_of_office",
-        &[("user_id", &agent_id), ("enabled", "on"), ("message", "Off sick"), ("until", "")],
+        &[
+            ("user_id", &agent_id),
+            ("enabled", "on"),
+            ("message", "Off sick"),
+            ("until", ""),
+        ],
     )
     .await;
     assert!(matches!(status, 302 | 303), "{status}");
@@ -148,7 +179,10 @@ async fn the_schedules_page_works_without_javascript(db: Db) {
     .await;
     assert_eq!(status, 403, "{body}");
     let html = page(&app, "/app/schedules", Some(&agent)).await;
-    assert!(html.contains("Only owners and admins change hours"), "{html}");
+    assert!(
+        html.contains("Only owners and admins change hours"),
+        "{html}"
+    );
     assert!(html.contains("Off sick"), "{html}");
     app.finish().await;
 }

@@ -37,7 +37,9 @@ fn fields(res: &Value) -> Vec<&str> {
 async fn office_hours(app: &TestApp, auth: &Auth, team: Option<&str>) -> Value {
     app.gql(
         auth,
-        &format!("mutation($i: OpeningHoursInput!) {{ setOpeningHours(input: $i) {{ {SCHEDULE} }} }}"),
+        &format!(
+            "mutation($i: OpeningHoursInput!) {{ setOpeningHours(input: $i) {{ {SCHEDULE} }} }}"
+        ),
         json!({ "i": {
             "teamId": team,
             "timeZone": "europe/berlin",
@@ -104,7 +106,10 @@ async fn weekly_hours_and_dates_through_graphql(db: Db) {
     let res = set_date(&app, &auth, "2030-12-25", "", "Christmas Day").await;
     assert_eq!(res["data"]["setDateOverride"]["closed"], true, "{res}");
     let res = set_date(&app, &auth, "2030-12-24", "10:00-14:00", "Christmas Eve").await;
-    let eve = res["data"]["setDateOverride"]["id"].as_str().unwrap().to_owned();
+    let eve = res["data"]["setDateOverride"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(res["data"]["setDateOverride"]["hours"], "10:00-14:00");
     let s = status(&app, &auth, None, json!({ "l": "2030-12-24T11:00" })).await;
     assert_eq!(s["state"], "OPEN", "{s}");
@@ -155,24 +160,42 @@ DTSTART:20301223T120000Z\r\nSUMMARY:Lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         )
         .await;
     assert_eq!(fields(&res), vec!["holidays"], "{res}");
-    assert!(res["errors"][0]["message"].as_str().unwrap().contains("Line 2"), "{res}");
+    assert!(
+        res["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Line 2"),
+        "{res}"
+    );
     let s = status(&app, &auth, None, json!({ "l": "2030-12-24T15:00" })).await;
     assert_eq!(s["nextOpening"], "2030-12-27T08:00:00+00:00", "{s}");
 
     // Removing Christmas Eve's override brings the weekly hours back for that day.
     let res = app
-        .gql(&auth, "mutation($id: ID!) { removeDateOverride(id: $id) }", json!({ "id": eve }))
+        .gql(
+            &auth,
+            "mutation($id: ID!) { removeDateOverride(id: $id) }",
+            json!({ "id": eve }),
+        )
         .await;
     assert_eq!(res["data"]["removeDateOverride"], true, "{res}");
     let s = status(&app, &auth, None, json!({ "l": "2030-12-24T15:00" })).await;
     assert_eq!(s["state"], "OPEN", "{s}");
     let res = app
-        .gql(&auth, "mutation($id: ID!) { removeDateOverride(id: $id) }", json!({ "id": eve }))
+        .gql(
+            &auth,
+            "mutation($id: ID!) { removeDateOverride(id: $id) }",
+            json!({ "id": eve }),
+        )
         .await;
     assert_eq!(error_code(&res), Some("NOT_FOUND"), "{res}");
 
     let res = app
-        .gql(&auth, &format!("{{ schedules {{ business {{ {SCHEDULE} }} }} timeZones }}"), json!({}))
+        .gql(
+            &auth,
+            &format!("{{ schedules {{ business {{ {SCHEDULE} }} }} timeZones }}"),
+            json!({}),
+        )
         .await;
     let dates: Vec<&str> = res["data"]["schedules"]["business"]["overrides"]
         .as_array()
@@ -180,7 +203,11 @@ DTSTART:20301223T120000Z\r\nSUMMARY:Lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         .iter()
         .map(|o| o["date"].as_str().unwrap())
         .collect();
-    assert_eq!(dates, vec!["2030-12-25", "2030-12-26", "2030-12-31"], "{res}");
+    assert_eq!(
+        dates,
+        vec!["2030-12-25", "2030-12-26", "2030-12-31"],
+        "{res}"
+    );
     let zones = res["data"]["timeZones"].as_array().unwrap();
     assert!(zones.iter().any(|z| z == "Australia/Lord_Howe"));
     app.finish().await;
@@ -196,12 +223,20 @@ async fn teams_follow_or_override_the_business_hours(db: Db) {
     office_hours(&app, &auth, None).await;
     set_date(&app, &auth, "2030-12-31", "", "New Year's Eve").await;
     let res = app
-        .gql(&auth, "mutation { createTeam(input: { name: \"Evening desk\" }) { id } }", json!({}))
+        .gql(
+            &auth,
+            "mutation { createTeam(input: { name: \"Evening desk\" }) { id } }",
+            json!({}),
+        )
         .await;
     let team = res["data"]["createTeam"]["id"].as_str().unwrap().to_owned();
     // Without hours of its own it follows the business's.
     let s = status(&app, &auth, Some(&team), json!({ "l": "2030-12-27T19:00" })).await;
-    assert_eq!((s["state"].as_str(), s["timeZone"].as_str()), (Some("CLOSED"), Some("Europe/Berlin")), "{s}");
+    assert_eq!(
+        (s["state"].as_str(), s["timeZone"].as_str()),
+        (Some("CLOSED"), Some("Europe/Berlin")),
+        "{s}"
+    );
     let res = app
         .gql(
             &auth,
@@ -211,7 +246,11 @@ async fn teams_follow_or_override_the_business_hours(db: Db) {
                 "thursday": "18:00-23:00", "friday": "18:00-23:00" } }),
         )
         .await;
-    assert_eq!(res["data"]["setOpeningHours"]["teamId"], team.as_str(), "{res}");
+    assert_eq!(
+        res["data"]["setOpeningHours"]["teamId"],
+        team.as_str(),
+        "{res}"
+    );
     let s = status(&app, &auth, Some(&team), json!({ "l": "2030-12-27T19:00" })).await;
     assert_eq!(s["state"], "OPEN", "{s}");
     assert_eq!(s["closesAt"], "2030-12-28T04:00:00+00:00", "{s}");
@@ -230,11 +269,19 @@ async fn teams_follow_or_override_the_business_hours(db: Db) {
     let s = status(&app, &auth, Some(&team), json!({ "l": "2030-12-31T19:00" })).await;
     assert_eq!(s["state"], "OPEN", "{s}");
     let res = app
-        .gql(&auth, "mutation($t: ID!) { clearTeamOpeningHours(teamId: $t) }", json!({ "t": team }))
+        .gql(
+            &auth,
+            "mutation($t: ID!) { clearTeamOpeningHours(teamId: $t) }",
+            json!({ "t": team }),
+        )
         .await;
     assert_eq!(res["data"]["clearTeamOpeningHours"], true, "{res}");
     let res = app
-        .gql(&auth, "{ schedules { teams { teamName schedule { id } } } }", json!({}))
+        .gql(
+            &auth,
+            "{ schedules { teams { teamName schedule { id } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         res["data"]["schedules"]["teams"],
@@ -244,15 +291,21 @@ async fn teams_follow_or_override_the_business_hours(db: Db) {
     // Deleting a team takes its hours with it.
     app.gql(
         &auth,
-        &format!("mutation($i: OpeningHoursInput!) {{ setOpeningHours(input: $i) {{ id }} }}"),
+        "mutation($i: OpeningHoursInput!) { setOpeningHours(input: $i) { id } }",
         json!({ "i": { "teamId": team, "timeZone": "UTC", "monday": "00:00-24:00" } }),
     )
     .await;
     let res = app
-        .gql(&auth, "mutation($t: ID!) { deleteTeam(id: $t) }", json!({ "t": team }))
+        .gql(
+            &auth,
+            "mutation($t: ID!) { deleteTeam(id: $t) }",
+            json!({ "t": team }),
+        )
         .await;
     assert_eq!(res["data"]["deleteTeam"], true, "{res}");
-    let res = app.gql(&auth, "{ schedules { teams { teamName } } }", json!({})).await;
+    let res = app
+        .gql(&auth, "{ schedules { teams { teamName } } }", json!({}))
+        .await;
     assert_eq!(res["data"]["schedules"]["teams"], json!([]), "{res}");
     app.finish().await;
 }
@@ -269,7 +322,11 @@ async fn out_of_office_switches_and_who_may_flip_them(db: Db) {
     assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
     for user in [Value::Null, json!(owner.user_id)] {
         let res = app
-            .gql(&agent, set, json!({ "i": { "userId": user, "enabled": true } }))
+            .gql(
+                &agent,
+                set,
+                json!({ "i": { "userId": user, "enabled": true } }),
+            )
             .await;
         assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
     }
@@ -282,7 +339,11 @@ async fn out_of_office_switches_and_who_may_flip_them(db: Db) {
         )
         .await;
     let o = &res["data"]["setOutOfOffice"];
-    assert_eq!((o["enabled"].as_bool(), o["active"].as_bool()), (Some(true), Some(true)), "{res}");
+    assert_eq!(
+        (o["enabled"].as_bool(), o["active"].as_bool()),
+        (Some(true), Some(true)),
+        "{res}"
+    );
     // An end in the past is refused; a message over 500 characters too.
     let res = app
         .gql(
@@ -293,7 +354,11 @@ async fn out_of_office_switches_and_who_may_flip_them(db: Db) {
         .await;
     assert_eq!(fields(&res), vec!["until"], "{res}");
     let res = app
-        .gql(&owner.auth(), set, json!({ "i": { "enabled": true, "message": "x".repeat(501) } }))
+        .gql(
+            &owner.auth(),
+            set,
+            json!({ "i": { "enabled": true, "message": "x".repeat(501) } }),
+        )
         .await;
     assert_eq!(fields(&res), vec!["message"], "{res}");
     let res = app
@@ -316,8 +381,14 @@ async fn out_of_office_switches_and_who_may_flip_them(db: Db) {
     assert_eq!(s["now"]["message"], "Moving to <b>new premises</b>");
     let members = s["membersOutOfOffice"].as_array().unwrap();
     assert_eq!(members.len(), 2, "{res}");
-    let theirs = members.iter().find(|m| m["userId"] == agent_id.as_str()).unwrap();
-    assert_eq!((theirs["active"].as_bool(), theirs["message"].as_str()), (Some(true), Some("On holiday")));
+    let theirs = members
+        .iter()
+        .find(|m| m["userId"] == agent_id.as_str())
+        .unwrap();
+    assert_eq!(
+        (theirs["active"].as_bool(), theirs["message"].as_str()),
+        (Some(true), Some("On holiday"))
+    );
     // The call page tells callers, before they call.
     let domain = verified_domain(&app, &owner).await;
     let res = app
@@ -327,12 +398,23 @@ async fn out_of_office_switches_and_who_may_flip_them(db: Db) {
             json!({ "d": domain }),
         )
         .await;
-    assert_eq!(res["data"]["callPage"]["opening"]["state"], "OUT_OF_OFFICE", "{res}");
-    assert_eq!(res["data"]["callPage"]["opening"]["message"], "Moving to <b>new premises</b>");
+    assert_eq!(
+        res["data"]["callPage"]["opening"]["state"], "OUT_OF_OFFICE",
+        "{res}"
+    );
+    assert_eq!(
+        res["data"]["callPage"]["opening"]["message"],
+        "Moving to <b>new premises</b>"
+    );
     // Switched off, the page has nothing to say (no hours either).
-    app.gql(&owner.auth(), set, json!({ "i": { "enabled": false } })).await;
+    app.gql(&owner.auth(), set, json!({ "i": { "enabled": false } }))
+        .await;
     let res = app
-        .gql(&Auth::None, "query($d: String!) { callPage(domain: $d) { opening { state } } }", json!({ "d": domain }))
+        .gql(
+            &Auth::None,
+            "query($d: String!) { callPage(domain: $d) { opening { state } } }",
+            json!({ "d": domain }),
+        )
         .await;
     assert!(res["data"]["callPage"]["opening"].is_null(), "{res}");
     app.finish().await;
@@ -356,10 +438,15 @@ async fn the_hub_reads_one_snapshot_and_answers_from_it(db: Db) {
     let snapshot = load_snapshot(&app.services.db, business).await.unwrap();
     // Wednesday 2030-12-25 11:00 CET: open; Thursday the 26th closed; so from Wednesday
     // evening the next opening is Friday 09:00 CET.
-    assert_eq!(availability(&snapshot, &route, utc("2030-12-25T10:00:00Z")), CallAvailability::Open);
+    assert_eq!(
+        availability(&snapshot, &route, utc("2030-12-25T10:00:00Z")),
+        CallAvailability::Open
+    );
     assert_eq!(
         availability(&snapshot, &route, utc("2030-12-25T18:00:00Z")),
-        CallAvailability::Closed { next_opening: Some(utc("2030-12-27T08:00:00Z")) }
+        CallAvailability::Closed {
+            next_opening: Some(utc("2030-12-27T08:00:00Z"))
+        }
     );
 
     // The agent goes out of office: the hub is told, reloads, and never rings them.
@@ -376,7 +463,11 @@ async fn the_hub_reads_one_snapshot_and_answers_from_it(db: Db) {
             .with_agent(AgentSnapshot::available(agent)),
         |r, t| r.with_team(t.clone()),
     );
-    let scheduled = Scheduled { roster: &roster, schedule: &snapshot, at: utc("2030-12-25T10:00:00Z") };
+    let scheduled = Scheduled {
+        roster: &roster,
+        schedule: &snapshot,
+        at: utc("2030-12-25T10:00:00Z"),
+    };
     let plan = plan_ring(route.target, &scheduled).unwrap();
     assert_eq!(plan.members().collect::<Vec<_>>(), vec![owner_id]);
 
@@ -390,12 +481,15 @@ async fn the_hub_reads_one_snapshot_and_answers_from_it(db: Db) {
     let snapshot = load_snapshot(&app.services.db, business).await.unwrap();
     assert_eq!(
         availability(&snapshot, &route, Utc::now()),
-        CallAvailability::OutOfOffice { message: "Stocktaking", until: None }
+        CallAvailability::OutOfOffice {
+            message: "Stocktaking",
+            until: None
+        }
     );
 
     // Every change was announced, naming the business or the member.
     let mut seen = Vec::new();
-    while let Ok(e) = events.try_recv() {
+    while let Some(entity::events::Received::Item(e)) = entity::events::ready(&mut events) {
         if e.kind == BusinessEventKind::SchedulesChanged {
             assert_eq!(e.business_id, business);
             seen.push(e.subject_id);

@@ -7,7 +7,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::Actions;
-use crate::ui::{action_error, FormAlert};
+use crate::ui::{action_error, ErrorSummary};
 
 /// The out-of-office card.
 #[component]
@@ -42,7 +42,7 @@ pub fn AwayCard(
             <p class="muted">
                 "While the business is out of office, callers hear its message instead of ringing anyone, whatever the hours. A member out of office is never rung. With an end set, it turns itself off then."
             </p>
-            <FormAlert error fields=&[] />
+            <ErrorSummary error />
             <ul class="away-list">
                 <Switch o=business who="The whole business".to_owned() editable=manage actions />
                 {rows}

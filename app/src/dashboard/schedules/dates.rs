@@ -9,7 +9,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::Actions;
-use crate::ui::{action_error, FieldMessage, FormAlert, SuccessAlert};
+use crate::ui::{action_error, ErrorSummary, FieldMessage, SuccessAlert};
 
 /// The date overrides card.
 #[component]
@@ -70,7 +70,9 @@ pub fn DatesCard(
                 })
                 .collect_view();
             let list = if empty {
-                Either::Left(view! { <p class="muted" id="dates-empty">"No holidays or special days ahead."</p> })
+                Either::Left(
+                    view! { <p class="muted" id="dates-empty">"No holidays or special days ahead."</p> },
+                )
             } else {
                 Either::Right(view! {
                     <div class="table-wrap">
@@ -88,13 +90,15 @@ pub fn DatesCard(
                     </div>
                 })
             };
-            let forms = manage.then(|| view! {
-                <AddDate team=team.clone() actions />
-                <ImportDates team=team.clone() actions />
+            let forms = manage.then(|| {
+                view! {
+                    <AddDate team=team.clone() actions />
+                    <ImportDates team=team.clone() actions />
+                }
             });
             Either::Right(view! {
                 <p class="muted small">{format!("Dates in {zone}. A date's hours replace its weekday's; a night that starts the day before is not cut short.")}</p>
-                <FormAlert error=remove_error />
+                <ErrorSummary error=remove_error />
                 {list}
                 {forms}
             })
@@ -116,7 +120,7 @@ fn AddDate(team: Option<String>, actions: Actions) -> impl IntoView {
     let (date_error, hours_error) = (field("date"), field("hours"));
     view! {
         <ActionForm action=actions.set_date attr:class="form form-row" attr:novalidate=true>
-            <FormAlert error fields=&["date", "hours", "name"] />
+            <ErrorSummary error fields=&[("date", "date-day"), ("hours", "date-hours"), ("name", "date-name")] />
             <input type="hidden" name="team_id" value=team.unwrap_or_default() />
             <div class="field field-narrow" class:has-error=move || date_error.get().is_some()>
                 <label for="date-day">"Date"</label>
@@ -168,10 +172,16 @@ fn ImportDates(team: Option<String>, actions: Actions) -> impl IntoView {
                 v.added, v.replaced
             );
             if v.skipped_timed > 0 {
-                said.push_str(&format!(" {} events with a time of day were left out.", v.skipped_timed));
+                said.push_str(&format!(
+                    " {} events with a time of day were left out.",
+                    v.skipped_timed
+                ));
             }
             if v.recurring > 0 {
-                said.push_str(&format!(" {} repeating events: only their first day was taken.", v.recurring));
+                said.push_str(&format!(
+                    " {} repeating events: only their first day was taken.",
+                    v.recurring
+                ));
             }
             view! { <SuccessAlert>{said}</SuccessAlert> }
         })
@@ -179,7 +189,7 @@ fn ImportDates(team: Option<String>, actions: Actions) -> impl IntoView {
     view! {
         <ActionForm action=actions.import attr:class="form" attr:novalidate=true>
             <h3 class="section-title">"Import holidays"</h3>
-            <FormAlert error fields=&["holidays"] />
+            <ErrorSummary error fields=&[("holidays", "holidays-text")] />
             {done}
             <input type="hidden" name="team_id" value=team.unwrap_or_default() />
             <div class="field" class:has-error=move || message.get().is_some()>

@@ -7,7 +7,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::Actions;
-use crate::ui::{action_error, FieldMessage, FormAlert};
+use crate::ui::{action_error, ErrorSummary, FieldMessage};
 
 /// A day's intervals as `(start, minutes)` in minutes after midnight.
 fn spans(day: &str) -> Vec<(u16, u16)> {
@@ -80,10 +80,12 @@ pub fn HoursCard(
         (None, None, _) => "No hours are set, so calls are taken around the clock. Set your hours to have callers outside them told when you open.",
         (None, Some(_), _) => "Callers outside these hours are told when you open next, in their own time zone.",
     };
-    let rows_source: Vec<String> = shown
-        .as_ref()
-        .map(|s| s.days.clone())
-        .unwrap_or_else(|| vec!["09:00-17:00".into(); 5].into_iter().chain(vec![String::new(); 2]).collect());
+    let rows_source: Vec<String> = shown.as_ref().map(|s| s.days.clone()).unwrap_or_else(|| {
+        vec!["09:00-17:00".into(); 5]
+            .into_iter()
+            .chain(vec![String::new(); 2])
+            .collect()
+    });
     let labels: Vec<String> = shown
         .as_ref()
         .map(|s| s.labels.clone())
@@ -209,7 +211,19 @@ fn HoursForm(
         .collect_view();
     view! {
         <ActionForm action=actions.hours attr:class="form hours-form" attr:novalidate=true>
-            <FormAlert error fields=&["time_zone", "mon", "tue", "wed", "thu", "fri", "sat", "sun"] />
+            <ErrorSummary
+                error
+                fields=&[
+                    ("time_zone", "hours-zone"),
+                    ("mon", "hours-mon"),
+                    ("tue", "hours-tue"),
+                    ("wed", "hours-wed"),
+                    ("thu", "hours-thu"),
+                    ("fri", "hours-fri"),
+                    ("sat", "hours-sat"),
+                    ("sun", "hours-sun"),
+                ]
+            />
             <input type="hidden" name="team_id" value=team_id.unwrap_or_default() />
             <div class="field" class:has-error=move || zone_error.get().is_some()>
                 <label for="hours-zone">"Time zone"</label>

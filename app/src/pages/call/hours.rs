@@ -28,8 +28,10 @@ impl Shown {
 
 /// A server-side local text (`YYYY-MM-DD HH:MM`) as `Tue 3 Jun, 09:00`.
 fn business_text(local: &str) -> String {
-    NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M")
-        .map_or_else(|_| local.to_owned(), |t| t.format("%a %-d %b, %H:%M").to_string())
+    NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").map_or_else(
+        |_| local.to_owned(),
+        |t| t.format("%a %-d %b, %H:%M").to_string(),
+    )
 }
 
 /// `at` as `Tue 3 Jun, 09:00` in `shown`'s zone (the caller's only in the browser).
@@ -90,7 +92,13 @@ fn today(s: &StatusView, shown: &Shown) -> String {
         Shown::Caller(zone) => s
             .day_openings
             .iter()
-            .map(|o| format!("{}\u{2013}{}", in_zone(o.opens, zone, false), in_zone(o.closes, zone, false)))
+            .map(|o| {
+                format!(
+                    "{}\u{2013}{}",
+                    in_zone(o.opens, zone, false),
+                    in_zone(o.closes, zone, false)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -120,15 +128,24 @@ pub fn CallHours(status: StatusView, business: String) -> impl IntoView {
         let shown = shown.get();
         s.with_value(|s| match s.state {
             OpenNow::Open => match s.closes_at {
-                Some(c) => format!("Open now \u{2014} until {}", when(c, s.closes_at_local.as_ref(), &shown)),
+                Some(c) => format!(
+                    "Open now \u{2014} until {}",
+                    when(c, s.closes_at_local.as_ref(), &shown)
+                ),
                 None => "Open now".to_owned(),
             },
             OpenNow::Closed => match s.next_opening {
-                Some(n) => format!("Closed now \u{2014} opens {}", when(n, s.next_opening_local.as_ref(), &shown)),
+                Some(n) => format!(
+                    "Closed now \u{2014} opens {}",
+                    when(n, s.next_opening_local.as_ref(), &shown)
+                ),
                 None => "Closed now".to_owned(),
             },
             OpenNow::OutOfOffice => match s.until {
-                Some(u) => format!("Out of office until {}", when(u, s.until_local.as_ref(), &shown)),
+                Some(u) => format!(
+                    "Out of office until {}",
+                    when(u, s.until_local.as_ref(), &shown)
+                ),
                 None => "Out of office".to_owned(),
             },
         })

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::calls::protocol::{ConnectionId, ErrorCode, ServerMessage};
+use crate::calls::protocol::{ConnectionId, ErrorCode, ServerMessage, Unavailability};
 use crate::calls::wire::{ChatText, EndReason, Side, TransferFailure, UnavailableReason};
 
 /// One agent's device: the member and the signaling session of that device.
@@ -67,8 +67,9 @@ pub enum Event {
     },
     /// Hub: no further wave to ring; the call ends `missed` or `rejected`.
     GiveUp,
-    /// Hub: the request cannot be offered to anyone.
-    Unavailable(UnavailableReason),
+    /// Hub: the request cannot be offered to anyone (nobody online, closed, out of
+    /// office…), with what the caller is told.
+    Unavailable(Unavailability),
     /// A device answers.
     Accept(AgentDevice),
     /// A device declines (for all of its member's devices).

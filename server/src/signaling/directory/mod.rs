@@ -1,14 +1,16 @@
 //! The call directory: what a call request needs to know about businesses and callers,
 //! kept in memory so that setting up a call does not wait on the database.
 //!
-//! Four answers are cached, each filled on a miss by the function the database path uses:
+//! Five answers are cached, each filled on a miss by the function the database path uses:
 //! a verified domain name → its business and stored name ([`records::verified_business`]),
 //! a caller identity → its card and expiry ([`records::caller_card_until`]; a cached card
 //! is still refused from the instant its identity expires), a business and intent → how
 //! the call is routed ([`routing_setup::route_for`]), and a business and team → the teams
 //! a transfer reaches ([`routing_setup::team_route`]; the business's own id names its
 //! "everyone" team, which is also the member list accepts and transfers check against:
-//! [`CallDirectory::is_member`]).
+//! [`CallDirectory::is_member`]), and a business → its opening hours and out-of-office
+//! switches ([`schedules::load_snapshot`]; the schedule is cached, never the answer "open
+//! now?", which is worked out at each request from the cached schedule).
 //!
 //! It lives in the server, beside the hub that owns it: `entity` stays free of IO and
 //! process state for calls, and offers the functions a miss reads through.
@@ -16,7 +18,7 @@
 //! **Invalidation** follows the business events ([`EventBus`]): a domain event drops every
 //! domain and caller entry (they are rare; subdomains inherit verification, and a domain
 //! identity must not outlive its domain); a member, intent or team event drops that
-//! business's routes; a subscription that lagged behind drops everything. The directory
+//! business's routes; a schedule event drops that business's schedule; a subscription that lagged behind drops everything. The directory
 //! holds its own subscription and every lookup first applies what is queued on it, so a
 //! change published in this process before a lookup starts is never answered stale; the
 //! hub's task ([`CallDirectory::follow`]) applies events as they arrive, so entries also go
@@ -53,6 +55,7 @@ use entity::calls::routing::Team;
 use entity::domains::DomainName;
 use entity::events::{self, BusinessEvent, BusinessEventKind, EventBus, Feed, Received};
 use entity::routing_setup::{self, CallRoute, RouteError};
+use entity::schedules::{self, ScheduleSnapshot};
 use entity::DomainError;
 use futures::StreamExt;
 use sea_orm::{ConnectionTrait, DbErr};
@@ -83,12 +86,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The four caches, shared with the background refreshes.
+/// The five caches, shared with the background refreshes.
 struct Maps {
     domains: Mutex<Map<String, (Uuid, String)>>,
     callers: Mutex<Map<Uuid, CardUntil>>,
     routes: Mutex<Map<RouteKey, Arc<CallRoute>>>,
     teams: Mutex<Map<(Uuid, Uuid), Arc<Teams>>>,
+    schedules: Mutex<Map<Uuid, ScheduleSnapshot>>,
 }
 
 /// In-memory answers for the call-request path, invalidated by business events. Share it
@@ -110,6 +114,7 @@ impl std::fmt::Debug for CallDirectory {
             .field("callers", &lock(&maps.callers).len())
             .field("routes", &lock(&maps.routes).len())
             .field("teams", &lock(&maps.teams).len())
+            .field("schedules", &lock(&maps.schedules).len())
             .finish_non_exhaustive()
     }
 }
@@ -134,6 +139,7 @@ impl CallDirectory {
                 callers: Mutex::new(Map::pruned_by(limits, live)),
                 routes: Mutex::new(Map::new(limits)),
                 teams: Mutex::new(Map::new(limits)),
+                schedules: Mutex::new(Map::new(limits)),
             }),
             feed: Mutex::new(events.subscribe()),
             doorbell: Mutex::new(Some(events.subscribe())),
@@ -261,6 +267,30 @@ impl CallDirectory {
         Ok(found.unwrap_or_default())
     }
 
+    /// The opening hours and out-of-office switches of `business_id`, as
+    /// [`schedules::load_snapshot`] reads them (a business without any is open around the
+    /// clock). Call requests work out "open now?" from it without IO.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn schedule(
+        &self,
+        db: &impl SharedDb,
+        business_id: Uuid,
+    ) -> Result<ScheduleSnapshot, DbErr> {
+        let found = self
+            .serve(
+                |m| &m.schedules,
+                &business_id,
+                || {
+                    let db = db.clone();
+                    async move { schedules::load_snapshot(&db, business_id).await.map(Some) }
+                },
+            )
+            .await?;
+        Ok(found.unwrap_or_default())
+    }
+
     /// Whether `user_id` is a member of `business_id`, from the business's "everyone"
     /// team ([`Self::team_route`] with the business id): the cached member list, dropped
     /// by every member event, so an accept or a transfer checks membership without a
@@ -343,11 +373,14 @@ impl CallDirectory {
                 lock(&maps.routes).invalidate(|(business, _), _| *business != changed);
                 lock(&maps.teams).invalidate(|(business, _), _| *business != changed);
             }
+            Kind::SchedulesChanged => {
+                let changed = event.business_id;
+                lock(&maps.schedules).invalidate(|business, _| *business != changed);
+            }
             Kind::InvitationSent
             | Kind::InvitationRevoked
             | Kind::ApiKeyCreated
-            | Kind::ApiKeyRevoked
-            | Kind::SchedulesChanged => {}
+            | Kind::ApiKeyRevoked => {}
         }
     }
 
@@ -358,6 +391,7 @@ impl CallDirectory {
         lock(&maps.callers).invalidate(|_, _| false);
         lock(&maps.routes).invalidate(|_, _| false);
         lock(&maps.teams).invalidate(|_, _| false);
+        lock(&maps.schedules).invalidate(|_, _| false);
     }
 
     /// Applies every event queued on the directory's own subscription.

@@ -9,6 +9,14 @@
 //! the caller's card and the route come from the in-memory call directory, so a request
 //! rarely reads the database.
 //!
+//! **Opening hours.** Before anything rings, the business's cached schedule (the call
+//! directory's, dropped by `SchedulesChanged`) says whether the call can be offered: out
+//! of office → `unavailable {out_of_office}` with the message; every team the call could
+//! reach closed → `unavailable {closed}` with the next opening. Otherwise the ring is
+//! planned on the schedule too: a closed team is skipped for its fallback and a member
+//! out of office is never rung, in transfers as well. These calls are recorded like any
+//! other that nobody could take.
+//!
 //! **Membership.** Accepting and transferring check, from the directory's cached member
 //! list, that the members involved still belong to the call's business, so a removal
 //! whose revocation has not reached this process yet cannot answer a call.
@@ -17,13 +25,16 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use entity::calls::limits::Limited;
-use entity::calls::protocol::{CallId, ConnectionId, ErrorCode, IncomingCall, ServerMessage};
+use entity::calls::protocol::{
+    CallId, ConnectionId, ErrorCode, IncomingCall, ServerMessage, Unavailability,
+};
 use entity::calls::records::{Job, NewCall};
 use entity::calls::routing::plan_ring;
 use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReason};
 use entity::calls::{AgentDevice, Call, CallError, Event, Party};
 use entity::domains::DomainName;
 use entity::routing_setup::RouteError;
+use entity::schedules::{availability, Scheduled};
 use uuid::Uuid;
 
 use super::calls::{after, devices, encode, timer, Slot};
@@ -86,11 +97,25 @@ impl Engine {
             }
             Err(RouteError::Db(e)) => return Err(internal("a call request", &e)),
         };
+        let schedule = directory.schedule(db, business_id).await;
+        let schedule = schedule.map_err(|e| internal("a call request", &e))?;
         let members = self.presence().roster(business_id);
-        let plan = plan_ring(
-            route.target,
-            &self.roster(business_id, &members, &route.teams),
-        );
+        let plan = match availability(&schedule, &route, now).unavailability() {
+            Some(why) => Err(why),
+            None => {
+                let roster = self.roster(business_id, &members, &route.teams);
+                let at = now;
+                plan_ring(
+                    route.target,
+                    &Scheduled {
+                        roster: &roster,
+                        schedule: &schedule,
+                        at,
+                    },
+                )
+                .map_err(Unavailability::from)
+            }
+        };
         let call_id = CallId::from_random_bytes(rand::random());
         let incoming = IncomingCall {
             call_id,
@@ -140,7 +165,7 @@ impl Engine {
         };
         let first = match first {
             // Nobody of the plan is still there: say so rather than ring no one.
-            Event::GiveUp => Event::Unavailable(UnavailableReason::NoAgentsOnline),
+            Event::GiveUp => Event::Unavailable(UnavailableReason::NoAgentsOnline.into()),
             event => event,
         };
         tokio::spawn(timer(self.clone(), call_id, slot.clone()));
@@ -252,8 +277,20 @@ impl Engine {
             let text = "That team does not exist (any more).".to_owned();
             return Err((ErrorCode::InvalidMessage, text));
         }
+        let schedule = self.directory().schedule(&self.inner.db, business_id).await;
+        let schedule = schedule.map_err(|e| internal("loading the opening hours", &e))?;
         let members = self.presence().roster(business_id);
-        let plan = plan_ring(to, &self.roster(business_id, &members, &teams)).ok();
+        let roster = self.roster(business_id, &members, &teams);
+        let at = Utc::now();
+        let plan = plan_ring(
+            to,
+            &Scheduled {
+                roster: &roster,
+                schedule: &schedule,
+                at,
+            },
+        )
+        .ok();
         let mut users: Vec<Uuid> = Vec::new();
         for user in plan
             .iter()
