@@ -180,6 +180,12 @@ impl Tab {
                     return label.click().await.map_err(|e| format!("its label: {e}"));
                 }
             }
+            // In the middle of the viewport, clear of the sticky top bar (a click scrolls
+            // an element only just into view, where the bar may cover it).
+            if let Ok(arg) = serde_json::to_value(&el) {
+                let centre = "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});";
+                let _ = self.c.execute(centre, vec![arg]).await;
+            }
             el.click().await.map_err(|e| e.to_string())
         })
         .await

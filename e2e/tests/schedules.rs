@@ -194,7 +194,8 @@ async fn scenario(
         .js("return Intl.DateTimeFormat().resolvedOptions().timeZone;")
         .await?;
     anyhow::ensure!(
-        zone == "Asia/Kathmandu",
+        // ICU may name it by its older spelling; both are the same tz database zone.
+        zone == "Asia/Kathmandu" || zone == "Asia/Katmandu",
         "the override did not take: {zone}"
     );
     caller
@@ -205,7 +206,7 @@ async fn scenario(
         .await?;
     caller.wait_text("#call-hours-message", MESSAGE).await?;
     caller
-        .wait_attr("#call-hours", "data-zone", &["Asia/Kathmandu"])
+        .wait_attr("#call-hours", "data-zone", &[zone.as_str()])
         .await?;
     caller.shot("schedules-05-caller-out-of-office").await?;
 
@@ -221,7 +222,7 @@ async fn scenario(
         .goto_hydrated(&format!("{base}/call/{domain}"))
         .await?;
     caller
-        .wait_attr("#call-hours", "data-zone", &["Asia/Kathmandu"])
+        .wait_attr("#call-hours", "data-zone", &[zone.as_str()])
         .await?;
     caller
         .wait_attr("#call-hours", "data-state", &["open", "closed"])
@@ -240,7 +241,7 @@ async fn scenario(
         "not in the caller's time: {headline}"
     );
     caller
-        .wait_text("#call-hours-zone", "your time (Asia/Kathmandu)")
+        .wait_text("#call-hours-zone", &format!("your time ({zone})"))
         .await?;
     println!("caller sees today's hours as {today}; {headline}");
     caller.shot("schedules-06-caller-hours").await?;
