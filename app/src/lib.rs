@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=dashboard::Overview />
                     <Route path=path!("members") view=dashboard::MembersPage />
                     <Route path=path!("api-keys") view=dashboard::ApiKeysPage />
+                    <Route path=path!("webhooks") view=dashboard::WebhooksPage />
                     <Route path=path!("settings") view=dashboard::SettingsPage />
                     <Route path=path!("domains") view=dashboard::DomainsPage />
                     <Route path=path!("intents") view=dashboard::IntentsPage />

@@ -205,6 +205,22 @@ async fn scenario(
         .wait_attr("#call-hours", "data-state", &["out_of_office"])
         .await?;
     caller.wait_text("#call-hours-message", MESSAGE).await?;
+    // Nothing on the page says someone can answer.
+    caller
+        .wait_text("#call-online", "Nobody is taking calls right now")
+        .await?;
+    // Calling anyway (chat: no devices needed): the hub answers with the message.
+    caller
+        .click("the chat mode", "input[name=call-mode][value=chat]")
+        .await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["unavailable"])
+        .await?;
+    caller.wait_text(".call-result", MESSAGE).await?;
+    caller
+        .shot("schedules-05-caller-told-out-of-office")
+        .await?;
     caller
         .wait_attr("#call-hours", "data-zone", &[zone.as_str()])
         .await?;

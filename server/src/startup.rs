@@ -256,6 +256,9 @@ impl Application {
             >(
                 http::security::provide_leptos_nonce, app::shell
             ))
+            .layer(axum::middleware::from_fn(
+                http::server_fn_status::bad_arguments_are_400,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 http::csrf::guard_server_fns,

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod members;
 pub mod routing;
 pub mod schedules;
+pub mod webhooks;
 
 pub use account::*;
 pub use call_records::*;
@@ -23,3 +24,4 @@ pub use keys::*;
 pub use members::*;
 pub use routing::*;
 pub use schedules::*;
+pub use webhooks::*;

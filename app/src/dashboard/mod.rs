@@ -16,6 +16,7 @@ mod sections;
 mod settings;
 mod softphone;
 mod teams;
+mod webhooks;
 
 pub use api_keys::ApiKeysPage;
 pub use calls::CallsPage;
@@ -27,6 +28,7 @@ pub use schedules::SchedulesPage;
 pub use sections::*;
 pub use settings::{SettingsPage, PASSWORD_HINT};
 pub use teams::TeamsPage;
+pub use webhooks::WebhooksPage;
 
 use entity::types::Me;
 use leptos::either::{Either, EitherOf3};
@@ -77,6 +79,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/app/calls", "Calls"),
     ("/app/members", "Members"),
     ("/app/api-keys", "API keys"),
+    ("/app/webhooks", "Webhooks"),
     ("/app/settings", "Settings"),
 ];
 

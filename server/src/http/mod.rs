@@ -20,6 +20,7 @@ pub mod csrf;
 pub mod metrics_auth;
 pub mod origin;
 pub mod security;
+pub mod server_fn_status;
 mod widget;
 
 /// What the HTTP doors need from the settings, shared through the app state.

@@ -473,6 +473,15 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vec![("user_id", a_agent.clone()), ("message", "Mine".to_owned())],
         ),
         ("preview_opening", vec![("team_id", a_team.clone())]),
+        (
+            "set_webhook_enabled",
+            vec![("id", a_endpoint.clone()), ("enabled", "false".to_owned())],
+        ),
+        ("delete_webhook", vec![("id", a_endpoint.clone())]),
+        ("rotate_webhook_secret", vec![("id", a_endpoint.clone())]),
+        ("send_test_webhook", vec![("id", a_endpoint.clone())]),
+        ("webhook_deliveries", vec![("id", a_endpoint.clone())]),
+        ("resend_webhook_delivery", vec![("id", a_delivery.clone())]),
     ];
     for (endpoint, form) in &server_fns {
         for (label, header, value) in [
@@ -512,6 +521,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("list_intents", ()),
         ("list_teams", ()),
         ("get_schedules", ()),
+        ("list_webhooks", ()),
         ("me", ()),
     ] {
         let cookie = ("cookie", format!("dc_session={}", b.token));

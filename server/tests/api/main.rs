@@ -32,6 +32,7 @@ mod subscriptions;
 mod tokens;
 mod turn;
 mod turn_peers;
+mod webhook_pages;
 mod webhooks;
 mod webrtc;
 mod widget;

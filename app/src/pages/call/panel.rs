@@ -7,6 +7,7 @@
 //! from the `onlineDomains` subscription.
 
 use entity::calls::CallMode;
+use entity::schedules::OpenNow;
 use entity::types::CallPageInfo;
 use leptos::either::EitherOf4;
 use leptos::html;
@@ -142,6 +143,14 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
     let ui = phone.ui;
     ui.call.tick();
     let online = online_now(info.online, info.domain.clone());
+    // Closed or out of office: the hours box above says why; "someone can answer" would
+    // contradict it (the call would be answered `closed` or `out_of_office`).
+    let not_taking = info.hours.as_ref().and_then(|h| match h.state {
+        OpenNow::Open => None,
+        OpenNow::Closed => Some("Closed right now \u{2014} see the hours above"),
+        OpenNow::OutOfOffice => Some("Nobody is taking calls right now"),
+    });
+    let online = Signal::derive(move || not_taking.is_none() && online.get());
     let in_call = Signal::derive(move || ui.stage.get() == Stage::Connected);
     view! {
         <div
@@ -153,7 +162,9 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
             <p class="call-online" id="call-online" role="status" class:is-online=move || online.get()>
                 <span class="presence-dot" aria-hidden="true"></span>
                 {move || {
-                    if online.get() {
+                    if let Some(why) = not_taking {
+                        why
+                    } else if online.get() {
                         "Online now — someone can answer"
                     } else {
                         "Nobody is online right now — you can still try"
