@@ -430,5 +430,34 @@ async fn scenario(
         .filter(|e| !e.contains("status of 4"))
         .collect();
     ensure!(real.is_empty(), "browser console errors: {real:#?}");
+
+    println!("== webhooks: register (the secret once), send a test, find it in the log");
+    screen(tab, 1280, 800, false).await?;
+    tab.goto_hydrated(&format!("{base}/app/webhooks")).await?;
+    tab.wait_for("the empty list", "#no-webhooks").await?;
+    tab.type_into("#webhook-url", "https://hooks.example.com/in")
+        .await?;
+    tab.click("call.ended", "#webhook-event-call-ended").await?;
+    tab.click("Register endpoint", "#create-webhook").await?;
+    let secret = tab.wait_text("#webhook-secret-value", "whsec_").await?;
+    tab.wait_text("#webhooks-table", "https://hooks.example.com/in")
+        .await?;
+    tab.shot("ui-08-webhooks").await?;
+    tab.click(
+        "Send test",
+        "#webhooks-table button[aria-label^='Send a test event']",
+    )
+    .await?;
+    tab.click("Deliveries", "#webhooks-table a[aria-label^='Deliveries']")
+        .await?;
+    tab.wait_text("#deliveries-table", "webhook.test").await?;
+    tab.shot("ui-09-webhook-log").await?;
+    tab.goto_hydrated(&format!("{base}/app/webhooks")).await?;
+    tab.wait_for("the endpoint", "#webhooks-table").await?;
+    let page: String = tab.js("return document.body.innerHTML;").await?;
+    ensure!(
+        !page.contains(secret.trim()),
+        "the secret is shown again after a reload"
+    );
     Ok(())
 }
