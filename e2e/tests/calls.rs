@@ -320,6 +320,25 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     caller_hangs_up(caller, a).await?;
     caller.shot(&format!("{shot}-caller-ended")).await?;
     a.shot(&format!("{shot}-a-ended")).await?;
+    // Both end screens' durations stopped with the call, and the caller's page no longer
+    // says whether anyone is online (its own call made the agent busy).
+    let durations = || async {
+        (
+            caller.text(".call-result .muted").await.unwrap_or_default(),
+            a.text(".softphone-summary").await.unwrap_or_default(),
+        )
+    };
+    let first = durations().await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let later = durations().await;
+    ensure!(
+        first.0.contains("Duration") && first.1.contains("Duration") && first == later,
+        "a duration kept counting after the hang-up: {first:?} then {later:?}"
+    );
+    let online_hidden: bool = caller
+        .js("return document.querySelector('#call-online').hidden;")
+        .await?;
+    ensure!(online_hidden, "the end screen still shows the online line");
 
     // 13. A notes what was agreed.
     let shot = steps.start("A saves notes on the call");

@@ -111,6 +111,8 @@ pub struct CallView {
     pub camera_off: RwSignal<bool>,
     /// When the call connected (ms since the epoch).
     pub since: RwSignal<Option<f64>>,
+    /// When it ended (ms since the epoch): the duration stops there.
+    pub ended: RwSignal<Option<f64>>,
     /// The browser's clock, ticking every second while a call page is open.
     pub now: RwSignal<f64>,
     pub quality: RwSignal<Option<Quality>>,
@@ -135,6 +137,7 @@ impl CallView {
             muted: RwSignal::new(false),
             camera_off: RwSignal::new(false),
             since: RwSignal::new(None),
+            ended: RwSignal::new(None),
             now: RwSignal::new(0.0),
             quality: RwSignal::new(None),
             peer_state: RwSignal::new(String::new()),
@@ -155,6 +158,7 @@ impl CallView {
         self.muted.set(false);
         self.camera_off.set(false);
         self.since.set(None);
+        self.ended.set(None);
         self.quality.set(None);
         self.peer_state.set(String::new());
         #[cfg(feature = "hydrate")]
@@ -165,13 +169,23 @@ impl CallView {
         self.notice.set(None);
     }
 
-    /// The call's duration so far, as `m:ss`.
+    /// The call's duration so far (or, once it ended, in all), as `m:ss`.
     #[must_use]
     pub fn elapsed(&self) -> String {
         self.since
             .get()
-            .map(|since| clock(self.now.get() - since))
+            .map(|since| {
+                let end = self.ended.get().unwrap_or_else(|| self.now.get());
+                clock(end - since)
+            })
             .unwrap_or_else(|| clock(0.0))
+    }
+
+    /// Stops the duration at `at` (ms since the epoch), if the call was connected.
+    pub fn stop_clock(&self, at: f64) {
+        if self.since.get_untracked().is_some() && self.ended.get_untracked().is_none() {
+            self.ended.set(Some(at));
+        }
     }
 
     /// Starts the clock (browser only; a no-op when rendering on the server).

@@ -224,9 +224,10 @@ impl CallerEngine {
                 let (stage, text) = ended_text(reason, &business);
                 self.finish(stage, &text);
             }
+            // `missed` covers a ring timeout and every device declining alike: say neither.
             ServerMessage::Missed {} => self.finish(
                 Stage::Missed,
-                "Nobody could answer in time. The business is notified of your call — try again later.",
+                "Nobody could take your call right now. The business sees it among its missed calls — try again later.",
             ),
             ServerMessage::Unavailable {
                 reason,
@@ -329,6 +330,7 @@ impl CallerEngine {
 
     /// Ends the call on this side: closes the media, shows the end screen.
     fn finish(&self, stage: Stage, text: &str) {
+        self.ui.call.stop_clock(media::now_ms());
         if let Some(peer) = self.peer.borrow_mut().take() {
             peer.close();
         }

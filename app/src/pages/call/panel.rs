@@ -159,7 +159,15 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
             data-state=move || ui.stage.get().as_str()
             data-domain=info.domain.clone()
         >
-            <p class="call-online" id="call-online" role="status" class:is-online=move || online.get()>
+            // Whether someone can answer matters before calling; during and after the
+            // caller's own call (which makes the agent busy) it would only mislead.
+            <p
+                class="call-online"
+                id="call-online"
+                role="status"
+                class:is-online=move || online.get()
+                hidden=move || !matches!(ui.stage.get(), Stage::Idle | Stage::Checking)
+            >
                 <span class="presence-dot" aria-hidden="true"></span>
                 {move || {
                     if let Some(why) = not_taking {

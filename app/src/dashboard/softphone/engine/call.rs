@@ -102,6 +102,7 @@ impl AgentEngine {
     /// Ends the call on this device and opens the notes box.
     pub(super) fn end_call(&self, summary: String) {
         let ui = self.ui;
+        ui.call.stop_clock(media::now_ms());
         if let Some(peer) = self.peer.borrow_mut().take() {
             peer.close();
         }
