@@ -182,6 +182,7 @@ impl CallView {
     }
 
     /// Stops the duration at `at` (ms since the epoch), if the call was connected.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // used by the browser side
     pub fn stop_clock(&self, at: f64) {
         if self.since.get_untracked().is_some() && self.ended.get_untracked().is_none() {
             self.ended.set(Some(at));
