@@ -206,6 +206,13 @@ async fn prove_a_domain_open_its_call_page_and_see_it_revoked() {
     wait_for_text(&c, "#domain-detail .domain-status", "Verified").await;
     wait_for_text(&c, "#domains-table", "Verified").await;
     wait_for_text(&c, "#check-history", "Record found").await;
+    // Once verified, the page says how to share it: the address, a QR code, the snippet.
+    wait_for_text(&c, "#share-url", &format!("/call/{domain}")).await;
+    wait_for_text(&c, "#share-snippet", &format!("data-domain=\"{domain}\"")).await;
+    let qr = c
+        .find(Locator::Css("#share-call-page .share-qr svg path"))
+        .await;
+    assert!(qr.is_ok(), "no QR code drawn on the share card");
     scroll_to(&c, "#domain-detail").await;
     screenshot(&c, "domains-03-verified").await.unwrap();
 

@@ -197,3 +197,51 @@ mod tests {
         assert!(!is_own_host("call.shop.example.com", public));
     }
 }
+
+/// How to share a verified domain's call page: its full address, a QR code of it (SVG
+/// markup made here from the address alone) and the click-to-call snippet.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CallPageShare {
+    pub url: String,
+    pub qr_svg: String,
+    pub snippet: String,
+}
+
+/// The share card of one of the business's verified domains (`NOT_FOUND` otherwise).
+#[server(endpoint = "share_call_page")]
+pub async fn share_call_page(id: String) -> Result<CallPageShare, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "domain")?;
+        let detail = entity::domains::detail(&services.db, &principal, id).await?;
+        if detail.domain.status != entity::types::DomainStatus::Verified {
+            return Err(entity::DomainError::NotFound("verified domain").into());
+        }
+        let base = services.public_url.trim_end_matches('/');
+        let name = &detail.domain.name;
+        let url = format!("{base}/call/{name}");
+        let qr_svg = qrcode::QrCode::new(url.as_bytes())
+            .map(|code| {
+                code.render::<qrcode::render::svg::Color<'_>>()
+                    .min_dimensions(180, 180)
+                    .quiet_zone(true)
+                    .build()
+            })
+            .map(|svg| {
+                svg.find("<svg")
+                    .map_or(svg.clone(), |at| svg[at..].to_owned())
+            })
+            .unwrap_or_default();
+        let snippet =
+            format!(r#"<script src="{base}/widget.js" data-domain="{name}" async></script>"#);
+        Ok(CallPageShare {
+            url,
+            qr_svg,
+            snippet,
+        })
+    })
+    .await
+}

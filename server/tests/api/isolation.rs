@@ -406,6 +406,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vec![("business_id", a.business_id.clone())],
         ),
         ("domain_detail", vec![("id", a_domain.clone())]),
+        ("share_call_page", vec![("id", a_domain.clone())]),
         ("verify_domain", vec![("id", a_domain.clone())]),
         ("remove_domain", vec![("id", a_domain.clone())]),
         (

@@ -26,6 +26,7 @@ mod revocation;
 mod routing;
 mod schedule_pages;
 mod schedules;
+mod share_card;
 mod sign_up;
 mod signaling;
 mod subscriptions;

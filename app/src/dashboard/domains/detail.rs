@@ -7,7 +7,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::StatusBadge;
-use crate::api::{RemoveDomain, VerifyDomain};
+use crate::api::{share_call_page, RemoveDomain, VerifyDomain};
 use crate::error::AppError;
 use crate::ui::{
     action_error, date_time, Column, ConfirmAction, CopyButton, DataTable, EmptyState,
@@ -70,6 +70,8 @@ pub fn DomainPanel(
                 <StatusBadge status=domain.status />
             </header>
             <StatusExplanation domain=domain.clone() />
+            {(domain.status == DomainStatus::Verified)
+                .then(|| view! { <ShareCard id=domain.id.clone() /> })}
             {needs_record.then(|| view! { <RecordInstructions domain=domain.clone() /> })}
             {(manage && own_record).then(|| view! { <VerifyControl domain=domain.clone() controls /> })}
             <CheckHistory checks />
@@ -351,5 +353,56 @@ fn outcome_label(outcome: &str) -> &str {
         "server_failure" => "DNS server failure",
         "conflict" => "Taken by another business",
         other => other,
+    }
+}
+
+/// How to share the call page: the full address (copy), a QR code, the widget snippet.
+#[component]
+fn ShareCard(id: String) -> impl IntoView {
+    let share = Resource::new(move || id.clone(), share_call_page);
+    let copied = RwSignal::new(None::<bool>);
+    let snippet_copied = RwSignal::new(None::<bool>);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                share.await.ok().map(|s| {
+                    let (url, snippet) = (s.url.clone(), s.snippet.clone());
+                    view! {
+                        <div class="share-card" id="share-call-page">
+                            <h3>"Share your call page"</h3>
+                            <div class="share-body">
+                                <div class="share-qr" role="img" aria-label=format!("QR code of {}", s.url) inner_html=s.qr_svg.clone()></div>
+                                <div class="share-text">
+                                    <p class="secret-label">"Address"</p>
+                                    <div class="secret-row">
+                                        <code id="share-url" class="secret">{s.url.clone()}</code>
+                                        <button
+                                            type="button"
+                                            class="btn btn-small"
+                                            id="copy-share-url"
+                                            on:click=move |_| crate::ui::copy_to_clipboard(url.clone(), copied)
+                                        >
+                                            {move || if copied.get() == Some(true) { "Copied" } else { "Copy" }}
+                                        </button>
+                                    </div>
+                                    <p class="secret-label">"Click-to-call button for your site"</p>
+                                    <div class="secret-row">
+                                        <code id="share-snippet" class="secret">{s.snippet.clone()}</code>
+                                        <button
+                                            type="button"
+                                            class="btn btn-small"
+                                            id="copy-share-snippet"
+                                            on:click=move |_| crate::ui::copy_to_clipboard(snippet.clone(), snippet_copied)
+                                        >
+                                            {move || if snippet_copied.get() == Some(true) { "Copied" } else { "Copy" }}
+                                        </button>
+                                    </div>
+                                </div>
+                            </div>
+                        </div>
+                    }
+                })
+            })}
+        </Transition>
     }
 }
