@@ -61,6 +61,9 @@ pub enum Job {
         at: DateTime<Utc>,
         milestone: Milestone,
     },
+    /// A caller requested a call (its `Call` job comes first): their CRM contact is
+    /// created or matched, the call counted and linked ([`crate::contacts::matching`]).
+    Contact(crate::contacts::matching::ContactTouch),
 }
 
 /// Writes `jobs` in order in one transaction (a milestone may follow its call's insert in

@@ -5,7 +5,8 @@
 //! Under load the hub's record writer hands over hundreds of jobs at a time, about five
 //! per call (requested, offered, answered, ended…); written one statement per job, the
 //! database round trips cost more CPU than everything else a call setup does. The result
-//! is the same rows as writing the jobs one by one, in order.
+//! is the same rows as writing the jobs one by one, in order. Contact touches (a few
+//! statements each: match or create, count, link the call) follow the inserts.
 
 use std::collections::HashMap;
 
@@ -21,7 +22,9 @@ use crate::calls::machine::{AgentDevice, Milestone, Party};
 use crate::calls::protocol::CallId;
 use crate::calls::wire::{Side, TransferFailure};
 use crate::entities::{call, call_event};
+use crate::contacts::matching::ContactTouch;
 use crate::webhooks::calls::{CallFact, CallFactKind};
+use crate::webhooks::EventType;
 use crate::DomainError;
 
 /// Rows per insert statement (SQLite allows 32,766 bound values; a call row has 16).
@@ -49,6 +52,8 @@ pub(super) struct Plan {
     updates: Vec<(Uuid, CallId, Vec<RowChange>)>,
     /// What webhooks announce (requested, answered, ended), in order.
     webhooks: Vec<CallFact>,
+    /// Contacts to create or match and count, after the calls are inserted.
+    contacts: Vec<ContactTouch>,
 }
 
 impl Plan {
@@ -59,6 +64,7 @@ impl Plan {
             events: Vec::with_capacity(jobs.len()),
             updates: Vec::new(),
             webhooks: Vec::new(),
+            contacts: Vec::new(),
         };
         let mut new_calls: HashMap<CallId, usize> = HashMap::new();
         let mut updated: HashMap<CallId, usize> = HashMap::new();
@@ -84,6 +90,7 @@ impl Plan {
                         CallFactKind::Requested,
                     );
                 }
+                Job::Contact(touch) => plan.contacts.push(touch.clone()),
                 Job::Milestone {
                     business_id,
                     call_id,
@@ -155,6 +162,13 @@ impl Plan {
         insert_all(db, self.calls).await?;
         insert_all(db, self.events).await?;
         crate::webhooks::calls::emit(db, &self.webhooks).await?;
+        for touch in &self.contacts {
+            if let Some((contact, true)) = crate::contacts::matching::touch(db, touch).await? {
+                let view = crate::contacts::store::view(contact, &Default::default());
+                let event = crate::webhooks::Event::new(EventType::ContactCreated, touch.at, &view);
+                crate::webhooks::emit(db, touch.business_id, event).await?;
+            }
+        }
         for (business_id, call_id, changes) in self.updates {
             let mut update = call::Entity::update_many()
                 .filter(call::Column::Id.eq(call_id.as_uuid()))
@@ -202,6 +216,7 @@ fn row(new: &NewCall) -> call::ActiveModel {
         answered_by: Set(None),
         wait_ms: Set(None),
         notes: Set(None),
+        contact_id: Set(None),
     }
 }
 

@@ -10,7 +10,10 @@
 //! "everyone" team, which is also the member list accepts and transfers check against:
 //! [`CallDirectory::is_member`]), and a business → its opening hours and out-of-office
 //! switches ([`schedules::load_snapshot`]; the schedule is cached, never the answer "open
-//! now?", which is worked out at each request from the cached schedule).
+//! now?", which is worked out at each request from the cached schedule), and a business
+//! and caller identity → the caller's CRM contact card, or that they match none yet
+//! ([`contacts::matching::caller_contact`]; kept right after each call in memory by
+//! [`CallDirectory::contact_touched`], so a returning caller's screen pop costs no read).
 //!
 //! It lives in the server, beside the hub that owns it: `entity` stays free of IO and
 //! process state for calls, and offers the functions a miss reads through.
@@ -18,7 +21,9 @@
 //! **Invalidation** follows the business events ([`EventBus`]): a domain event drops every
 //! domain and caller entry (they are rare; subdomains inherit verification, and a domain
 //! identity must not outlive its domain); a member, intent or team event drops that
-//! business's routes; a schedule event drops that business's schedule; a subscription that lagged behind drops everything. The directory
+//! business's routes; a schedule event drops that business's schedule; a contact event
+//! drops that contact's cards and the business's "no contact yet" answers; a subscription
+//! that lagged behind drops everything. The directory
 //! holds its own subscription and every lookup first applies what is queued on it, so a
 //! change published in this process before a lookup starts is never answered stale; the
 //! hub's task ([`CallDirectory::follow`]) applies events as they arrive, so entries also go
@@ -52,6 +57,7 @@ use chrono::{DateTime, Utc};
 use entity::calls::protocol::CallerCard;
 use entity::calls::records;
 use entity::calls::routing::Team;
+use entity::contacts::{self, CachedContact, ContactCard, TierRules};
 use entity::domains::DomainName;
 use entity::events::{self, BusinessEvent, BusinessEventKind, EventBus, Feed, Received};
 use entity::routing_setup::{self, CallRoute, RouteError};
@@ -75,6 +81,9 @@ pub type Teams = HashMap<Uuid, Team>;
 /// A business and the intent a caller named (if any).
 type RouteKey = (Uuid, Option<Uuid>);
 
+/// A business and a caller identity.
+type ContactKey = (Uuid, Uuid);
+
 /// A caller identity's card and when the identity expires.
 type CardUntil = (CallerCard, DateTime<Utc>);
 
@@ -93,6 +102,7 @@ struct Maps {
     routes: Mutex<Map<RouteKey, Arc<CallRoute>>>,
     teams: Mutex<Map<(Uuid, Uuid), Arc<Teams>>>,
     schedules: Mutex<Map<Uuid, ScheduleSnapshot>>,
+    contacts: Mutex<Map<ContactKey, Option<CachedContact>>>,
 }
 
 /// In-memory answers for the call-request path, invalidated by business events. Share it
@@ -115,6 +125,7 @@ impl std::fmt::Debug for CallDirectory {
             .field("routes", &lock(&maps.routes).len())
             .field("teams", &lock(&maps.teams).len())
             .field("schedules", &lock(&maps.schedules).len())
+            .field("contacts", &lock(&maps.contacts).len())
             .finish_non_exhaustive()
     }
 }
@@ -140,6 +151,7 @@ impl CallDirectory {
                 routes: Mutex::new(Map::new(limits)),
                 teams: Mutex::new(Map::new(limits)),
                 schedules: Mutex::new(Map::new(limits)),
+                contacts: Mutex::new(Map::new(limits)),
             }),
             feed: Mutex::new(events.subscribe()),
             doorbell: Mutex::new(Some(events.subscribe())),
@@ -291,6 +303,47 @@ impl CallDirectory {
         Ok(found.unwrap_or_default())
     }
 
+    /// The CRM contact card of the caller `identity_id` calling `business_id`, as
+    /// [`contacts::matching::caller_contact`] reads it; `None` for a caller who matches
+    /// no contact (yet) or whose identity is gone. Both answers about a live identity are
+    /// remembered, so a guest without email costs no read either.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn contact(
+        &self,
+        db: &impl SharedDb,
+        business_id: Uuid,
+        identity_id: Uuid,
+    ) -> Result<Option<ContactCard>, DbErr> {
+        let found = self
+            .serve(
+                |m| &m.contacts,
+                &(business_id, identity_id),
+                || {
+                    let db = db.clone();
+                    async move {
+                        contacts::matching::caller_contact(&db, business_id, identity_id).await
+                    }
+                },
+            )
+            .await?;
+        Ok(found.flatten().map(|c| c.card))
+    }
+
+    /// The caller `identity_id` just requested a call to `business_id` at `at` (the
+    /// records writer counts it in the database): a cached card counts it too, and a
+    /// cached "no contact yet" is dropped, since the writer is creating one.
+    pub fn contact_touched(&self, business_id: Uuid, identity_id: Uuid, at: DateTime<Utc>) {
+        let mut map = lock(&self.maps.contacts);
+        let key = (business_id, identity_id);
+        match map.get_mut(&key) {
+            Some(Some(cached)) => cached.touched(at, &TierRules::DEFAULT),
+            Some(None) => map.remove(&key),
+            None => {}
+        }
+    }
+
     /// Whether `user_id` is a member of `business_id`, from the business's "everyone"
     /// team ([`Self::team_route`] with the business id): the cached member list, dropped
     /// by every member event, so an accept or a transfer checks membership without a
@@ -377,6 +430,12 @@ impl CallDirectory {
                 let changed = event.business_id;
                 lock(&maps.schedules).invalidate(|business, _| *business != changed);
             }
+            Kind::ContactsChanged => {
+                let (changed, contact) = (event.business_id, event.subject_id);
+                lock(&maps.contacts).invalidate(|(business, _), cached| {
+                    *business != changed || cached.as_ref().is_some_and(|c| c.card.id != contact)
+                });
+            }
             Kind::InvitationSent
             | Kind::InvitationRevoked
             | Kind::ApiKeyCreated
@@ -392,6 +451,7 @@ impl CallDirectory {
         lock(&maps.routes).invalidate(|_, _| false);
         lock(&maps.teams).invalidate(|_, _| false);
         lock(&maps.schedules).invalidate(|_, _| false);
+        lock(&maps.contacts).invalidate(|_, _| false);
     }
 
     /// Applies every event queued on the directory's own subscription.

@@ -1,0 +1,238 @@
+//! Matching callers to contacts on every call request.
+//!
+//! A caller who calls as a verified domain is that domain's contact; a guest who left an
+//! email is that email's contact; a guest without one is nobody yet. The hot path only
+//! reads ([`caller_contact`], cached by the call directory per business and caller
+//! identity); the writes — creating the contact, counting the call, moving the last
+//! contact on, linking the call — are a [`ContactTouch`] the call records writer performs
+//! in its batch ([`touch`]), off the signaling path.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TryInsertResult};
+
+use super::card::{CachedContact, ContactCard, PurchaseSummary};
+use super::store::totals_of;
+use super::tiers::{ClientType, TierRules};
+use super::values::Tags;
+use crate::calls::protocol::CallId;
+use crate::entities::{call, caller_identity, contact, contact_note, purchase};
+use crate::DomainError;
+
+/// What to write about a contact because its caller requested a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactTouch {
+    pub business_id: Uuid,
+    pub call_id: CallId,
+    /// The caller identity that called.
+    pub identity_id: Uuid,
+    /// When the call was requested.
+    pub at: DateTime<Utc>,
+}
+
+/// How a caller identity is matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Key {
+    Domain(String),
+    Email(String),
+}
+
+fn key_of(identity: &caller_identity::Model) -> Option<Key> {
+    if identity.kind == "domain" {
+        Some(Key::Domain(identity.name.to_ascii_lowercase()))
+    } else {
+        identity
+            .email
+            .as_ref()
+            .map(|e| Key::Email(e.trim().to_lowercase()))
+    }
+}
+
+async fn by_key(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    key: &Key,
+) -> Result<Option<contact::Model>, DbErr> {
+    let query = contact::Entity::find().filter(contact::Column::BusinessId.eq(business_id));
+    match key {
+        Key::Domain(d) => query.filter(contact::Column::CallerDomain.eq(d.as_str())),
+        Key::Email(e) => query.filter(contact::Column::Email.eq(e.as_str())),
+    }
+    .one(db)
+    .await
+}
+
+/// A new contact's row, named `name`, seen first at `at`, with no call counted yet.
+pub(crate) fn new_contact(
+    business_id: Uuid,
+    name: &str,
+    caller_domain: Option<String>,
+    email: Option<String>,
+    at: DateTime<Utc>,
+) -> contact::ActiveModel {
+    contact::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        business_id: Set(business_id),
+        name: Set(name.to_owned()),
+        email: Set(email),
+        phone: Set(None),
+        address: Set(None),
+        caller_domain: Set(caller_domain),
+        tags: Set(Tags::default().stored()),
+        client_type: Set(None),
+        first_seen_at: Set(at),
+        last_contact_at: Set(None),
+        call_count: Set(0),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
+/// Creates or matches the caller's contact, counts the call, moves the last contact on
+/// and links the call to the contact (its row must be written). Nothing for a caller that
+/// cannot be matched (a guest without email) or whose identity is gone. Returns the
+/// contact and whether it was created here.
+///
+/// Safe when several processes touch the same new caller at once: the contact is
+/// inserted with `ON CONFLICT DO NOTHING` on its key's unique index and read back.
+///
+/// # Errors
+/// A database failure.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    job: &ContactTouch,
+) -> Result<Option<(contact::Model, bool)>, DomainError> {
+    let identity = crate::lookup::by_key(db, caller_identity::Entity::find_by_id(job.identity_id))
+        .await?;
+    let Some(identity) = identity else {
+        return Ok(None);
+    };
+    let Some(key) = key_of(&identity) else {
+        return Ok(None);
+    };
+    let business_id = job.business_id;
+    let (found, created) = match by_key(db, business_id, &key).await? {
+        Some(found) => (found, false),
+        None => {
+            let (row, target) = match &key {
+                Key::Domain(d) => (
+                    new_contact(business_id, d, Some(d.clone()), None, job.at),
+                    contact::Column::CallerDomain,
+                ),
+                Key::Email(e) => (
+                    new_contact(business_id, e, None, Some(e.clone()), job.at),
+                    contact::Column::Email,
+                ),
+            };
+            let inserted = contact::Entity::insert(row)
+                .on_conflict_do_nothing_on([contact::Column::BusinessId, target])
+                .exec_without_returning(db)
+                .await?;
+            let created = matches!(inserted, TryInsertResult::Inserted(n) if n > 0);
+            let found = by_key(db, business_id, &key)
+                .await?
+                .ok_or(DomainError::NotFound("contact"))?;
+            (found, created)
+        }
+    };
+    let mut update = contact::Entity::update_many()
+        .col_expr(
+            contact::Column::CallCount,
+            Expr::col(contact::Column::CallCount).add(1),
+        )
+        .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(contact::Column::Id.eq(found.id))
+        .filter(contact::Column::BusinessId.eq(business_id));
+    if found.last_contact_at.is_none_or(|last| last < job.at) {
+        update = update.col_expr(contact::Column::LastContactAt, Expr::value(job.at));
+    }
+    // The email a verified caller left is kept on the contact, unless another has it.
+    if let (Key::Domain(_), Some(email), None) = (&key, &identity.email, &found.email) {
+        let email = email.trim().to_lowercase();
+        let other = by_key(db, business_id, &Key::Email(email.clone())).await?;
+        if other.is_none() {
+            update = update.col_expr(contact::Column::Email, Expr::value(email));
+        }
+    }
+    update.exec(db).await?;
+    call::Entity::update_many()
+        .col_expr(call::Column::ContactId, Expr::value(found.id))
+        .filter(call::Column::Id.eq(job.call_id.as_uuid()))
+        .filter(call::Column::BusinessId.eq(business_id))
+        .exec(db)
+        .await?;
+    Ok(Some((found, created)))
+}
+
+/// What the call directory caches for a caller identity calling a business: `None` when
+/// the identity is gone; `Some(None)` when it matches no contact (yet); else the card as
+/// of now, with what it takes to keep it right after a call.
+///
+/// # Errors
+/// A database failure.
+pub async fn caller_contact(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    identity_id: Uuid,
+) -> Result<Option<Option<CachedContact>>, DbErr> {
+    let identity =
+        crate::lookup::by_key(db, caller_identity::Entity::find_by_id(identity_id)).await?;
+    let Some(identity) = identity else {
+        return Ok(None);
+    };
+    let Some(key) = key_of(&identity) else {
+        return Ok(Some(None));
+    };
+    let Some(row) = by_key(db, business_id, &key).await? else {
+        return Ok(Some(None));
+    };
+    Ok(Some(Some(cached(db, business_id, row).await?)))
+}
+
+/// A stored contact's card: its purchases summed, the latest purchase and the latest note.
+async fn cached(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    row: contact::Model,
+) -> Result<CachedContact, DbErr> {
+    let totals = totals_of(db, business_id, &[row.id])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let latest_purchase = purchase::Entity::find()
+        .filter(purchase::Column::BusinessId.eq(business_id))
+        .filter(purchase::Column::ContactId.eq(row.id))
+        .order_by_desc(purchase::Column::PurchasedAt)
+        .one(db)
+        .await?
+        .map(|p| PurchaseSummary {
+            product: p.product,
+            amount_minor: p.amount_minor,
+            currency: p.currency,
+            purchased_at: p.purchased_at,
+        });
+    let latest_note = contact_note::Entity::find()
+        .filter(contact_note::Column::BusinessId.eq(business_id))
+        .filter(contact_note::Column::ContactId.eq(row.id))
+        .order_by_desc(contact_note::Column::CreatedAt)
+        .order_by_desc(contact_note::Column::Id)
+        .one(db)
+        .await?
+        .map(|n| n.text);
+    let chosen = row.client_type.as_deref().and_then(ClientType::parse);
+    let card = ContactCard {
+        id: row.id,
+        name: row.name,
+        client_type: TierRules::DEFAULT.classify(chosen, row.call_count, &totals),
+        last_contact_at: row.last_contact_at,
+        call_count: row.call_count,
+        purchase_total: totals.main(),
+        latest_purchase,
+        latest_note,
+    };
+    Ok(CachedContact {
+        card,
+        chosen,
+        totals,
+    })
+}
