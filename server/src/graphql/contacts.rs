@@ -1,0 +1,463 @@
+//! CRM contacts over GraphQL (API keys included). Thin: parse ids and inputs, call
+//! `entity::contacts`, map the views. Every member reads contacts, edits them and writes
+//! notes; owners and admins (and their API keys) merge, record purchases and choose a
+//! client type by hand.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{
+    ComplexObject, Context, Enum, InputObject, Object, OneofObject, Result, SimpleObject, Union,
+    ID,
+};
+use chrono::{DateTime, Utc};
+use entity::contacts::{
+    self, merge, notes, purchases, store, ContactChange, ContactFilter,
+    ContactView, NewPurchase, NoteView, PurchaseFor, PurchaseView, TimelineEntry,
+};
+use entity::DomainError;
+use uuid::Uuid;
+
+use super::context::ContextExt;
+use super::error::{gql, GqlResult};
+
+fn parse_id(id: &ID, what: &'static str) -> Result<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| gql(DomainError::NotFound(what)))
+}
+
+/// A contact's tier.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ClientType {
+    /// At most one call and nothing bought.
+    New,
+    /// More than one call, or a purchase.
+    Repeat,
+    /// 10 calls or more, or purchases of at least 1 000.00 in their main currency.
+    Premium,
+}
+
+impl From<contacts::ClientType> for ClientType {
+    fn from(t: contacts::ClientType) -> Self {
+        match t {
+            contacts::ClientType::New => Self::New,
+            contacts::ClientType::Repeat => Self::Repeat,
+            contacts::ClientType::Premium => Self::Premium,
+        }
+    }
+}
+
+impl From<ClientType> for contacts::ClientType {
+    fn from(t: ClientType) -> Self {
+        match t {
+            ClientType::New => Self::New,
+            ClientType::Repeat => Self::Repeat,
+            ClientType::Premium => Self::Premium,
+        }
+    }
+}
+
+/// An amount in one currency.
+#[derive(SimpleObject)]
+pub struct Money {
+    /// In the currency's minor unit (cents).
+    pub amount_minor: i64,
+    /// ISO 4217.
+    pub currency: String,
+}
+
+impl From<contacts::Money> for Money {
+    fn from(m: contacts::Money) -> Self {
+        Self {
+            amount_minor: m.amount_minor,
+            currency: m.currency,
+        }
+    }
+}
+
+/// Someone who called or bought from the business.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Contact {
+    pub id: ID,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// The verified domain they call as.
+    pub caller_domain: Option<String>,
+    pub tags: Vec<String>,
+    /// The tier in effect.
+    pub client_type: ClientType,
+    /// The tier chosen by hand (null: the rules decide).
+    pub client_type_override: Option<ClientType>,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub call_count: i64,
+    /// Purchases in their main currency (the one most of them are in).
+    pub purchase_total: Option<Money>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ContactView> for Contact {
+    fn from(c: ContactView) -> Self {
+        Self {
+            id: ID(c.id.to_string()),
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            address: c.address,
+            caller_domain: c.caller_domain,
+            tags: c.tags,
+            client_type: c.client_type.into(),
+            client_type_override: c.client_type_override.map(Into::into),
+            first_seen_at: c.first_seen_at,
+            last_contact_at: c.last_contact_at,
+            call_count: c.call_count,
+            purchase_total: c.purchase_total.map(Into::into),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A note on a contact.
+#[derive(SimpleObject)]
+pub struct ContactNote {
+    pub id: ID,
+    pub contact_id: ID,
+    /// The member who wrote it.
+    pub author_id: ID,
+    pub text: String,
+    /// The call it is about.
+    pub call_id: Option<ID>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NoteView> for ContactNote {
+    fn from(n: NoteView) -> Self {
+        Self {
+            id: ID(n.id.to_string()),
+            contact_id: ID(n.contact_id.to_string()),
+            author_id: ID(n.author_id.to_string()),
+            text: n.text,
+            call_id: n.call_id.map(|c| ID(c.to_string())),
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// A purchase recorded by an integration.
+#[derive(SimpleObject)]
+pub struct Purchase {
+    pub id: ID,
+    pub contact_id: ID,
+    pub product: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub purchased_at: DateTime<Utc>,
+    pub external_ref: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<PurchaseView> for Purchase {
+    fn from(p: PurchaseView) -> Self {
+        Self {
+            id: ID(p.id.to_string()),
+            contact_id: ID(p.contact_id.to_string()),
+            product: p.product,
+            amount_minor: p.amount_minor,
+            currency: p.currency,
+            purchased_at: p.purchased_at,
+            external_ref: p.external_ref,
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// A call on a contact's timeline.
+#[derive(SimpleObject)]
+pub struct ContactCall {
+    pub id: ID,
+    /// The business domain called.
+    pub domain: String,
+    pub mode: String,
+    /// `ringing`, `connected` or `ended`.
+    pub state: String,
+    pub end_reason: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub answered_by: Option<ID>,
+    /// The answering agent's notes.
+    pub notes: Option<String>,
+}
+
+/// One entry of a contact's timeline.
+#[derive(Union)]
+pub enum TimelineItem {
+    Call(ContactCall),
+    Note(ContactNote),
+    Purchase(Purchase),
+}
+
+impl From<TimelineEntry> for TimelineItem {
+    fn from(e: TimelineEntry) -> Self {
+        match e {
+            TimelineEntry::Call(c) => Self::Call(ContactCall {
+                id: ID(c.id.to_string()),
+                domain: c.domain,
+                mode: c.mode,
+                state: c.state,
+                end_reason: c.end_reason,
+                requested_at: c.requested_at,
+                answered_by: c.answered_by.map(|u| ID(u.to_string())),
+                notes: c.notes,
+            }),
+            TimelineEntry::Note(n) => Self::Note(n.into()),
+            TimelineEntry::Purchase(p) => Self::Purchase(p.into()),
+        }
+    }
+}
+
+#[ComplexObject]
+impl Contact {
+    /// Calls, notes and purchases, newest first (at most 200 of each).
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineItem>> {
+        let id = parse_id(&self.id, "contact")?;
+        let entries = notes::timeline(&ctx.services().db, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(entries.into_iter().map(Into::into).collect())
+    }
+
+    /// Notes, newest first.
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<ContactNote>> {
+        let id = parse_id(&self.id, "contact")?;
+        let rows = notes::notes(&ctx.services().db, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Purchases, newest first.
+    async fn purchases(&self, ctx: &Context<'_>) -> Result<Vec<Purchase>> {
+        let id = parse_id(&self.id, "contact")?;
+        let rows = notes::purchases(&ctx.services().db, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
+
+/// Which contacts to list; every filter given applies.
+#[derive(InputObject, Default)]
+pub struct ContactFilterInput {
+    /// Part of a name, email or caller domain, or a whole tag; any case.
+    pub search: Option<String>,
+    pub client_type: Option<ClientType>,
+    /// A whole tag; any case.
+    pub tag: Option<String>,
+    pub last_contact_before: Option<DateTime<Utc>>,
+    pub last_contact_after: Option<DateTime<Utc>>,
+}
+
+/// Contacts queries.
+#[derive(Default)]
+pub struct ContactsQuery;
+
+#[Object]
+impl ContactsQuery {
+    /// The business's contacts, newest first (Relay cursor pagination: `first` 1 to 100,
+    /// default 20; `after` is an `endCursor`).
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ContactFilterInput>,
+    ) -> Result<Connection<String, Contact>> {
+        let first = match first {
+            None => 20,
+            Some(n) if (1..=100).contains(&n) => u64::try_from(n).unwrap_or(20),
+            Some(_) => {
+                return Err(gql(DomainError::invalid(
+                    "first",
+                    format!("Ask for 1 to {} contacts at a time.", store::MAX_PAGE),
+                )))
+            }
+        };
+        let after = after
+            .map(|c| {
+                Uuid::parse_str(&c).map_err(|_| {
+                    gql(DomainError::invalid("after", "This is not a cursor of this list."))
+                })
+            })
+            .transpose()?;
+        let f = filter.unwrap_or_default();
+        let filter = ContactFilter {
+            search: f.search,
+            client_type: f.client_type.map(Into::into),
+            tag: f.tag,
+            last_contact_before: f.last_contact_before,
+            last_contact_after: f.last_contact_after,
+        };
+        let page = store::list(&ctx.services().db, ctx.principal()?, &filter, after, first)
+            .await
+            .gql()?;
+        let mut connection = Connection::new(after.is_some(), page.has_next);
+        connection.edges.extend(page.items.into_iter().map(|c| {
+            let node = Contact::from(c);
+            Edge::new(node.id.0.clone(), node)
+        }));
+        Ok(connection)
+    }
+
+    /// One contact (`NOT_FOUND` for another business's).
+    async fn contact(&self, ctx: &Context<'_>, id: ID) -> Result<Contact> {
+        let id = parse_id(&id, "contact")?;
+        let c = store::get(&ctx.services().db, ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(c.into())
+    }
+}
+
+/// A change to a contact: omitted fields stay; an empty string clears an optional one.
+#[derive(InputObject)]
+pub struct UpdateContactInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+    /// Chooses the tier by hand (owners and admins).
+    pub client_type: Option<ClientType>,
+    /// Lets the rules decide the tier again (owners and admins).
+    #[graphql(default)]
+    pub clear_client_type: bool,
+}
+
+/// Who a purchase is for: one of the business's contacts, or an email (a contact is
+/// created for an unknown one).
+#[derive(OneofObject)]
+pub enum PurchaseContact {
+    ContactId(ID),
+    Email(String),
+}
+
+/// A purchase as an integration reports it.
+#[derive(InputObject)]
+pub struct RecordPurchaseInput {
+    pub contact: PurchaseContact,
+    /// The product or service.
+    pub product: String,
+    /// In the currency's minor unit (cents); not negative.
+    pub amount_minor: i64,
+    /// ISO 4217, three letters.
+    pub currency: String,
+    pub purchased_at: DateTime<Utc>,
+    /// Your reference: recording it again returns the first purchase and changes nothing.
+    pub external_ref: String,
+}
+
+/// What `recordPurchase` did.
+#[derive(SimpleObject)]
+pub struct RecordPurchasePayload {
+    /// The purchase: the first one recorded with this reference.
+    pub purchase: Purchase,
+    /// False when the reference was already recorded (nothing changed).
+    pub created: bool,
+}
+
+/// Contacts mutations.
+#[derive(Default)]
+pub struct ContactsMutation;
+
+#[Object]
+impl ContactsMutation {
+    /// Edits a contact. `VALIDATION` with `fields` for a blank name, a bad email or tags;
+    /// `CONFLICT` when another contact has the email; `FORBIDDEN` when an agent chooses a
+    /// client type.
+    #[graphql(complexity = 10)]
+    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> Result<Contact> {
+        let id = parse_id(&input.id, "contact")?;
+        let client_type = if input.clear_client_type {
+            Some(None)
+        } else {
+            input.client_type.map(|t| Some(t.into()))
+        };
+        let change = ContactChange {
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+            address: input.address,
+            tags: input.tags,
+            client_type,
+        };
+        let s = ctx.services();
+        let c = store::update(&s.db, s.events.as_ref(), ctx.principal()?, id, change)
+            .await
+            .gql()?;
+        Ok(c.into())
+    }
+
+    /// Merges contact `from` into `into`: every call, note and purchase of `from` moves,
+    /// `into` keeps its fields and fills its blanks from `from`, and `from` is deleted.
+    /// Owners and admins.
+    #[graphql(complexity = 10)]
+    async fn merge_contacts(&self, ctx: &Context<'_>, into: ID, from: ID) -> Result<Contact> {
+        let keep = parse_id(&into, "contact")?;
+        let gone = parse_id(&from, "contact")?;
+        let s = ctx.services();
+        let c = merge::merge(&s.db, s.events.as_ref(), ctx.principal()?, keep, gone)
+            .await
+            .gql()?;
+        Ok(c.into())
+    }
+
+    /// Adds a note to a contact's timeline, optionally about one of the business's calls.
+    #[graphql(complexity = 10)]
+    async fn add_contact_note(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+        text: String,
+        call_id: Option<ID>,
+    ) -> Result<ContactNote> {
+        let id = parse_id(&contact_id, "contact")?;
+        let call = call_id.map(|c| parse_id(&c, "call")).transpose()?;
+        let s = ctx.services();
+        let n = notes::add_note(&s.db, s.events.as_ref(), ctx.principal()?, id, &text, call)
+            .await
+            .gql()?;
+        Ok(n.into())
+    }
+
+    /// Records a purchase, idempotent on `externalRef`. Owners and admins (API keys).
+    #[graphql(complexity = 10)]
+    async fn record_purchase(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPurchaseInput,
+    ) -> Result<RecordPurchasePayload> {
+        let contact = match input.contact {
+            PurchaseContact::ContactId(id) => PurchaseFor::Contact(parse_id(&id, "contact")?),
+            PurchaseContact::Email(e) => PurchaseFor::Email(e),
+        };
+        let new = NewPurchase {
+            contact,
+            product: input.product,
+            amount_minor: input.amount_minor,
+            currency: input.currency,
+            purchased_at: input.purchased_at,
+            external_ref: input.external_ref,
+        };
+        let s = ctx.services();
+        let r = purchases::record_purchase(&s.db, s.events.as_ref(), ctx.principal()?, &new)
+            .await
+            .gql()?;
+        Ok(RecordPurchasePayload {
+            purchase: r.purchase.into(),
+            created: r.created,
+        })
+    }
+}
