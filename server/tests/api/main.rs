@@ -7,6 +7,7 @@ mod call_limits;
 mod call_records;
 mod call_routing;
 mod callers;
+mod contacts;
 mod calls;
 mod csrf;
 mod directory;
