@@ -114,6 +114,7 @@ impl Rig {
         let directory = rig.engine.directory();
         directory.prime_domain(&domain(), rig.business);
         directory.prime_members(rig.business, rig.members.clone());
+        directory.prime_schedule(rig.business, Default::default());
         rig
     }
 
@@ -156,9 +157,9 @@ impl Rig {
             domain: None,
         };
         let until = Utc::now() + chrono::Duration::hours(1);
-        self.engine
-            .directory()
-            .prime_caller(identity_id, card, until);
+        let directory = self.engine.directory();
+        directory.prime_caller(identity_id, card, until);
+        directory.prime_contact(self.business, identity_id, None);
         self.greet(Peer::Caller { identity_id }, None).await.0
     }
 
