@@ -157,7 +157,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name("ix_calls_contact").table("calls").to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("ix_calls_contact")
+                    .table("calls")
+                    .to_owned(),
+            )
             .await?;
         manager
             .alter_table(

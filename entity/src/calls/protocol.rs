@@ -304,7 +304,7 @@ pub struct IncomingCall {
     /// The caller's CRM contact as it was before this call (the screen pop), when the
     /// caller is a known contact of the business (matched by verified domain or email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<crate::contacts::ContactCard>,
+    pub contact: Option<Box<crate::contacts::ContactCard>>,
 }
 
 /// Who is calling, as far as the server can vouch for it.

@@ -102,8 +102,8 @@ pub async fn touch(
     db: &impl ConnectionTrait,
     job: &ContactTouch,
 ) -> Result<Option<(contact::Model, bool)>, DomainError> {
-    let identity = crate::lookup::by_key(db, caller_identity::Entity::find_by_id(job.identity_id))
-        .await?;
+    let identity =
+        crate::lookup::by_key(db, caller_identity::Entity::find_by_id(job.identity_id)).await?;
     let Some(identity) = identity else {
         return Ok(None);
     };

@@ -2,7 +2,9 @@
 //! of the second moves onto the first, the first keeps its fields and fills its blanks
 //! from the second, and the second is deleted — in one transaction.
 
-use sea_orm::{prelude::*, sea_query::Expr, ActiveValue::Set, TransactionSession, TransactionTrait};
+use sea_orm::{
+    prelude::*, sea_query::Expr, ActiveValue::Set, TransactionSession, TransactionTrait,
+};
 
 use super::store::{changed, find, get, taken};
 use super::values::Tags;
@@ -84,8 +86,12 @@ pub async fn merge(
     merged(kept, &removed).update(&tx).await.map_err(taken)?;
     let view = get(&tx, principal, keep).await?;
     let now = chrono::Utc::now();
-    webhooks::emit(&tx, business_id, webhooks::Event::new(EventType::ContactUpdated, now, &view))
-        .await?;
+    webhooks::emit(
+        &tx,
+        business_id,
+        webhooks::Event::new(EventType::ContactUpdated, now, &view),
+    )
+    .await?;
     tx.commit().await?;
     changed(events, business_id, keep);
     changed(events, business_id, gone);

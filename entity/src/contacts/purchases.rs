@@ -9,7 +9,9 @@
 //! email), and reads the winner's row.
 
 use chrono::Utc;
-use sea_orm::{prelude::*, ActiveValue::Set, TransactionSession, TransactionTrait, TryInsertResult};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, TransactionSession, TransactionTrait, TryInsertResult,
+};
 
 use super::notes::purchase_view;
 use super::store::{changed, find};
@@ -173,11 +175,19 @@ pub async fn record_purchase(
     let view = purchase_view(stored);
     if contact_created {
         let created = super::store::view(contact.clone(), &Default::default());
-        webhooks::emit(&tx, business_id, webhooks::Event::new(EventType::ContactCreated, now, &created))
-            .await?;
-    }
-    webhooks::emit(&tx, business_id, webhooks::Event::new(EventType::PurchaseRecorded, now, &view))
+        webhooks::emit(
+            &tx,
+            business_id,
+            webhooks::Event::new(EventType::ContactCreated, now, &created),
+        )
         .await?;
+    }
+    webhooks::emit(
+        &tx,
+        business_id,
+        webhooks::Event::new(EventType::PurchaseRecorded, now, &view),
+    )
+    .await?;
     tx.commit().await?;
     changed(events, business_id, contact.id);
     Ok(Recorded {

@@ -162,18 +162,31 @@ fn contains(text: &str) -> LikeExpr {
 /// The filters the database applies.
 fn condition(filter: &ContactFilter) -> Condition {
     let mut all = Condition::all();
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let needle = search.to_lowercase();
         let tag = serde_json::to_string(&needle).unwrap_or_default();
         all = all.add(
             Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(contact::Column::Name))).like(contains(&needle)))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(contact::Column::Name)))
+                        .like(contains(&needle)),
+                )
                 .add(contact::Column::Email.like(contains(&needle)))
                 .add(contact::Column::CallerDomain.like(contains(&needle)))
                 .add(contact::Column::Tags.like(contains(&tag))),
         );
     }
-    if let Some(tag) = filter.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(tag) = filter
+        .tag
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let tag = serde_json::to_string(&tag.to_lowercase()).unwrap_or_default();
         all = all.add(contact::Column::Tags.like(contains(&tag)));
     }
@@ -263,7 +276,12 @@ pub async fn update(
     if let Some(email) = change.email {
         let email = match email.trim() {
             "" => None,
-            e => Some(EmailAddress::parse("email", e).map_err(invalid)?.as_ref().to_owned()),
+            e => Some(
+                EmailAddress::parse("email", e)
+                    .map_err(invalid)?
+                    .as_ref()
+                    .to_owned(),
+            ),
         };
         active.email = Set(email);
     }

@@ -108,7 +108,10 @@ impl Tags {
                 continue;
             }
             if tag.chars().count() > MAX_TAG {
-                return Err(error("tags", format!("A tag is at most {MAX_TAG} characters.")));
+                return Err(error(
+                    "tags",
+                    format!("A tag is at most {MAX_TAG} characters."),
+                ));
             }
             if tag.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
                 return Err(error(
@@ -119,7 +122,10 @@ impl Tags {
             tags.push(tag);
         }
         if tags.len() > MAX_TAGS {
-            return Err(error("tags", format!("A contact has at most {MAX_TAGS} tags.")));
+            return Err(error(
+                "tags",
+                format!("A contact has at most {MAX_TAGS} tags."),
+            ));
         }
         Ok(Self(tags))
     }

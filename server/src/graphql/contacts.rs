@@ -5,13 +5,12 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{
-    ComplexObject, Context, Enum, InputObject, Object, OneofObject, Result, SimpleObject, Union,
-    ID,
+    ComplexObject, Context, Enum, InputObject, Object, OneofObject, Result, SimpleObject, Union, ID,
 };
 use chrono::{DateTime, Utc};
 use entity::contacts::{
-    self, merge, notes, purchases, store, ContactChange, ContactFilter,
-    ContactView, NewPurchase, NoteView, PurchaseFor, PurchaseView, TimelineEntry,
+    self, merge, notes, purchases, store, ContactChange, ContactFilter, ContactView, NewPurchase,
+    NoteView, PurchaseFor, PurchaseView, TimelineEntry,
 };
 use entity::DomainError;
 use uuid::Uuid;
@@ -286,7 +285,10 @@ impl ContactsQuery {
         let after = after
             .map(|c| {
                 Uuid::parse_str(&c).map_err(|_| {
-                    gql(DomainError::invalid("after", "This is not a cursor of this list."))
+                    gql(DomainError::invalid(
+                        "after",
+                        "This is not a cursor of this list.",
+                    ))
                 })
             })
             .transpose()?;
@@ -378,7 +380,11 @@ impl ContactsMutation {
     /// `CONFLICT` when another contact has the email; `FORBIDDEN` when an agent chooses a
     /// client type.
     #[graphql(complexity = 10)]
-    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> Result<Contact> {
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateContactInput,
+    ) -> Result<Contact> {
         let id = parse_id(&input.id, "contact")?;
         let client_type = if input.clear_client_type {
             Some(None)

@@ -121,7 +121,11 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
     let mut agent = greeted(&app, &owner.token).await;
 
     // First call: nobody knows them yet — no card.
-    let mut c1 = greeted(&app, &domain_caller(&app, &customer, customer_domain_id).await).await;
+    let mut c1 = greeted(
+        &app,
+        &domain_caller(&app, &customer, customer_domain_id).await,
+    )
+    .await;
     let first = rung_then_cancelled(&mut c1, &mut agent, &domain).await;
     assert!(first.get("contact").is_none(), "{first}");
     assert_eq!(first["caller"]["verified"], true);
@@ -150,13 +154,20 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
 
     // Second call, from a new identity of the same domain: the agent sees the card as it
     // was before this call.
-    let mut c2 = greeted(&app, &domain_caller(&app, &customer, customer_domain_id).await).await;
+    let mut c2 = greeted(
+        &app,
+        &domain_caller(&app, &customer, customer_domain_id).await,
+    )
+    .await;
     let second = rung_then_cancelled(&mut c2, &mut agent, &domain).await;
     let card = &second["contact"];
     assert_eq!(card["id"], id.as_str(), "{second}");
     assert_eq!(card["name"], customer_domain.as_str());
     assert_eq!(card["call_count"], 1, "{second}");
-    assert_eq!(card["client_type"], "repeat", "one call and a purchase: {second}");
+    assert_eq!(
+        card["client_type"], "repeat",
+        "one call and a purchase: {second}"
+    );
     assert!(card["last_contact_at"].is_string(), "{second}");
     assert_eq!(
         card["purchase_total"],
@@ -177,15 +188,33 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
 
     // The timeline holds the three calls, the note and the purchase, newest first.
     let res = app.gql(&owner.auth(), CONTACT, json!({ "id": id })).await;
-    let timeline = res["data"]["contact"]["timeline"].as_array().unwrap().clone();
+    let timeline = res["data"]["contact"]["timeline"]
+        .as_array()
+        .unwrap()
+        .clone();
     let kinds: Vec<&str> = timeline
         .iter()
         .filter_map(|e| e["__typename"].as_str())
         .collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "ContactCall").count(), 3, "{res}");
-    assert_eq!(kinds.iter().filter(|k| **k == "ContactNote").count(), 1, "{res}");
-    assert_eq!(kinds.iter().filter(|k| **k == "Purchase").count(), 1, "{res}");
-    assert_eq!(kinds[0], "ContactCall", "the latest call comes first: {res}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "ContactCall").count(),
+        3,
+        "{res}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "ContactNote").count(),
+        1,
+        "{res}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "Purchase").count(),
+        1,
+        "{res}"
+    );
+    assert_eq!(
+        kinds[0], "ContactCall",
+        "the latest call comes first: {res}"
+    );
     silent(&mut agent).await;
     app.finish().await;
 }
@@ -242,8 +271,15 @@ async fn recording_a_purchase_twice_returns_the_first(db: Db) {
         record(&app, &api, racing.clone()),
     );
     let all = [r1, r2, r3, r4, r5];
-    assert_eq!(all.iter().filter(|r| r["created"] == true).count(), 1, "{all:?}");
-    assert!(all.iter().all(|r| r["purchase"] == all[0]["purchase"]), "{all:?}");
+    assert_eq!(
+        all.iter().filter(|r| r["created"] == true).count(),
+        1,
+        "{all:?}"
+    );
+    assert!(
+        all.iter().all(|r| r["purchase"] == all[0]["purchase"]),
+        "{all:?}"
+    );
     // Racing purchases for a new email make one contact, too.
     let new_buyer = |n: i64| {
         json!({ "contact": { "email": "new@example.org" }, "product": "Filter",
@@ -263,7 +299,11 @@ async fn recording_a_purchase_twice_returns_the_first(db: Db) {
     let buyer = first["purchase"]["contactId"].clone();
     let res = app.gql(&api, CONTACT, json!({ "id": buyer })).await;
     let c = &res["data"]["contact"];
-    assert_eq!(c["purchaseTotal"], json!({ "amountMinor": 17500, "currency": "EUR" }), "{res}");
+    assert_eq!(
+        c["purchaseTotal"],
+        json!({ "amountMinor": 17500, "currency": "EUR" }),
+        "{res}"
+    );
     assert_eq!(c["timeline"].as_array().map(Vec::len), Some(2), "{res}");
 
     // Refusals carry codes and fields.
@@ -352,23 +392,54 @@ async fn client_types_follow_the_rules_unless_chosen(db: Db) {
     assert_eq!(c["tags"], json!(["vip", "wholesale"]));
     let by_type = contacts(&app, &auth, json!({ "clientType": "NEW" })).await;
     assert_eq!(by_type.len(), 1);
-    assert!(contacts(&app, &auth, json!({ "clientType": "PREMIUM" })).await.is_empty());
+    assert!(contacts(&app, &auth, json!({ "clientType": "PREMIUM" }))
+        .await
+        .is_empty());
     let res = app
-        .gql(&auth, update, json!({ "i": { "id": id, "clearClientType": true } }))
+        .gql(
+            &auth,
+            update,
+            json!({ "i": { "id": id, "clearClientType": true } }),
+        )
         .await;
-    assert_eq!(res["data"]["updateContact"]["clientType"], "PREMIUM", "{res}");
+    assert_eq!(
+        res["data"]["updateContact"]["clientType"], "PREMIUM",
+        "{res}"
+    );
     assert!(res["data"]["updateContact"]["clientTypeOverride"].is_null());
     // Search by tag, email part and case; filters by last contact.
     for search in ["VIP", "PAT@", "example.ORG"] {
         let found = contacts(&app, &auth, json!({ "search": search })).await;
         assert_eq!(found.len(), 1, "{search}");
     }
-    assert!(contacts(&app, &auth, json!({ "search": "vi" })).await.is_empty(), "tags match whole");
-    assert!(contacts(&app, &auth, json!({ "search": "%" })).await.is_empty(), "% is literal");
-    assert_eq!(contacts(&app, &auth, json!({ "tag": "Wholesale" })).await.len(), 1);
-    assert!(contacts(&app, &auth, json!({ "lastContactAfter": "2020-01-01T00:00:00Z" }))
+    assert!(
+        contacts(&app, &auth, json!({ "search": "vi" }))
+            .await
+            .is_empty(),
+        "tags match whole"
+    );
+    assert!(
+        contacts(&app, &auth, json!({ "search": "%" }))
+            .await
+            .is_empty(),
+        "% is literal"
+    );
+    assert_eq!(
+        contacts(&app, &auth, json!({ "tag": "Wholesale" }))
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        contacts(
+            &app,
+            &auth,
+            json!({ "lastContactAfter": "2020-01-01T00:00:00Z" })
+        )
         .await
-        .is_empty(), "never called");
+        .is_empty(),
+        "never called"
+    );
     // An agent may not choose a tier.
     let (agent_token, _) = crate::ws::colleague(&app, &owner).await;
     let res = app
@@ -399,7 +470,10 @@ async fn merging_keeps_every_call_note_and_purchase(db: Db) {
             if let Some(c) = found.first().filter(|c| c["callCount"] == 1) {
                 break c["id"].clone();
             }
-            assert!(std::time::Instant::now() < deadline, "{email} never counted");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{email} never counted"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         app.gql(
@@ -440,7 +514,11 @@ async fn merging_keeps_every_call_note_and_purchase(db: Db) {
     let timeline = res["data"]["contact"]["timeline"].as_array().unwrap();
     let count = |kind: &str| timeline.iter().filter(|e| e["__typename"] == kind).count();
     assert_eq!(
-        (count("ContactCall"), count("ContactNote"), count("Purchase")),
+        (
+            count("ContactCall"),
+            count("ContactNote"),
+            count("Purchase")
+        ),
         (2, 2, 2),
         "{res}"
     );
@@ -477,7 +555,8 @@ async fn contacts_page_with_cursors(db: Db) {
         )
         .await;
     }
-    let page = "query($a: String) { contacts(first: 2, after: $a) { edges { cursor node { email } } \
+    let page =
+        "query($a: String) { contacts(first: 2, after: $a) { edges { cursor node { email } } \
         pageInfo { hasNextPage endCursor } } }";
     let mut after = Value::Null;
     let mut seen = Vec::new();
@@ -498,7 +577,11 @@ async fn contacts_page_with_cursors(db: Db) {
         ["c4", "c3", "c2", "c1", "c0"].map(|c| format!("{c}@example.org"))
     );
     let res = app
-        .gql(&owner.auth(), "{ contacts(first: 101) { edges { cursor } } }", json!({}))
+        .gql(
+            &owner.auth(),
+            "{ contacts(first: 101) { edges { cursor } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     app.finish().await;

@@ -464,7 +464,10 @@ async fn business_b_cannot_touch_business_a(db: Db) {
                     json!({ "s": search }),
                 )
                 .await;
-            let edges = res["data"]["contacts"]["edges"].as_array().cloned().unwrap_or_default();
+            let edges = res["data"]["contacts"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             assert!(res["errors"].is_null(), "{res}");
             assert!(
                 edges.iter().all(|e| e["node"]["id"] == json!(b_contact)),
@@ -518,8 +521,15 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             )
             .await;
         let c = &res["data"]["contact"];
-        assert!(c["name"].as_str().is_some_and(|n| n.contains("alpha-shop")), "{res}");
-        assert_eq!(c["purchases"].as_array().map(Vec::len), Some(purchases), "{res}");
+        assert!(
+            c["name"].as_str().is_some_and(|n| n.contains("alpha-shop")),
+            "{res}"
+        );
+        assert_eq!(
+            c["purchases"].as_array().map(Vec::len),
+            Some(purchases),
+            "{res}"
+        );
     }
     let res = app
         .gql(
@@ -528,7 +538,11 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             json!({ "id": a_contact }),
         )
         .await;
-    assert_eq!(res["data"]["contact"]["notes"], json!([{ "text": "Alpha note" }]), "{res}");
+    assert_eq!(
+        res["data"]["contact"]["notes"],
+        json!([{ "text": "Alpha note" }]),
+        "{res}"
+    );
 
     // The dashboard's server functions refuse the same ids (B's session cookie), and
     // refuse B's API key outright (they accept only sessions).

@@ -7,8 +7,8 @@ mod call_limits;
 mod call_records;
 mod call_routing;
 mod callers;
-mod contacts;
 mod calls;
+mod contacts;
 mod csrf;
 mod directory;
 #[path = "../../../entity/tests/support/dns_server.rs"]

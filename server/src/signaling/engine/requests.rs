@@ -138,7 +138,7 @@ impl Engine {
             intent: route.intent.clone(),
             mode,
             transferred_by: None,
-            contact,
+            contact: contact.map(Box::new),
         };
         let ice = self.inner.ice.servers_for(call_id, now);
         let slot = Arc::new(Slot::new(

@@ -375,7 +375,10 @@ async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
         entity::events::BusinessEventKind::ContactsChanged,
         Uuid::new_v4(),
     );
-    assert!(directory.contact(&db, rig.business, identity_id).await.is_ok());
+    assert!(directory
+        .contact(&db, rig.business, identity_id)
+        .await
+        .is_ok());
     rig.bus.publish(
         rig.business,
         entity::events::BusinessEventKind::ContactsChanged,
