@@ -88,10 +88,46 @@ pub(crate) fn new_contact(
     }
 }
 
+/// [`touch`]es every job of a batch, reading their identities in one query first, so a
+/// burst of anonymous guests (nobody to match) costs one statement. Returns the contacts
+/// created, with the business and instant that created them.
+///
+/// # Errors
+/// A database failure.
+pub async fn touch_all(
+    db: &impl ConnectionTrait,
+    jobs: &[ContactTouch],
+) -> Result<Vec<(Uuid, DateTime<Utc>, contact::Model)>, DomainError> {
+    let mut created = Vec::new();
+    if jobs.is_empty() {
+        return Ok(created);
+    }
+    let mut ids: Vec<Uuid> = jobs.iter().map(|j| j.identity_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let identities: std::collections::HashMap<Uuid, caller_identity::Model> =
+        caller_identity::Entity::find()
+            .filter(caller_identity::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+    for job in jobs {
+        let Some(identity) = identities.get(&job.identity_id) else {
+            continue;
+        };
+        if let Some((contact, true)) = touch(db, job, identity).await? {
+            created.push((job.business_id, job.at, contact));
+        }
+    }
+    Ok(created)
+}
+
 /// Creates or matches the caller's contact, counts the call, moves the last contact on
 /// and links the call to the contact (its row must be written). Nothing for a caller that
-/// cannot be matched (a guest without email) or whose identity is gone. Returns the
-/// contact and whether it was created here.
+/// cannot be matched (a guest without email). Returns the contact and whether it was
+/// created here.
 ///
 /// Safe when several processes touch the same new caller at once: the contact is
 /// inserted with `ON CONFLICT DO NOTHING` on its key's unique index and read back.
@@ -101,13 +137,9 @@ pub(crate) fn new_contact(
 pub async fn touch(
     db: &impl ConnectionTrait,
     job: &ContactTouch,
+    identity: &caller_identity::Model,
 ) -> Result<Option<(contact::Model, bool)>, DomainError> {
-    let identity =
-        crate::lookup::by_key(db, caller_identity::Entity::find_by_id(job.identity_id)).await?;
-    let Some(identity) = identity else {
-        return Ok(None);
-    };
-    let Some(key) = key_of(&identity) else {
+    let Some(key) = key_of(identity) else {
         return Ok(None);
     };
     let business_id = job.business_id;

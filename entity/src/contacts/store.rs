@@ -7,7 +7,10 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{prelude::*, ActiveValue::Set, Condition, QueryOrder, QuerySelect};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, Condition, QueryOrder, QuerySelect, TransactionSession,
+    TransactionTrait,
+};
 
 use super::tiers::{ClientType, PurchaseTotals, TierRules};
 use super::values::{optional_text, required_text, Tags};
@@ -16,6 +19,7 @@ use crate::auth::Principal;
 use crate::entities::{contact, purchase};
 use crate::events::{BusinessEventKind, EventBus};
 use crate::validate::EmailAddress;
+use crate::webhooks::{self, EventType};
 use crate::DomainError;
 
 /// The most contacts one page holds.
@@ -250,15 +254,16 @@ pub async fn list(
     Ok(Page { items, has_next })
 }
 
-/// Changes a contact's fields (see [`ContactChange`]). Every member may edit; only owners
-/// and admins choose a client type by hand.
+/// Changes a contact's fields (see [`ContactChange`]) and announces `contact.updated` to
+/// webhooks in the same transaction. Every member may edit; only owners and admins choose
+/// a client type by hand.
 ///
 /// # Errors
 /// `NotFound`; `Forbidden` for an agent choosing a client type; `Validation` for a blank
 /// name, a bad email or tags, or a field too long; `Conflict` when another contact has
 /// that email.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     events: &dyn EventBus,
     principal: &Principal,
     id: Uuid,
@@ -267,7 +272,8 @@ pub async fn update(
     if change.client_type.is_some() {
         principal.require_manager()?;
     }
-    let row = find(db, principal, id).await?;
+    let tx = crate::tx::begin_write(db).await?;
+    let row = find(&tx, principal, id).await?;
     let mut active: contact::ActiveModel = row.into();
     let invalid = |e| DomainError::Validation(vec![e]);
     if let Some(name) = change.name {
@@ -297,8 +303,13 @@ pub async fn update(
     if let Some(chosen) = change.client_type {
         active.client_type = Set(chosen.map(|t| t.as_str().to_owned()));
     }
-    active.updated_at = Set(Utc::now());
-    let row = active.update(db).await.map_err(taken)?;
+    let now = Utc::now();
+    active.updated_at = Set(now);
+    active.update(&tx).await.map_err(taken)?;
+    let view = get(&tx, principal, id).await?;
+    let event = webhooks::Event::new(EventType::ContactUpdated, now, &view);
+    webhooks::emit(&tx, principal.business_id, event).await?;
+    tx.commit().await?;
     changed(events, principal.business_id, id);
-    get(db, principal, row.id).await
+    Ok(view)
 }

@@ -5,8 +5,9 @@
 //! Under load the hub's record writer hands over hundreds of jobs at a time, about five
 //! per call (requested, offered, answered, ended…); written one statement per job, the
 //! database round trips cost more CPU than everything else a call setup does. The result
-//! is the same rows as writing the jobs one by one, in order. Contact touches (a few
-//! statements each: match or create, count, link the call) follow the inserts.
+//! is the same rows as writing the jobs one by one, in order. Contact touches follow the
+//! inserts: one query for the batch's caller identities, then a few statements for each
+//! caller that can be matched (match or create, count, link the call).
 
 use std::collections::HashMap;
 
@@ -162,12 +163,11 @@ impl Plan {
         insert_all(db, self.calls).await?;
         insert_all(db, self.events).await?;
         crate::webhooks::calls::emit(db, &self.webhooks).await?;
-        for touch in &self.contacts {
-            if let Some((contact, true)) = crate::contacts::matching::touch(db, touch).await? {
-                let view = crate::contacts::store::view(contact, &Default::default());
-                let event = crate::webhooks::Event::new(EventType::ContactCreated, touch.at, &view);
-                crate::webhooks::emit(db, touch.business_id, event).await?;
-            }
+        let created = crate::contacts::matching::touch_all(db, &self.contacts).await?;
+        for (business_id, at, contact) in created {
+            let view = crate::contacts::store::view(contact, &Default::default());
+            let event = crate::webhooks::Event::new(EventType::ContactCreated, at, &view);
+            crate::webhooks::emit(db, business_id, event).await?;
         }
         for (business_id, call_id, changes) in self.updates {
             let mut update = call::Entity::update_many()
