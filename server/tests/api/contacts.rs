@@ -595,3 +595,64 @@ both_dbs!(
     merging_keeps_every_call_note_and_purchase,
     contacts_page_with_cursors,
 );
+
+async fn crm_changes_reach_webhooks(db: Db) {
+    use crate::webhooks::receiver::{verify, Receiver};
+    let app = TestApp::spawn_with(db, crate::webhooks::to_loopback).await;
+    let owner = app.sign_up("Alpha").await;
+    let hook = Receiver::start(&[], 200).await;
+    let (_, secret) = crate::webhooks::create_endpoint(
+        &app,
+        &owner,
+        &hook.url("/crm"),
+        &["contact.created", "contact.updated", "purchase.recorded"],
+    )
+    .await;
+    let domain = verified_domain(&app, &owner).await;
+    let mut agent = greeted(&app, &owner.token).await;
+    let mut c = greeted(&app, &email_caller(&app, "pat@example.org").await).await;
+    rung_then_cancelled(&mut c, &mut agent, &domain).await;
+    let got = hook.wait_for(1).await;
+    verify(&secret, &got[0]).unwrap();
+    let created = got[0].json();
+    assert_eq!(created["type"], "contact.created", "{created}");
+    assert_eq!(created["data"]["email"], "pat@example.org", "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($id: ID!) { updateContact(input: { id: $id, name: \"Pat Kim\" }) { name } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(res["data"]["updateContact"]["name"], "Pat Kim", "{res}");
+    let purchase = json!({ "contact": { "contactId": id }, "product": "Filter",
+        "amountMinor": 900, "currency": "EUR", "purchasedAt": "2026-12-01T10:00:00Z",
+        "externalRef": "inv-7" });
+    record(&app, &owner.auth(), purchase.clone()).await;
+    // Recorded again: nothing new happened, so nothing is announced.
+    assert_eq!(
+        record(&app, &owner.auth(), purchase).await["created"],
+        false
+    );
+    let got = hook.wait_for(3).await;
+    let types: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(types.contains(&"contact.updated".to_owned()), "{types:?}");
+    assert!(types.contains(&"purchase.recorded".to_owned()), "{types:?}");
+    let recorded = got
+        .iter()
+        .map(|r| r.json())
+        .find(|b| b["type"] == "purchase.recorded")
+        .unwrap();
+    assert_eq!(recorded["data"]["external_ref"], "inv-7", "{recorded}");
+    assert_eq!(recorded["data"]["contact_id"], id.as_str());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(hook.received().len(), 3, "one delivery per change");
+    app.finish().await;
+}
+
+both_dbs!(crm_changes_reach_webhooks);
