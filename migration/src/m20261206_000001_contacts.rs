@@ -1,7 +1,8 @@
 //! CRM contacts (issue 16 §2): `contacts` (one per caller a business knows, matched on
 //! every call request by verified domain or email), their `purchases` (recorded by
 //! integrations, idempotent on `(business_id, external_ref)`) and `contact_notes`; and
-//! `calls.contact_id`, the contact a call was matched to.
+//! `calls.contact_id`, the contact a call was matched to; and `client_type_rules`, a
+//! business's own tier thresholds.
 //!
 //! `email` and `caller_domain` are stored lower-cased and are unique per business (NULLs
 //! are distinct in a unique index on both databases), which is what makes "created or
@@ -142,6 +143,24 @@ impl MigrationTrait for Migration {
                 false,
             ))
             .await?;
+        // A business's own tier thresholds (no row: the defaults).
+        manager
+            .create_table(
+                Table::create()
+                    .table("client_type_rules")
+                    .col(pk_uuid("business_id"))
+                    .col(big_integer("repeat_calls"))
+                    .col(big_integer("premium_calls"))
+                    .col(big_integer("premium_total_minor"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .foreign_key(&mut fk(
+                        "fk_client_type_rules_business",
+                        ("client_type_rules", "business_id"),
+                        "businesses",
+                    ))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -172,7 +191,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for table in ["contact_notes", "purchases", "contacts"] {
+        for table in [
+            "client_type_rules",
+            "contact_notes",
+            "purchases",
+            "contacts",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

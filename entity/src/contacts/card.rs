@@ -41,24 +41,27 @@ pub struct ContactCard {
     pub latest_note: Option<String>,
 }
 
-/// A card with what it takes to keep it right after a call: the tier set by hand and the
-/// purchase totals.
+/// A card with what it takes to keep it right after a call: the tier set by hand, the
+/// purchase totals and the business's rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachedContact {
     pub card: ContactCard,
     pub chosen: Option<ClientType>,
     pub totals: PurchaseTotals,
+    pub rules: TierRules,
 }
 
 impl CachedContact {
     /// The card after one more call at `at`: counted, the last contact moved on and the
     /// tier worked out again (a second call makes a new client a repeat one).
-    pub fn touched(&mut self, at: DateTime<Utc>, rules: &TierRules) {
+    pub fn touched(&mut self, at: DateTime<Utc>) {
         self.card.call_count = self.card.call_count.saturating_add(1);
         if self.card.last_contact_at.is_none_or(|last| last < at) {
             self.card.last_contact_at = Some(at);
         }
-        self.card.client_type = rules.classify(self.chosen, self.card.call_count, &self.totals);
+        self.card.client_type =
+            self.rules
+                .classify(self.chosen, self.card.call_count, &self.totals);
     }
 }
 
@@ -82,16 +85,17 @@ mod tests {
             },
             chosen: None,
             totals: PurchaseTotals::default(),
+            rules: TierRules::DEFAULT,
         };
-        cached.touched(at, &TierRules::DEFAULT);
+        cached.touched(at);
         assert_eq!(cached.card.call_count, 2);
         assert_eq!(cached.card.last_contact_at, Some(at));
         assert_eq!(cached.card.client_type, ClientType::Repeat);
         // An older instant does not move the last contact back.
-        cached.touched(at - chrono::Duration::minutes(1), &TierRules::DEFAULT);
+        cached.touched(at - chrono::Duration::minutes(1));
         assert_eq!(cached.card.last_contact_at, Some(at));
         cached.chosen = Some(ClientType::New);
-        cached.touched(at, &TierRules::DEFAULT);
+        cached.touched(at);
         assert_eq!(cached.card.client_type, ClientType::New);
     }
 }

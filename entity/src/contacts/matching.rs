@@ -13,7 +13,7 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TryInsertResult};
 
 use super::card::{CachedContact, ContactCard, PurchaseSummary};
 use super::store::totals_of;
-use super::tiers::{ClientType, TierRules};
+use super::tiers::ClientType;
 use super::values::Tags;
 use crate::calls::protocol::CallId;
 use crate::entities::{call, caller_identity, contact, contact_note, purchase};
@@ -187,6 +187,12 @@ pub async fn touch(
         }
     }
     update.exec(db).await?;
+    // What was just written, for whoever announces the contact.
+    let mut found = found;
+    found.call_count = found.call_count.saturating_add(1);
+    if found.last_contact_at.is_none_or(|last| last < job.at) {
+        found.last_contact_at = Some(job.at);
+    }
     call::Entity::update_many()
         .col_expr(call::Column::ContactId, Expr::value(found.id))
         .filter(call::Column::Id.eq(job.call_id.as_uuid()))
@@ -252,10 +258,11 @@ async fn cached(
         .await?
         .map(|n| n.text);
     let chosen = row.client_type.as_deref().and_then(ClientType::parse);
+    let rules = super::rules::rules_for(db, business_id).await?;
     let card = ContactCard {
         id: row.id,
         name: row.name,
-        client_type: TierRules::DEFAULT.classify(chosen, row.call_count, &totals),
+        client_type: rules.classify(chosen, row.call_count, &totals),
         last_contact_at: row.last_contact_at,
         call_count: row.call_count,
         purchase_total: totals.main(),
@@ -266,5 +273,6 @@ async fn cached(
         card,
         chosen,
         totals,
+        rules,
     })
 }

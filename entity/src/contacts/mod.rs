@@ -6,7 +6,7 @@
 //!   wasm.
 //! - [`store`] reads, searches and edits contacts; [`notes`] holds notes and the
 //!   timeline; [`purchases`] records purchases idempotently; [`merge`] joins two contacts;
-//!   [`matching`] matches a caller to a contact (read on the call path, cached by the
+//!   [`rules`] holds a business's own tier thresholds; [`matching`] matches a caller to a contact (read on the call path, cached by the
 //!   call directory; written by the call records writer). Every query is scoped to the
 //!   principal's business, and every change publishes `ContactsChanged`.
 
@@ -23,6 +23,8 @@ pub mod merge;
 pub mod notes;
 #[cfg(feature = "db")]
 pub mod purchases;
+#[cfg(feature = "db")]
+pub mod rules;
 #[cfg(feature = "db")]
 pub mod store;
 

@@ -174,13 +174,11 @@ pub async fn record_purchase(
         .ok_or(DomainError::NotFound("purchase"))?;
     let view = purchase_view(stored);
     if contact_created {
-        let created = super::store::view(contact.clone(), &Default::default());
-        webhooks::emit(
-            &tx,
-            business_id,
-            webhooks::Event::new(EventType::ContactCreated, now, &created),
-        )
-        .await?;
+        let created = super::store::views_of(&tx, business_id, vec![contact.clone()]).await?;
+        for view in &created {
+            let event = webhooks::Event::new(EventType::ContactCreated, now, view);
+            webhooks::emit(&tx, business_id, event).await?;
+        }
     }
     webhooks::emit(
         &tx,

@@ -89,11 +89,11 @@ pub(crate) async fn totals_of(
     Ok(totals)
 }
 
-/// A contact as shown, with its purchases summed.
-pub(crate) fn view(row: contact::Model, totals: &PurchaseTotals) -> ContactView {
+/// A contact as shown, with its purchases summed, classified by `rules`.
+pub(crate) fn view(row: contact::Model, totals: &PurchaseTotals, rules: &TierRules) -> ContactView {
     let chosen = row.client_type.as_deref().and_then(ClientType::parse);
     ContactView {
-        client_type: TierRules::DEFAULT.classify(chosen, row.call_count, totals),
+        client_type: rules.classify(chosen, row.call_count, totals),
         client_type_override: chosen,
         purchase_total: totals.main(),
         tags: Tags::from_stored(&row.tags).as_slice().to_vec(),
@@ -111,20 +111,25 @@ pub(crate) fn view(row: contact::Model, totals: &PurchaseTotals) -> ContactView 
     }
 }
 
-/// Contacts as shown, their purchases read in one query.
-pub(crate) async fn views_of(
+/// Contacts as shown, their purchases read in one query and classified by their
+/// business's rules.
+///
+/// # Errors
+/// A database failure.
+pub async fn views_of(
     db: &impl ConnectionTrait,
     business_id: Uuid,
     rows: Vec<contact::Model>,
 ) -> Result<Vec<ContactView>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let totals = totals_of(db, business_id, &ids).await?;
+    let rules = super::rules::rules_for(db, business_id).await?;
     let none = PurchaseTotals::default();
     Ok(rows
         .into_iter()
         .map(|r| {
             let t = totals.get(&r.id).unwrap_or(&none);
-            view(r, t)
+            view(r, t, &rules)
         })
         .collect())
 }

@@ -1,13 +1,14 @@
 //! Client types: the tier a contact is in, from the default rules or set by hand.
 //!
-//! The default rules ([`TierRules::DEFAULT`]):
+//! The rules, with their defaults ([`TierRules::DEFAULT`]; a business may set its own
+//! thresholds):
 //! - **premium**: at least [`TierRules::premium_calls`] calls (10), or purchases totalling
 //!   at least [`TierRules::premium_total_minor`] (100 000 minor units, e.g. 1 000.00 EUR)
 //!   in the contact's main currency — the currency of most of their purchases (the larger
 //!   total on a tie, then the first alphabetically), so amounts in different currencies
 //!   are never added up;
-//! - **repeat**: more than one call, or any purchase;
-//! - **new**: everyone else (at most one call, nothing bought).
+//! - **repeat**: at least [`TierRules::repeat_calls`] calls (2), or any purchase;
+//! - **new**: everyone else (fewer calls, nothing bought).
 //!
 //! An owner may set a contact's type by hand; that override wins until cleared.
 
@@ -101,9 +102,11 @@ impl PurchaseTotals {
     }
 }
 
-/// The thresholds of the default tiers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The thresholds of the tiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierRules {
+    /// Calls that make a contact a repeat client.
+    pub repeat_calls: i64,
     /// Calls that make a contact premium.
     pub premium_calls: i64,
     /// A total in the main currency (minor units) that makes a contact premium.
@@ -111,8 +114,10 @@ pub struct TierRules {
 }
 
 impl TierRules {
-    /// 10 calls, or 100 000 minor units (1 000.00 in a two-decimal currency).
+    /// Repeat from 2 calls; premium from 10 calls or 100 000 minor units (1 000.00 in a
+    /// two-decimal currency).
     pub const DEFAULT: Self = Self {
+        repeat_calls: 2,
         premium_calls: 10,
         premium_total_minor: 100_000,
     };
@@ -132,11 +137,52 @@ impl TierRules {
         let main = totals.main().map_or(0, |m| m.amount_minor);
         if call_count >= self.premium_calls || main >= self.premium_total_minor {
             ClientType::Premium
-        } else if call_count > 1 || !totals.is_empty() {
+        } else if call_count >= self.repeat_calls || !totals.is_empty() {
             ClientType::Repeat
         } else {
             ClientType::New
         }
+    }
+}
+
+impl TierRules {
+    /// Rules as a business sets them.
+    ///
+    /// # Errors
+    /// A message when the thresholds are not `1 ≤ repeat calls ≤ premium calls` and a
+    /// positive premium total.
+    pub fn new(
+        repeat_calls: i64,
+        premium_calls: i64,
+        premium_total_minor: i64,
+    ) -> Result<Self, crate::types::FieldError> {
+        let error = |field: &str, message: &str| crate::types::FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        };
+        if repeat_calls < 1 {
+            return Err(error(
+                "repeatCalls",
+                "A repeat client has made at least one call.",
+            ));
+        }
+        if premium_calls < repeat_calls {
+            return Err(error(
+                "premiumCalls",
+                "Premium takes at least as many calls as repeat.",
+            ));
+        }
+        if premium_total_minor < 1 {
+            return Err(error(
+                "premiumTotalMinor",
+                "The premium total must be positive.",
+            ));
+        }
+        Ok(Self {
+            repeat_calls,
+            premium_calls,
+            premium_total_minor,
+        })
     }
 }
 
@@ -200,6 +246,22 @@ mod tests {
         // A full tie goes to the first alphabetically.
         let tie = totals(&[("USD", 100), ("EUR", 100)]).main();
         assert_eq!(tie.map(|m| m.currency), Some("EUR".into()));
+    }
+
+    #[test]
+    fn a_business_sets_its_own_thresholds() {
+        let strict = TierRules::new(3, 5, 50_000).unwrap_or_default();
+        let none = PurchaseTotals::default();
+        assert_eq!(strict.classify(None, 2, &none), ClientType::New);
+        assert_eq!(strict.classify(None, 3, &none), ClientType::Repeat);
+        assert_eq!(strict.classify(None, 5, &none), ClientType::Premium);
+        assert_eq!(
+            strict.classify(None, 0, &totals(&[("EUR", 50_000)])),
+            ClientType::Premium
+        );
+        assert!(TierRules::new(0, 5, 1).is_err());
+        assert!(TierRules::new(6, 5, 1).is_err());
+        assert!(TierRules::new(2, 5, 0).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod business;
 pub mod call;
 pub mod call_event;
 pub mod caller_identity;
+pub mod client_type_rule;
 pub mod contact;
 pub mod contact_note;
 pub mod domain;

@@ -9,8 +9,8 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 use entity::contacts::{
-    self, merge, notes, purchases, store, ContactChange, ContactFilter, ContactView, NewPurchase,
-    NoteView, PurchaseFor, PurchaseView, TimelineEntry,
+    self, merge, notes, purchases, rules, store, ContactChange, ContactFilter, ContactView,
+    NewPurchase, NoteView, PurchaseFor, PurchaseView, TimelineEntry,
 };
 use entity::DomainError;
 use uuid::Uuid;
@@ -22,15 +22,39 @@ fn parse_id(id: &ID, what: &'static str) -> Result<Uuid> {
     Uuid::parse_str(id.as_str()).map_err(|_| gql(DomainError::NotFound(what)))
 }
 
-/// A contact's tier.
+/// A contact's tier (thresholds from `clientTypeRules`).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ClientType {
-    /// At most one call and nothing bought.
+    /// Fewer calls than `repeatCalls` (2) and nothing bought.
     New,
-    /// More than one call, or a purchase.
+    /// `repeatCalls` calls, or a purchase.
     Repeat,
-    /// 10 calls or more, or purchases of at least 1 000.00 in their main currency.
+    /// `premiumCalls` calls (10), or purchases of at least `premiumTotalMinor` (1 000.00)
+    /// in their main currency.
     Premium,
+}
+
+/// The thresholds of the client types.
+#[derive(SimpleObject, InputObject)]
+#[graphql(input_name = "ClientTypeRulesInput")]
+pub struct ClientTypeRules {
+    /// Calls that make a contact a repeat client (default 2).
+    pub repeat_calls: i64,
+    /// Calls that make a contact premium (default 10).
+    pub premium_calls: i64,
+    /// A total in the contact's main currency, in minor units, that makes them premium
+    /// (default 100 000).
+    pub premium_total_minor: i64,
+}
+
+impl From<contacts::TierRules> for ClientTypeRules {
+    fn from(r: contacts::TierRules) -> Self {
+        Self {
+            repeat_calls: r.repeat_calls,
+            premium_calls: r.premium_calls,
+            premium_total_minor: r.premium_total_minor,
+        }
+    }
 }
 
 impl From<contacts::ClientType> for ClientType {
@@ -311,6 +335,15 @@ impl ContactsQuery {
         Ok(connection)
     }
 
+    /// The business's client-type thresholds.
+    async fn client_type_rules(&self, ctx: &Context<'_>) -> Result<ClientTypeRules> {
+        let principal = ctx.principal()?;
+        let rules = rules::rules_for(&ctx.services().db, principal.business_id)
+            .await
+            .map_err(|e| gql(e.into()))?;
+        Ok(rules.into())
+    }
+
     /// One contact (`NOT_FOUND` for another business's).
     async fn contact(&self, ctx: &Context<'_>, id: ID) -> Result<Contact> {
         let id = parse_id(&id, "contact")?;
@@ -436,6 +469,28 @@ impl ContactsMutation {
             .await
             .gql()?;
         Ok(n.into())
+    }
+
+    /// Sets the business's client-type thresholds. Owners and admins. `VALIDATION` unless
+    /// `1 ≤ repeatCalls ≤ premiumCalls` and `premiumTotalMinor` is positive.
+    #[graphql(complexity = 10)]
+    async fn set_client_type_rules(
+        &self,
+        ctx: &Context<'_>,
+        input: ClientTypeRules,
+    ) -> Result<ClientTypeRules> {
+        let s = ctx.services();
+        let r = rules::set_rules(
+            &s.db,
+            s.events.as_ref(),
+            ctx.principal()?,
+            input.repeat_calls,
+            input.premium_calls,
+            input.premium_total_minor,
+        )
+        .await
+        .gql()?;
+        Ok(r.into())
     }
 
     /// Records a purchase, idempotent on `externalRef`. Owners and admins (API keys).

@@ -229,18 +229,60 @@ async fn a_guest_is_matched_by_email_and_a_guest_without_one_is_nobody(db: Db) {
     let incoming = rung_then_cancelled(&mut anonymous, &mut agent, &domain).await;
     assert!(incoming.get("contact").is_none(), "{incoming}");
     // The same email from two guest identities (an hour apart, say): one contact.
-    for _ in 0..2 {
-        let mut c = greeted(&app, &email_caller(&app, "Pat@Example.org").await).await;
-        rung_then_cancelled(&mut c, &mut agent, &domain).await;
-    }
+    let mut first = greeted(&app, &email_caller(&app, "Pat@Example.org").await).await;
+    rung_then_cancelled(&mut first, &mut agent, &domain).await;
+    the_contact_with(&app, &owner, 1).await;
+    let mut c = greeted(&app, &email_caller(&app, "pat@example.org").await).await;
+    let second = rung_then_cancelled(&mut c, &mut agent, &domain).await;
+    assert_eq!(second["contact"]["call_count"], 1, "{second}");
     let contact = the_contact_with(&app, &owner, 2).await;
     assert_eq!(contact["email"], "pat@example.org");
     assert_eq!(contact["clientType"], "REPEAT");
+
+    // The business's own thresholds: premium from two calls. The card the directory holds
+    // for this caller follows at once.
+    let rules = "mutation($i: ClientTypeRulesInput!) { setClientTypeRules(input: $i) { repeatCalls premiumCalls premiumTotalMinor } }";
+    let res = app
+        .gql(
+            &owner.auth(),
+            rules,
+            json!({ "i": { "repeatCalls": 1, "premiumCalls": 2, "premiumTotalMinor": 5000 } }),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["setClientTypeRules"]["premiumCalls"], 2,
+        "{res}"
+    );
+    let third = rung_then_cancelled(&mut c, &mut agent, &domain).await;
+    assert_eq!(third["contact"]["client_type"], "premium", "{third}");
+    assert_eq!(third["contact"]["call_count"], 2, "{third}");
+    let contact = the_contact_with(&app, &owner, 3).await;
+    assert_eq!(contact["clientType"], "PREMIUM");
+    let res = app
+        .gql(
+            &owner.auth(),
+            "{ clientTypeRules { repeatCalls premiumCalls premiumTotalMinor } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["clientTypeRules"],
+        json!({ "repeatCalls": 1, "premiumCalls": 2, "premiumTotalMinor": 5000 })
+    );
+    let res = app
+        .gql(
+            &owner.auth(),
+            rules,
+            json!({ "i": { "repeatCalls": 3, "premiumCalls": 2, "premiumTotalMinor": 5000 } }),
+        )
+        .await;
+    assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
     // The anonymous caller left nothing behind, even after calling again.
     let incoming = rung_then_cancelled(&mut anonymous, &mut agent, &domain).await;
     assert!(incoming.get("contact").is_none(), "{incoming}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(contacts(&app, &owner.auth(), Value::Null).await.len(), 1);
+    silent(&mut agent).await;
     app.finish().await;
 }
 
@@ -442,14 +484,28 @@ async fn client_types_follow_the_rules_unless_chosen(db: Db) {
     );
     // An agent may not choose a tier.
     let (agent_token, _) = crate::ws::colleague(&app, &owner).await;
+    let agent = Auth::Bearer(agent_token);
     let res = app
         .gql(
-            &Auth::Bearer(agent_token),
+            &agent,
             update,
             json!({ "i": { "id": id, "clientType": "PREMIUM" } }),
         )
         .await;
     assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
+    let res = app
+        .gql(
+            &agent,
+            "mutation { setClientTypeRules(input: { repeatCalls: 1, premiumCalls: 1, premiumTotalMinor: 1 }) { premiumCalls } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
+    // …but may edit the rest.
+    let res = app
+        .gql(&agent, update, json!({ "i": { "id": id, "phone": "" } }))
+        .await;
+    assert!(res["data"]["updateContact"]["phone"].is_null(), "{res}");
     app.finish().await;
 }
 

@@ -511,6 +511,22 @@ async fn business_b_cannot_touch_business_a(db: Db) {
     assert_eq!(recorded["created"], true, "{res}");
     assert_eq!(recorded["purchase"]["product"], "Beta gadget", "{res}");
     assert_eq!(recorded["purchase"]["contactId"], json!(b_contact), "{res}");
+    // B's tier thresholds are B's alone.
+    let res = app
+        .gql(
+            &b_api,
+            "mutation { setClientTypeRules(input: { repeatCalls: 1, premiumCalls: 1, premiumTotalMinor: 1 }) { premiumCalls } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["setClientTypeRules"]["premiumCalls"], 1,
+        "{res}"
+    );
+    let res = app
+        .gql(&a.auth(), "{ clientTypeRules { premiumCalls } }", json!({}))
+        .await;
+    assert_eq!(res["data"]["clientTypeRules"]["premiumCalls"], 10, "{res}");
     // And A's contacts are as A left them.
     for (id, purchases) in [(&a_contact, 1), (&a_contacts[1], 1)] {
         let res = app

@@ -165,9 +165,11 @@ impl Plan {
         crate::webhooks::calls::emit(db, &self.webhooks).await?;
         let created = crate::contacts::matching::touch_all(db, &self.contacts).await?;
         for (business_id, at, contact) in created {
-            let view = crate::contacts::store::view(contact, &Default::default());
-            let event = crate::webhooks::Event::new(EventType::ContactCreated, at, &view);
-            crate::webhooks::emit(db, business_id, event).await?;
+            let views = crate::contacts::store::views_of(db, business_id, vec![contact]).await?;
+            for view in views {
+                let event = crate::webhooks::Event::new(EventType::ContactCreated, at, &view);
+                crate::webhooks::emit(db, business_id, event).await?;
+            }
         }
         for (business_id, call_id, changes) in self.updates {
             let mut update = call::Entity::update_many()

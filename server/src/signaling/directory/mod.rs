@@ -22,8 +22,9 @@
 //! domain and caller entry (they are rare; subdomains inherit verification, and a domain
 //! identity must not outlive its domain); a member, intent or team event drops that
 //! business's routes; a schedule event drops that business's schedule; a contact event
-//! drops that contact's cards and the business's "no contact yet" answers; a subscription
-//! that lagged behind drops everything. The directory
+//! drops that contact's cards and the business's "no contact yet" answers (every card of
+//! the business when it names the business: its tier rules changed); a subscription that
+//! lagged behind drops everything. The directory
 //! holds its own subscription and every lookup first applies what is queued on it, so a
 //! change published in this process before a lookup starts is never answered stale; the
 //! hub's task ([`CallDirectory::follow`]) applies events as they arrive, so entries also go
@@ -57,7 +58,7 @@ use chrono::{DateTime, Utc};
 use entity::calls::protocol::CallerCard;
 use entity::calls::records;
 use entity::calls::routing::Team;
-use entity::contacts::{self, CachedContact, ContactCard, TierRules};
+use entity::contacts::{self, CachedContact, ContactCard};
 use entity::domains::DomainName;
 use entity::events::{self, BusinessEvent, BusinessEventKind, EventBus, Feed, Received};
 use entity::routing_setup::{self, CallRoute, RouteError};
@@ -338,7 +339,7 @@ impl CallDirectory {
         let mut map = lock(&self.maps.contacts);
         let key = (business_id, identity_id);
         match map.get_mut(&key) {
-            Some(Some(cached)) => cached.touched(at, &TierRules::DEFAULT),
+            Some(Some(cached)) => cached.touched(at),
             Some(None) => map.remove(&key),
             None => {}
         }
@@ -431,9 +432,12 @@ impl CallDirectory {
                 lock(&maps.schedules).invalidate(|business, _| *business != changed);
             }
             Kind::ContactsChanged => {
+                // The subject is a contact, or the business itself (its tier rules).
                 let (changed, contact) = (event.business_id, event.subject_id);
+                let everyone = contact == changed;
                 lock(&maps.contacts).invalidate(|(business, _), cached| {
-                    *business != changed || cached.as_ref().is_some_and(|c| c.card.id != contact)
+                    *business != changed
+                        || (!everyone && cached.as_ref().is_some_and(|c| c.card.id != contact))
                 });
             }
             Kind::InvitationSent

@@ -333,6 +333,7 @@ async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
         card: card.clone(),
         chosen: None,
         totals: PurchaseTotals::default(),
+        rules: entity::contacts::TierRules::DEFAULT,
     };
     let directory = rig.engine.directory();
     directory.prime_contact(rig.business, identity_id, Some(cached));
