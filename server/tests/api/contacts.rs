@@ -215,6 +215,16 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
         kinds[0], "ContactCall",
         "the latest call comes first: {res}"
     );
+    // The call log names the contact too.
+    let res = app
+        .gql(&owner.auth(), "{ calls { contactId } }", json!({}))
+        .await;
+    let linked: Vec<&Value> = res["data"]["calls"].as_array().unwrap().iter().collect();
+    assert_eq!(linked.len(), 3, "{res}");
+    assert!(
+        linked.iter().all(|c| c["contactId"] == id.as_str()),
+        "{res}"
+    );
     silent(&mut agent).await;
     app.finish().await;
 }
@@ -554,6 +564,15 @@ async fn merging_keeps_every_call_note_and_purchase(db: Db) {
         json!({ "i": { "id": ids[1], "phone": "+1 555 0100", "tags": ["late"] } }),
     )
     .await;
+    // Two contacts cannot share an email: merge them instead.
+    let res = app
+        .gql(
+            &auth,
+            "mutation($i: UpdateContactInput!) { updateContact(input: $i) { id } }",
+            json!({ "i": { "id": ids[1], "email": "ONE@example.org" } }),
+        )
+        .await;
+    assert_eq!(error_code(&res), Some("CONFLICT"), "{res}");
     let res = app
         .gql(
             &auth,
