@@ -30,22 +30,37 @@ pub struct ContactTouch {
     pub at: DateTime<Utc>,
 }
 
-/// How a caller identity is matched.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Key {
+/// What a caller is matched to a contact by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// The verified domain they call as.
     Domain(String),
+    /// The email a guest left.
     Email(String),
 }
 
-fn key_of(identity: &caller_identity::Model) -> Option<Key> {
-    if identity.kind == "domain" {
-        Some(Key::Domain(identity.name.to_ascii_lowercase()))
-    } else {
-        identity
-            .email
-            .as_ref()
-            .map(|e| Key::Email(e.trim().to_lowercase()))
+impl Key {
+    /// A caller calling as `name`, `verified` or not, who left `email`: a verified caller
+    /// is their domain, a guest their email, a guest without one nobody.
+    #[must_use]
+    pub fn of(verified: bool, name: &str, email: Option<&str>) -> Option<Self> {
+        if verified {
+            Some(Self::Domain(name.to_ascii_lowercase()))
+        } else {
+            email
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+                .map(Self::Email)
+        }
     }
+}
+
+fn key_of(identity: &caller_identity::Model) -> Option<Key> {
+    Key::of(
+        identity.kind == "domain",
+        &identity.name,
+        identity.email.as_deref(),
+    )
 }
 
 async fn by_key(
@@ -202,26 +217,18 @@ pub async fn touch(
     Ok(Some((found, created)))
 }
 
-/// What the call directory caches for a caller identity calling a business: `None` when
-/// the identity is gone; `Some(None)` when it matches no contact (yet); else the card as
-/// of now, with what it takes to keep it right after a call.
+/// What the call directory caches for a caller matched by `key` calling a business:
+/// `Some(None)` when no contact matches (yet), else the card as of now, with what it takes
+/// to keep it right after a call. (Never `None`: both answers are worth remembering.)
 ///
 /// # Errors
 /// A database failure.
 pub async fn caller_contact(
     db: &impl ConnectionTrait,
     business_id: Uuid,
-    identity_id: Uuid,
+    key: &Key,
 ) -> Result<Option<Option<CachedContact>>, DbErr> {
-    let identity =
-        crate::lookup::by_key(db, caller_identity::Entity::find_by_id(identity_id)).await?;
-    let Some(identity) = identity else {
-        return Ok(None);
-    };
-    let Some(key) = key_of(&identity) else {
-        return Ok(Some(None));
-    };
-    let Some(row) = by_key(db, business_id, &key).await? else {
+    let Some(row) = by_key(db, business_id, key).await? else {
         return Ok(Some(None));
     };
     Ok(Some(Some(cached(db, business_id, row).await?)))

@@ -85,8 +85,8 @@ type RouteKey = (Uuid, Option<Uuid>);
 /// A business and a caller identity.
 type ContactKey = (Uuid, Uuid);
 
-/// A caller identity's card and when the identity expires.
-type CardUntil = (CallerCard, DateTime<Utc>);
+/// A caller identity's card, when the identity expires, and the email the caller left.
+type CardUntil = (CallerCard, DateTime<Utc>, Option<String>);
 
 /// A database handle a background refresh can take along.
 pub trait SharedDb: ConnectionTrait + Clone + Send + Sync + 'static {}
@@ -144,7 +144,7 @@ impl CallDirectory {
     #[must_use]
     pub fn with_limits(events: &dyn EventBus, cap: usize, max_age: Duration) -> Self {
         let limits = Limits::new(cap, max_age);
-        let live = |(_, expires_at): &CardUntil| *expires_at > Utc::now();
+        let live = |(_, expires_at, _): &CardUntil| *expires_at > Utc::now();
         Self {
             maps: Arc::new(Maps {
                 domains: Mutex::new(Map::new(limits)),
@@ -191,13 +191,30 @@ impl CallDirectory {
         identity_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<CallerCard>, DomainError> {
+        Ok(self
+            .caller(db, identity_id, now)
+            .await?
+            .map(|(card, _)| card))
+    }
+
+    /// [`Self::caller_card`] with the email the caller left ([`records::caller_until`]),
+    /// what a guest's CRM contact is matched by.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn caller(
+        &self,
+        db: &impl SharedDb,
+        identity_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(CallerCard, Option<String>)>, DomainError> {
         let found = self
             .serve(
                 |m| &m.callers,
                 &identity_id,
                 || {
                     let db = db.clone();
-                    async move { records::caller_card_until(&db, identity_id).await }
+                    async move { records::caller_until(&db, identity_id).await }
                 },
             )
             .await?;
@@ -210,9 +227,9 @@ impl CallDirectory {
         identity_id: Uuid,
         found: Option<CardUntil>,
         now: DateTime<Utc>,
-    ) -> Option<CallerCard> {
+    ) -> Option<(CallerCard, Option<String>)> {
         match found {
-            Some((card, expires_at)) if expires_at > now => Some(card),
+            Some((card, expires_at, email)) if expires_at > now => Some((card, email)),
             Some(_) => {
                 lock(&self.maps.callers).remove(&identity_id);
                 None
@@ -304,10 +321,9 @@ impl CallDirectory {
         Ok(found.unwrap_or_default())
     }
 
-    /// The CRM contact card of the caller `identity_id` calling `business_id`, as
-    /// [`contacts::matching::caller_contact`] reads it; `None` for a caller who matches
-    /// no contact (yet) or whose identity is gone. Both answers about a live identity are
-    /// remembered, so a guest without email costs no read either.
+    /// The CRM contact card of the caller `identity_id`, matched by `key`, calling
+    /// `business_id`, as [`contacts::matching::caller_contact`] reads it; `None` for a
+    /// caller who matches no contact (yet). Both answers are remembered.
     ///
     /// # Errors
     /// A database failure on a miss.
@@ -316,16 +332,15 @@ impl CallDirectory {
         db: &impl SharedDb,
         business_id: Uuid,
         identity_id: Uuid,
+        key: &contacts::matching::Key,
     ) -> Result<Option<ContactCard>, DbErr> {
         let found = self
             .serve(
                 |m| &m.contacts,
                 &(business_id, identity_id),
                 || {
-                    let db = db.clone();
-                    async move {
-                        contacts::matching::caller_contact(&db, business_id, identity_id).await
-                    }
+                    let (db, key) = (db.clone(), key.clone());
+                    async move { contacts::matching::caller_contact(&db, business_id, &key).await }
                 },
             )
             .await?;

@@ -36,7 +36,7 @@ impl CallDirectory {
         card: CallerCard,
         expires_at: DateTime<Utc>,
     ) {
-        Self::prime(&self.maps.callers, identity_id, (card, expires_at));
+        Self::prime(&self.maps.callers, identity_id, (card, expires_at, None));
     }
 
     /// Business `business_id` has these opening hours (the default: none, always open).

@@ -72,7 +72,12 @@ fn cached_domain(directory: &CallDirectory, name: &str) -> bool {
 fn fill_card(directory: &CallDirectory, identity: Uuid, name: &str, expires_at: DateTime<Utc>) {
     let mut callers = lock(&directory.maps.callers);
     let seen = callers.generation();
-    callers.install(seen, identity, (card(name), expires_at), Instant::now());
+    callers.install(
+        seen,
+        identity,
+        (card(name), expires_at, None),
+        Instant::now(),
+    );
 }
 
 /// What a lookup at `now` answers from memory: the card, `None` for an expired one,
@@ -85,9 +90,9 @@ fn cached_card(
     directory.catch_up();
     let found = lock(&directory.maps.callers).lookup(&identity, Instant::now());
     match found {
-        Lookup::Hit(card) | Lookup::Refresh(card, _) => {
-            Ok(directory.live_card(identity, Some(card), now))
-        }
+        Lookup::Hit(card) | Lookup::Refresh(card, _) => Ok(directory
+            .live_card(identity, Some(card), now)
+            .map(|(card, _)| card)),
         Lookup::Miss(seen) => Err(seen),
     }
 }

@@ -37,7 +37,7 @@ use entity::calls::records::{Job, NewCall};
 use entity::calls::routing::plan_ring;
 use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReason};
 use entity::calls::{AgentDevice, Call, CallError, Event, Party};
-use entity::contacts::matching::ContactTouch;
+use entity::contacts::matching::{ContactTouch, Key};
 use entity::domains::DomainName;
 use entity::routing_setup::RouteError;
 use entity::schedules::{availability, Scheduled};
@@ -89,8 +89,8 @@ impl Engine {
             self.refuse_limited(caller, &limited);
             return Ok(());
         }
-        let card = directory.caller_card(db, identity_id, now).await;
-        let Some(card) = card.map_err(|e| internal("a call request", &e))? else {
+        let found = directory.caller(db, identity_id, now).await;
+        let Some((card, email)) = found.map_err(|e| internal("a call request", &e))? else {
             let text = "Your caller identity expired; start a new caller session.".to_owned();
             return Err((ErrorCode::Forbidden, text));
         };
@@ -105,14 +105,18 @@ impl Engine {
         };
         let schedule = directory.schedule(db, business_id).await;
         let schedule = schedule.map_err(|e| internal("a call request", &e))?;
-        // The screen pop: a failure to read it costs the card, never the call.
-        let contact = directory
-            .contact(db, business_id, identity_id)
-            .await
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "reading the caller's contact failed");
-                None
-            });
+        // The screen pop (a guest without email is nobody: no lookup); a failure to read
+        // it costs the card, never the call.
+        let contact = match Key::of(card.verified, &card.name, email.as_deref()) {
+            None => None,
+            Some(key) => directory
+                .contact(db, business_id, identity_id, &key)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "reading the caller's contact failed");
+                    None
+                }),
+        };
         let members = self.presence().roster(business_id);
         let plan = match availability(&schedule, &route, now).unavailability() {
             Some(why) => Err(why),

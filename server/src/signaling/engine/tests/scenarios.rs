@@ -336,7 +336,19 @@ async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
         rules: entity::contacts::TierRules::DEFAULT,
     };
     let directory = rig.engine.directory();
+    // The caller calls as the verified domain acme.com.
+    let verified = CallerCard {
+        name: "acme.com".to_owned(),
+        verified: true,
+        domain: Some("acme.com".to_owned()),
+    };
+    directory.prime_caller(
+        identity_id,
+        verified,
+        Utc::now() + chrono::Duration::hours(1),
+    );
     directory.prime_contact(rig.business, identity_id, Some(cached));
+    let key = entity::contacts::matching::Key::Domain("acme.com".to_owned());
     let call_id = rig.call(&caller).await;
 
     // The agent sees the card as it was before this call.
@@ -361,7 +373,7 @@ async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
     assert_eq!(touches, [(rig.business, identity_id, call_id)]);
     let db = sea_orm::DatabaseConnection::default();
     let now = directory
-        .contact(&db, rig.business, identity_id)
+        .contact(&db, rig.business, identity_id, &key)
         .await
         .unwrap()
         .unwrap();
@@ -377,7 +389,7 @@ async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
         Uuid::new_v4(),
     );
     assert!(directory
-        .contact(&db, rig.business, identity_id)
+        .contact(&db, rig.business, identity_id, &key)
         .await
         .is_ok());
     rig.bus.publish(
@@ -385,9 +397,10 @@ async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
         entity::events::BusinessEventKind::ContactsChanged,
         card.id,
     );
-    let reread = std::panic::AssertUnwindSafe(directory.contact(&db, rig.business, identity_id))
-        .catch_unwind()
-        .await;
+    let reread =
+        std::panic::AssertUnwindSafe(directory.contact(&db, rig.business, identity_id, &key))
+            .catch_unwind()
+            .await;
     assert!(
         !matches!(reread, Ok(Ok(Some(_)))),
         "the dropped card is read again from the database"
