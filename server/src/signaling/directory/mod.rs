@@ -3,7 +3,7 @@
 //!
 //! Five answers are cached, each filled on a miss by the function the database path uses:
 //! a verified domain name → its business and stored name ([`records::verified_business`]),
-//! a caller identity → its card and expiry ([`records::caller_card_until`]; a cached card
+//! a caller identity → its card, expiry and email ([`records::caller_until`]; a cached card
 //! is still refused from the instant its identity expires), a business and intent → how
 //! the call is routed ([`routing_setup::route_for`]), and a business and team → the teams
 //! a transfer reaches ([`routing_setup::team_route`]; the business's own id names its
