@@ -1,5 +1,6 @@
 //! Notes on a contact and the contact's timeline (calls, notes and purchases, newest
-//! first). Any member of the business writes and reads them.
+//! first). Any member of the business writes and reads them; a note is changed or deleted
+//! by its author, or by owners and admins.
 
 use chrono::Utc;
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
@@ -160,4 +161,64 @@ pub async fn timeline(
     }));
     entries.sort_by_key(|e| std::cmp::Reverse(e.at()));
     Ok(entries)
+}
+
+/// One of the business's notes that the principal may change: their own, or anyone's for
+/// owners and admins.
+async fn own_note(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    note_id: Uuid,
+) -> Result<contact_note::Model, DomainError> {
+    let note = contact_note::Entity::find_by_id(note_id)
+        .filter(contact_note::Column::BusinessId.eq(principal.business_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("note"))?;
+    if note.author_id != principal.user_id {
+        principal.require_manager()?;
+    }
+    Ok(note)
+}
+
+/// Rewrites a note. Its author may, and owners and admins.
+///
+/// # Errors
+/// `NotFound` for a note of another business; `Forbidden` for an agent's colleague's
+/// note; `Validation` for a blank or too long text.
+pub async fn edit_note(
+    db: &impl ConnectionTrait,
+    events: &dyn EventBus,
+    principal: &Principal,
+    note_id: Uuid,
+    text: &str,
+) -> Result<NoteView, DomainError> {
+    let text = note_text(text).map_err(|e| DomainError::Validation(vec![e]))?;
+    let note = own_note(db, principal, note_id).await?;
+    let contact_id = note.contact_id;
+    let mut active: contact_note::ActiveModel = note.into();
+    active.text = sea_orm::ActiveValue::Set(text);
+    let row = active.update(db).await?;
+    changed(events, principal.business_id, contact_id);
+    Ok(note_view(row))
+}
+
+/// Deletes a note. Its author may, and owners and admins.
+///
+/// # Errors
+/// `NotFound` for a note of another business; `Forbidden` for an agent's colleague's note.
+pub async fn delete_note(
+    db: &impl ConnectionTrait,
+    events: &dyn EventBus,
+    principal: &Principal,
+    note_id: Uuid,
+) -> Result<(), DomainError> {
+    let note = own_note(db, principal, note_id).await?;
+    contact_note::Entity::delete_many()
+        .filter(contact_note::Column::BusinessId.eq(principal.business_id))
+        .filter(contact_note::Column::Id.eq(note.id))
+        .exec(db)
+        .await?;
+    changed(events, principal.business_id, note.contact_id);
+    Ok(())
 }

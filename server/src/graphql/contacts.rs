@@ -471,6 +471,33 @@ impl ContactsMutation {
         Ok(n.into())
     }
 
+    /// Rewrites a note (its author, or owners and admins).
+    #[graphql(complexity = 10)]
+    async fn update_contact_note(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        text: String,
+    ) -> Result<ContactNote> {
+        let id = parse_id(&id, "note")?;
+        let s = ctx.services();
+        let n = notes::edit_note(&s.db, s.events.as_ref(), ctx.principal()?, id, &text)
+            .await
+            .gql()?;
+        Ok(n.into())
+    }
+
+    /// Deletes a note (its author, or owners and admins).
+    #[graphql(complexity = 10)]
+    async fn delete_contact_note(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id(&id, "note")?;
+        let s = ctx.services();
+        notes::delete_note(&s.db, s.events.as_ref(), ctx.principal()?, id)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
     /// Sets the business's client-type thresholds. Owners and admins. `VALIDATION` unless
     /// `1 ≤ repeatCalls ≤ premiumCalls` and `premiumTotalMinor` is positive.
     #[graphql(complexity = 10)]

@@ -143,7 +143,8 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
             json!({ "c": id }),
         )
         .await;
-    assert!(res["errors"].is_null(), "{res}");
+    let note = res["data"]["addContactNote"]["id"].clone();
+    assert!(note.is_string(), "{res}");
     record(
         &app,
         &owner.auth(),
@@ -225,6 +226,38 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
         linked.iter().all(|c| c["contactId"] == id.as_str()),
         "{res}"
     );
+
+    // A rewritten note shows on the next pop at once (the cached card is dropped)…
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($n: ID!) { updateContactNote(id: $n, text: \"Ordered the blue model\") { text } }",
+            json!({ "n": note }),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["updateContactNote"]["text"], "Ordered the blue model",
+        "{res}"
+    );
+    let fourth = rung_then_cancelled(&mut c2, &mut agent, &domain).await;
+    assert_eq!(
+        fourth["contact"]["latest_note"], "Ordered the blue model",
+        "{fourth}"
+    );
+    assert_eq!(fourth["contact"]["call_count"], 3, "{fourth}");
+    // …and so does a deleted one, which a colleague may not delete for its author.
+    let (agent_token, _) = crate::ws::colleague(&app, &owner).await;
+    let delete = "mutation($n: ID!) { deleteContactNote(id: $n) }";
+    let res = app
+        .gql(&Auth::Bearer(agent_token), delete, json!({ "n": note }))
+        .await;
+    assert_eq!(error_code(&res), Some("FORBIDDEN"), "{res}");
+    let res = app.gql(&owner.auth(), delete, json!({ "n": note })).await;
+    assert_eq!(res["data"]["deleteContactNote"], true, "{res}");
+    the_contact_with(&app, &owner, 4).await;
+    let fifth = rung_then_cancelled(&mut c2, &mut agent, &domain).await;
+    assert!(fifth["contact"].get("latest_note").is_none(), "{fifth}");
+    assert_eq!(fifth["contact"]["call_count"], 4, "{fifth}");
     silent(&mut agent).await;
     app.finish().await;
 }

@@ -179,7 +179,10 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             json!({ "c": a_contact }),
         )
         .await;
-    assert!(res["errors"].is_null(), "addContactNote: {res}");
+    let a_note = res["data"]["addContactNote"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("addContactNote: {res}"))
+        .to_owned();
 
     // Business B: an owner and an API key, and a contact of its own.
     let b = app.sign_up("Beta").await;
@@ -388,6 +391,16 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             name: "addContactNote",
             query: "mutation($id: ID!) { addContactNote(contactId: $id, text: \"Mine\") { id } }",
             vars: json!({ "id": a_contact }),
+        },
+        Case {
+            name: "updateContactNote",
+            query: "mutation($id: ID!) { updateContactNote(id: $id, text: \"Mine\") { text } }",
+            vars: json!({ "id": a_note }),
+        },
+        Case {
+            name: "deleteContactNote",
+            query: "mutation($id: ID!) { deleteContactNote(id: $id) }",
+            vars: json!({ "id": a_note }),
         },
         Case {
             name: "recordPurchase(A's contact)",
