@@ -256,14 +256,27 @@ async fn cached(
             currency: p.currency,
             purchased_at: p.purchased_at,
         });
-    let latest_note = contact_note::Entity::find()
+    let note = contact_note::Entity::find()
         .filter(contact_note::Column::BusinessId.eq(business_id))
         .filter(contact_note::Column::ContactId.eq(row.id))
         .order_by_desc(contact_note::Column::CreatedAt)
         .order_by_desc(contact_note::Column::Id)
         .one(db)
         .await?
-        .map(|n| n.text);
+        .map(|n| (n.created_at, n.text));
+    // What an agent wrote after a call (the softphone's notes) counts as a note too.
+    let after_call = call::Entity::find()
+        .filter(call::Column::BusinessId.eq(business_id))
+        .filter(call::Column::ContactId.eq(row.id))
+        .filter(call::Column::Notes.is_not_null())
+        .order_by_desc(call::Column::RequestedAt)
+        .one(db)
+        .await?
+        .and_then(|c| Some((c.ended_at.unwrap_or(c.requested_at), c.notes?)));
+    let latest_note = match (note, after_call) {
+        (Some(n), Some(c)) => Some(if c.0 > n.0 { c.1 } else { n.1 }),
+        (n, c) => n.or(c).map(|(_, text)| text),
+    };
     let chosen = row.client_type.as_deref().and_then(ClientType::parse);
     let rules = super::rules::rules_for(db, business_id).await?;
     let card = ContactCard {

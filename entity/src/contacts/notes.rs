@@ -222,3 +222,26 @@ pub async fn delete_note(
     changed(events, principal.business_id, note.contact_id);
     Ok(())
 }
+
+/// After an agent saved notes on one of the business's calls: the call's contact (if it
+/// has one) changed, so its cached screen-pop card goes (the notes show as its latest
+/// note).
+///
+/// # Errors
+/// A database failure.
+pub async fn call_notes_saved(
+    db: &impl ConnectionTrait,
+    events: &dyn EventBus,
+    business_id: Uuid,
+    call_id: Uuid,
+) -> Result<(), DomainError> {
+    let contact = call::Entity::find_by_id(call_id)
+        .filter(call::Column::BusinessId.eq(business_id))
+        .one(db)
+        .await?
+        .and_then(|c| c.contact_id);
+    if let Some(contact) = contact {
+        changed(events, business_id, contact);
+    }
+    Ok(())
+}

@@ -258,6 +258,20 @@ async fn a_verified_domain_calling_twice_is_one_contact_with_a_screen_pop(db: Db
     let fifth = rung_then_cancelled(&mut c2, &mut agent, &domain).await;
     assert!(fifth["contact"].get("latest_note").is_none(), "{fifth}");
     assert_eq!(fifth["contact"]["call_count"], 4, "{fifth}");
+    // Notes written after a call (the softphone's) are the latest note from then on.
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($c: ID!) { saveCallNotes(callId: $c, notes: \"Call back on Monday\") { id } }",
+            json!({ "c": fifth["call_id"] }),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    let sixth = rung_then_cancelled(&mut c2, &mut agent, &domain).await;
+    assert_eq!(
+        sixth["contact"]["latest_note"], "Call back on Monday",
+        "{sixth}"
+    );
     silent(&mut agent).await;
     app.finish().await;
 }
