@@ -46,6 +46,9 @@ pub enum BusinessEventKind {
     /// Opening hours, date overrides or an out-of-office switch changed (`subject_id` is
     /// the business, the team whose own hours changed, or the member who switched).
     SchedulesChanged,
+    /// A CRM contact was changed, merged away, or got a note or a purchase (`subject_id`
+    /// is the contact).
+    ContactsChanged,
 }
 
 /// One event of one business.

@@ -5,6 +5,7 @@
 //! the server and the job workers share one implementation of every rule.
 
 pub mod calls;
+pub mod contacts;
 pub mod domains;
 pub mod net;
 pub mod routing_setup;

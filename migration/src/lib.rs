@@ -15,6 +15,7 @@ mod m20261124_000001_sign_up_requests;
 mod m20261125_000001_display_names;
 mod m20261125_000700_webhooks;
 mod m20261205_000001_schedules;
+mod m20261206_000001_contacts;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_display_names::Migration),
             Box::new(m20261125_000700_webhooks::Migration),
             Box::new(m20261205_000001_schedules::Migration),
+            Box::new(m20261206_000001_contacts::Migration),
         ]
     }
 }

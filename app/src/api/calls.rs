@@ -66,7 +66,7 @@ pub async fn save_call_notes(call_id: String, notes: String) -> Result<(), AppEr
         let principal = backend::principal(&services).await?;
         let id = CallId::from_uuid(backend::parse_id(&call_id, "call")?);
         let records = leptos::prelude::use_context::<CallRecords>();
-        Ok(entity::calls::records::save_notes(
+        entity::calls::records::save_notes(
             &services.db,
             records.as_ref().map(|r| &*r.0),
             principal.business_id,
@@ -74,7 +74,13 @@ pub async fn save_call_notes(call_id: String, notes: String) -> Result<(), AppEr
             principal.user_id,
             &notes,
         )
-        .await?)
+        .await?;
+        // The caller's contact card shows these notes from the next call on.
+        let events = services.events.as_ref();
+        let business_id = principal.business_id;
+        entity::contacts::notes::call_notes_saved(&services.db, events, business_id, id.as_uuid())
+            .await?;
+        Ok(())
     })
     .await
 }

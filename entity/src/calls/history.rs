@@ -53,6 +53,9 @@ pub struct CallRecordView {
     pub duration_ms: Option<i64>,
     /// What the answering agent wrote down.
     pub notes: Option<String>,
+    /// The CRM contact the call was matched to (set a moment after the request).
+    #[serde(default)]
+    pub contact_id: Option<String>,
 }
 
 /// One step of a call's life, oldest first in [`CallDetail::events`].

@@ -774,6 +774,7 @@ mod tests {
             intent: None,
             mode: CallMode::Voice,
             transferred_by: None,
+            contact: None,
         };
         Call::new(incoming, CALLER, ice(), at(0))
     }

@@ -301,6 +301,10 @@ pub struct IncomingCall {
     /// Set when a colleague (this user id) transfers a call already in progress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_by: Option<Uuid>,
+    /// The caller's CRM contact as it was before this call (the screen pop), when the
+    /// caller is a known contact of the business (matched by verified domain or email).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Box<crate::contacts::ContactCard>>,
 }
 
 /// Who is calling, as far as the server can vouch for it.
@@ -833,6 +837,7 @@ mod tests {
                 }),
                 mode: CallMode::Voice,
                 transferred_by: None,
+                contact: None,
             }),
             ServerMessage::Taken { call_id },
             ServerMessage::Accepted {

@@ -61,6 +61,9 @@ pub enum Job {
         at: DateTime<Utc>,
         milestone: Milestone,
     },
+    /// A caller requested a call (its `Call` job comes first): their CRM contact is
+    /// created or matched, the call counted and linked ([`crate::contacts::matching`]).
+    Contact(crate::contacts::matching::ContactTouch),
 }
 
 /// Writes `jobs` in order in one transaction (a milestone may follow its call's insert in
@@ -198,6 +201,27 @@ pub async fn caller_card_until(
     db: &impl ConnectionTrait,
     identity_id: Uuid,
 ) -> Result<Option<(crate::calls::protocol::CallerCard, DateTime<Utc>)>, DomainError> {
+    Ok(caller_until(db, identity_id)
+        .await?
+        .map(|(card, expires_at, _)| (card, expires_at)))
+}
+
+/// [`caller_card_until`] with the email the caller left, if any (what their CRM contact
+/// is matched by when they do not call as a verified domain).
+///
+/// # Errors
+/// A database failure.
+pub async fn caller_until(
+    db: &impl ConnectionTrait,
+    identity_id: Uuid,
+) -> Result<
+    Option<(
+        crate::calls::protocol::CallerCard,
+        DateTime<Utc>,
+        Option<String>,
+    )>,
+    DomainError,
+> {
     use crate::entities::caller_identity;
     let Some(row) =
         crate::lookup::by_key(db, caller_identity::Entity::find_by_id(identity_id)).await?
@@ -210,7 +234,7 @@ pub async fn caller_card_until(
         name: row.name,
         verified: view.verified,
     };
-    Ok(Some((card, row.expires_at)))
+    Ok(Some((card, row.expires_at, row.email)))
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub struct Model {
     pub wait_ms: Option<i64>,
     /// What the answering agent wrote down after the call (at most 5000 characters).
     pub notes: Option<String>,
+    /// The CRM contact the call was matched to, once the record writer matched it.
+    pub contact_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

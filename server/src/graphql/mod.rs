@@ -9,6 +9,7 @@
 //! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
 mod accounts;
+mod contacts;
 mod context;
 mod error;
 mod introspection;
@@ -47,6 +48,7 @@ pub struct Query(
     routing::RoutingQuery,
     webhooks::WebhookQuery,
     schedules::SchedulesQuery,
+    contacts::ContactsQuery,
 );
 
 /// The root of every mutation: the core fields, then each area's.
@@ -57,6 +59,7 @@ pub struct Mutation(
     routing::RoutingMutation,
     webhooks::WebhookMutation,
     schedules::SchedulesMutation,
+    contacts::ContactsMutation,
 );
 
 /// The executable schema.

@@ -274,6 +274,10 @@ impl Mutation {
         )
         .await
         .gql()?;
+        let events = ctx.services().events.as_ref();
+        entity::contacts::notes::call_notes_saved(db, events, principal.business_id, id.as_uuid())
+            .await
+            .gql()?;
         let detail = entity::calls::records::call_detail(db, principal, id)
             .await
             .gql()?;

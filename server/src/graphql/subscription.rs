@@ -44,6 +44,9 @@ pub enum BusinessEventKindGql {
     /// Opening hours, date overrides or an out-of-office switch changed (`subjectId` is
     /// the business, the team, or the member).
     SchedulesChanged,
+    /// A CRM contact was changed, merged away, or got a note or a purchase (`subjectId`
+    /// is the contact).
+    ContactsChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -63,6 +66,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::IntentsChanged => Self::IntentsChanged,
             BusinessEventKind::TeamsChanged => Self::TeamsChanged,
             BusinessEventKind::SchedulesChanged => Self::SchedulesChanged,
+            BusinessEventKind::ContactsChanged => Self::ContactsChanged,
         }
     }
 }

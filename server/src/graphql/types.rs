@@ -443,6 +443,9 @@ pub struct Call {
     pub duration_ms: Option<i64>,
     /// What the answering agent wrote down after the call.
     pub notes: Option<String>,
+    /// The CRM contact the call was matched to (`contact(id:)`), set a moment after the
+    /// request; null for callers nobody can recognise (a guest without email).
+    pub contact_id: Option<ID>,
     /// The call's timeline, oldest first (only on `call(id:)`; empty in lists).
     pub events: Vec<CallEvent>,
 }
@@ -470,6 +473,7 @@ impl From<CallRecordView> for Call {
             wait_ms: c.wait_ms,
             duration_ms: c.duration_ms,
             notes: c.notes,
+            contact_id: c.contact_id.map(ID),
             events: Vec::new(),
         }
     }

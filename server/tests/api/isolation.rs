@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 use crate::both_dbs;
 use crate::helpers::{error_code, link_in, Auth, Db, TestApp};
 
+const RECORD_PURCHASE: &str = "mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) \
+    { created purchase { id contactId product externalRef } } }";
+
 struct Case {
     name: &'static str,
     query: &'static str,
@@ -147,9 +150,56 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         assert_eq!(res["data"]["setOutOfOffice"]["active"], true, "{res}");
     }
 
-    // Business B: an owner and an API key.
+    // Contacts of A: two, each with a purchase, one with a note.
+    let mut a_contacts = Vec::new();
+    for (email, reference) in [
+        ("buyer@alpha-shop.example", "alpha-order-1"),
+        ("other@alpha-shop.example", "alpha-order-2"),
+    ] {
+        let res = app
+            .gql(
+                &a.auth(),
+                RECORD_PURCHASE,
+                json!({ "i": { "contact": { "email": email }, "product": "Alpha widget",
+                    "amountMinor": 1200, "currency": "EUR",
+                    "purchasedAt": "2026-12-01T10:00:00Z", "externalRef": reference } }),
+            )
+            .await;
+        let contact = res["data"]["recordPurchase"]["purchase"]["contactId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("recordPurchase: {res}"))
+            .to_owned();
+        a_contacts.push(contact);
+    }
+    let a_contact = a_contacts[0].clone();
+    let res = app
+        .gql(
+            &a.auth(),
+            "mutation($c: ID!) { addContactNote(contactId: $c, text: \"Alpha note\") { id } }",
+            json!({ "c": a_contact }),
+        )
+        .await;
+    let a_note = res["data"]["addContactNote"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("addContactNote: {res}"))
+        .to_owned();
+
+    // Business B: an owner and an API key, and a contact of its own.
     let b = app.sign_up("Beta").await;
     let (_, b_key) = app.api_key(&b, "beta key").await;
+    let res = app
+        .gql(
+            &b.auth(),
+            RECORD_PURCHASE,
+            json!({ "i": { "contact": { "email": "buyer@beta.example" }, "product": "Beta thing",
+                "amountMinor": 100, "currency": "USD",
+                "purchasedAt": "2026-12-01T10:00:00Z", "externalRef": "beta-order-1" } }),
+        )
+        .await;
+    let b_contact = res["data"]["recordPurchase"]["purchase"]["contactId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("recordPurchase: {res}"))
+        .to_owned();
 
     let cases = [
         Case {
@@ -313,6 +363,53 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "t": a_team }),
         },
         Case {
+            name: "contact",
+            query: "query($id: ID!) { contact(id: $id) { name email } }",
+            vars: json!({ "id": a_contact }),
+        },
+        Case {
+            name: "contact.timeline",
+            query: "query($id: ID!) { contact(id: $id) { timeline { __typename } notes { text } purchases { product } } }",
+            vars: json!({ "id": a_contact }),
+        },
+        Case {
+            name: "updateContact",
+            query: "mutation($id: ID!) { updateContact(input: { id: $id, name: \"Mine\" }) { name } }",
+            vars: json!({ "id": a_contact }),
+        },
+        Case {
+            name: "mergeContacts(A's into A's)",
+            query: "mutation($a: ID!, $b: ID!) { mergeContacts(into: $a, from: $b) { name } }",
+            vars: json!({ "a": a_contact, "b": a_contacts[1] }),
+        },
+        Case {
+            name: "mergeContacts(A's into B's)",
+            query: "mutation($a: ID!, $b: ID!) { mergeContacts(into: $b, from: $a) { name } }",
+            vars: json!({ "a": a_contact, "b": b_contact }),
+        },
+        Case {
+            name: "addContactNote",
+            query: "mutation($id: ID!) { addContactNote(contactId: $id, text: \"Mine\") { id } }",
+            vars: json!({ "id": a_contact }),
+        },
+        Case {
+            name: "updateContactNote",
+            query: "mutation($id: ID!) { updateContactNote(id: $id, text: \"Mine\") { text } }",
+            vars: json!({ "id": a_note }),
+        },
+        Case {
+            name: "deleteContactNote",
+            query: "mutation($id: ID!) { deleteContactNote(id: $id) }",
+            vars: json!({ "id": a_note }),
+        },
+        Case {
+            name: "recordPurchase(A's contact)",
+            query: RECORD_PURCHASE,
+            vars: json!({ "i": { "contact": { "contactId": a_contact }, "product": "Mine",
+                "amountMinor": 1, "currency": "EUR", "purchasedAt": "2026-12-02T10:00:00Z",
+                "externalRef": "beta-into-alpha" } }),
+        },
+        Case {
             name: "switchBusiness",
             query: "mutation($id: ID!) { switchBusiness(businessId: $id) { name } }",
             vars: json!({ "id": a.business_id }),
@@ -369,6 +466,30 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             .await;
         let s = &res["data"]["schedules"];
         assert!(s["business"].is_null(), "{res}");
+        // Contacts, notes and purchases: B sees only its own, by search or not, and A's
+        // purchase references are not B's (recording one creates B's own purchase).
+        for search in [Value::Null, json!("alpha"), json!("buyer")] {
+            let res = app
+                .gql(
+                    auth,
+                    "query($s: String) { contacts(filter: { search: $s }) { edges { node { id name email \
+                     notes { text } purchases { product externalRef } } } } }",
+                    json!({ "s": search }),
+                )
+                .await;
+            let edges = res["data"]["contacts"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(res["errors"].is_null(), "{res}");
+            assert!(
+                edges.iter().all(|e| e["node"]["id"] == json!(b_contact)),
+                "{res}"
+            );
+            let text = res.to_string();
+            assert!(!text.contains("Alpha") && !text.contains("alpha"), "{res}");
+        }
+
         assert_eq!(s["teams"], json!([]), "{res}");
         assert_eq!(
             s["businessOutOfOffice"],
@@ -389,6 +510,69 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             "{res}"
         );
     }
+    // A's purchase reference means nothing to B: B records its own purchase.
+    let res = app
+        .gql(
+            &b.auth(),
+            RECORD_PURCHASE,
+            json!({ "i": { "contact": { "contactId": b_contact }, "product": "Beta gadget",
+                "amountMinor": 5, "currency": "USD", "purchasedAt": "2026-12-02T10:00:00Z",
+                "externalRef": "alpha-order-1" } }),
+        )
+        .await;
+    let recorded = &res["data"]["recordPurchase"];
+    assert_eq!(recorded["created"], true, "{res}");
+    assert_eq!(recorded["purchase"]["product"], "Beta gadget", "{res}");
+    assert_eq!(recorded["purchase"]["contactId"], json!(b_contact), "{res}");
+    // B's tier thresholds are B's alone.
+    let res = app
+        .gql(
+            &b_api,
+            "mutation { setClientTypeRules(input: { repeatCalls: 1, premiumCalls: 1, premiumTotalMinor: 1 }) { premiumCalls } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["setClientTypeRules"]["premiumCalls"], 1,
+        "{res}"
+    );
+    let res = app
+        .gql(&a.auth(), "{ clientTypeRules { premiumCalls } }", json!({}))
+        .await;
+    assert_eq!(res["data"]["clientTypeRules"]["premiumCalls"], 10, "{res}");
+    // And A's contacts are as A left them.
+    for (id, purchases) in [(&a_contact, 1), (&a_contacts[1], 1)] {
+        let res = app
+            .gql(
+                &a.auth(),
+                "query($id: ID!) { contact(id: $id) { name purchases { product } notes { text } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let c = &res["data"]["contact"];
+        assert!(
+            c["name"].as_str().is_some_and(|n| n.contains("alpha-shop")),
+            "{res}"
+        );
+        assert_eq!(
+            c["purchases"].as_array().map(Vec::len),
+            Some(purchases),
+            "{res}"
+        );
+    }
+    let res = app
+        .gql(
+            &a.auth(),
+            "query($id: ID!) { contact(id: $id) { notes { text } } }",
+            json!({ "id": a_contact }),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["contact"]["notes"],
+        json!([{ "text": "Alpha note" }]),
+        "{res}"
+    );
+
     // The dashboard's server functions refuse the same ids (B's session cookie), and
     // refuse B's API key outright (they accept only sessions).
     let server_fns = [

@@ -8,6 +8,7 @@ mod call_records;
 mod call_routing;
 mod callers;
 mod calls;
+mod contacts;
 mod csrf;
 mod directory;
 #[path = "../../../entity/tests/support/dns_server.rs"]

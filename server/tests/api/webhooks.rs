@@ -4,7 +4,7 @@
 //! sent for a rolled-back change, a real call's events, and secret rotation.
 
 mod manage;
-mod receiver;
+pub mod receiver;
 
 use std::time::Duration;
 

@@ -5,7 +5,9 @@
 //! Under load the hub's record writer hands over hundreds of jobs at a time, about five
 //! per call (requested, offered, answered, ended…); written one statement per job, the
 //! database round trips cost more CPU than everything else a call setup does. The result
-//! is the same rows as writing the jobs one by one, in order.
+//! is the same rows as writing the jobs one by one, in order. Contact touches follow the
+//! inserts: one query for the batch's caller identities, then a few statements for each
+//! caller that can be matched (match or create, count, link the call).
 
 use std::collections::HashMap;
 
@@ -20,8 +22,10 @@ use super::{Job, NewCall};
 use crate::calls::machine::{AgentDevice, Milestone, Party};
 use crate::calls::protocol::CallId;
 use crate::calls::wire::{Side, TransferFailure};
+use crate::contacts::matching::ContactTouch;
 use crate::entities::{call, call_event};
 use crate::webhooks::calls::{CallFact, CallFactKind};
+use crate::webhooks::EventType;
 use crate::DomainError;
 
 /// Rows per insert statement (SQLite allows 32,766 bound values; a call row has 16).
@@ -49,6 +53,8 @@ pub(super) struct Plan {
     updates: Vec<(Uuid, CallId, Vec<RowChange>)>,
     /// What webhooks announce (requested, answered, ended), in order.
     webhooks: Vec<CallFact>,
+    /// Contacts to create or match and count, after the calls are inserted.
+    contacts: Vec<ContactTouch>,
 }
 
 impl Plan {
@@ -59,6 +65,7 @@ impl Plan {
             events: Vec::with_capacity(jobs.len()),
             updates: Vec::new(),
             webhooks: Vec::new(),
+            contacts: Vec::new(),
         };
         let mut new_calls: HashMap<CallId, usize> = HashMap::new();
         let mut updated: HashMap<CallId, usize> = HashMap::new();
@@ -84,6 +91,7 @@ impl Plan {
                         CallFactKind::Requested,
                     );
                 }
+                Job::Contact(touch) => plan.contacts.push(touch.clone()),
                 Job::Milestone {
                     business_id,
                     call_id,
@@ -155,6 +163,14 @@ impl Plan {
         insert_all(db, self.calls).await?;
         insert_all(db, self.events).await?;
         crate::webhooks::calls::emit(db, &self.webhooks).await?;
+        let created = crate::contacts::matching::touch_all(db, &self.contacts).await?;
+        for (business_id, at, contact) in created {
+            let views = crate::contacts::store::views_of(db, business_id, vec![contact]).await?;
+            for view in views {
+                let event = crate::webhooks::Event::new(EventType::ContactCreated, at, &view);
+                crate::webhooks::emit(db, business_id, event).await?;
+            }
+        }
         for (business_id, call_id, changes) in self.updates {
             let mut update = call::Entity::update_many()
                 .filter(call::Column::Id.eq(call_id.as_uuid()))
@@ -202,6 +218,7 @@ fn row(new: &NewCall) -> call::ActiveModel {
         answered_by: Set(None),
         wait_ms: Set(None),
         notes: Set(None),
+        contact_id: Set(None),
     }
 }
 

@@ -129,6 +129,7 @@ fn view(row: call::Model, intents: &HashMap<Uuid, String>, members: &Members) ->
         wait_ms: row.wait_ms,
         duration_ms,
         notes: row.notes,
+        contact_id: row.contact_id.map(|c| c.to_string()),
     }
 }
 

@@ -136,6 +136,15 @@ impl<K: Eq + Hash, V: Clone> Map<K, V> {
         }
     }
 
+    /// The value of `key`'s entry, to change in place (its age stays as it is).
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.entries.get_mut(key).map(|e| &mut e.value)
+    }
+
     /// Forgets `key`'s entry.
     pub fn remove<Q>(&mut self, key: &Q)
     where

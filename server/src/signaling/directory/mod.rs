@@ -3,14 +3,17 @@
 //!
 //! Five answers are cached, each filled on a miss by the function the database path uses:
 //! a verified domain name → its business and stored name ([`records::verified_business`]),
-//! a caller identity → its card and expiry ([`records::caller_card_until`]; a cached card
+//! a caller identity → its card, expiry and email ([`records::caller_until`]; a cached card
 //! is still refused from the instant its identity expires), a business and intent → how
 //! the call is routed ([`routing_setup::route_for`]), and a business and team → the teams
 //! a transfer reaches ([`routing_setup::team_route`]; the business's own id names its
 //! "everyone" team, which is also the member list accepts and transfers check against:
 //! [`CallDirectory::is_member`]), and a business → its opening hours and out-of-office
 //! switches ([`schedules::load_snapshot`]; the schedule is cached, never the answer "open
-//! now?", which is worked out at each request from the cached schedule).
+//! now?", which is worked out at each request from the cached schedule), and a business
+//! and caller identity → the caller's CRM contact card, or that they match none yet
+//! ([`contacts::matching::caller_contact`]; kept right after each call in memory by
+//! [`CallDirectory::contact_touched`], so a returning caller's screen pop costs no read).
 //!
 //! It lives in the server, beside the hub that owns it: `entity` stays free of IO and
 //! process state for calls, and offers the functions a miss reads through.
@@ -18,7 +21,10 @@
 //! **Invalidation** follows the business events ([`EventBus`]): a domain event drops every
 //! domain and caller entry (they are rare; subdomains inherit verification, and a domain
 //! identity must not outlive its domain); a member, intent or team event drops that
-//! business's routes; a schedule event drops that business's schedule; a subscription that lagged behind drops everything. The directory
+//! business's routes; a schedule event drops that business's schedule; a contact event
+//! drops that contact's cards and the business's "no contact yet" answers (every card of
+//! the business when it names the business: its tier rules changed); a subscription that
+//! lagged behind drops everything. The directory
 //! holds its own subscription and every lookup first applies what is queued on it, so a
 //! change published in this process before a lookup starts is never answered stale; the
 //! hub's task ([`CallDirectory::follow`]) applies events as they arrive, so entries also go
@@ -52,6 +58,7 @@ use chrono::{DateTime, Utc};
 use entity::calls::protocol::CallerCard;
 use entity::calls::records;
 use entity::calls::routing::Team;
+use entity::contacts::{self, CachedContact, ContactCard};
 use entity::domains::DomainName;
 use entity::events::{self, BusinessEvent, BusinessEventKind, EventBus, Feed, Received};
 use entity::routing_setup::{self, CallRoute, RouteError};
@@ -75,8 +82,11 @@ pub type Teams = HashMap<Uuid, Team>;
 /// A business and the intent a caller named (if any).
 type RouteKey = (Uuid, Option<Uuid>);
 
-/// A caller identity's card and when the identity expires.
-type CardUntil = (CallerCard, DateTime<Utc>);
+/// A business and a caller identity.
+type ContactKey = (Uuid, Uuid);
+
+/// A caller identity's card, when the identity expires, and the email the caller left.
+type CardUntil = (CallerCard, DateTime<Utc>, Option<String>);
 
 /// A database handle a background refresh can take along.
 pub trait SharedDb: ConnectionTrait + Clone + Send + Sync + 'static {}
@@ -93,6 +103,7 @@ struct Maps {
     routes: Mutex<Map<RouteKey, Arc<CallRoute>>>,
     teams: Mutex<Map<(Uuid, Uuid), Arc<Teams>>>,
     schedules: Mutex<Map<Uuid, ScheduleSnapshot>>,
+    contacts: Mutex<Map<ContactKey, Option<CachedContact>>>,
 }
 
 /// In-memory answers for the call-request path, invalidated by business events. Share it
@@ -115,6 +126,7 @@ impl std::fmt::Debug for CallDirectory {
             .field("routes", &lock(&maps.routes).len())
             .field("teams", &lock(&maps.teams).len())
             .field("schedules", &lock(&maps.schedules).len())
+            .field("contacts", &lock(&maps.contacts).len())
             .finish_non_exhaustive()
     }
 }
@@ -132,7 +144,7 @@ impl CallDirectory {
     #[must_use]
     pub fn with_limits(events: &dyn EventBus, cap: usize, max_age: Duration) -> Self {
         let limits = Limits::new(cap, max_age);
-        let live = |(_, expires_at): &CardUntil| *expires_at > Utc::now();
+        let live = |(_, expires_at, _): &CardUntil| *expires_at > Utc::now();
         Self {
             maps: Arc::new(Maps {
                 domains: Mutex::new(Map::new(limits)),
@@ -140,6 +152,7 @@ impl CallDirectory {
                 routes: Mutex::new(Map::new(limits)),
                 teams: Mutex::new(Map::new(limits)),
                 schedules: Mutex::new(Map::new(limits)),
+                contacts: Mutex::new(Map::new(limits)),
             }),
             feed: Mutex::new(events.subscribe()),
             doorbell: Mutex::new(Some(events.subscribe())),
@@ -178,13 +191,30 @@ impl CallDirectory {
         identity_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<CallerCard>, DomainError> {
+        Ok(self
+            .caller(db, identity_id, now)
+            .await?
+            .map(|(card, _)| card))
+    }
+
+    /// [`Self::caller_card`] with the email the caller left ([`records::caller_until`]),
+    /// what a guest's CRM contact is matched by.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn caller(
+        &self,
+        db: &impl SharedDb,
+        identity_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(CallerCard, Option<String>)>, DomainError> {
         let found = self
             .serve(
                 |m| &m.callers,
                 &identity_id,
                 || {
                     let db = db.clone();
-                    async move { records::caller_card_until(&db, identity_id).await }
+                    async move { records::caller_until(&db, identity_id).await }
                 },
             )
             .await?;
@@ -197,9 +227,9 @@ impl CallDirectory {
         identity_id: Uuid,
         found: Option<CardUntil>,
         now: DateTime<Utc>,
-    ) -> Option<CallerCard> {
+    ) -> Option<(CallerCard, Option<String>)> {
         match found {
-            Some((card, expires_at)) if expires_at > now => Some(card),
+            Some((card, expires_at, email)) if expires_at > now => Some((card, email)),
             Some(_) => {
                 lock(&self.maps.callers).remove(&identity_id);
                 None
@@ -291,6 +321,45 @@ impl CallDirectory {
         Ok(found.unwrap_or_default())
     }
 
+    /// The CRM contact card of the caller `identity_id`, matched by `key`, calling
+    /// `business_id`, as [`contacts::matching::caller_contact`] reads it; `None` for a
+    /// caller who matches no contact (yet). Both answers are remembered.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn contact(
+        &self,
+        db: &impl SharedDb,
+        business_id: Uuid,
+        identity_id: Uuid,
+        key: &contacts::matching::Key,
+    ) -> Result<Option<ContactCard>, DbErr> {
+        let found = self
+            .serve(
+                |m| &m.contacts,
+                &(business_id, identity_id),
+                || {
+                    let (db, key) = (db.clone(), key.clone());
+                    async move { contacts::matching::caller_contact(&db, business_id, &key).await }
+                },
+            )
+            .await?;
+        Ok(found.flatten().map(|c| c.card))
+    }
+
+    /// The caller `identity_id` just requested a call to `business_id` at `at` (the
+    /// records writer counts it in the database): a cached card counts it too, and a
+    /// cached "no contact yet" is dropped, since the writer is creating one.
+    pub fn contact_touched(&self, business_id: Uuid, identity_id: Uuid, at: DateTime<Utc>) {
+        let mut map = lock(&self.maps.contacts);
+        let key = (business_id, identity_id);
+        match map.get_mut(&key) {
+            Some(Some(cached)) => cached.touched(at),
+            Some(None) => map.remove(&key),
+            None => {}
+        }
+    }
+
     /// Whether `user_id` is a member of `business_id`, from the business's "everyone"
     /// team ([`Self::team_route`] with the business id): the cached member list, dropped
     /// by every member event, so an accept or a transfer checks membership without a
@@ -377,6 +446,15 @@ impl CallDirectory {
                 let changed = event.business_id;
                 lock(&maps.schedules).invalidate(|business, _| *business != changed);
             }
+            Kind::ContactsChanged => {
+                // The subject is a contact, or the business itself (its tier rules).
+                let (changed, contact) = (event.business_id, event.subject_id);
+                let everyone = contact == changed;
+                lock(&maps.contacts).invalidate(|(business, _), cached| {
+                    *business != changed
+                        || (!everyone && cached.as_ref().is_some_and(|c| c.card.id != contact))
+                });
+            }
             Kind::InvitationSent
             | Kind::InvitationRevoked
             | Kind::ApiKeyCreated
@@ -392,6 +470,7 @@ impl CallDirectory {
         lock(&maps.routes).invalidate(|_, _| false);
         lock(&maps.teams).invalidate(|_, _| false);
         lock(&maps.schedules).invalidate(|_, _| false);
+        lock(&maps.contacts).invalidate(|_, _| false);
     }
 
     /// Applies every event queued on the directory's own subscription.

@@ -37,7 +37,26 @@ impl CallDirectory {
         card: CallerCard,
         expires_at: DateTime<Utc>,
     ) {
-        Self::prime(&self.maps.callers, identity_id, (card, expires_at));
+        Self::prime(&self.maps.callers, identity_id, (card, expires_at, None));
+    }
+
+    /// Business `business_id` has these opening hours (the default: none, always open).
+    pub(crate) fn prime_schedule(
+        &self,
+        business_id: Uuid,
+        schedule: entity::schedules::ScheduleSnapshot,
+    ) {
+        Self::prime(&self.maps.schedules, business_id, schedule);
+    }
+
+    /// Caller identity `identity_id` calling `business_id` is this contact (or none).
+    pub(crate) fn prime_contact(
+        &self,
+        business_id: Uuid,
+        identity_id: Uuid,
+        contact: Option<entity::contacts::CachedContact>,
+    ) {
+        Self::prime(&self.maps.contacts, (business_id, identity_id), contact);
     }
 
     /// Business `business_id` has these members, and a call without an intent rings

@@ -72,7 +72,12 @@ fn cached_domain(directory: &CallDirectory, name: &str) -> bool {
 fn fill_card(directory: &CallDirectory, identity: Uuid, name: &str, expires_at: DateTime<Utc>) {
     let mut callers = lock(&directory.maps.callers);
     let seen = callers.generation();
-    callers.install(seen, identity, (card(name), expires_at), Instant::now());
+    callers.install(
+        seen,
+        identity,
+        (card(name), expires_at, None),
+        Instant::now(),
+    );
 }
 
 /// What a lookup at `now` answers from memory: the card, `None` for an expired one,
@@ -85,9 +90,9 @@ fn cached_card(
     directory.catch_up();
     let found = lock(&directory.maps.callers).lookup(&identity, Instant::now());
     match found {
-        Lookup::Hit(card) | Lookup::Refresh(card, _) => {
-            Ok(directory.live_card(identity, Some(card), now))
-        }
+        Lookup::Hit(card) | Lookup::Refresh(card, _) => Ok(directory
+            .live_card(identity, Some(card), now)
+            .map(|(card, _)| card)),
         Lookup::Miss(seen) => Err(seen),
     }
 }
@@ -306,4 +311,87 @@ async fn the_follower_applies_events_without_a_lookup() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     follower.abort();
+}
+
+/// Installs what a contact lookup of `identity` calling `business_id` found.
+fn fill_contact(
+    directory: &CallDirectory,
+    business_id: Uuid,
+    identity: Uuid,
+    contact: Option<Uuid>,
+) {
+    use entity::contacts::{ClientType, PurchaseTotals, TierRules};
+    let cached = contact.map(|id| CachedContact {
+        card: ContactCard {
+            id,
+            name: "acme.com".to_owned(),
+            client_type: ClientType::New,
+            last_contact_at: None,
+            call_count: 1,
+            purchase_total: None,
+            latest_purchase: None,
+            latest_note: None,
+        },
+        chosen: None,
+        totals: PurchaseTotals::default(),
+        rules: TierRules::DEFAULT,
+    });
+    let mut contacts = lock(&directory.maps.contacts);
+    let seen = contacts.generation();
+    contacts.install(seen, (business_id, identity), cached, Instant::now());
+}
+
+fn cached_contact(directory: &CallDirectory, business_id: Uuid, identity: Uuid) -> bool {
+    directory.catch_up();
+    served(&lock(&directory.maps.contacts).lookup(&(business_id, identity), Instant::now()))
+}
+
+#[test]
+fn contact_events_drop_that_contacts_cards_and_the_business_unknowns() {
+    let bus = LocalBus::default();
+    let directory = CallDirectory::new(&bus);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let (pat, kim) = (Uuid::new_v4(), Uuid::new_v4());
+    let [pat_phone, pat_laptop, kim_phone, stranger, b_caller] =
+        std::array::from_fn(|_| Uuid::new_v4());
+    let fill = || {
+        fill_contact(&directory, a, pat_phone, Some(pat));
+        fill_contact(&directory, a, pat_laptop, Some(pat));
+        fill_contact(&directory, a, kim_phone, Some(kim));
+        fill_contact(&directory, a, stranger, None);
+        fill_contact(&directory, b, b_caller, Some(pat));
+    };
+    fill();
+    // Pat changed: both of Pat's cards go, and "no contact yet" (Pat may now be them).
+    bus.publish(a, BusinessEventKind::ContactsChanged, pat);
+    assert!(!cached_contact(&directory, a, pat_phone));
+    assert!(!cached_contact(&directory, a, pat_laptop));
+    assert!(!cached_contact(&directory, a, stranger));
+    assert!(
+        cached_contact(&directory, a, kim_phone),
+        "another contact stays"
+    );
+    assert!(
+        cached_contact(&directory, b, b_caller),
+        "another business stays"
+    );
+    // The business's tier rules changed: all its cards go.
+    fill();
+    bus.publish(a, BusinessEventKind::ContactsChanged, a);
+    for identity in [pat_phone, pat_laptop, kim_phone, stranger] {
+        assert!(!cached_contact(&directory, a, identity));
+    }
+    assert!(cached_contact(&directory, b, b_caller));
+    // A touched card counts the call; a touched "no contact yet" is read again.
+    fill();
+    let at = Utc::now();
+    directory.contact_touched(a, kim_phone, at);
+    directory.contact_touched(a, stranger, at);
+    let found = lock(&directory.maps.contacts).lookup(&(a, kim_phone), Instant::now());
+    let Lookup::Hit(Some(kim_card)) = found else {
+        panic!("kim's card is still served");
+    };
+    assert_eq!(kim_card.card.call_count, 2);
+    assert_eq!(kim_card.card.last_contact_at, Some(at));
+    assert!(!cached_contact(&directory, a, stranger));
 }

@@ -17,6 +17,11 @@
 //! out of office is never rung, in transfers as well. These calls are recorded like any
 //! other that nobody could take.
 //!
+//! **Contacts.** The caller's CRM contact card (the screen pop) comes from the directory
+//! too and rides in `incoming` as it was before this call; matching or creating the
+//! contact and counting the call is a `Job::Contact` for the records writer, and the
+//! directory's cached card counts the call in memory.
+//!
 //! **Membership.** Accepting and transferring check, from the directory's cached member
 //! list, that the members involved still belong to the call's business, so a removal
 //! whose revocation has not reached this process yet cannot answer a call.
@@ -32,6 +37,7 @@ use entity::calls::records::{Job, NewCall};
 use entity::calls::routing::plan_ring;
 use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReason};
 use entity::calls::{AgentDevice, Call, CallError, Event, Party};
+use entity::contacts::matching::{ContactTouch, Key};
 use entity::domains::DomainName;
 use entity::routing_setup::RouteError;
 use entity::schedules::{availability, Scheduled};
@@ -83,8 +89,8 @@ impl Engine {
             self.refuse_limited(caller, &limited);
             return Ok(());
         }
-        let card = directory.caller_card(db, identity_id, now).await;
-        let Some(card) = card.map_err(|e| internal("a call request", &e))? else {
+        let found = directory.caller(db, identity_id, now).await;
+        let Some((card, email)) = found.map_err(|e| internal("a call request", &e))? else {
             let text = "Your caller identity expired; start a new caller session.".to_owned();
             return Err((ErrorCode::Forbidden, text));
         };
@@ -99,6 +105,18 @@ impl Engine {
         };
         let schedule = directory.schedule(db, business_id).await;
         let schedule = schedule.map_err(|e| internal("a call request", &e))?;
+        // The screen pop (a guest without email is nobody: no lookup); a failure to read
+        // it costs the card, never the call.
+        let contact = match Key::of(card.verified, &card.name, email.as_deref()) {
+            None => None,
+            Some(key) => directory
+                .contact(db, business_id, identity_id, &key)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "reading the caller's contact failed");
+                    None
+                }),
+        };
         let members = self.presence().roster(business_id);
         let plan = match availability(&schedule, &route, now).unavailability() {
             Some(why) => Err(why),
@@ -124,6 +142,7 @@ impl Engine {
             intent: route.intent.clone(),
             mode,
             transferred_by: None,
+            contact: contact.map(Box::new),
         };
         let ice = self.inner.ice.servers_for(call_id, now);
         let slot = Arc::new(Slot::new(
@@ -155,6 +174,13 @@ impl Engine {
             caller_verified: card.verified,
             requested_at: now,
         }));
+        self.seams().records.push(Job::Contact(ContactTouch {
+            business_id,
+            call_id,
+            identity_id,
+            at: now,
+        }));
+        directory.contact_touched(business_id, identity_id, now);
         let first = match plan {
             Err(reason) => Event::Unavailable(reason),
             Ok(plan) => {

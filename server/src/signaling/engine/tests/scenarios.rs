@@ -309,3 +309,100 @@ async fn shutdown_ends_every_call_with_server_shutdown() {
         .drained
         .load(std::sync::atomic::Ordering::SeqCst));
 }
+
+#[tokio::test]
+async fn a_known_callers_card_rides_in_incoming_and_each_call_is_counted() {
+    use entity::contacts::{CachedContact, ClientType, ContactCard, PurchaseTotals};
+    let rig = Rig::new(1);
+    let agent = rig.agent(0).await;
+    let caller = rig.caller().await;
+    let Peer::Caller { identity_id } = caller.peer else {
+        panic!("a caller");
+    };
+    let card = ContactCard {
+        id: Uuid::new_v4(),
+        name: "acme.com".to_owned(),
+        client_type: ClientType::New,
+        last_contact_at: None,
+        call_count: 1,
+        purchase_total: None,
+        latest_purchase: None,
+        latest_note: Some("Prefers mornings".to_owned()),
+    };
+    let cached = CachedContact {
+        card: card.clone(),
+        chosen: None,
+        totals: PurchaseTotals::default(),
+        rules: entity::contacts::TierRules::DEFAULT,
+    };
+    let directory = rig.engine.directory();
+    // The caller calls as the verified domain acme.com.
+    let verified = CallerCard {
+        name: "acme.com".to_owned(),
+        verified: true,
+        domain: Some("acme.com".to_owned()),
+    };
+    directory.prime_caller(
+        identity_id,
+        verified,
+        Utc::now() + chrono::Duration::hours(1),
+    );
+    directory.prime_contact(rig.business, identity_id, Some(cached));
+    let key = entity::contacts::matching::Key::Domain("acme.com".to_owned());
+    let call_id = rig.call(&caller).await;
+
+    // The agent sees the card as it was before this call.
+    let offered = rig.delivery.take(agent.id);
+    let incoming = offered.iter().find(|f| kind(f) == "incoming").unwrap();
+    assert_eq!(incoming["contact"]["call_count"], 1, "{incoming}");
+    assert_eq!(incoming["contact"]["client_type"], "new");
+    assert_eq!(incoming["contact"]["latest_note"], "Prefers mornings");
+    // The writer is asked to count it, and the cached card already has (no database:
+    // the rig's connection is disconnected, so this is answered from memory).
+    let touches: Vec<_> = rig
+        .records
+        .jobs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|j| match j {
+            Job::Contact(t) => Some((t.business_id, t.identity_id, t.call_id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(touches, [(rig.business, identity_id, call_id)]);
+    let db = sea_orm::DatabaseConnection::default();
+    let now = directory
+        .contact(&db, rig.business, identity_id, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.call_count, 2);
+    assert_eq!(now.client_type, ClientType::Repeat, "a second call");
+    assert!(now.last_contact_at.is_some());
+    assert_eq!(now.id, card.id);
+
+    // A change to that contact drops the card; another contact's does not.
+    rig.bus.publish(
+        rig.business,
+        entity::events::BusinessEventKind::ContactsChanged,
+        Uuid::new_v4(),
+    );
+    assert!(directory
+        .contact(&db, rig.business, identity_id, &key)
+        .await
+        .is_ok());
+    rig.bus.publish(
+        rig.business,
+        entity::events::BusinessEventKind::ContactsChanged,
+        card.id,
+    );
+    let reread =
+        std::panic::AssertUnwindSafe(directory.contact(&db, rig.business, identity_id, &key))
+            .catch_unwind()
+            .await;
+    assert!(
+        !matches!(reread, Ok(Ok(Some(_)))),
+        "the dropped card is read again from the database"
+    );
+}
