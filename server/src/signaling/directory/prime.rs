@@ -11,7 +11,6 @@ use entity::calls::protocol::CallerCard;
 use entity::calls::routing::Team;
 use entity::domains::DomainName;
 use entity::routing_setup::CallRoute;
-use entity::schedules::ScheduleSnapshot;
 use uuid::Uuid;
 
 use super::map::Map;
@@ -73,12 +72,6 @@ impl CallDirectory {
             &self.maps.teams,
             (business_id, business_id),
             Arc::new(everyone),
-        );
-        // No opening hours: open around the clock.
-        Self::prime(
-            &self.maps.schedules,
-            business_id,
-            ScheduleSnapshot::default(),
         );
     }
 }
