@@ -20,8 +20,8 @@ use crate::api::{
     WebhookSecret,
 };
 use crate::ui::{
-    action_error, action_output, date_time, Card, Column, ConfirmAction, DataTable, EmptyState,
-    ErrorSummary, Field, Loaded, PageHeader, Row, RowAction, SubmitButton,
+    action_error, action_output, date_time, Card, Column, ConfirmAction, CopyButton, DataTable,
+    EmptyState, ErrorSummary, Field, Loaded, PageHeader, Row, RowAction, SubmitButton,
 };
 
 /// The row actions of the endpoint table.
@@ -233,8 +233,6 @@ fn CreateWebhookCard(create: ServerAction<CreateWebhook>) -> impl IntoView {
 /// A secret just made, with a copy button: shown once.
 #[component]
 fn SecretBox(new: WebhookSecret, heading: &'static str) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
-    let secret = new.secret.clone();
     view! {
         <div class="secret-box" id="webhook-secret" role="status">
             <p class="secret-warning">
@@ -246,17 +244,7 @@ fn SecretBox(new: WebhookSecret, heading: &'static str) -> impl IntoView {
             <p class="secret-label">{heading} " for " {new.endpoint.url.clone()}</p>
             <div class="secret-row">
                 <code id="webhook-secret-value" class="secret">{new.secret.clone()}</code>
-                <button
-                    type="button"
-                    id="copy-webhook-secret"
-                    class="btn btn-small"
-                    on:click=move |_| crate::ui::copy_to_clipboard(secret.clone(), copied)
-                >
-                    {move || match copied.get() {
-                        Some(true) => "Copied",
-                        _ => "Copy",
-                    }}
-                </button>
+                <CopyButton text=new.secret.clone() what="signing secret" id="copy-webhook-secret" />
             </div>
         </div>
     }

@@ -360,13 +360,10 @@ fn outcome_label(outcome: &str) -> &str {
 #[component]
 fn ShareCard(id: String) -> impl IntoView {
     let share = Resource::new(move || id.clone(), share_call_page);
-    let copied = RwSignal::new(None::<bool>);
-    let snippet_copied = RwSignal::new(None::<bool>);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 share.await.ok().map(|s| {
-                    let (url, snippet) = (s.url.clone(), s.snippet.clone());
                     view! {
                         <div class="share-card" id="share-call-page">
                             <h3>"Share your call page"</h3>
@@ -376,26 +373,12 @@ fn ShareCard(id: String) -> impl IntoView {
                                     <p class="secret-label">"Address"</p>
                                     <div class="secret-row">
                                         <code id="share-url" class="secret">{s.url.clone()}</code>
-                                        <button
-                                            type="button"
-                                            class="btn btn-small"
-                                            id="copy-share-url"
-                                            on:click=move |_| crate::ui::copy_to_clipboard(url.clone(), copied)
-                                        >
-                                            {move || if copied.get() == Some(true) { "Copied" } else { "Copy" }}
-                                        </button>
+                                        <CopyButton text=s.url.clone() what="call page address" id="copy-share-url" />
                                     </div>
                                     <p class="secret-label">"Click-to-call button for your site"</p>
                                     <div class="secret-row">
                                         <code id="share-snippet" class="secret">{s.snippet.clone()}</code>
-                                        <button
-                                            type="button"
-                                            class="btn btn-small"
-                                            id="copy-share-snippet"
-                                            on:click=move |_| crate::ui::copy_to_clipboard(snippet.clone(), snippet_copied)
-                                        >
-                                            {move || if snippet_copied.get() == Some(true) { "Copied" } else { "Copy" }}
-                                        </button>
+                                        <CopyButton text=s.snippet.clone() what="button snippet" id="copy-share-snippet" />
                                     </div>
                                 </div>
                             </div>
