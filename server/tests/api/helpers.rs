@@ -224,6 +224,24 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// [`Self::server_fn`] as the holder of session `token`: the status and the body as
+    /// JSON (a body that is not JSON comes back as a string).
+    pub async fn server_fn_as(
+        &self,
+        token: &str,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let cookie = ("cookie", format!("dc_session={token}"));
+        let res = self.server_fn(endpoint, &[cookie], form).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// Signs up a new owner with a unique email as a person would: `signUp`, the link from
     /// the emailed confirmation, `confirmSignUp`.
     pub async fn sign_up(&self, business: &str) -> Owner {

@@ -9,16 +9,8 @@ use crate::helpers::{Db, TestApp};
 use crate::ws::{add_domain, verified_domain_with_id};
 
 async fn share(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
-    let cookie = ("cookie", format!("dc_session={token}"));
-    let res = app
-        .server_fn("share_call_page", &[cookie], &[("id", id)])
-        .await;
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    app.server_fn_as(token, "share_call_page", &[("id", id)])
+        .await
 }
 
 async fn a_verified_domain_has_a_share_card(db: Db) {

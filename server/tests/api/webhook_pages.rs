@@ -4,30 +4,18 @@
 //! keeps signing for a day) and deletes it; an agent is refused. (Business B's reach is in
 //! the isolation table.)
 
-use serde_json::Value;
-
 use crate::both_dbs;
 use crate::helpers::{Db, TestApp};
 use crate::ws::colleague;
 
 const URL: &str = "https://hooks.alpha-shop.example/in";
 
-/// `POST /api/<endpoint>` with `form` as `token`'s session; the status and the JSON body.
-async fn call(app: &TestApp, token: &str, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let cookie = ("cookie", format!("dc_session={token}"));
-    let res = app.server_fn(endpoint, &[cookie], form).await;
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
-}
-
 /// Calls a server function as the owner with `(name, value)` pairs.
 macro_rules! run {
     ($app:expr, $owner:expr, $endpoint:expr, $form:expr $(,)?) => {{
         let form: Vec<(&str, String)> = $form;
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        call(&$app, &$owner.token, $endpoint, &form).await
+        $app.server_fn_as(&$owner.token, $endpoint, &form).await
     }};
 }
 
@@ -137,9 +125,11 @@ async fn an_owner_manages_webhooks_from_the_dashboard(db: Db) {
 
     // An agent sees none of it and changes nothing.
     let (agent_token, _) = colleague(&app, &owner).await;
-    let (status, body) = call(&app, &agent_token, "list_webhooks", &[]).await;
+    let (status, body) = app.server_fn_as(&agent_token, "list_webhooks", &[]).await;
     assert_eq!(status, 403, "{body}");
-    let (status, body) = call(&app, &agent_token, "delete_webhook", &[("id", id.as_str())]).await;
+    let (status, body) = app
+        .server_fn_as(&agent_token, "delete_webhook", &[("id", id.as_str())])
+        .await;
     assert_eq!(status, 403, "{body}");
 
     // Deleted: gone from the list.
