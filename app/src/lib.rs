@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup/confirm/:token") view=pages::ConfirmSignUpPage />
                 <Route path=path!("/signin") view=pages::SignInPage />
                 <Route path=path!("/invite/:token") view=pages::InvitePage />
+                <Route path=path!("/l/:token") view=pages::LinkPageView ssr=SsrMode::Async />
                 <Route path=path!("/call") view=pages::CallHostPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/call/:domain")

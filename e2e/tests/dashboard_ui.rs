@@ -169,6 +169,7 @@ async fn seed_calls(server: &Server, business: &str, agent: &str) -> anyhow::Res
                 answered.then(|| "Wants a quote for a new boiler; call back Tuesday.".to_owned())
             ),
             contact_id: Set(None),
+            callback_id: Set(None),
         }
         .insert(&db)
         .await?;

@@ -49,6 +49,9 @@ pub enum BusinessEventKind {
     /// A CRM contact was changed, merged away, or got a note or a purchase (`subject_id`
     /// is the contact).
     ContactsChanged,
+    /// A callback was asked for, called back, closed or cancelled (`subject_id` is the
+    /// callback).
+    CallbacksChanged,
 }
 
 /// One event of one business.

@@ -4,6 +4,7 @@
 //! that touches the database, crypto or the server's clock sits behind the `db` feature so
 //! the server and the job workers share one implementation of every rule.
 
+pub mod callbacks;
 pub mod calls;
 pub mod contacts;
 pub mod domains;

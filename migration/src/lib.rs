@@ -16,6 +16,7 @@ mod m20261125_000001_display_names;
 mod m20261125_000700_webhooks;
 mod m20261205_000001_schedules;
 mod m20261206_000001_contacts;
+mod m20261207_000001_callbacks;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000700_webhooks::Migration),
             Box::new(m20261205_000001_schedules::Migration),
             Box::new(m20261206_000001_contacts::Migration),
+            Box::new(m20261207_000001_callbacks::Migration),
         ]
     }
 }

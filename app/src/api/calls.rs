@@ -18,39 +18,57 @@ use crate::error::AppError;
 #[server(endpoint = "start_caller")]
 pub async fn start_caller(email: Option<String>) -> Result<CallerIdentityView, AppError> {
     use crate::backend;
-    use entity::callers::{self, CALLER_COOKIE};
 
     backend::reply(async move {
         let services = backend::services()?;
-        let email = email.filter(|e| !e.trim().is_empty());
-        if let Some(token) = backend::cookie(CALLER_COOKIE).await {
-            if let Ok(row) = callers::authenticate(&services.db, &services.keys, &token).await {
-                return Ok(match email {
-                    Some(email) if row.email.as_deref() != Some(email.trim()) => {
-                        callers::attach_email(&services.db, &row, &email).await?
-                    }
-                    _ => callers::view(&row),
-                });
-            }
-        }
-        services.guest_limiter.hit(&backend::client_ip().await)?;
-        let session = callers::start_guest(
-            &services.db,
-            &services.keys,
-            &services.callers,
-            email.as_deref(),
-        )
-        .await?;
-        let remaining = session.identity.expires_at - chrono::Utc::now();
-        backend::set_cookie(&entity::auth::cookie(
-            CALLER_COOKIE,
-            &session.token,
-            remaining,
-            services.secure_cookies,
-        ))?;
-        Ok(session.identity)
+        let row = caller_of_browser(&services, email).await?;
+        Ok(entity::callers::view(&row))
     })
     .await
+}
+
+/// The caller identity the `dc_caller` cookie proves (with `email` attached when it is a
+/// new one), or a new evanescent identity whose cookie is set here.
+///
+/// # Errors
+/// `RateLimited` for too many new identities from one address; `Validation` for a bad
+/// email.
+#[cfg(feature = "ssr")]
+pub(crate) async fn caller_of_browser(
+    services: &entity::Services,
+    email: Option<String>,
+) -> Result<entity::entities::caller_identity::Model, AppError> {
+    use crate::backend;
+    use entity::callers::{self, CALLER_COOKIE};
+
+    let email = email.filter(|e| !e.trim().is_empty());
+    if let Some(token) = backend::cookie(CALLER_COOKIE).await {
+        if let Ok(row) = callers::authenticate(&services.db, &services.keys, &token).await {
+            return Ok(match email {
+                Some(email) if row.email.as_deref() != Some(email.trim()) => {
+                    callers::attach_email(&services.db, &row, &email).await?;
+                    callers::authenticate(&services.db, &services.keys, &token).await?
+                }
+                _ => row,
+            });
+        }
+    }
+    services.guest_limiter.hit(&backend::client_ip().await)?;
+    let session = callers::start_guest(
+        &services.db,
+        &services.keys,
+        &services.callers,
+        email.as_deref(),
+    )
+    .await?;
+    let remaining = session.identity.expires_at - chrono::Utc::now();
+    backend::set_cookie(&entity::auth::cookie(
+        CALLER_COOKIE,
+        &session.token,
+        remaining,
+        services.secure_cookies,
+    ))?;
+    Ok(callers::authenticate(&services.db, &services.keys, &session.token).await?)
 }
 
 /// Keeps the signed-in agent's notes on one of their business's calls (at most 5000

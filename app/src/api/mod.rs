@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod call_records;
+pub mod callbacks;
 pub mod calls;
 pub mod domains;
 pub mod invitations;
@@ -17,6 +18,7 @@ pub mod webhooks;
 
 pub use account::*;
 pub use call_records::*;
+pub use callbacks::*;
 pub use calls::*;
 pub use domains::*;
 pub use invitations::*;

@@ -6,6 +6,7 @@
 //! sections through [`Account`].
 
 mod api_keys;
+mod callbacks;
 mod calls;
 mod domains;
 mod intents;
@@ -19,6 +20,7 @@ mod teams;
 mod webhooks;
 
 pub use api_keys::ApiKeysPage;
+pub use callbacks::CallbacksPage;
 pub use calls::CallsPage;
 pub use domains::DomainsPage;
 pub use intents::IntentsPage;

@@ -63,20 +63,6 @@ section_page!(
 );
 
 section_page!(
-    /// `/app/callbacks`
-    CallbacksPage,
-    Section {
-        title: "Callbacks",
-        lead: "Callers waiting for you to call them back.",
-        will: &[
-            "Queue callback requests from callers who could not be answered.",
-            "Schedule callbacks in free slots and remind callers by email.",
-            "Assign callbacks to members and track them to done.",
-        ],
-    }
-);
-
-section_page!(
     /// `/app/rewards`
     RewardsPage,
     Section {

@@ -19,6 +19,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+mod callback;
 #[cfg(feature = "hydrate")]
 mod engine;
 mod hours;
@@ -114,9 +115,27 @@ fn CallLookupView(
     }
 }
 
-/// A business's call page.
+/// A member calling a caller back (the page of a join link).
+#[derive(Clone, Debug)]
+pub struct CallbackJoin {
+    /// The join link's token, sent with the call request.
+    pub token: String,
+    /// Who is calling back.
+    pub member_name: String,
+}
+
+/// A business's call page; with `join`, the page of a member calling back.
 #[component]
-pub fn BusinessCallPage(info: CallPageInfo) -> impl IntoView {
+pub fn BusinessCallPage(
+    info: CallPageInfo,
+    #[prop(default = None)] join: Option<CallbackJoin>,
+) -> impl IntoView {
+    let (notice, token) = match join {
+        Some(j) => (Some(j.member_name), Some(j.token)),
+        None => (None, None),
+    };
+    // Calling back is the member's own choice: the opening hours do not apply.
+    let hours = info.hours.clone().filter(|_| notice.is_none());
     view! {
         <Title text=format!("Call {}", info.business_name) />
         <CallFrame>
@@ -132,11 +151,14 @@ pub fn BusinessCallPage(info: CallPageInfo) -> impl IntoView {
                         "✓ Verified domain"
                     </span>
                 </p>
-                {info
-                    .hours
-                    .clone()
-                    .map(|status| view! { <CallHours status business=info.business_name.clone() /> })}
-                <CallPanel info />
+                {notice.map(|member| view! {
+                    <p class="alert alert-success link-notice" id="callback-join" role="status">
+                        <strong>{member}</strong>
+                        " is calling you back. Press Call to join."
+                    </p>
+                })}
+                {hours.map(|status| view! { <CallHours status business=info.business_name.clone() /> })}
+                <CallPanel info callback=token />
             </section>
         </CallFrame>
     }
@@ -168,9 +190,9 @@ fn CallNotFound(domain: String, offer_search: bool) -> impl IntoView {
     }
 }
 
-/// The frame of the call pages: the page itself and a small credit.
+/// The frame of the call pages (and the link pages): the page itself and a small credit.
 #[component]
-fn CallFrame(children: Children) -> impl IntoView {
+pub fn CallFrame(children: Children) -> impl IntoView {
     view! {
         <div class="call-layout">
             <main class="call-main" id="main">{children()}</main>

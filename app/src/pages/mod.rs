@@ -4,11 +4,13 @@ mod auth;
 mod call;
 mod invite;
 mod landing;
+mod link;
 
 pub use auth::{ConfirmSignUpPage, SignInPage, SignUpPage};
 pub use call::{CallDomainPage, CallHostPage};
 pub use invite::InvitePage;
 pub use landing::Landing;
+pub use link::LinkPageView;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -58,7 +58,7 @@ pub fn mail_safe(name: &str) -> String {
 }
 
 /// An HTML document of the given paragraphs (each already HTML).
-fn html(paragraphs: &[String]) -> String {
+pub(crate) fn html(paragraphs: &[String]) -> String {
     let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\
@@ -67,7 +67,7 @@ fn html(paragraphs: &[String]) -> String {
 }
 
 /// A link as an HTML anchor.
-fn anchor(href: &str, label: &str) -> String {
+pub(crate) fn anchor(href: &str, label: &str) -> String {
     format!(
         "<a href=\"{}\">{}</a>",
         escape_html(href),

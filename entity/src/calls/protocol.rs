@@ -126,11 +126,15 @@ pub enum ClientMessage {
     /// Agent: the member's manual availability, for all their devices.
     SetAvailability { availability: Availability },
     /// Caller: call this domain about this intent (absent when the business has none).
+    /// `callback` is the token of a join link (`/l/{token}`): the call rings the member who
+    /// is calling the caller back, not the intent's team.
     CallRequest {
         domain: DomainName,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         intent: Option<Uuid>,
         mode: CallMode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callback: Option<String>,
     },
     /// Agent: answer a call offered to this device.
     Accept { call_id: CallId },
@@ -775,6 +779,7 @@ mod tests {
                 domain: DomainName::parse("Example.COM").unwrap(),
                 intent: Some(Uuid::from_u128(9)),
                 mode: CallMode::Video,
+                callback: Some("t".repeat(43)),
             },
             ClientMessage::Accept { call_id: call_id() },
             ClientMessage::Reject { call_id: call_id() },
@@ -979,6 +984,7 @@ mod tests {
                 domain: DomainName::parse("xn--r8jz45g.jp").unwrap(),
                 intent: None,
                 mode: CallMode::Chat,
+                callback: None,
             })
         );
         let ice = ClientMessage::parse(

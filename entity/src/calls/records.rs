@@ -45,6 +45,8 @@ pub struct NewCall {
     pub caller_name: String,
     pub caller_verified: bool,
     pub requested_at: DateTime<Utc>,
+    /// The callback this call returns, for a member calling a caller back.
+    pub callback_id: Option<Uuid>,
 }
 
 /// One write of the hub's record writer.
@@ -280,6 +282,7 @@ mod tests {
             caller_name: "guest-1".to_owned(),
             caller_verified: false,
             requested_at: at,
+            callback_id: None,
         }
     }
 

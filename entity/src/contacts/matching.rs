@@ -103,6 +103,51 @@ pub(crate) fn new_contact(
     }
 }
 
+/// The contact of `key`, created (named `name`, else its key; with `email`) when there is
+/// none yet — without counting a call. For callers who reach out some other way than a
+/// call (a callback request). Safe under concurrent requests like [`touch`].
+///
+/// # Errors
+/// A database failure.
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    key: &Key,
+    name: Option<&str>,
+    email: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<contact::Model, DomainError> {
+    if let Some(found) = by_key(db, business_id, key).await? {
+        return Ok(found);
+    }
+    let (row, target) = match key {
+        Key::Domain(d) => {
+            // The email goes on the new contact unless another contact has it.
+            let email = match email.map(|e| e.trim().to_lowercase()) {
+                Some(e) if by_key(db, business_id, &Key::Email(e.clone())).await?.is_none() => {
+                    Some(e)
+                }
+                _ => None,
+            };
+            (
+                new_contact(business_id, name.unwrap_or(d), Some(d.clone()), email, at),
+                contact::Column::CallerDomain,
+            )
+        }
+        Key::Email(e) => (
+            new_contact(business_id, name.unwrap_or(e), None, Some(e.clone()), at),
+            contact::Column::Email,
+        ),
+    };
+    contact::Entity::insert(row)
+        .on_conflict_do_nothing_on([contact::Column::BusinessId, target])
+        .exec_without_returning(db)
+        .await?;
+    by_key(db, business_id, key)
+        .await?
+        .ok_or(DomainError::NotFound("contact"))
+}
+
 /// [`touch`]es every job of a batch, reading their identities in one query first, so a
 /// burst of anonymous guests (nobody to match) costs one statement. Returns the contacts
 /// created, with the business and instant that created them.

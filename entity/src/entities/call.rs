@@ -33,6 +33,8 @@ pub struct Model {
     pub notes: Option<String>,
     /// The CRM contact the call was matched to, once the record writer matched it.
     pub contact_id: Option<Uuid>,
+    /// The callback this call returns (an outbound call), if it is one.
+    pub callback_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

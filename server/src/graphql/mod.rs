@@ -9,6 +9,7 @@
 //! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
 mod accounts;
+mod callbacks;
 mod contacts;
 mod context;
 mod error;
@@ -49,6 +50,7 @@ pub struct Query(
     webhooks::WebhookQuery,
     schedules::SchedulesQuery,
     contacts::ContactsQuery,
+    callbacks::CallbacksQuery,
 );
 
 /// The root of every mutation: the core fields, then each area's.
@@ -60,6 +62,7 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     schedules::SchedulesMutation,
     contacts::ContactsMutation,
+    callbacks::CallbacksMutation,
 );
 
 /// The executable schema.

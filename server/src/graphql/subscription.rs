@@ -47,6 +47,9 @@ pub enum BusinessEventKindGql {
     /// A CRM contact was changed, merged away, or got a note or a purchase (`subjectId`
     /// is the contact).
     ContactsChanged,
+    /// A callback was asked for, called back, closed or cancelled (`subjectId` is the
+    /// callback).
+    CallbacksChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -67,6 +70,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::TeamsChanged => Self::TeamsChanged,
             BusinessEventKind::SchedulesChanged => Self::SchedulesChanged,
             BusinessEventKind::ContactsChanged => Self::ContactsChanged,
+            BusinessEventKind::CallbacksChanged => Self::CallbacksChanged,
         }
     }
 }

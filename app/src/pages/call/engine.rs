@@ -86,10 +86,13 @@ impl CallerEngine {
                 this.back_to_idle(e.message);
                 return;
             }
+            // A join link works once: a second try calls the business as usual.
+            let callback = ui.callback.try_update_value(Option::take).flatten();
             this.signaling().send(&ClientMessage::CallRequest {
                 domain,
                 intent,
                 mode,
+                callback,
             });
         });
     }

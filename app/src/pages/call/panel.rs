@@ -13,6 +13,7 @@ use leptos::either::EitherOf4;
 use leptos::html;
 use leptos::prelude::*;
 
+use super::callback::CallbackOffer;
 use crate::rtc::{clock, mode_label, CallIds, CallView, DeviceOption, InCallPanel, MediaStage};
 
 /// Where the caller is.
@@ -69,6 +70,9 @@ pub struct CallerUi {
     pub preview: NodeRef<html::Video>,
     pub business: StoredValue<String>,
     pub domain: StoredValue<String>,
+    /// The join link's token when a member is calling this caller back (sent with the
+    /// call request; used once).
+    pub callback: StoredValue<Option<String>>,
 }
 
 /// The page's handle on the call: the state, and (in the browser) the live connection.
@@ -80,7 +84,7 @@ pub struct CallerPhone {
 }
 
 impl CallerPhone {
-    fn new(info: &CallPageInfo) -> Self {
+    fn new(info: &CallPageInfo, callback: Option<String>) -> Self {
         let ui = CallerUi {
             stage: RwSignal::new(Stage::Idle),
             call: CallView::new(),
@@ -98,6 +102,7 @@ impl CallerPhone {
             preview: NodeRef::new(),
             business: StoredValue::new(info.business_name.clone()),
             domain: StoredValue::new(info.domain.clone()),
+            callback: StoredValue::new(callback),
         };
         #[cfg(feature = "hydrate")]
         {
@@ -138,14 +143,20 @@ impl CallerPhone {
 
 /// The calling controls of a business's page.
 #[component]
-pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
-    let phone = CallerPhone::new(&info);
+pub fn CallPanel(
+    info: CallPageInfo,
+    /// A join link's token: the call rings the member calling back.
+    #[prop(default = None)]
+    callback: Option<String>,
+) -> impl IntoView {
+    let joining = callback.is_some();
+    let phone = CallerPhone::new(&info, callback);
     let ui = phone.ui;
     ui.call.tick();
     let online = online_now(info.online, info.domain.clone());
     // Closed or out of office: the hours box above says why; "someone can answer" would
     // contradict it (the call would be answered `closed` or `out_of_office`).
-    let not_taking = info.hours.as_ref().and_then(|h| match h.state {
+    let not_taking = info.hours.as_ref().filter(|_| !joining).and_then(|h| match h.state {
         OpenNow::Open => None,
         OpenNow::Closed => Some("Closed right now \u{2014} see the hours above"),
         OpenNow::OutOfOffice => Some("Nobody is taking calls right now"),
@@ -181,7 +192,15 @@ pub fn CallPanel(info: CallPageInfo) -> impl IntoView {
             </p>
             {move || match ui.stage.get() {
                 Stage::Idle | Stage::Checking => {
-                    EitherOf4::A(view! { <CallSetup phone intents=info.intents.clone() /> })
+                    EitherOf4::A(view! {
+                        <CallSetup phone intents=info.intents.clone() />
+                        {not_taking.map(|_| view! {
+                            <details class="callback-before" id="callback-before">
+                                <summary>"Can't wait? Ask for a callback"</summary>
+                                <CallbackOffer ui id="callback-early" />
+                            </details>
+                        })}
+                    })
                 }
                 Stage::Ringing => EitherOf4::B(view! { <Ringing phone /> }),
                 Stage::Connected => EitherOf4::C(view! { <Connected phone /> }),
@@ -443,6 +462,10 @@ fn Outcome(phone: CallerPhone) -> impl IntoView {
             >
                 "Call again"
             </button>
+            {move || {
+                matches!(ui.stage.get(), Stage::Missed | Stage::Unavailable)
+                    .then(|| view! { <CallbackOffer ui /> })
+            }}
         </section>
     }
 }

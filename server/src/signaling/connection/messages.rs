@@ -178,6 +178,7 @@ impl Connection {
                     domain,
                     intent,
                     mode,
+                    callback,
                 },
                 Party::Caller(_),
             ) => {
@@ -189,7 +190,9 @@ impl Connection {
                     identity_id,
                     address: self.client,
                 };
-                engine.request_call(caller, &domain, intent, mode).await
+                engine
+                    .request_call(caller, &domain, intent, mode, callback.as_deref())
+                    .await
             }
             (ClientMessage::Accept { call_id }, Party::Agent(device)) => {
                 engine.answer_call(device, call_id, true).await

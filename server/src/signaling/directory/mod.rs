@@ -456,6 +456,7 @@ impl CallDirectory {
                 });
             }
             Kind::InvitationSent
+            | Kind::CallbacksChanged
             | Kind::InvitationRevoked
             | Kind::ApiKeyCreated
             | Kind::ApiKeyRevoked => {}

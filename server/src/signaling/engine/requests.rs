@@ -39,7 +39,7 @@ use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReas
 use entity::calls::{AgentDevice, Call, CallError, Event, Party};
 use entity::contacts::matching::{ContactTouch, Key};
 use entity::domains::DomainName;
-use entity::routing_setup::RouteError;
+use entity::routing_setup::{CallRoute, RouteError};
 use entity::schedules::{availability, Scheduled};
 use uuid::Uuid;
 
@@ -66,6 +66,7 @@ impl Engine {
         domain: &DomainName,
         intent: Option<Uuid>,
         mode: CallMode,
+        callback: Option<&str>,
     ) -> Result<(), Refusal> {
         let received = std::time::Instant::now();
         let (caller, identity_id) = (from.connection, from.identity_id);
@@ -94,6 +95,20 @@ impl Engine {
             let text = "Your caller identity expired; start a new caller session.".to_owned();
             return Err((ErrorCode::Forbidden, text));
         };
+        // A join link: the call rings the member calling back (read from the database —
+        // rare, and never on an ordinary call's path).
+        let callback = match callback {
+            None => None,
+            Some(token) => {
+                let found = entity::callbacks::store::join_link(db, token, business_id, now).await;
+                match found.map_err(|e| internal("a callback call", &e))? {
+                    Ok(link) => Some(link),
+                    Err(refusal) => {
+                        return Err((ErrorCode::Forbidden, refusal.message().to_owned()));
+                    }
+                }
+            }
+        };
         let route = match directory.route_for(db, business_id, intent).await {
             Ok(route) => route,
             Err(RouteError::UnknownIntent) => {
@@ -118,7 +133,21 @@ impl Engine {
                 }),
         };
         let members = self.presence().roster(business_id);
-        let plan = match availability(&schedule, &route, now).unavailability() {
+        // Calling back is the member's own choice: opening hours do not stand in the way,
+        // only whether the member can be rung.
+        let route = match &callback {
+            Some(link) => Arc::new(CallRoute {
+                intent: route.intent.clone(),
+                target: RingTarget::Member(link.member_id.unwrap_or_default()),
+                teams: std::collections::HashMap::new(),
+            }),
+            None => route,
+        };
+        let hours = match callback {
+            Some(_) => None,
+            None => availability(&schedule, &route, now).unavailability(),
+        };
+        let plan = match hours {
             Some(why) => Err(why),
             None => {
                 let roster = self.roster(business_id, &members, &route.teams);
@@ -134,6 +163,15 @@ impl Engine {
                 .map_err(Unavailability::from)
             }
         };
+        // The link is spent once it rings someone: a member who was not there leaves it
+        // usable for a later try.
+        if let (Some(link), Ok(_)) = (&callback, &plan) {
+            let spent = entity::callbacks::links::spend(db, link.id, now).await;
+            if !spent.map_err(|e| internal("a callback call", &e))? {
+                let text = entity::callbacks::LinkRefusal::Used.message().to_owned();
+                return Err((ErrorCode::Forbidden, text));
+            }
+        }
         let call_id = CallId::from_random_bytes(rand::random());
         let incoming = IncomingCall {
             call_id,
@@ -173,6 +211,7 @@ impl Engine {
             caller_name: card.name,
             caller_verified: card.verified,
             requested_at: now,
+            callback_id: callback.as_ref().map(|link| link.callback_id),
         }));
         self.seams().records.push(Job::Contact(ContactTouch {
             business_id,

@@ -176,7 +176,7 @@ impl Rig {
         };
         let served = self
             .engine
-            .request_call(from, &domain(), None, CallMode::Voice)
+            .request_call(from, &domain(), None, CallMode::Voice, None)
             .await;
         assert_eq!(served, Ok(()));
         let ringing = self.delivery.types(caller.id);

@@ -296,7 +296,7 @@ async fn shutdown_ends_every_call_with_server_shutdown() {
     };
     let refused = rig
         .engine
-        .request_call(from, &domain(), None, CallMode::Voice)
+        .request_call(from, &domain(), None, CallMode::Voice, None)
         .await;
     assert_eq!(
         refused.map_err(|(code, _)| code),

@@ -1,0 +1,200 @@
+//! `/app/callbacks`: callers nobody could answer who asked to be called back — who, about
+//! what, since when — with "call back now" (the caller gets an email with a link that
+//! rings the member who pressed it), "mark done", "waiting again" and "cancel". The filter
+//! (`?status=`) is a plain link, so it works before the page hydrates.
+
+use entity::callbacks::{CallbackStatus, CallbackView};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{list_callbacks, CallBackNow, SetCallbackStatus};
+use crate::ui::{
+    action_error, action_output, date_time, Card, Column, ConfirmAction, DataTable, EmptyState,
+    ErrorSummary, Loaded, PageHeader, Row, RowAction,
+};
+
+/// The row actions.
+#[derive(Clone, Copy)]
+struct Actions {
+    call: ServerAction<CallBackNow>,
+    status: ServerAction<SetCallbackStatus>,
+}
+
+/// The filters: the open callbacks, or one closed status.
+const FILTERS: [(&str, &str); 4] = [
+    ("open", "Open"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+    ("expired", "Expired"),
+];
+
+/// The callbacks page.
+#[component]
+pub fn CallbacksPage() -> impl IntoView {
+    let actions = Actions {
+        call: ServerAction::new(),
+        status: ServerAction::new(),
+    };
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query
+            .with(|q| q.get("status"))
+            .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
+            .unwrap_or_else(|| "open".to_owned())
+    });
+    let list = Resource::new(
+        move || {
+            (
+                filter.get(),
+                actions.call.version().get(),
+                actions.status.version().get(),
+            )
+        },
+        |(status, _, _)| list_callbacks(Some(status)),
+    );
+    let errors = [action_error(actions.call), action_error(actions.status)];
+    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    let called = action_output(actions.call);
+    view! {
+        <Title text="Callbacks" />
+        <PageHeader
+            title="Callbacks"
+            lead="Callers nobody could answer who asked you to call them back."
+        />
+        <nav class="filter-tabs" aria-label="Show callbacks">
+            {FILTERS
+                .into_iter()
+                .map(|(value, label)| {
+                    let current = move || filter.get() == value;
+                    view! {
+                        <a
+                            class="filter-tab"
+                            href=format!("/app/callbacks?status={value}")
+                            aria-current=move || current().then_some("page")
+                        >
+                            {label}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+        <Card title="Requests" id="callbacks-title">
+            <ErrorSummary error />
+            {move || {
+                called
+                    .get()
+                    .map(|c| {
+                        view! {
+                            <p class="alert alert-success" role="status" id="callback-called">
+                                "We emailed " {c.email.clone()}
+                                " a link to join the call. Keep this tab open: the call rings here when they open it."
+                            </p>
+                        }
+                    })
+            }}
+            <Loaded
+                resource=list
+                view={move |list: Vec<CallbackView>| view! { <CallbacksTable list actions /> }}
+            />
+        </Card>
+    }
+}
+
+const COLUMNS: [Column; 6] = [
+    Column::new("Caller").class("wrap"),
+    Column::new("About").class("wrap"),
+    Column::new("Note").class("wrap"),
+    Column::new("Asked").class("nowrap"),
+    Column::new("Status"),
+    Column::actions(),
+];
+
+fn badge(status: CallbackStatus) -> &'static str {
+    match status {
+        CallbackStatus::Pending => "badge badge-warning",
+        CallbackStatus::InProgress => "badge badge-info",
+        CallbackStatus::Done => "badge badge-success",
+        CallbackStatus::Cancelled | CallbackStatus::Expired => "badge badge-muted",
+    }
+}
+
+/// The callbacks with their actions.
+#[component]
+fn CallbacksTable(list: Vec<CallbackView>, actions: Actions) -> impl IntoView {
+    if list.is_empty() {
+        return Either::Left(view! {
+            <EmptyState id="no-callbacks">
+                "No callbacks here. When nobody can answer, callers can leave their email and ask you to call back; their requests appear here."
+            </EmptyState>
+        });
+    }
+    let rows = list
+        .into_iter()
+        .map(|c| {
+            let who = c.who().to_owned();
+            let id = c.id.to_string();
+            let caller = view! {
+                <strong>{who.clone()}</strong>
+                {c.name.is_some().then(|| view! { <br /> <span class="muted small">{c.email.clone()}</span> })}
+            };
+            let about = view! {
+                {c.intent_label.clone().unwrap_or_else(|| "\u{2014}".to_owned())}
+                <br />
+                <span class="muted small">{c.called_domain.clone()}</span>
+            };
+            let status = view! {
+                <span class=badge(c.status)>{c.status.label()}</span>
+                {c.member_name.clone().map(|m| view! { <br /> <span class="muted small">"by " {m}</span> })}
+            };
+            let open = c.status.is_open();
+            let cells = view! {
+                <div class="row-actions">
+                    {open.then(|| view! {
+                        <RowAction
+                            action=actions.call
+                            fields=vec![("id", id.clone())]
+                            label="Call back now"
+                            name=format!("Call {who} back now")
+                            class="btn btn-small btn-primary"
+                        />
+                        <RowAction
+                            action=actions.status
+                            fields=vec![("id", id.clone()), ("status", "done".to_owned())]
+                            label="Mark done"
+                            name=format!("Mark the callback of {who} done")
+                        />
+                        <ConfirmAction
+                            action=actions.status
+                            fields=vec![("id", id.clone()), ("status", "cancelled".to_owned())]
+                            label="Cancel"
+                            name=format!("Cancel the callback of {who}")
+                            question=format!("Cancel the callback of {who}?")
+                            detail="It leaves the open list; the caller is not told."
+                            confirm="Yes, cancel"
+                        />
+                    })}
+                    {(!open).then(|| view! {
+                        <RowAction
+                            action=actions.status
+                            fields=vec![("id", id.clone()), ("status", "pending".to_owned())]
+                            label="Open again"
+                            name=format!("Open the callback of {who} again")
+                        />
+                    })}
+                </div>
+            };
+            Row::new(vec![
+                caller.into_any(),
+                about.into_any(),
+                c.note.clone().unwrap_or_default().into_any(),
+                date_time(&c.created_at).into_any(),
+                status.into_any(),
+                cells.into_any(),
+            ])
+            .data("data-callback", id.clone())
+        })
+        .collect();
+    Either::Right(view! { <DataTable id="callbacks-table" columns=COLUMNS.to_vec() rows /> })
+}

@@ -1,0 +1,109 @@
+//! "Call me back": the offer a caller gets whenever nobody can answer (and, on a closed
+//! business's page, before calling). The email (prefilled with the one typed for the
+//! call), an optional name and note; the business gets the request and the caller a
+//! confirmation with a cancel link. A plain form post (`ActionForm`), so it works before
+//! the page hydrates too.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use super::panel::CallerUi;
+use crate::api::RequestCallback;
+use crate::ui::{action_error, action_output, ErrorSummary, Field, FieldMessage, SubmitButton};
+
+/// The callback form, or what happened once sent.
+#[component]
+pub fn CallbackOffer(ui: CallerUi, #[prop(default = "callback")] id: &'static str) -> impl IntoView {
+    let action = ServerAction::<RequestCallback>::new();
+    let error = action_error(action);
+    let asked = action_output(action);
+    let business = ui.business;
+    let title_id = StoredValue::new(format!("{id}-title"));
+    let note_error = Signal::derive(move || error.get().and_then(|e| e.field("note")));
+    let note_error_id = StoredValue::new(format!("{id}-note-error"));
+    view! {
+        <section class="callback-offer" id=id aria-labelledby=title_id.get_value()>
+            {move || match asked.get() {
+                Some(done) => {
+                    view! {
+                        <div class="alert alert-success" role="status" id=format!("{id}-done")>
+                            <strong>{business.get_value()} " will call you back."</strong>
+                            " "
+                            {if done.already {
+                                "You had already asked; we updated your request. "
+                            } else {
+                                ""
+                            }}
+                            "A confirmation is on its way to "
+                            <strong>{done.email.clone()}</strong>
+                            ", with a link to cancel if you no longer need it."
+                        </div>
+                    }
+                    .into_any()
+                }
+                None => {
+                    view! {
+                        <h3 id=title_id.get_value()>"Ask for a callback"</h3>
+                        <p class="muted small">
+                            "Leave your email: you get a link that starts the call as soon as someone calls you back."
+                        </p>
+                        <ActionForm action attr:class="form" attr:novalidate="">
+                            <ErrorSummary
+                                error
+                                attempts=action.version()
+                                fields=&[
+                                    ("email", "callback-email"),
+                                    ("name", "callback-name"),
+                                    ("note", "callback-note"),
+                                ]
+                            />
+                            <input type="hidden" name="domain" value=ui.domain.get_value() />
+                            <input
+                                type="hidden"
+                                name="intent"
+                                prop:value=move || ui.intent.get().unwrap_or_default()
+                            />
+                            <Field
+                                label="Email"
+                                id="callback-email"
+                                name="email"
+                                field="email"
+                                input_type="email"
+                                autocomplete="email"
+                                value=ui.email.get_untracked()
+                                error
+                            />
+                            <Field
+                                label="Name (optional)"
+                                id="callback-name"
+                                name="name"
+                                field="name"
+                                autocomplete="name"
+                                maxlength=entity::callbacks::NAME_MAX
+                                error
+                            />
+                            <div class="field">
+                                <label for="callback-note">"What is it about? (optional)"</label>
+                                <textarea
+                                    id="callback-note"
+                                    name="note"
+                                    maxlength=entity::callbacks::NOTE_MAX
+                                    aria-invalid=move || note_error.get().is_some().then_some("true")
+                                    aria-describedby=note_error_id.get_value()
+                                ></textarea>
+                                <FieldMessage id=note_error_id.get_value() message=note_error />
+                            </div>
+                            <SubmitButton
+                                id="callback-send"
+                                label="Call me back"
+                                pending_label="Sending…"
+                                pending=action.pending()
+                            />
+                        </ActionForm>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}

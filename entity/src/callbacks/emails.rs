@@ -1,0 +1,163 @@
+//! The mail of callbacks: to the caller (the request was received, with a cancel link; a
+//! member is calling back, with the join link) and to the members (a new request).
+//!
+//! The caller typed their name and note, so those reach only the members' mail, escaped in
+//! the HTML part and made one line ([`mail_safe`]) wherever they could reach a header;
+//! subjects carry only the business's name, made safe the same way. Links are our public
+//! URL and a random token.
+
+use crate::auth::emails::{anchor, escape_html, html, mail_safe};
+use crate::outbox::OutgoingEmail;
+
+/// To the caller: the business got the request; `cancel_link` withdraws it.
+#[must_use]
+pub fn received(to: &str, business_name: &str, cancel_link: &str) -> OutgoingEmail {
+    let name = mail_safe(business_name);
+    let text = format!(
+        "Hello,\n\nYou asked \"{name}\" to call you back. They have your request and will \
+         call you back as soon as they can: you will get an email with a link that starts \
+         the call.\n\nNo longer needed? Cancel the request here:\n\n{cancel_link}\n"
+    );
+    let html = html(&[
+        "Hello,".to_owned(),
+        format!(
+            "You asked <strong>{}</strong> to call you back. They have your request and will \
+             call you back as soon as they can: you will get an email with a link that starts \
+             the call.",
+            escape_html(&name)
+        ),
+        format!("No longer needed? {}.", anchor(cancel_link, "Cancel the request")),
+    ]);
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("\"{name}\" will call you back"),
+        text,
+        html: Some(html),
+    }
+}
+
+/// What the members' mail says about a request.
+#[derive(Clone, Debug)]
+pub struct RequestSummary<'a> {
+    pub business_name: &'a str,
+    /// The caller's name, else their email.
+    pub who: &'a str,
+    pub email: &'a str,
+    pub intent: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// The dashboard's callbacks page.
+    pub dashboard_link: &'a str,
+}
+
+/// To a member: a caller nobody could answer asks to be called back.
+#[must_use]
+pub fn new_request(to: &str, r: &RequestSummary<'_>) -> OutgoingEmail {
+    let business = mail_safe(r.business_name);
+    let who = mail_safe(r.who);
+    let email = mail_safe(r.email);
+    let about = r
+        .intent
+        .map(|i| format!(" about \"{}\"", mail_safe(i)))
+        .unwrap_or_default();
+    let note = r.note.map(str::trim).filter(|n| !n.is_empty());
+    let mut text = format!(
+        "Hello,\n\n{who} ({email}) called \"{business}\"{about}, nobody could answer, and \
+         they asked to be called back.\n"
+    );
+    if let Some(note) = note {
+        text.push_str(&format!("\nTheir note:\n{note}\n"));
+    }
+    text.push_str(&format!(
+        "\nCall them back from the dashboard:\n\n{}\n",
+        r.dashboard_link
+    ));
+    let mut paragraphs = vec![
+        "Hello,".to_owned(),
+        format!(
+            "<strong>{}</strong> ({}) called <strong>{}</strong>{}, nobody could answer, and \
+             they asked to be called back.",
+            escape_html(&who),
+            escape_html(&email),
+            escape_html(&business),
+            escape_html(&about)
+        ),
+    ];
+    if let Some(note) = note {
+        paragraphs.push(format!("Their note: {}", escape_html(note)));
+    }
+    paragraphs.push(anchor(r.dashboard_link, "Call them back"));
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("Callback requested — \"{business}\""),
+        text,
+        html: Some(html(&paragraphs)),
+    }
+}
+
+/// To the caller: `member` of the business is calling back now; `join_link` starts the
+/// call, once, for `ttl_hours`.
+#[must_use]
+pub fn calling_back(
+    to: &str,
+    business_name: &str,
+    member: &str,
+    join_link: &str,
+    ttl_hours: i64,
+) -> OutgoingEmail {
+    let business = mail_safe(business_name);
+    let member = mail_safe(member);
+    let text = format!(
+        "Hello,\n\n{member} of \"{business}\" is calling you back about your request.\n\n\
+         Open this link to join the call in your browser (it works once and expires in \
+         {ttl_hours} hours):\n\n{join_link}\n"
+    );
+    let html = html(&[
+        "Hello,".to_owned(),
+        format!(
+            "{} of <strong>{}</strong> is calling you back about your request.",
+            escape_html(&member),
+            escape_html(&business)
+        ),
+        anchor(join_link, "Join the call"),
+        format!("The link works once and expires in {ttl_hours} hours."),
+    ]);
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("\"{business}\" is calling you back"),
+        text,
+        html: Some(html),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "Eve\r\nBcc: victim@example.com <script>alert(1)</script>";
+
+    #[test]
+    fn user_text_never_reaches_a_header_or_markup() {
+        let mail = new_request(
+            "agent@acme.example",
+            &RequestSummary {
+                business_name: HOSTILE,
+                who: HOSTILE,
+                email: "eve@example.com",
+                intent: Some(HOSTILE),
+                note: Some(HOSTILE),
+                dashboard_link: "https://dc.example/app/callbacks",
+            },
+        );
+        assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'));
+        let html = mail.html.unwrap_or_default();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        let received = received("c@example.com", HOSTILE, "https://dc.example/l/x");
+        assert!(!received.subject.contains('\n'));
+        assert!(!received.html.unwrap_or_default().contains("<script>"));
+        let back = calling_back("c@example.com", HOSTILE, HOSTILE, "https://dc.example/l/y", 24);
+        assert!(!back.subject.contains('\r'));
+        assert!(back.text.contains("https://dc.example/l/y"));
+        assert!(!back.html.unwrap_or_default().contains("<script>"));
+    }
+}
