@@ -60,13 +60,28 @@ fn LinkAnswer(
                 domain=None
             />
         }),
-        (LinkPage::Cancel { business_name, domain }, _) => {
-            EitherOf5::C(view! { <CancelAsk token business_name domain /> })
-        }
-        (LinkPage::Cancelled { business_name, domain }, _) => {
-            EitherOf5::D(view! { <Cancelled business_name domain /> })
-        }
-        (LinkPage::Refused { reason, domain, business_name }, _) => EitherOf5::E(view! {
+        (
+            LinkPage::Cancel {
+                business_name,
+                domain,
+            },
+            _,
+        ) => EitherOf5::C(view! { <CancelAsk token business_name domain /> }),
+        (
+            LinkPage::Cancelled {
+                business_name,
+                domain,
+            },
+            _,
+        ) => EitherOf5::D(view! { <Cancelled business_name domain /> }),
+        (
+            LinkPage::Refused {
+                reason,
+                domain,
+                business_name,
+            },
+            _,
+        ) => EitherOf5::E(view! {
             <Refused message=reason.message().to_owned() business_name domain />
         }),
     }

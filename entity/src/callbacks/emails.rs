@@ -26,7 +26,10 @@ pub fn received(to: &str, business_name: &str, cancel_link: &str) -> OutgoingEma
              the call.",
             escape_html(&name)
         ),
-        format!("No longer needed? {}.", anchor(cancel_link, "Cancel the request")),
+        format!(
+            "No longer needed? {}.",
+            anchor(cancel_link, "Cancel the request")
+        ),
     ]);
     OutgoingEmail {
         to: to.to_owned(),
@@ -155,7 +158,13 @@ mod tests {
         let received = received("c@example.com", HOSTILE, "https://dc.example/l/x");
         assert!(!received.subject.contains('\n'));
         assert!(!received.html.unwrap_or_default().contains("<script>"));
-        let back = calling_back("c@example.com", HOSTILE, HOSTILE, "https://dc.example/l/y", 24);
+        let back = calling_back(
+            "c@example.com",
+            HOSTILE,
+            HOSTILE,
+            "https://dc.example/l/y",
+            24,
+        );
         assert!(!back.subject.contains('\r'));
         assert!(back.text.contains("https://dc.example/l/y"));
         assert!(!back.html.unwrap_or_default().contains("<script>"));

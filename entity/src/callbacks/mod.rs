@@ -153,7 +153,9 @@ impl LinkRefusal {
     #[must_use]
     pub fn message(self) -> &'static str {
         match self {
-            Self::Unknown => "This link is not valid. Check that you opened the whole link from the email.",
+            Self::Unknown => {
+                "This link is not valid. Check that you opened the whole link from the email."
+            }
             Self::Used => "This link was already used. Each link works once.",
             Self::Expired => "This link has expired.",
             Self::Closed => "This callback is already closed.",
@@ -180,7 +182,10 @@ pub enum LinkPage {
         domain: String,
     },
     /// The callback was cancelled just now.
-    Cancelled { business_name: String, domain: String },
+    Cancelled {
+        business_name: String,
+        domain: String,
+    },
     /// The link does not work (any more); `domain` is the business's call page, when known.
     Refused {
         reason: LinkRefusal,

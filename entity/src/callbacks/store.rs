@@ -15,8 +15,8 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 use super::emails::{self, RequestSummary};
 use super::links::{self, Purpose};
 use super::{
-    CallbackAsked, CallbackRequest, CallbackStatus, CallbackView, LinkPage, LinkRefusal,
-    NAME_MAX, NOTE_MAX,
+    CallbackAsked, CallbackRequest, CallbackStatus, CallbackView, LinkPage, LinkRefusal, NAME_MAX,
+    NOTE_MAX,
 };
 use crate::auth::Principal;
 use crate::contacts::matching::{self, Key};
@@ -69,12 +69,13 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<CallbackAsked, DomainError> {
     let db = &services.db;
-    let email = EmailAddress::parse("email", &input.email)
-        .map_err(|e| DomainError::Validation(vec![e]))?;
+    let email =
+        EmailAddress::parse("email", &input.email).map_err(|e| DomainError::Validation(vec![e]))?;
     let email = email.as_ref().to_owned();
     let name = optional("name", input.name.as_deref(), NAME_MAX)?;
     let note = optional("note", input.note.as_deref(), NOTE_MAX)?;
-    let domain = DomainName::parse(&input.domain).map_err(|_| DomainError::NotFound("call page"))?;
+    let domain =
+        DomainName::parse(&input.domain).map_err(|_| DomainError::NotFound("call page"))?;
     let (business_id, domain) = crate::calls::records::verified_business(db, &domain)
         .await?
         .ok_or(DomainError::NotFound("call page"))?;
@@ -136,7 +137,8 @@ pub async fn request(
     } else {
         Key::Email(email.to_lowercase())
     };
-    let contact = matching::ensure(&txn, business_id, &key, name.as_deref(), Some(&email), now).await?;
+    let contact =
+        matching::ensure(&txn, business_id, &key, name.as_deref(), Some(&email), now).await?;
     let id = Uuid::now_v7();
     callback::ActiveModel {
         id: Set(id),
@@ -157,7 +159,16 @@ pub async fn request(
     }
     .insert(&txn)
     .await?;
-    let cancel = links::issue(&txn, Purpose::Cancel, business_id, id, None, CANCEL_TTL, now).await?;
+    let cancel = links::issue(
+        &txn,
+        Purpose::Cancel,
+        business_id,
+        id,
+        None,
+        CANCEL_TTL,
+        now,
+    )
+    .await?;
     let business = business::Entity::find_by_id(business_id)
         .one(&txn)
         .await?
@@ -364,7 +375,11 @@ pub async fn set_status(
     }
     let view = view_of(&txn, row).await?;
     txn.commit().await?;
-    events.publish(principal.business_id, BusinessEventKind::CallbacksChanged, id);
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::CallbacksChanged,
+        id,
+    );
     Ok(view)
 }
 
@@ -425,18 +440,17 @@ pub async fn call_back_now(
             links::DEFAULT_TTL.num_hours(),
         ))
         .await?;
-    services
-        .events
-        .publish(principal.business_id, BusinessEventKind::CallbacksChanged, id);
+    services.events.publish(
+        principal.business_id,
+        BusinessEventKind::CallbacksChanged,
+        id,
+    );
     tracing::info!(business_id = %principal.business_id, callback_id = %id, "calling back");
     Ok(view)
 }
 
 /// The business and call page domain of a callback.
-async fn business_of(
-    db: &impl ConnectionTrait,
-    row: &callback::Model,
-) -> Result<String, DbErr> {
+async fn business_of(db: &impl ConnectionTrait, row: &callback::Model) -> Result<String, DbErr> {
     Ok(business::Entity::find_by_id(row.business_id)
         .one(db)
         .await?
@@ -520,9 +534,7 @@ pub async fn cancel_by_link(
     let link = match links::inspect(&txn, token, now).await? {
         Ok(link) if link.purpose == Purpose::Cancel => link,
         Ok(_) => return Ok(refused(&txn, LinkRefusal::Unknown, None).await?),
-        Err((reason, row)) => {
-            return Ok(refused(&txn, reason, row.map(|r| r.callback_id)).await?)
-        }
+        Err((reason, row)) => return Ok(refused(&txn, reason, row.map(|r| r.callback_id)).await?),
     };
     let row = own(&txn, link.business_id, link.callback_id).await?;
     if !status_of(&row).is_open() {
@@ -539,11 +551,26 @@ pub async fn cancel_by_link(
     active.updated_at = Set(now);
     active.update(&txn).await?;
     txn.commit().await?;
-    events.publish(link.business_id, BusinessEventKind::CallbacksChanged, link.callback_id);
+    events.publish(
+        link.business_id,
+        BusinessEventKind::CallbacksChanged,
+        link.callback_id,
+    );
     Ok(LinkPage::Cancelled {
         business_name,
         domain,
     })
+}
+
+/// A join link that can ring its member: the link, and the email the callback was left
+/// with (the caller's contact, for the screen pop).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Join {
+    pub link: links::ValidLink,
+    /// The member the call rings.
+    pub member_id: Uuid,
+    pub callback_id: Uuid,
+    pub email: String,
 }
 
 /// A join link presented with a call request to `business_id`: the link, when it still
@@ -557,19 +584,24 @@ pub async fn join_link(
     token: &str,
     business_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Result<links::ValidLink, LinkRefusal>, DomainError> {
+) -> Result<Result<Join, LinkRefusal>, DomainError> {
     let link = match links::inspect(db, token, now).await? {
         Ok(link) => link,
         Err((reason, _)) => return Ok(Err(reason)),
     };
     // Another business's link, or a cancel link, is no join link here.
-    if link.purpose != Purpose::Join || link.business_id != business_id || link.member_id.is_none()
-    {
-        return Ok(Err(LinkRefusal::Unknown));
-    }
+    let member_id = match (link.purpose, link.member_id) {
+        (Purpose::Join, Some(member)) if link.business_id == business_id => member,
+        _ => return Ok(Err(LinkRefusal::Unknown)),
+    };
     let row = own(db, business_id, link.callback_id).await?;
     if !status_of(&row).is_open() {
         return Ok(Err(LinkRefusal::Closed));
     }
-    Ok(Ok(link))
+    Ok(Ok(Join {
+        member_id,
+        callback_id: row.id,
+        email: row.email,
+        link,
+    }))
 }

@@ -124,7 +124,11 @@ pub async fn ensure(
         Key::Domain(d) => {
             // The email goes on the new contact unless another contact has it.
             let email = match email.map(|e| e.trim().to_lowercase()) {
-                Some(e) if by_key(db, business_id, &Key::Email(e.clone())).await?.is_none() => {
+                Some(e)
+                    if by_key(db, business_id, &Key::Email(e.clone()))
+                        .await?
+                        .is_none() =>
+                {
                     Some(e)
                 }
                 _ => None,

@@ -6,6 +6,7 @@ mod browser_calls;
 mod call_limits;
 mod call_records;
 mod call_routing;
+mod callbacks;
 mod callers;
 mod calls;
 mod contacts;

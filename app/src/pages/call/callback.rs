@@ -13,7 +13,10 @@ use crate::ui::{action_error, action_output, ErrorSummary, Field, FieldMessage, 
 
 /// The callback form, or what happened once sent.
 #[component]
-pub fn CallbackOffer(ui: CallerUi, #[prop(default = "callback")] id: &'static str) -> impl IntoView {
+pub fn CallbackOffer(
+    ui: CallerUi,
+    #[prop(default = "callback")] id: &'static str,
+) -> impl IntoView {
     let action = ServerAction::<RequestCallback>::new();
     let error = action_error(action);
     let asked = action_output(action);

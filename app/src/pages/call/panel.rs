@@ -156,11 +156,15 @@ pub fn CallPanel(
     let online = online_now(info.online, info.domain.clone());
     // Closed or out of office: the hours box above says why; "someone can answer" would
     // contradict it (the call would be answered `closed` or `out_of_office`).
-    let not_taking = info.hours.as_ref().filter(|_| !joining).and_then(|h| match h.state {
-        OpenNow::Open => None,
-        OpenNow::Closed => Some("Closed right now \u{2014} see the hours above"),
-        OpenNow::OutOfOffice => Some("Nobody is taking calls right now"),
-    });
+    let not_taking = info
+        .hours
+        .as_ref()
+        .filter(|_| !joining)
+        .and_then(|h| match h.state {
+            OpenNow::Open => None,
+            OpenNow::Closed => Some("Closed right now \u{2014} see the hours above"),
+            OpenNow::OutOfOffice => Some("Nobody is taking calls right now"),
+        });
     let online = Signal::derive(move || not_taking.is_none() && online.get());
     let in_call = Signal::derive(move || ui.stage.get() == Stage::Connected);
     view! {

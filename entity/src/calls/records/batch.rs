@@ -219,7 +219,7 @@ fn row(new: &NewCall) -> call::ActiveModel {
         wait_ms: Set(None),
         notes: Set(None),
         contact_id: Set(None),
-            callback_id: Set(new.callback_id),
+        callback_id: Set(new.callback_id),
     }
 }
 

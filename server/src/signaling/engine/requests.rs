@@ -122,6 +122,11 @@ impl Engine {
         let schedule = schedule.map_err(|e| internal("a call request", &e))?;
         // The screen pop (a guest without email is nobody: no lookup); a failure to read
         // it costs the card, never the call.
+        // Called back: the caller is whoever left the callback's email.
+        let email = match &callback {
+            Some(join) if !card.verified => Some(join.email.clone()),
+            _ => email,
+        };
         let contact = match Key::of(card.verified, &card.name, email.as_deref()) {
             None => None,
             Some(key) => directory
@@ -138,12 +143,12 @@ impl Engine {
         let route = match &callback {
             Some(link) => Arc::new(CallRoute {
                 intent: route.intent.clone(),
-                target: RingTarget::Member(link.member_id.unwrap_or_default()),
+                target: RingTarget::Member(link.member_id),
                 teams: std::collections::HashMap::new(),
             }),
             None => route,
         };
-        let hours = match callback {
+        let hours = match &callback {
             Some(_) => None,
             None => availability(&schedule, &route, now).unavailability(),
         };
@@ -166,7 +171,7 @@ impl Engine {
         // The link is spent once it rings someone: a member who was not there leaves it
         // usable for a later try.
         if let (Some(link), Ok(_)) = (&callback, &plan) {
-            let spent = entity::callbacks::links::spend(db, link.id, now).await;
+            let spent = entity::callbacks::links::spend(db, link.link.id, now).await;
             if !spent.map_err(|e| internal("a callback call", &e))? {
                 let text = entity::callbacks::LinkRefusal::Used.message().to_owned();
                 return Err((ErrorCode::Forbidden, text));
