@@ -1,6 +1,6 @@
 //! Periodic work: the background domain checks (pending re-checks, re-verification,
 //! revocation), the removal of expired caller identities and of webhook logs past their
-//! retention.
+//! retention, and the expiry of callbacks nobody returned in two weeks.
 //!
 //! Every `interval` the runner looks for what is due and does it. Due work is claimed row
 //! by row in the database, so several worker processes may run this side by side.
@@ -39,6 +39,11 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
     }
     if let Err(e) = entity::callers::purge_expired(&ctx.db, now).await {
         tracing::error!(error = %e, "removing expired caller identities failed");
+    }
+    match entity::callbacks::store::expire_stale(&ctx.db, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(expired = n, "stale callbacks expired"),
+        Err(e) => tracing::error!(error = %e, "expiring stale callbacks failed"),
     }
     let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
     if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {

@@ -7,6 +7,8 @@
 //! lives in [`engine`]; the overlay in [`incoming`], the transfer form in [`transfer`].
 
 #[cfg(feature = "hydrate")]
+mod alerts;
+#[cfg(feature = "hydrate")]
 mod engine;
 mod incoming;
 mod transfer;
@@ -226,6 +228,7 @@ pub fn Softphone() -> impl IntoView {
                         Availability::Away => "Set available",
                     }}
                 </button>
+                <AlertsButton />
             </div>
             {move || {
                 ui.notice
@@ -364,5 +367,30 @@ fn Notes(phone: AgentPhone) -> impl IntoView {
                 </div>
             </form>
         </div>
+    }
+}
+
+/// "Turn on alerts": asks once for browser notifications, so a call ringing while this
+/// tab is in the background is seen. Shown only where the browser has not been asked.
+#[component]
+fn AlertsButton() -> impl IntoView {
+    let show = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| show.set(alerts::can_ask()));
+    let ask = move |_| {
+        #[cfg(feature = "hydrate")]
+        alerts::ask(move |_| show.set(false));
+    };
+    view! {
+        <button
+            type="button"
+            class="btn btn-ghost btn-small"
+            id="alerts-toggle"
+            hidden=move || !show.get()
+            title="Get a browser notification when a call rings while this tab is in the background"
+            on:click=ask
+        >
+            "Turn on alerts"
+        </button>
     }
 }

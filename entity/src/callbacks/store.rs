@@ -31,6 +31,8 @@ use crate::{DomainError, Services};
 pub const REQUESTS_PER_HOUR: u64 = 3;
 /// How long a cancel link works (a callback rarely waits longer).
 const CANCEL_TTL: Duration = Duration::days(30);
+/// An open callback nobody touched for this long expires.
+pub const EXPIRE_AFTER: Duration = Duration::days(14);
 /// At most this many callbacks in one list.
 const LIST_MAX: u64 = 200;
 
@@ -604,4 +606,25 @@ pub async fn join_link(
         email: row.email,
         link,
     }))
+}
+
+/// Expires every open callback untouched since `now - EXPIRE_AFTER` (the periodic
+/// job); returns how many.
+///
+/// # Errors
+/// A database failure.
+pub async fn expire_stale(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let open = [CallbackStatus::Pending, CallbackStatus::InProgress].map(CallbackStatus::as_str);
+    let done = callback::Entity::update_many()
+        .col_expr(
+            callback::Column::Status,
+            Expr::value(CallbackStatus::Expired.as_str()),
+        )
+        .col_expr(callback::Column::UpdatedAt, Expr::value(now))
+        .filter(callback::Column::Status.is_in(open))
+        .filter(callback::Column::UpdatedAt.lt(now - EXPIRE_AFTER))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
 }

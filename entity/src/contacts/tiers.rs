@@ -63,6 +63,31 @@ pub struct Money {
     pub currency: String,
 }
 
+impl Money {
+    /// The amount as people read it: `EUR 12.50`, `JPY 1200` (currencies without a minor
+    /// unit shown whole).
+    #[must_use]
+    pub fn display(&self) -> String {
+        format_money(self.amount_minor, &self.currency)
+    }
+}
+
+/// `amount_minor` of `currency` as people read it: `EUR 12.50`, `JPY 1200`.
+#[must_use]
+pub fn format_money(amount_minor: i64, currency: &str) -> String {
+    // ISO 4217 currencies whose minor unit is the unit itself.
+    const WHOLE: [&str; 16] = [
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+        "VUV", "XAF", "XOF",
+    ];
+    if WHOLE.contains(&currency) {
+        return format!("{currency} {amount_minor}");
+    }
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    let abs = amount_minor.unsigned_abs();
+    format!("{currency} {sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 /// What the rules look at besides the call count: a contact's purchases, summed per
 /// currency.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -194,6 +219,13 @@ impl Default for TierRules {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn money_reads_like_money() {
+        assert_eq!(super::format_money(1250, "EUR"), "EUR 12.50");
+        assert_eq!(super::format_money(-5, "USD"), "USD -0.05");
+        assert_eq!(super::format_money(1200, "JPY"), "JPY 1200");
+    }
+
     use super::*;
 
     fn totals(items: &[(&str, i64)]) -> PurchaseTotals {

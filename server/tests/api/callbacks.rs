@@ -143,6 +143,8 @@ async fn a_member_calls_back_and_the_link_rings_them(db: Db) {
     assert_ne!(first["type"], "error", "{first}");
     let incoming = next_call(&mut owner_ws).await;
     assert_eq!(incoming["type"], "incoming", "{incoming}");
+    // The screen pop is the contact who left the callback.
+    assert_eq!(incoming["contact"]["name"], "Carol", "{incoming}");
     silent(&mut mate_ws).await;
 
     // Spent: the same link again, or tampered with, rings nobody.

@@ -119,6 +119,14 @@ impl AgentEngine {
                 if call_members_needed(ui) {
                     self.load_members();
                 }
+                if let Some(c) = ui.ringing.with_untracked(|r| r.last().cloned()) {
+                    let who = c
+                        .contact
+                        .as_ref()
+                        .map_or(c.caller.name.clone(), |k| k.name.clone());
+                    let about = c.intent.as_ref().map_or("no topic", |i| i.label.as_str());
+                    super::alerts::notify("Incoming call", &format!("{who} \u{2014} {about}"));
+                }
                 self.update_tone();
             }
             ServerMessage::Taken { call_id } => {
@@ -210,6 +218,11 @@ impl AgentEngine {
             && !ui.connected.get_untracked()
             && self.call_id.borrow().is_none();
         let ringing = self.tone.borrow().is_some();
+        super::alerts::title_count(if should_ring {
+            ui.ringing.with_untracked(Vec::len)
+        } else {
+            0
+        });
         if should_ring && !ringing {
             *self.tone.borrow_mut() = RingTone::start();
         } else if !should_ring && ringing {

@@ -11,6 +11,8 @@ use leptos::html;
 use leptos::prelude::*;
 
 use entity::calls::protocol::CallId;
+use entity::contacts::card::ContactCard;
+use entity::contacts::tiers::{format_money, ClientType};
 
 use super::AgentPhone;
 use crate::rtc::mode_label;
@@ -64,6 +66,7 @@ pub(super) fn Incoming(phone: AgentPhone) -> impl IntoView {
                     " · "
                     <span class="call-domain-called">{call.domain.clone()}</span>
                 </p>
+                {call.contact.map(|c| view! { <ContactPop card=*c /> })}
                 {by.map(|by| view! { <p class="muted small transferred-by">"Transferred by " {by}</p> })}
                 {(more > 0).then(|| view! { <p class="muted small">{format!("+{more} more ringing")}</p> })}
             }
@@ -98,6 +101,46 @@ pub(super) fn Incoming(phone: AgentPhone) -> impl IntoView {
                     "Reject"
                 </button>
             </div>
+        </div>
+    }
+}
+
+/// The screen pop: who the caller is to the business, before anyone answers.
+#[component]
+fn ContactPop(card: ContactCard) -> impl IntoView {
+    let tier = match card.client_type {
+        ClientType::New => ("badge badge-muted", "New client"),
+        ClientType::Repeat => ("badge badge-info", "Repeat client"),
+        ClientType::Premium => ("badge badge-success", "Premium client"),
+    };
+    let calls = match card.call_count {
+        0 => "First call".to_owned(),
+        1 => "Called once before".to_owned(),
+        n => format!("Called {n} times before"),
+    };
+    let last = card
+        .last_contact_at
+        .map(|at| format!(" · last contact {}", crate::ui::date_time(&at)));
+    let purchases = card.purchase_total.as_ref().map(|total| {
+        let latest = card.latest_purchase.as_ref().map(|p| {
+            format!(
+                " · latest: {} ({})",
+                p.product,
+                format_money(p.amount_minor, &p.currency)
+            )
+        });
+        view! { <p class="small contact-purchases">"Purchases " {total.display()} {latest}</p> }
+    });
+    view! {
+        <div class="incoming-contact" id="incoming-contact">
+            <p>
+                <strong class="contact-name">{card.name}</strong>
+                " "
+                <span class=tier.0>{tier.1}</span>
+            </p>
+            <p class="muted small contact-history">{calls} {last}</p>
+            {purchases}
+            {card.latest_note.map(|n| view! { <p class="small contact-note">"Note: " {n}</p> })}
         </div>
     }
 }

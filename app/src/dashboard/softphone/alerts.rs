@@ -1,0 +1,82 @@
+//! Alerts for a dashboard tab in the background: the page title counts the calls ringing
+//! ("(2) Calls · domaincall"), and an incoming call raises a browser notification when
+//! the member allowed them (asked once, from the softphone's "Turn on alerts" button — a
+//! click, as browsers require). Clicking the notification brings the tab to the front.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+/// Whether the browser can show notifications and has not been answered yet.
+pub fn can_ask() -> bool {
+    supported() && Notification::permission() == NotificationPermission::Default
+}
+
+fn supported() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::has(&w, &"Notification".into()).ok())
+        .unwrap_or(false)
+}
+
+/// Asks for permission (from a click); `done` runs with whether it was granted.
+pub fn ask(done: impl FnOnce(bool) + 'static) {
+    if !supported() {
+        return done(false);
+    }
+    let Ok(promise) = Notification::request_permission() else {
+        return done(false);
+    };
+    leptos::task::spawn_local(async move {
+        let answer = wasm_bindgen_futures::JsFuture::from(promise).await;
+        done(answer.ok().and_then(|v| v.as_string()).as_deref() == Some("granted"));
+    });
+}
+
+/// Shows `title` with `body` if the tab is in the background and alerts are allowed.
+pub fn notify(title: &str, body: &str) {
+    let hidden = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden());
+    if !hidden || !supported() || Notification::permission() != NotificationPermission::Granted {
+        return;
+    }
+    let options = NotificationOptions::new();
+    options.set_body(body);
+    // One notification per kind: a newer call replaces the older one.
+    options.set_tag("domaincall-incoming");
+    if let Ok(n) = Notification::new_with_options(title, &options) {
+        let focus = Closure::<dyn Fn()>::new(|| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
+        });
+        n.set_onclick(Some(focus.as_ref().unchecked_ref()));
+        focus.forget();
+    }
+}
+
+/// Puts `(count) ` in front of the page title (nothing when zero), keeping the rest.
+pub fn title_count(count: usize) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let title = doc.title();
+    let bare = strip_count(&title);
+    let next = if count == 0 {
+        bare.to_owned()
+    } else {
+        format!("({count}) {bare}")
+    };
+    if next != title {
+        doc.set_title(&next);
+    }
+}
+
+/// `title` without a leading `(n) `.
+fn strip_count(title: &str) -> &str {
+    title
+        .strip_prefix('(')
+        .and_then(|rest| rest.split_once(") "))
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(title, |(_, bare)| bare)
+}

@@ -1,0 +1,302 @@
+//! Callbacks in real Chromium: a business is out of office; a caller calls anyway, is told
+//! why and asks to be called back; the owner sees the request on `/app/callbacks` and
+//! presses "call back now"; the caller opens the link from the email, presses Call, the
+//! owner's dashboard rings, and they talk (audio flowing both ways). Runs inside a
+//! loopback-only network namespace like the call test (`e2e::netns`). Screenshots:
+//! `target/e2e/callbacks-NN-*.png`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../entity/tests/support/dns_server.rs"]
+mod dns_server;
+
+use std::net::Ipv4Addr;
+
+use anyhow::{ensure, Context};
+use dns_server::TestDnsServer;
+use e2e::graphql::Api;
+use e2e::tab::Tab;
+use e2e::{netns, Driver, Server};
+use serde_json::json;
+
+const TEST: &str = "a_member_calls_back_a_caller_nobody_could_answer";
+const PASSWORD: &str = "correct horse battery";
+const AWAY: &str = "We are at a trade fair today";
+
+#[test]
+fn a_member_calls_back_a_caller_nobody_could_answer() {
+    if !netns::inside() {
+        if let Err(e) = netns::rerun_isolated(TEST) {
+            println!("{e:#}");
+            std::panic::resume_unwind(Box::new(e.to_string()));
+        }
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let dns = TestDnsServer::start(&["com"]).await;
+            let dns_addr = dns.addr().to_string();
+            let server = Server::start(&[
+                ("DOMAINCALL_DNS_SERVERS", dns_addr.as_str()),
+                ("DOMAINCALL_DNS_TIMEOUT", "2s"),
+            ])
+            .expect("server");
+            let driver = Driver::start().await.expect("chromedriver");
+            let owner = Tab::open(&driver, "owner", true).await.expect("owner");
+            let caller = Tab::open(&driver, "caller", true).await.expect("caller");
+            if let Err(e) = scenario(&server, &dns, &owner, &caller).await {
+                owner.report("callbacks").await;
+                caller.report("callbacks").await;
+                panic!("{e:#}");
+            }
+        });
+}
+
+/// The path (`/l/<token>`) of the link in the mail to `to` holding `needle`.
+fn mailed_link(server: &Server, to: &str, needle: &str) -> Option<String> {
+    server.outbox().into_iter().find_map(|mail| {
+        let flat = mail
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        if !mail.contains(&format!("To: {to}")) || !flat.contains(needle) {
+            return None;
+        }
+        let start = flat.find("/l/")?;
+        let link: String = flat[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+            .collect();
+        (link.len() > 3).then_some(link)
+    })
+}
+
+async fn signed_up_owner(
+    server: &Server,
+    dns: &TestDnsServer,
+    owner: &Tab,
+) -> anyhow::Result<(String, String)> {
+    let base = &server.base;
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let domain = format!("back-{}.com", &suffix[..10]);
+    let email = format!("owner-{}@example.com", &suffix[..8]);
+    dns.add_a(&domain, Ipv4Addr::new(192, 0, 2, 10)).await;
+    owner.goto_hydrated(&format!("{base}/signup")).await?;
+    owner.type_into("#email", &email).await?;
+    owner.type_into("#password", PASSWORD).await?;
+    owner.type_into("#business-name", "Harbour Bikes").await?;
+    owner.click("the sign-up button", "#signup-submit").await?;
+    let link = owner
+        .until("the sign-up email", || async {
+            server
+                .sign_up_link(&email)
+                .ok_or_else(|| "not yet".to_owned())
+        })
+        .await?;
+    owner.goto_hydrated(&format!("{base}{link}")).await?;
+    owner.type_into("#password", PASSWORD).await?;
+    owner.click("the confirm button", "#confirm-submit").await?;
+    owner
+        .until("the dashboard", || async {
+            let url = owner.c.current_url().await.map_err(|e| e.to_string())?;
+            if url.path().starts_with("/app") {
+                Ok(())
+            } else {
+                Err(url.to_string())
+            }
+        })
+        .await?;
+    let token = owner
+        .c
+        .get_named_cookie("dc_session")
+        .await
+        .context("the session cookie")?
+        .value()
+        .to_owned();
+    let api = Api::new(base);
+    let added = api
+        .call(
+            &token,
+            "mutation($n: String!) { addDomain(name: $n) { id recordName recordValue } }",
+            json!({ "n": domain }),
+        )
+        .await?;
+    let d = &added["addDomain"];
+    dns.add_txt(
+        d["recordName"].as_str().context("record name")?,
+        &[d["recordValue"].as_str().context("record value")?],
+    )
+    .await;
+    api.call(
+        &token,
+        "mutation($id: ID!) { verifyDomain(id: $id) { verified } }",
+        json!({ "id": d["id"] }),
+    )
+    .await?;
+    Ok((domain, token))
+}
+
+async fn away(server: &Server, token: &str, on: bool) -> anyhow::Result<()> {
+    Api::new(&server.base)
+        .call(
+            token,
+            "mutation($e: Boolean!, $m: String!) { setOutOfOffice(input: { userId: null, enabled: $e, message: $m }) { active } }",
+            json!({ "e": on, "m": AWAY }),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
+    t.until("RTCPeerConnection connected", || async {
+        let state: Option<String> = t
+            .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
+            .await
+            .map_err(|e| e.to_string())?;
+        match state.as_deref() {
+            Some("connected") => Ok(()),
+            other => Err(format!("__dcPeer.connectionState = {other:?}")),
+        }
+    })
+    .await
+}
+
+async fn audio_bytes(t: &Tab) -> anyhow::Result<u64> {
+    let bytes: Option<u64> = t
+        .js("return (async () => {
+                const pc = window.__dcPeer;
+                if (!pc) return null;
+                let total = 0, seen = false;
+                (await pc.getStats()).forEach(r => {
+                    if (r.type === 'inbound-rtp' && (r.kind || r.mediaType) === 'audio') {
+                        total += r.bytesReceived || 0;
+                        seen = true;
+                    }
+                });
+                return seen ? total : null;
+            })();")
+        .await?;
+    bytes.with_context(|| format!("{}: no inbound-rtp audio in getStats()", t.who))
+}
+
+async fn audio_flows(t: &Tab) -> anyhow::Result<()> {
+    let first = audio_bytes(t).await?;
+    t.until("inbound audio bytes growing", || async {
+        let now = audio_bytes(t).await.map_err(|e| e.to_string())?;
+        if now > first && now > 0 {
+            Ok(())
+        } else {
+            Err(format!("bytesReceived {first} then {now}"))
+        }
+    })
+    .await
+}
+
+async fn scenario(
+    server: &Server,
+    dns: &TestDnsServer,
+    owner: &Tab,
+    caller: &Tab,
+) -> anyhow::Result<()> {
+    let base = server.base.clone();
+    let (domain, token) = signed_up_owner(server, dns, owner).await?;
+    let email = format!(
+        "carol-{}@example.net",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+
+    // 1. Out of office: the caller calls anyway, is told why, and asks for a callback.
+    away(server, &token, true).await?;
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller
+        .wait_for("the early callback offer", "#callback-before summary")
+        .await?;
+    caller
+        .click("the voice mode", "input[name=call-mode][value=voice]")
+        .await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["unavailable"])
+        .await?;
+    caller.wait_text(".call-result", AWAY).await?;
+    caller.type_into("#callback-email", &email).await?;
+    caller.type_into("#callback-name", "Carol").await?;
+    caller
+        .type_into("#callback-note", "My bike's gears, please")
+        .await?;
+    caller.shot("callbacks-01-caller-asks").await?;
+    caller.click("Call me back", "#callback-send").await?;
+    caller
+        .wait_text("#callback-done", "will call you back")
+        .await?;
+    caller.wait_text("#callback-done", &email).await?;
+    caller.shot("callbacks-02-caller-confirmed").await?;
+
+    // 2. Back in the office, the owner sees the request and calls back.
+    away(server, &token, false).await?;
+    owner
+        .goto_hydrated(&format!("{base}/app/callbacks"))
+        .await?;
+    owner.wait_text("#callbacks-table", "Carol").await?;
+    owner
+        .wait_text("#callbacks-table", "My bike's gears, please")
+        .await?;
+    owner.shot("callbacks-03-owner-list").await?;
+    owner
+        .click("Call back now", "button[aria-label='Call Carol back now']")
+        .await?;
+    owner.wait_text("#callback-called", &email).await?;
+    owner.wait_text("#callbacks-table", "Calling back").await?;
+    owner.shot("callbacks-04-owner-called-back").await?;
+
+    // 3. The caller opens the emailed link and calls: the owner's dashboard rings.
+    let link = owner
+        .until("the join link in the caller's mail", || async {
+            mailed_link(server, &email, "is calling you back").ok_or_else(|| "not yet".to_owned())
+        })
+        .await?;
+    caller.goto_hydrated(&format!("{base}{link}")).await?;
+    caller
+        .wait_text("#callback-join", "is calling you back")
+        .await?;
+    ensure!(
+        caller.text("#call-hours").await.is_none(),
+        "a call back page should not show the opening hours"
+    );
+    caller
+        .click("the voice mode", "input[name=call-mode][value=voice]")
+        .await?;
+    caller.shot("callbacks-05-caller-join-page").await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["ringing"])
+        .await?;
+    owner
+        .wait_for("the incoming call", "#incoming-call[role=alertdialog]")
+        .await?;
+    owner.wait_text("#incoming-call", "Carol").await?;
+    owner.shot("callbacks-06-owner-rung").await?;
+    owner.click("Accept", "button#call-accept").await?;
+    owner
+        .wait_attr("#softphone", "data-state", &["connected"])
+        .await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["connected"])
+        .await?;
+    for t in [owner, caller] {
+        peer_connected(t).await?;
+    }
+    for t in [owner, caller] {
+        audio_flows(t).await?;
+    }
+    owner.shot("callbacks-07-owner-talking").await?;
+    caller.shot("callbacks-07-caller-talking").await?;
+    let errors = caller.console_errors().await?;
+    ensure!(errors.is_empty(), "caller console errors: {errors:?}");
+    Ok(())
+}
