@@ -239,8 +239,9 @@ async fn scenario(
 
     // 2. Back in the office, the owner sees the request and calls back.
     away(server, &token, false).await?;
+    owner.goto_hydrated(&format!("{base}/app")).await?;
     owner
-        .goto_hydrated(&format!("{base}/app/callbacks"))
+        .click("Callbacks in the navigation", "nav a[href='/app/callbacks']")
         .await?;
     owner.wait_text("#callbacks-table", "Carol").await?;
     owner

@@ -69,7 +69,7 @@ pub fn use_account() -> Account {
 }
 
 /// The side navigation: every built section, in order. Sections not built yet
-/// (Contacts, Callbacks, Rewards) stay reachable at their address but are not
+/// (Contacts, Rewards) stay reachable at their address but are not
 /// listed: on a phone the navigation is a strip of tabs, and four "not available yet"
 /// tabs crowded out the ones that work. A section joins the list when it is built.
 const SECTIONS: &[(&str, &str)] = &[
@@ -79,6 +79,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/app/teams", "Teams"),
     ("/app/schedules", "Schedules"),
     ("/app/calls", "Calls"),
+    ("/app/callbacks", "Callbacks"),
     ("/app/members", "Members"),
     ("/app/api-keys", "API keys"),
     ("/app/webhooks", "Webhooks"),
