@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod calls;
+mod charts;
 mod domains;
 mod intents;
 mod members;

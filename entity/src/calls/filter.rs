@@ -172,8 +172,9 @@ impl CallQuery {
     }
 }
 
-/// Percent-encodes everything but the unreserved characters.
-fn encode(s: &str) -> String {
+/// Percent-encodes everything but the unreserved characters (a query value).
+#[must_use]
+pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -387,6 +388,23 @@ pub struct CallPage {
     pub calls: Vec<crate::calls::history::CallRecordView>,
     /// The cursor of the next page (`after`), when there are more calls.
     pub next: Option<String>,
+}
+
+/// One choice of a filter's list: an id and what people read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+}
+
+/// What the filters can be set to, for the form's lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterOptions {
+    /// The domains the business's calls were made to, sorted.
+    pub domains: Vec<String>,
+    pub intents: Vec<Choice>,
+    pub teams: Vec<Choice>,
+    pub members: Vec<Choice>,
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::calls::filter::{CallFilter, CallPage, CallQuery, Cursor, OutcomeKind};
+use crate::calls::filter::{
+    CallFilter, CallPage, CallQuery, Choice, Cursor, FilterOptions, OutcomeKind,
+};
 use crate::calls::history::CallRecordView;
 use crate::entities::{call, intent, team, team_member};
 use crate::DomainError;
@@ -199,4 +201,67 @@ pub async fn export_for(
         .all(db)
         .await?;
     super::views::views_of(db, principal.business_id, rows).await
+}
+
+/// The most domains [`filter_options`] lists.
+const MAX_DOMAINS: u64 = 200;
+
+/// What the principal's business's filters can be set to: the domains its calls were
+/// made to, its intents (in their order), teams and members (by name).
+///
+/// # Errors
+/// A database failure.
+pub async fn filter_options(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+) -> Result<FilterOptions, DomainError> {
+    let business_id = principal.business_id;
+    let mut domains: Vec<String> = call::Entity::find()
+        .select_only()
+        .column(call::Column::Domain)
+        .distinct()
+        .filter(call::Column::BusinessId.eq(business_id))
+        .order_by_asc(call::Column::Domain)
+        .limit(MAX_DOMAINS)
+        .into_tuple()
+        .all(db)
+        .await?;
+    domains.sort();
+    let intents = intent::Entity::find()
+        .filter(intent::Column::BusinessId.eq(business_id))
+        .order_by_asc(intent::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| Choice {
+            id: i.id.to_string(),
+            label: i.label,
+        })
+        .collect();
+    let teams = team::Entity::find()
+        .filter(team::Column::BusinessId.eq(business_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| Choice {
+            id: t.id.to_string(),
+            label: t.name,
+        })
+        .collect();
+    let mut members: Vec<Choice> = crate::routing_setup::member_names(db, business_id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Choice {
+            id: id.to_string(),
+            label: name.shown().to_owned(),
+        })
+        .collect();
+    members.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    Ok(FilterOptions {
+        domains,
+        intents,
+        teams,
+        members,
+    })
 }
