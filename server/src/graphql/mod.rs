@@ -9,6 +9,7 @@
 //! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
 mod accounts;
+mod calls;
 mod contacts;
 mod context;
 mod error;
@@ -49,6 +50,7 @@ pub struct Query(
     webhooks::WebhookQuery,
     schedules::SchedulesQuery,
     contacts::ContactsQuery,
+    calls::CallsQuery,
 );
 
 /// The root of every mutation: the core fields, then each area's.
