@@ -8,7 +8,7 @@
 //! writes. The filters are the page's ([`entity::calls::filter::CallQuery`]), refused field
 //! by field; the rows come from [`entity::calls::csv`] (RFC 4180, formulas neutralised).
 //!
-//! Statuses: 200 with the file; 400 for bad filters (the reasons, as text); 401 without a
+//! Statuses: 200 with the file; 422 for bad filters (the reasons, as text); 401 without a
 //! valid session; 403 from a page not ours; 503 when the origin could not be checked; 500
 //! on a database failure (logged, never shown).
 
@@ -32,7 +32,7 @@ fn refusal(error: &DomainError) -> Response {
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Validation => StatusCode::BAD_REQUEST,
+        ErrorCode::Validation => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
