@@ -201,7 +201,10 @@ pub fn CallsPage() -> impl IntoView {
 
 /// One page of the log as the server function gives it.
 async fn load(q: CallQuery, after: Option<String>) -> Result<CallPage, AppError> {
-    call_history(q.from, q.to, q.domain, q.intent, q.team, q.member, q.outcome, after).await
+    call_history(
+        q.from, q.to, q.domain, q.intent, q.team, q.member, q.outcome, after,
+    )
+    .await
 }
 
 /// The first page and what "Load more" added, and the button for the next.
@@ -214,7 +217,10 @@ fn CallLog(
 ) -> impl IntoView {
     let CallPage { calls, next } = page;
     let first_next = next;
-    let next = move || more.with(|m| m.next.clone()).unwrap_or_else(|| first_next.clone());
+    let next = move || {
+        more.with(|m| m.next.clone())
+            .unwrap_or_else(|| first_next.clone())
+    };
     let next_for_click = next.clone();
     let list = move || {
         let mut list = calls.clone();

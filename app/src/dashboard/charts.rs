@@ -369,20 +369,33 @@ mod tests {
         assert_eq!(first.label, "Mar 1");
         assert_eq!(first.segments.len(), 2);
         let (a, m) = (&first.segments[0], &first.segments[1]);
-        assert_eq!((a.kind, m.kind), (OutcomeKind::Answered, OutcomeKind::Missed));
+        assert_eq!(
+            (a.kind, m.kind),
+            (OutcomeKind::Answered, OutcomeKind::Missed)
+        );
         let floor = f64::from(BAR_HEIGHT - BOTTOM);
-        assert!((a.y + a.height - floor).abs() < 1e-9, "answered sits on the axis");
-        assert!((m.y + m.height - a.y).abs() < 1e-9, "missed sits on answered");
+        assert!(
+            (a.y + a.height - floor).abs() < 1e-9,
+            "answered sits on the axis"
+        );
+        assert!(
+            (m.y + m.height - a.y).abs() < 1e-9,
+            "missed sits on answered"
+        );
         // Half the scale: half the plot's height.
         let plot = f64::from(BAR_HEIGHT - BOTTOM - TOP);
         assert!((a.height + m.height - plot / 2.0).abs() < 1e-9);
         assert!(chart.bars[1].segments.is_empty());
         let full = &chart.bars[2].segments[0];
-        assert!((full.y - f64::from(TOP)).abs() < 1e-9, "the busiest day reaches the top");
+        assert!(
+            (full.y - f64::from(TOP)).abs() < 1e-9,
+            "the busiest day reaches the top"
+        );
         // Bars stay inside the box and do not overlap.
-        assert!(chart.bars.windows(2).all(|w| w[0].segments.first().map_or(true, |s| s.x
-            + s.width
-            <= w[1].label_x)));
+        assert!(chart.bars.windows(2).all(|w| w[0]
+            .segments
+            .first()
+            .map_or(true, |s| s.x + s.width <= w[1].label_x)));
     }
 
     #[test]
@@ -395,7 +408,10 @@ mod tests {
             .filter(|b| b.show_label)
             .map(|b| b.label.as_str())
             .collect();
-        assert_eq!(shown, ["Mar 5", "Mar 10", "Mar 15", "Mar 20", "Mar 25", "Mar 30"]);
+        assert_eq!(
+            shown,
+            ["Mar 5", "Mar 10", "Mar 15", "Mar 20", "Mar 25", "Mar 30"]
+        );
     }
 
     #[test]
@@ -411,7 +427,10 @@ mod tests {
         assert_eq!(at(2, 12).map(|c| c.level), Some(2));
         assert_eq!(at(6, 23).map(|c| c.level), Some(1));
         assert_eq!(at(3, 3).map(|c| c.level), Some(0));
-        assert_eq!(at(6, 23).map(|c| (c.x, c.y)), Some((GRID_LEFT + CELL * 23, GRID_TOP + CELL * 6)));
+        assert_eq!(
+            at(6, 23).map(|c| (c.x, c.y)),
+            Some((GRID_LEFT + CELL * 23, GRID_TOP + CELL * 6))
+        );
         assert!(heat_cells(&[]).iter().all(|c| c.level == 0));
     }
 }

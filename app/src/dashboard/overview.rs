@@ -109,7 +109,9 @@ fn WaitTable(id: &'static str, heading: &'static str, list: Vec<WaitStat>) -> im
             ])
         })
         .collect();
-    Either::Right(view! { <DataTable id columns rows caption=format!("Wait per {}", heading.to_lowercase()) /> })
+    Either::Right(
+        view! { <DataTable id columns rows caption=format!("Wait per {}", heading.to_lowercase()) /> },
+    )
 }
 
 const DAY_COLUMNS: [Column; 6] = [
@@ -126,7 +128,8 @@ const DAY_COLUMNS: [Column; 6] = [
 fn Report(stats: CallStats) -> impl IntoView {
     let zone = stats.time_zone.clone();
     let zone_note = if zone == "UTC" {
-        "Days and hours are in UTC (set opening hours in Schedules to count in your time zone).".to_owned()
+        "Days and hours are in UTC (set opening hours in Schedules to count in your time zone)."
+            .to_owned()
     } else {
         format!("Days and hours are in {zone}, the time zone of your opening hours.")
     };

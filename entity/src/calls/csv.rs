@@ -6,8 +6,8 @@
 //! leading `'`, which spreadsheets show as text. Pure, so the rule is unit-tested here and
 //! the route only streams what it returns.
 
-use crate::calls::history::CallRecordView;
 use crate::calls::filter::OutcomeKind;
+use crate::calls::history::CallRecordView;
 
 /// The header row's names.
 pub const HEADER: [&str; 17] = [
@@ -127,7 +127,10 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(cell("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+        );
         assert_eq!(cell("a=b"), "a=b", "only a leading sign is risky");
     }
 

@@ -215,7 +215,12 @@ fn field(field: &str, message: String) -> FieldError {
 
 /// Text shown back in a message: trimmed, at most 40 characters, no control characters.
 fn shown(s: &str) -> String {
-    let mut out: String = s.trim().chars().filter(|c| !c.is_control()).take(40).collect();
+    let mut out: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(40)
+        .collect();
     if s.trim().chars().count() > 40 {
         out.push('…');
     }
@@ -242,7 +247,10 @@ impl CallFilter {
                 Err(_) => {
                     errors.push(field(
                         name,
-                        format!("\u{201c}{}\u{201d} is not a date; write it as 2025-03-31.", shown(v)),
+                        format!(
+                            "\u{201c}{}\u{201d} is not a date; write it as 2025-03-31.",
+                            shown(v)
+                        ),
                     ));
                     None
                 }
@@ -270,7 +278,10 @@ impl CallFilter {
                 Err(_) => {
                     errors.push(field(
                         name,
-                        format!("\u{201c}{}\u{201d} is not {what} of this business.", shown(v)),
+                        format!(
+                            "\u{201c}{}\u{201d} is not {what} of this business.",
+                            shown(v)
+                        ),
                     ));
                     None
                 }
@@ -284,7 +295,10 @@ impl CallFilter {
             None => {
                 errors.push(field(
                     "domain",
-                    format!("\u{201c}{}\u{201d} is not a domain name like acme.com.", shown(v)),
+                    format!(
+                        "\u{201c}{}\u{201d} is not a domain name like acme.com.",
+                        shown(v)
+                    ),
                 ));
                 None
             }
@@ -342,7 +356,9 @@ fn domain_key(input: &str) -> Option<String> {
         && ascii.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     ok.then_some(ascii)
 }
@@ -435,9 +451,18 @@ mod tests {
         assert_eq!(f.team, Some(team));
         assert_eq!(f.outcome, Some(OutcomeKind::Missed));
         let (start, end) = f.range();
-        assert_eq!(start.map(|t| t.to_rfc3339()).as_deref(), Some("2025-03-01T00:00:00+00:00"));
-        assert_eq!(end.map(|t| t.to_rfc3339()).as_deref(), Some("2025-04-01T00:00:00+00:00"));
-        assert_eq!(CallFilter::parse(&CallQuery::default()), Ok(CallFilter::default()));
+        assert_eq!(
+            start.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-03-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            end.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-04-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            CallFilter::parse(&CallQuery::default()),
+            Ok(CallFilter::default())
+        );
     }
 
     #[test]
@@ -452,7 +477,11 @@ mod tests {
         .unwrap_or_default();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["from", "intent", "domain", "outcome"]);
-        assert!(errors[0].message.contains("2025-03-31"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("2025-03-31"),
+            "{}",
+            errors[0].message
+        );
         let backwards = CallFilter::parse(&q(&[("from", "2025-03-02"), ("to", "2025-03-01")]));
         assert_eq!(
             backwards.err().unwrap_or_default()[0].field,
@@ -473,10 +502,22 @@ mod tests {
     fn outcomes_of_stored_calls() {
         assert_eq!(OutcomeKind::of(true, Some("missed")), OutcomeKind::Answered);
         assert_eq!(OutcomeKind::of(false, None), OutcomeKind::Ongoing);
-        assert_eq!(OutcomeKind::of(false, Some("cancelled")), OutcomeKind::Cancelled);
-        assert_eq!(OutcomeKind::of(false, Some("hung_up_by_caller")), OutcomeKind::Cancelled);
-        assert_eq!(OutcomeKind::of(false, Some("unavailable")), OutcomeKind::Unavailable);
-        assert_eq!(OutcomeKind::of(false, Some("rejected")), OutcomeKind::Missed);
+        assert_eq!(
+            OutcomeKind::of(false, Some("cancelled")),
+            OutcomeKind::Cancelled
+        );
+        assert_eq!(
+            OutcomeKind::of(false, Some("hung_up_by_caller")),
+            OutcomeKind::Cancelled
+        );
+        assert_eq!(
+            OutcomeKind::of(false, Some("unavailable")),
+            OutcomeKind::Unavailable
+        );
+        assert_eq!(
+            OutcomeKind::of(false, Some("rejected")),
+            OutcomeKind::Missed
+        );
         assert_eq!(OutcomeKind::of(false, Some("missed")), OutcomeKind::Missed);
     }
 
@@ -488,7 +529,10 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&c.encode()), Ok(c));
         for bad in ["", "x_y", "12_notauuid", "nounderscore"] {
-            assert_eq!(Cursor::decode(bad).err().map(|e| e.field), Some("after".to_owned()));
+            assert_eq!(
+                Cursor::decode(bad).err().map(|e| e.field),
+                Some("after".to_owned())
+            );
         }
     }
 }

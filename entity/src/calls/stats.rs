@@ -191,7 +191,10 @@ pub fn aggregate(calls: &[StatCall], last_day: NaiveDate, days: u32, time_zone: 
     let mut by_domain: BTreeMap<String, (u32, Vec<i64>)> = BTreeMap::new();
     let mut waits = Vec::new();
     let (mut total, mut answered, mut over) = (0_u32, 0_u32, 0_u32);
-    for c in calls.iter().filter(|c| c.day >= first_day && c.day <= last_day) {
+    for c in calls
+        .iter()
+        .filter(|c| c.day >= first_day && c.day <= last_day)
+    {
         let index = usize::try_from((c.day - first_day).num_days()).unwrap_or(0);
         if let Some(d) = per_day.get_mut(index) {
             d.bump(c.outcome);
@@ -309,9 +312,17 @@ mod tests {
         assert_eq!(percent_label(s.answer_rate), "60%");
         assert_eq!((s.median_wait_ms, s.p90_wait_ms), (Some(2000), Some(3000)));
         let sales = s.wait_by_intent.iter().find(|w| w.label == "Sales");
-        let sales = sales.cloned().unwrap_or_else(|| panic!("{:?}", s.wait_by_intent));
+        let sales = sales
+            .cloned()
+            .unwrap_or_else(|| panic!("{:?}", s.wait_by_intent));
         assert_eq!(
-            (sales.label.as_str(), sales.calls, sales.answered, sales.median_ms, sales.p90_ms),
+            (
+                sales.label.as_str(),
+                sales.calls,
+                sales.answered,
+                sales.median_ms,
+                sales.p90_ms
+            ),
             ("Sales", 3, 2, Some(1000), Some(3000))
         );
         // Equal counts: by label.

@@ -206,15 +206,9 @@ impl CallsQuery {
             .map_err(|e| gql(DomainError::Validation(vec![e])))?;
         let query = CallQuery::from(filter.unwrap_or_default());
         let filter = records::parse_filter(&query).gql()?;
-        let page = records::page_for(
-            &ctx.services().db,
-            ctx.principal()?,
-            &filter,
-            cursor,
-            first,
-        )
-        .await
-        .gql()?;
+        let page = records::page_for(&ctx.services().db, ctx.principal()?, &filter, cursor, first)
+            .await
+            .gql()?;
         let mut connection = Connection::new(cursor.is_some(), page.next.is_some());
         connection.edges.extend(page.calls.into_iter().map(|c| {
             // Each edge's cursor is its call's place in the log (the last one's is the

@@ -80,7 +80,10 @@ pub async fn get_calls_csv(
     {
         Ok(Origin::Own) => {}
         Ok(Origin::BusinessDomain | Origin::Foreign) => {
-            return (StatusCode::FORBIDDEN, "This page may not download the call log.\n")
+            return (
+                StatusCode::FORBIDDEN,
+                "This page may not download the call log.\n",
+            )
                 .into_response()
         }
         Err(e) => {
@@ -99,8 +102,7 @@ pub async fn get_calls_csv(
         Ok(f) => f,
         Err(e) => return refusal(&e),
     };
-    let calls = match entity::calls::records::export_for(&services.db, &principal, &filter).await
-    {
+    let calls = match entity::calls::records::export_for(&services.db, &principal, &filter).await {
         Ok(c) => c,
         Err(e) => return refusal(&e),
     };

@@ -178,7 +178,11 @@ async fn seed_log(app: &TestApp, owner: &Owner) -> (String, String) {
     let recent: Vec<Seed<'_>> = (0..130_u64)
         .map(|i| Seed {
             at: base + chrono::Duration::seconds(i64::try_from(i / 2).unwrap()),
-            domain: if i % 3 == 0 { "sales.alpha.test" } else { "alpha.test" },
+            domain: if i % 3 == 0 {
+                "sales.alpha.test"
+            } else {
+                "alpha.test"
+            },
             intent: (i % 5 == 0).then(|| uuid(&intent)),
             caller: "guest-1",
             how: match i % 4 {
@@ -191,16 +195,20 @@ async fn seed_log(app: &TestApp, owner: &Owner) -> (String, String) {
         .collect();
     seed(app, owner, &recent).await;
     let old = Utc.with_ymd_and_hms(2024, 1, 10, 12, 0, 0).unwrap();
-    let old: Vec<Seed<'_>> = ["=HYPERLINK(\"http://evil.test\")", "+1 555 0100", "plain, with comma"]
-        .into_iter()
-        .map(|caller| Seed {
-            at: old,
-            domain: "alpha.test",
-            intent: None,
-            caller,
-            how: How::Missed,
-        })
-        .collect();
+    let old: Vec<Seed<'_>> = [
+        "=HYPERLINK(\"http://evil.test\")",
+        "+1 555 0100",
+        "plain, with comma",
+    ]
+    .into_iter()
+    .map(|caller| Seed {
+        at: old,
+        domain: "alpha.test",
+        intent: None,
+        caller,
+        how: How::Missed,
+    })
+    .collect();
     seed(app, owner, &old).await;
     (intent, team)
 }
@@ -256,13 +264,27 @@ async fn filters_narrow_and_pages_walk_the_whole_log(db: Db) {
     let (combined, _) = walk(
         &app,
         &a.token,
-        &[("outcome", "answered"), ("domain", "sales.alpha.test"), ("intent", &intent)],
+        &[
+            ("outcome", "answered"),
+            ("domain", "sales.alpha.test"),
+            ("intent", &intent),
+        ],
     )
     .await;
     assert_eq!(combined.len(), 3);
-    let (old, _) = walk(&app, &a.token, &[("from", "2024-01-10"), ("to", "2024-01-10")]).await;
+    let (old, _) = walk(
+        &app,
+        &a.token,
+        &[("from", "2024-01-10"), ("to", "2024-01-10")],
+    )
+    .await;
     assert_eq!(old.len(), 3);
-    let (none, _) = walk(&app, &a.token, &[("from", "2024-01-11"), ("to", "2024-01-31")]).await;
+    let (none, _) = walk(
+        &app,
+        &a.token,
+        &[("from", "2024-01-11"), ("to", "2024-01-31")],
+    )
+    .await;
     assert!(none.is_empty());
 
     // Bad input: refused field by field, in sentences.
@@ -270,7 +292,11 @@ async fn filters_narrow_and_pages_walk_the_whole_log(db: Db) {
         .server_fn_as(
             &a.token,
             "call_history",
-            &[("from", "yesterday"), ("outcome", "great"), ("to", "2024-01-01")],
+            &[
+                ("from", "yesterday"),
+                ("outcome", "great"),
+                ("to", "2024-01-01"),
+            ],
         )
         .await;
     assert_eq!(status, 422, "{body}");
@@ -290,7 +316,10 @@ async fn filters_narrow_and_pages_walk_the_whole_log(db: Db) {
     // The filters' choices.
     let (status, options) = app.server_fn_as(&a.token, "call_filter_options", &[]).await;
     assert_eq!(status, 200, "{options}");
-    assert_eq!(options["domains"], json!(["alpha.test", "sales.alpha.test"]));
+    assert_eq!(
+        options["domains"],
+        json!(["alpha.test", "sales.alpha.test"])
+    );
     assert_eq!(options["intents"][0]["label"], "Billing");
     assert_eq!(options["teams"][0]["id"], team.as_str());
     app.finish().await;
@@ -313,10 +342,19 @@ async fn the_csv_export_is_filtered_neutralised_and_private(db: Db) {
     let a = app.sign_up("Alpha").await;
     seed_log(&app, &a).await;
 
-    let res = export(&app, Some(&a.token), "?from=2024-01-10&to=2024-01-10", "same-origin").await;
+    let res = export(
+        &app,
+        Some(&a.token),
+        "?from=2024-01-10&to=2024-01-10",
+        "same-origin",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
-    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         disposition,
         "attachment; filename=\"calls-2024-01-10-to-2024-01-10.csv\""
@@ -332,7 +370,10 @@ async fn the_csv_export_is_filtered_neutralised_and_private(db: Db) {
     );
     assert!(text.contains(",'+1 555 0100,"), "{text}");
     assert!(text.contains(",\"plain, with comma\","), "{text}");
-    assert!(lines[1..].iter().all(|l| l.contains(",missed,Missed,")), "{text}");
+    assert!(
+        lines[1..].iter().all(|l| l.contains(",missed,Missed,")),
+        "{text}"
+    );
 
     // Every filtered call, past any page size.
     let all = export(&app, Some(&a.token), "?outcome=answered", "same-origin").await;
@@ -347,7 +388,10 @@ async fn the_csv_export_is_filtered_neutralised_and_private(db: Db) {
         .await
         .unwrap();
     assert_eq!(typed.status(), 200);
-    assert_eq!(typed.text().await.unwrap().split_terminator("\r\n").count(), 134);
+    assert_eq!(
+        typed.text().await.unwrap().split_terminator("\r\n").count(),
+        134
+    );
 
     // Bad filters: 400 with the reason.
     let bad = export(&app, Some(&a.token), "?from=31.12.2024", "same-origin").await;
@@ -445,7 +489,11 @@ async fn stats_add_up_for_a_known_set_of_calls(db: Db) {
     assert_eq!(web["per_day"].as_array().unwrap().len(), 7);
     let today = web["per_day"][6].clone();
     assert_eq!(
-        (today["answered"].clone(), today["missed"].clone(), today["cancelled"].clone()),
+        (
+            today["answered"].clone(),
+            today["missed"].clone(),
+            today["cancelled"].clone()
+        ),
         (json!(4), json!(1), json!(1))
     );
     let missed: u64 = web["missed_by_hour"]
@@ -462,16 +510,30 @@ async fn stats_add_up_for_a_known_set_of_calls(db: Db) {
     let g = &res["data"]["callStats"];
     assert_eq!(g["total"], 6, "{res}");
     assert_eq!(g["answerRate"].as_f64(), web["answer_rate"].as_f64());
-    assert_eq!((g["medianWaitMs"].clone(), g["p90WaitMs"].clone()), (json!(2000), json!(10_000)));
+    assert_eq!(
+        (g["medianWaitMs"].clone(), g["p90WaitMs"].clone()),
+        (json!(2000), json!(10_000))
+    );
     let intents = g["waitByIntent"].as_array().unwrap();
     let b = intents.iter().find(|w| w["label"] == "Billing").unwrap();
     assert_eq!(
-        (b["calls"].clone(), b["answered"].clone(), b["medianMs"].clone(), b["p90Ms"].clone()),
+        (
+            b["calls"].clone(),
+            b["answered"].clone(),
+            b["medianMs"].clone(),
+            b["p90Ms"].clone()
+        ),
         (json!(3), json!(2), json!(1000), json!(3000))
     );
     let domains = g["waitByDomain"].as_array().unwrap();
-    let sales = domains.iter().find(|w| w["label"] == "sales.alpha.test").unwrap();
-    assert_eq!((sales["medianMs"].clone(), sales["p90Ms"].clone()), (json!(2000), json!(10_000)));
+    let sales = domains
+        .iter()
+        .find(|w| w["label"] == "sales.alpha.test")
+        .unwrap();
+    assert_eq!(
+        (sales["medianMs"].clone(), sales["p90Ms"].clone()),
+        (json!(2000), json!(10_000))
+    );
     assert_eq!(g["perDay"][6]["day"], g["lastDay"]);
     // 30 days still leave out the 40-day-old call; a bad period is refused.
     let month = app.gql(&a.auth(), STATS, json!({ "d": 30 })).await;
@@ -482,7 +544,9 @@ async fn stats_add_up_for_a_known_set_of_calls(db: Db) {
     // Another business sees none of it.
     let other = app.sign_up("Beta").await;
     let (_, b_key) = app.api_key(&other, "beta").await;
-    let theirs = app.gql(&Auth::Bearer(b_key), STATS, json!({ "d": 30 })).await;
+    let theirs = app
+        .gql(&Auth::Bearer(b_key), STATS, json!({ "d": 30 }))
+        .await;
     assert_eq!(theirs["data"]["callStats"]["total"], 0, "{theirs}");
     assert_eq!(theirs["data"]["callStats"]["waitByIntent"], json!([]));
     let (_, web_b) = app
@@ -528,12 +592,19 @@ async fn graphql_pages_the_filtered_log_for_api_keys_only_of_its_business(db: Db
     let mut pages = 0;
     loop {
         let res = app
-            .gql(&auth, HISTORY, json!({ "f": 40, "a": after, "filter": null }))
+            .gql(
+                &auth,
+                HISTORY,
+                json!({ "f": 40, "a": after, "filter": null }),
+            )
             .await;
         let conn = &res["data"]["callHistory"];
         let edges = conn["edges"].as_array().unwrap_or_else(|| panic!("{res}"));
         for e in edges {
-            assert!(seen.insert(e["node"]["id"].as_str().unwrap().to_owned()), "twice");
+            assert!(
+                seen.insert(e["node"]["id"].as_str().unwrap().to_owned()),
+                "twice"
+            );
         }
         pages += 1;
         assert_eq!(conn["pageInfo"]["hasPreviousPage"], after.is_some());
@@ -541,7 +612,10 @@ async fn graphql_pages_the_filtered_log_for_api_keys_only_of_its_business(db: Db
             break;
         }
         after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
-        assert_eq!(after.as_deref(), edges.last().and_then(|e| e["cursor"].as_str()));
+        assert_eq!(
+            after.as_deref(),
+            edges.last().and_then(|e| e["cursor"].as_str())
+        );
     }
     assert_eq!((seen.len(), pages), (133, 4));
 
@@ -552,7 +626,10 @@ async fn graphql_pages_the_filtered_log_for_api_keys_only_of_its_business(db: Db
             json!({ "f": 100, "filter": { "outcome": "MISSED", "domain": "sales.alpha.test", "intent": intent } }),
         )
         .await;
-    let edges = res["data"]["callHistory"]["edges"].as_array().unwrap().clone();
+    let edges = res["data"]["callHistory"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
     // i % 4 == 1, i % 3 == 0, i % 5 == 0 → i % 60 == 45: 45 and 105.
     assert_eq!(edges.len(), 2, "{res}");
     assert!(edges.iter().all(|e| e["node"]["endReason"] == "missed"));
@@ -561,12 +638,21 @@ async fn graphql_pages_the_filtered_log_for_api_keys_only_of_its_business(db: Db
         .gql(&auth, HISTORY, json!({ "filter": { "from": "soon" } }))
         .await;
     assert_eq!(error_code(&bad), Some("VALIDATION"), "{bad}");
-    assert_eq!(bad["errors"][0]["extensions"]["fields"][0]["field"], "from", "{bad}");
+    assert_eq!(
+        bad["errors"][0]["extensions"]["fields"][0]["field"], "from",
+        "{bad}"
+    );
     let too_many = app.gql(&auth, HISTORY, json!({ "f": 101 })).await;
     assert_eq!(error_code(&too_many), Some("VALIDATION"));
     // The old list still answers.
-    let old = app.gql(&auth, "{ calls(limit: 5) { id } }", json!({})).await;
-    assert_eq!(old["data"]["calls"].as_array().map(Vec::len), Some(5), "{old}");
+    let old = app
+        .gql(&auth, "{ calls(limit: 5) { id } }", json!({}))
+        .await;
+    assert_eq!(
+        old["data"]["calls"].as_array().map(Vec::len),
+        Some(5),
+        "{old}"
+    );
 
     // Business B: nothing of A's, by key, session, filter on A's ids, or A's cursor.
     let b = app.sign_up("Beta").await;
@@ -574,7 +660,11 @@ async fn graphql_pages_the_filtered_log_for_api_keys_only_of_its_business(db: Db
     let theirs = app
         .gql(&Auth::Bearer(b_key.clone()), HISTORY, json!({ "f": 100 }))
         .await;
-    assert_eq!(theirs["data"]["callHistory"]["edges"], json!([]), "{theirs}");
+    assert_eq!(
+        theirs["data"]["callHistory"]["edges"],
+        json!([]),
+        "{theirs}"
+    );
     let with_a_ids = app
         .gql(
             &Auth::Bearer(b_key),
@@ -582,7 +672,11 @@ async fn graphql_pages_the_filtered_log_for_api_keys_only_of_its_business(db: Db
             json!({ "f": 100, "a": after, "filter": { "intent": intent, "member": a.user_id } }),
         )
         .await;
-    assert_eq!(with_a_ids["data"]["callHistory"]["edges"], json!([]), "{with_a_ids}");
+    assert_eq!(
+        with_a_ids["data"]["callHistory"]["edges"],
+        json!([]),
+        "{with_a_ids}"
+    );
     let (all_b, _) = walk(&app, &b.token, &[]).await;
     assert!(all_b.is_empty());
     let (status, opts) = app.server_fn_as(&b.token, "call_filter_options", &[]).await;

@@ -54,7 +54,10 @@ pub fn CallFilters(
         })
         .collect();
     let get = |k: &str| query.get(k).map(str::to_owned);
-    let (from, to) = (get("from").unwrap_or_default(), get("to").unwrap_or_default());
+    let (from, to) = (
+        get("from").unwrap_or_default(),
+        get("to").unwrap_or_default(),
+    );
     let (domain, intent, team) = (get("domain"), get("intent"), get("team"));
     let (member, outcome) = (get("member"), get("outcome"));
     view! {

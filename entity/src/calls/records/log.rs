@@ -171,16 +171,13 @@ pub async fn page_for(
     let mut rows = select.limit(first + 1).all(db).await?;
     let more = u64::try_from(rows.len()).unwrap_or(u64::MAX) > first;
     rows.truncate(usize::try_from(first).unwrap_or(usize::MAX));
-    let next = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| {
-            Cursor {
-                requested_at: r.requested_at,
-                id: r.id,
-            }
-            .encode()
-        });
+    let next = more.then(|| rows.last()).flatten().map(|r| {
+        Cursor {
+            requested_at: r.requested_at,
+            id: r.id,
+        }
+        .encode()
+    });
     let calls = super::views::views_of(db, principal.business_id, rows).await?;
     Ok(CallPage { calls, next })
 }

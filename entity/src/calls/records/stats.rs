@@ -147,13 +147,27 @@ mod tests {
         let berlin = crate::schedules::parse_zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
         // 23:30 UTC on Sunday 2025-03-30 is 01:30 on Monday 31st in Berlin (summer time).
         let slot = local_slot(&berlin, at("2025-03-30T23:30:00Z"));
-        assert_eq!(slot, Some((NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default(), 0, 1)));
+        assert_eq!(
+            slot,
+            Some((
+                NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default(),
+                0,
+                1
+            ))
+        );
         assert_eq!(
             local_slot(&TimeZone::UTC, at("2025-03-30T23:30:00Z")),
-            Some((NaiveDate::from_ymd_opt(2025, 3, 30).unwrap_or_default(), 6, 23))
+            Some((
+                NaiveDate::from_ymd_opt(2025, 3, 30).unwrap_or_default(),
+                6,
+                23
+            ))
         );
         // The day the clocks go forward starts at 00:00 CET = 23:00 UTC the day before.
-        let start = day_start(&berlin, NaiveDate::from_ymd_opt(2025, 3, 30).unwrap_or_default());
+        let start = day_start(
+            &berlin,
+            NaiveDate::from_ymd_opt(2025, 3, 30).unwrap_or_default(),
+        );
         assert_eq!(start, Some(at("2025-03-29T23:00:00Z")));
     }
 }
