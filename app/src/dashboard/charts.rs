@@ -102,7 +102,7 @@ pub fn stacked_bars(days: &[DayCounts]) -> BarChart {
             Bar {
                 label: d.day.format("%b %-d").to_string(),
                 label_x: x + width / 2.0,
-                show_label: (n - 1 - i) % every == 0,
+                show_label: (n - 1 - i).is_multiple_of(every),
                 total: d.total(),
                 segments,
             }
@@ -395,7 +395,7 @@ mod tests {
         assert!(chart.bars.windows(2).all(|w| w[0]
             .segments
             .first()
-            .map_or(true, |s| s.x + s.width <= w[1].label_x)));
+            .is_none_or(|s| s.x + s.width <= w[1].label_x)));
     }
 
     #[test]

@@ -254,7 +254,7 @@ pub async fn filter_options(
             label: name.shown().to_owned(),
         })
         .collect();
-    members.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    members.sort_by_key(|m| m.label.to_lowercase());
     Ok(FilterOptions {
         domains,
         intents,
