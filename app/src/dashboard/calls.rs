@@ -140,10 +140,15 @@ pub fn CallsPage() -> impl IntoView {
         <section class="card" aria-labelledby="filters-title">
             <h2 id="filters-title">"Filters"</h2>
             <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    let choices = choices.await.unwrap_or_default();
-                    view! { <CallFilters query=filters.get() choices error=load_error /> }
-                })}
+                {move || {
+                    // Read before the await, so a new address (a "Clear" link, the back
+                    // button) redraws the form with its filters.
+                    let query = filters.get();
+                    Suspend::new(async move {
+                        let choices = choices.await.unwrap_or_default();
+                        view! { <CallFilters query choices error=load_error /> }
+                    })
+                }}
             </Transition>
         </section>
         <section

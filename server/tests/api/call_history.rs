@@ -313,6 +313,41 @@ async fn filters_narrow_and_pages_walk_the_whole_log(db: Db) {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["fields"][0]["field"], "after");
 
+    // The page, rendered on the server from its address: the filters filled in, the
+    // export link carrying them, 100 rows and a "Load more" link to the next page.
+    let page = app
+        .http
+        .get(format!(
+            "{}/app/calls?outcome=answered&domain=alpha.test",
+            app.base
+        ))
+        .header("cookie", format!("dc_session={}", a.token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"calls-filters\""), "{page:.300}");
+    assert!(
+        page.contains("href=\"/app/calls/export.csv?domain=alpha.test&amp;outcome=answered\""),
+        "the export keeps the filters"
+    );
+    let (everything, _) = walk(&app, &a.token, &[]).await;
+    assert_eq!(everything.len(), 133);
+    let first = app
+        .http
+        .get(format!("{}/app/calls", app.base))
+        .header("cookie", format!("dc_session={}", a.token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first.matches("class=\"call-open\"").count(), 100);
+    assert!(first.contains("id=\"load-more\""));
+
     // The filters' choices.
     let (status, options) = app.server_fn_as(&a.token, "call_filter_options", &[]).await;
     assert_eq!(status, 200, "{options}");
