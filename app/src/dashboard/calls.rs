@@ -2,32 +2,67 @@
 //! who answered, how long the caller waited, how long they talked and how it ended — and
 //! one call opened onto its timeline, chat transcript and notes.
 //!
-//! The opened call lives in the address (`/app/calls?call=<id>`) so a link to it can be
-//! shared. The words ("Hung up by caller", "Answered by … after 4.2 s") come from
-//! `entity::calls::history`, the same ones the GraphQL API gives.
+//! The filters (date range, domain, intent, team, member, outcome), the page (`after`) and
+//! the opened call (`call`) all live in the address, so a filtered view can be shared and
+//! reloaded: `/app/calls?outcome=missed&from=2025-03-01&call=<id>`. The list shows 100
+//! calls at a time; "Load more" appends the next 100 in a hydrated page and is a link to
+//! them before. "Download CSV" exports the filtered log. The words ("Hung up by caller",
+//! "Answered by … after 4.2 s") come from `entity::calls::history`, the same ones the
+//! GraphQL API gives.
 //!
 //! Every reactive value is made once, in the page's body: the list and the panel sit in
 //! `Transition`s, which keep showing the old content while the next loads, so nothing they
 //! read may be created (and disposed) inside them.
 
+mod filters;
+
+use entity::calls::filter::{encode, CallPage, CallQuery, QUERY_KEYS};
 use entity::calls::history::{duration_label, CallDetail, CallEventView, CallRecordView};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{call_record, list_call_records};
+use crate::api::{call_filter_options, call_history, call_record};
+use crate::error::AppError;
 use crate::ui::{date_time, Column, DataTable, EmptyState, ErrorPanel, Loading, PageHeader, Row};
+use filters::CallFilters;
 
 /// Where the page lives; `?call=<id>` opens a call.
 const PAGE: &str = "/app/calls";
 
-/// How many calls the list shows.
-const LIST_LIMIT: i64 = 100;
+/// The CSV export of the filtered log (an axum route, `server::http::exports`).
+const EXPORT: &str = "/app/calls/export.csv";
 
-/// The address that opens call `id`.
-fn call_href(id: &str) -> String {
-    format!("{PAGE}?call={id}")
+/// `base` with the filters and `extra` parameters as its query.
+fn href(base: &str, query: &CallQuery, extra: &[(&str, &str)]) -> String {
+    let mut qs = query.to_query_string();
+    for (k, v) in extra {
+        if !qs.is_empty() {
+            qs.push('&');
+        }
+        qs.push_str(&format!("{k}={}", encode(v)));
+    }
+    if qs.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{qs}")
+    }
+}
+
+/// The address that opens call `id`, keeping the filters.
+fn call_href(query: &CallQuery, id: &str) -> String {
+    href(PAGE, query, &[("call", id)])
+}
+
+/// The calls "Load more" added in this page (a hydrated page only).
+#[derive(Clone, Debug, Default)]
+struct More {
+    calls: Vec<CallRecordView>,
+    /// The cursor after them; `None` until a page was loaded.
+    next: Option<Option<String>>,
+    loading: bool,
+    error: Option<AppError>,
 }
 
 /// The calls page.
@@ -35,12 +70,31 @@ fn call_href(id: &str) -> String {
 pub fn CallsPage() -> impl IntoView {
     let query = use_query_map();
     let selected = Memo::new(move |_| query.with(|q| q.get("call")));
+    let filters = Memo::new(move |_| {
+        query.with(|q| {
+            let mut f = CallQuery::default();
+            for k in QUERY_KEYS {
+                f.set(k, q.get(k));
+            }
+            f
+        })
+    });
+    let after = Memo::new(move |_| query.with(|q| q.get("after")));
     let version = RwSignal::new(0_usize);
     let refreshing = RwSignal::new(false);
+    let more = RwSignal::new(More::default());
     let calls = Resource::new(
-        move || version.get(),
-        |_| list_call_records(Some(LIST_LIMIT)),
+        move || (filters.get(), after.get(), version.get()),
+        |(q, after, _)| load(q, after),
     );
+    let choices = Resource::new(|| (), |()| call_filter_options());
+    let load_error = Signal::derive(move || calls.get().and_then(Result::err));
+    Effect::new(move |_| {
+        filters.track();
+        after.track();
+        version.track();
+        more.set(More::default());
+    });
     let detail = Resource::new(
         move || (selected.get(), version.get()),
         |(id, _)| async move {
@@ -52,14 +106,16 @@ pub fn CallsPage() -> impl IntoView {
     );
     // Without JavaScript the button is a link that loads the page again.
     let refresh_href = move || {
+        let q = filters.get();
         selected
             .get()
-            .map_or_else(|| PAGE.to_owned(), |id| call_href(&id))
+            .map_or_else(|| href(PAGE, &q, &[]), |id| call_href(&q, &id))
     };
     let on_refresh = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         version.update(|n| *n += 1);
     };
+    let close_href = Signal::derive(move || href(PAGE, &filters.get(), &[]));
 
     view! {
         <Title text="Calls" />
@@ -70,42 +126,154 @@ pub fn CallsPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some(detail)) => Some(Either::Left(view! { <CallPanel detail /> })),
+                    Ok(Some(detail)) => Some(Either::Left(view! { <CallPanel detail close_href /> })),
                     Ok(None) => None,
                     Err(error) => Some(Either::Right(view! {
                         <section class="card" id="call-detail-error">
                             <ErrorPanel error />
-                            <a href=PAGE class="btn btn-small">"Back to all calls"</a>
+                            <a href=close_href class="btn btn-small">"Back to all calls"</a>
                         </section>
                     })),
                 }
             })}
         </Transition>
+        <section class="card" aria-labelledby="filters-title">
+            <h2 id="filters-title">"Filters"</h2>
+            <Transition fallback=Loading>
+                {move || {
+                    // Read before the await, so a new address (a "Clear" link, the back
+                    // button) redraws the form with its filters.
+                    let query = filters.get();
+                    Suspend::new(async move {
+                        let choices = choices.await.unwrap_or_default();
+                        view! { <CallFilters query choices error=load_error /> }
+                    })
+                }}
+            </Transition>
+        </section>
         <section
             class="card calls-card"
             aria-labelledby="calls-title"
             aria-busy=move || refreshing.get().then_some("true")
         >
             <div class="calls-toolbar">
-                <h2 id="calls-title">"Recent calls"</h2>
-                <a
-                    href=refresh_href
-                    class="btn btn-small"
-                    id="refresh-calls"
-                    on:click=on_refresh
-                >
-                    {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
-                </a>
+                <h2 id="calls-title" tabindex="-1">
+                    {move || if filters.with(CallQuery::is_empty) { "Recent calls" } else { "Matching calls" }}
+                </h2>
+                <div class="calls-toolbar-actions">
+                    <a
+                        href=move || href(EXPORT, &filters.get(), &[])
+                        class="btn btn-small"
+                        id="export-calls"
+                        rel="external"
+                        download="calls.csv"
+                    >
+                        "Download CSV"
+                    </a>
+                    <a
+                        href=refresh_href
+                        class="btn btn-small"
+                        id="refresh-calls"
+                        on:click=on_refresh
+                    >
+                        {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
+                    </a>
+                </div>
             </div>
+            {move || {
+                after
+                    .get()
+                    .map(|_| {
+                        view! {
+                            <p class="muted small" id="older-calls">
+                                "Showing older calls. "
+                                <a href=move || href(PAGE, &filters.get(), &[])>"Back to the newest"</a>
+                            </p>
+                        }
+                    })
+            }}
             <Transition fallback=Loading set_pending=refreshing>
                 {move || Suspend::new(async move {
                     match calls.await {
-                        Ok(list) => Either::Left(view! { <CallsTable list selected /> }),
+                        Ok(page) => Either::Left(view! { <CallLog page more selected filters /> }),
                         Err(error) => Either::Right(view! { <ErrorPanel error /> }),
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// One page of the log as the server function gives it.
+async fn load(q: CallQuery, after: Option<String>) -> Result<CallPage, AppError> {
+    call_history(
+        q.from, q.to, q.domain, q.intent, q.team, q.member, q.outcome, after,
+    )
+    .await
+}
+
+/// The first page and what "Load more" added, and the button for the next.
+#[component]
+fn CallLog(
+    page: CallPage,
+    more: RwSignal<More>,
+    selected: Memo<Option<String>>,
+    filters: Memo<CallQuery>,
+) -> impl IntoView {
+    let CallPage { calls, next } = page;
+    let first_next = next;
+    let next = move || {
+        more.with(|m| m.next.clone())
+            .unwrap_or_else(|| first_next.clone())
+    };
+    let next_for_click = next.clone();
+    let list = move || {
+        let mut list = calls.clone();
+        more.with(|m| list.extend(m.calls.iter().cloned()));
+        let query = filters.get_untracked();
+        view! { <CallsTable list selected query /> }
+    };
+    let on_more = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let Some(cursor) = next_for_click() else {
+            return;
+        };
+        if more.with_untracked(|m| m.loading) {
+            return;
+        }
+        more.update(|m| m.loading = true);
+        let q = filters.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = load(q, Some(cursor)).await;
+            more.update(|m| {
+                m.loading = false;
+                match result {
+                    Ok(page) => {
+                        m.calls.extend(page.calls);
+                        m.next = Some(page.next);
+                        m.error = None;
+                    }
+                    Err(e) => m.error = Some(e),
+                }
+            });
+        });
+    };
+    let button = move || {
+        next().map(|cursor| {
+            let link = href(PAGE, &filters.get(), &[("after", cursor.as_str())]);
+            view! {
+                <p class="calls-more">
+                    <a href=link class="btn" id="load-more" on:click=on_more.clone()>
+                        {move || if more.with(|m| m.loading) { "Loading…" } else { "Load more" }}
+                    </a>
+                </p>
+            }
+        })
+    };
+    view! {
+        {list}
+        {move || more.with(|m| m.error.clone()).map(|error| view! { <ErrorPanel error /> })}
+        {button}
     }
 }
 
@@ -123,9 +291,25 @@ const CALL_COLUMNS: [Column; 9] = [
 
 /// The list, newest first; each row opens its call.
 #[component]
-fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl IntoView {
+fn CallsTable(
+    list: Vec<CallRecordView>,
+    selected: Memo<Option<String>>,
+    query: CallQuery,
+) -> impl IntoView {
+    if list.is_empty() && !query.is_empty() {
+        return Either::Left(Either::Left(view! {
+            <EmptyState id="no-calls">
+                <p>
+                    <strong>"No calls match these filters."</strong>
+                    " "
+                    <a href=PAGE>"Clear the filters"</a>
+                    " to see every call."
+                </p>
+            </EmptyState>
+        }));
+    }
     if list.is_empty() {
-        return Either::Left(view! {
+        return Either::Left(Either::Right(view! {
             <EmptyState id="no-calls">
                 <p>
                     <strong>"No calls yet"</strong>
@@ -137,7 +321,7 @@ fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl
                     "."
                 </p>
             </EmptyState>
-        });
+        }));
     }
     let count = list.len();
     let rows = list
@@ -150,7 +334,7 @@ fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl
             let label = format!("Open the call from {} on {when}", c.caller_name);
             let open = view! {
                 <a
-                    href=call_href(&c.id)
+                    href=call_href(&query, &c.id)
                     class="call-open"
                     aria-label=label
                     aria-current=move || current().then_some("true")
@@ -184,14 +368,14 @@ fn CallsTable(list: Vec<CallRecordView>, selected: Memo<Option<String>>) -> impl
             class="calls-table wide"
             columns=CALL_COLUMNS.to_vec()
             rows
-            caption=format!("The {count} most recent calls, newest first. Open one to see its timeline and notes.")
+            caption=format!("{count} calls, newest first. Open one to see its timeline and notes.")
         />
     })
 }
 
 /// The opened call: its facts, notes, timeline and chat transcript.
 #[component]
-fn CallPanel(detail: CallDetail) -> impl IntoView {
+fn CallPanel(detail: CallDetail, close_href: Signal<String>) -> impl IntoView {
     let CallDetail { call, events } = detail;
     let (chat, steps): (Vec<CallEventView>, Vec<CallEventView>) =
         events.into_iter().partition(|e| e.kind == "chat");
@@ -201,7 +385,7 @@ fn CallPanel(detail: CallDetail) -> impl IntoView {
             <header class="call-panel-header">
                 <h2 id="call-detail-title">{title}</h2>
                 <Outcome call=call.clone() />
-                <a href=PAGE class="btn btn-ghost btn-small call-close" aria-label="Close this call">
+                <a href=close_href class="btn btn-ghost btn-small call-close" aria-label="Close this call">
                     "Close"
                 </a>
             </header>

@@ -8,6 +8,7 @@
 mod api_keys;
 mod callbacks;
 mod calls;
+mod charts;
 mod domains;
 mod intents;
 mod members;

@@ -4,6 +4,8 @@
 //! bytes and timers while every rule is unit-tested; [`protocol`] and [`wire`] also compile
 //! to wasm for the browser.
 
+pub mod csv;
+pub mod filter;
 pub mod history;
 #[cfg(feature = "db")]
 pub mod ice;
@@ -17,6 +19,7 @@ pub mod protocol;
 pub mod records;
 pub mod relay;
 pub mod routing;
+pub mod stats;
 pub mod wire;
 
 pub use machine::{

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod callbacks;
+mod calls;
 mod contacts;
 mod context;
 mod error;
@@ -51,6 +52,7 @@ pub struct Query(
     schedules::SchedulesQuery,
     contacts::ContactsQuery,
     callbacks::CallbacksQuery,
+    calls::CallsQuery,
 );
 
 /// The root of every mutation: the core fields, then each area's.

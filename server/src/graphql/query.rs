@@ -107,7 +107,8 @@ impl Query {
     }
 
     /// The calls of the current business, newest first (at most 200), with the wait
-    /// (request → accept, ms), who answered, the intent's label and the outcome.
+    /// (request → accept, ms), who answered, the intent's label and the outcome. For
+    /// filters and paging past 200 use `callHistory`.
     async fn calls(
         &self,
         ctx: &Context<'_>,

@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub mod client_addr;
 pub mod console;
 pub mod csrf;
+pub mod exports;
 pub mod metrics_auth;
 pub mod origin;
 pub mod security;
@@ -81,8 +82,8 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
     res
 }
 
-/// `/healthz`, `/metrics`, `/widget.js`, `/csp-report` and the GraphQL console's script
-/// and stylesheet.
+/// `/healthz`, `/metrics`, `/widget.js`, `/csp-report`, the GraphQL console's script
+/// and stylesheet, and the call log's CSV export.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(security::router())
@@ -92,4 +93,5 @@ pub fn router() -> Router<AppState> {
         .route("/graphql/console.css", get(console::style))
         .route("/graphql/schema.graphql", get(console::sdl))
         .route("/widget.js", get(widget::get_widget))
+        .route(exports::CALLS_CSV, get(exports::get_calls_csv))
 }

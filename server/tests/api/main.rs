@@ -3,6 +3,7 @@
 
 mod accounts;
 mod browser_calls;
+mod call_history;
 mod call_limits;
 mod call_records;
 mod call_routing;

@@ -73,7 +73,7 @@ async fn member_names(
 }
 
 /// The labels of those of `ids` that are still intents of the business.
-async fn intent_labels(
+pub(crate) async fn intent_labels(
     db: &impl ConnectionTrait,
     business_id: Uuid,
     mut ids: Vec<Uuid>,
@@ -144,9 +144,22 @@ pub async fn list_views_for(
     limit: i64,
 ) -> Result<Vec<CallRecordView>, DomainError> {
     let rows = list_for(db, principal, limit).await?;
+    views_of(db, principal.business_id, rows).await
+}
+
+/// Stored calls of `business_id` as people read them (intent labels and members resolved
+/// within that business).
+///
+/// # Errors
+/// A database failure.
+pub(crate) async fn views_of(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    rows: Vec<call::Model>,
+) -> Result<Vec<CallRecordView>, DomainError> {
     let ids = rows.iter().filter_map(|r| r.intent).collect();
-    let intents = intent_labels(db, principal.business_id, ids).await?;
-    let members = member_names(db, principal.business_id).await?;
+    let intents = intent_labels(db, business_id, ids).await?;
+    let members = member_names(db, business_id).await?;
     Ok(rows
         .into_iter()
         .map(|row| view(row, &intents, &members))
