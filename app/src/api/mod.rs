@@ -7,6 +7,7 @@
 pub mod account;
 pub mod call_records;
 pub mod calls;
+pub mod contacts;
 pub mod domains;
 pub mod invitations;
 pub mod keys;
@@ -18,6 +19,7 @@ pub mod webhooks;
 pub use account::*;
 pub use call_records::*;
 pub use calls::*;
+pub use contacts::*;
 pub use domains::*;
 pub use invitations::*;
 pub use keys::*;

@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod calls;
+mod contacts;
 mod domains;
 mod intents;
 mod members;
@@ -20,6 +21,7 @@ mod webhooks;
 
 pub use api_keys::ApiKeysPage;
 pub use calls::CallsPage;
+pub use contacts::{ContactPage, ContactsPage};
 pub use domains::DomainsPage;
 pub use intents::IntentsPage;
 pub use members::MembersPage;
@@ -67,7 +69,7 @@ pub fn use_account() -> Account {
 }
 
 /// The side navigation: every built section, in order. Sections not built yet
-/// (Contacts, Callbacks, Rewards) stay reachable at their address but are not
+/// (Callbacks, Rewards) stay reachable at their address but are not
 /// listed: on a phone the navigation is a strip of tabs, and four "not available yet"
 /// tabs crowded out the ones that work. A section joins the list when it is built.
 const SECTIONS: &[(&str, &str)] = &[
@@ -77,6 +79,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/app/teams", "Teams"),
     ("/app/schedules", "Schedules"),
     ("/app/calls", "Calls"),
+    ("/app/contacts", "Contacts"),
     ("/app/members", "Members"),
     ("/app/api-keys", "API keys"),
     ("/app/webhooks", "Webhooks"),

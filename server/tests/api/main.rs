@@ -8,6 +8,7 @@ mod call_records;
 mod call_routing;
 mod callers;
 mod calls;
+mod contact_pages;
 mod contacts;
 mod csrf;
 mod directory;
