@@ -199,7 +199,6 @@ pub fn ContactsPage() -> impl IntoView {
                 class="btn page-action"
                 id="export-contacts"
                 href=move || asked.with(Asked::csv_href)
-                download="contacts.csv"
             >
                 "Export CSV"
             </a>
