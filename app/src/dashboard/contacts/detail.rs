@@ -58,6 +58,15 @@ pub fn ContactPage() -> impl IntoView {
     let updated = saved(actions.update);
     let noted = saved(actions.note);
     let merged = saved(actions.merge);
+    // A merge reloads the card, and with it the edit form: a refusal of an earlier edit
+    // must not come back with it (nor take the focus to its field).
+    Effect::new(move |before: Option<usize>| {
+        let now = merged.get();
+        if before.is_some_and(|b| b != now) {
+            actions.update.value().set(None);
+        }
+        now
+    });
     let card = Resource::new(
         move || (id.get(), updated.get(), merged.get()),
         |(id, _, _)| contact(id),
@@ -243,7 +252,7 @@ fn NoteForm(id: Memo<String>, actions: Actions) -> impl IntoView {
     let message = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field("text"))));
     let form = reset_on_success(note);
     view! {
-        <ActionForm action=note node_ref=form attr:class="form" attr:novalidate=true>
+        <ActionForm action=note node_ref=form attr:class="form contact-note-form" attr:novalidate=true>
             <ErrorSummary error attempts=note.version() fields=&[("text", "contact-note-text")] />
             <input type="hidden" name="contact_id" value=move || id.get() />
             <div class="field" class:has-error=move || message.get().is_some()>
@@ -258,7 +267,9 @@ fn NoteForm(id: Memo<String>, actions: Actions) -> impl IntoView {
                 ></textarea>
                 <FieldMessage id="contact-note-text-error" message />
             </div>
-            <SubmitButton id="add-contact-note" label="Add note" pending_label="Adding…" pending=note.pending() />
+            <div class="field field-action">
+                <SubmitButton id="add-contact-note" label="Add note" pending_label="Adding…" pending=note.pending() />
+            </div>
         </ActionForm>
     }
 }
