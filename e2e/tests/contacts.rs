@@ -1,7 +1,8 @@
 //! The Contacts pages as an owner uses them, in real Chromium: the list, a search by
 //! domain (the CSV link follows the filter), "Load more" absent for a short list, one
-//! contact's page, a note that appears on the timeline, and an edit with a bad email that
-//! puts focus on the email field with the error announced. Screenshots:
+//! contact's page, a note that appears on the timeline, an edit with a bad email that puts
+//! focus on the email field with the error announced, and merging a second contact in
+//! (found by search, confirmed). Screenshots:
 //! `target/e2e/contacts-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -65,16 +66,22 @@ async fn an_owner_finds_a_contact_writes_a_note_and_fixes_an_email() -> anyhow::
     let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
     let token = owner(&api, &server, &email).await?;
     let ann = buyer(&api, &token, "ann@acme-homes.example", "inv-1").await?;
-    buyer(&api, &token, "bob@bobs.example", "inv-2").await?;
+    let bob = buyer(&api, &token, "bob@bobs.example", "inv-2").await?;
     let tab = Tab::open(&driver, "owner", false).await?;
-    let result = scenario(&tab, &server, &email, &ann).await;
+    let result = scenario(&tab, &server, &email, &ann, &bob).await;
     if result.is_err() {
         tab.report("contacts").await;
     }
     result
 }
 
-async fn scenario(tab: &Tab, server: &Server, email: &str, ann: &str) -> anyhow::Result<()> {
+async fn scenario(
+    tab: &Tab,
+    server: &Server,
+    email: &str,
+    ann: &str,
+    bob: &str,
+) -> anyhow::Result<()> {
     let base = &server.base;
     tab.goto_hydrated(&format!("{base}/signin")).await?;
     tab.type_into("#email", email).await?;
@@ -151,6 +158,33 @@ async fn scenario(tab: &Tab, server: &Server, email: &str, ann: &str) -> anyhow:
         "the refused email was saved"
     );
     tab.shot("contacts-03-bad-email").await?;
+
+    println!("== merging Bob into Ann: found by search, confirmed");
+    tab.type_into("#merge-search", "bobs").await?;
+    tab.click("Find", "#merge-search-submit").await?;
+    let candidate = format!("#merge-candidates li[data-contact=\"{bob}\"]");
+    tab.wait_for("Bob as a candidate", &candidate).await?;
+    tab.click("Merge…", &format!("{candidate} summary")).await?;
+    tab.click("Yes, merge", &format!("#confirm-merge-{bob}"))
+        .await?;
+    tab.wait_text("#contact-timeline", "inv-2").await?;
+    tab.wait_for("no candidate left", "#no-merge-candidates")
+        .await?;
+    tab.until("the old refusal gone from the reloaded form", || async {
+        match tab.text(".error-summary").await {
+            None => Ok(()),
+            Some(t) => Err(t),
+        }
+    })
+    .await?;
+    tab.shot("contacts-04-merged").await?;
+    tab.goto_hydrated(&format!("{base}/app/contacts")).await?;
+    tab.wait_for("the contacts", "#contacts-table").await?;
+    let rows: i64 = tab
+        .js("return document.querySelectorAll('#contacts-table tr[data-contact]').length;")
+        .await?;
+    ensure!(rows == 1, "{rows} contacts after the merge");
+
     let errors = tab.console_errors().await?;
     let real: Vec<&String> = errors.iter().filter(|e| !e.contains("422")).collect();
     ensure!(real.is_empty(), "console errors: {real:?}");
