@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("teams") view=dashboard::TeamsPage />
                     <Route path=path!("schedules") view=dashboard::SchedulesPage />
                     <Route path=path!("contacts") view=dashboard::ContactsPage />
+                    <Route path=path!("contacts/:id") view=dashboard::ContactPage />
                     <Route path=path!("calls") view=dashboard::CallsPage />
                     <Route path=path!("callbacks") view=dashboard::CallbacksPage />
                     <Route path=path!("rewards") view=dashboard::RewardsPage />

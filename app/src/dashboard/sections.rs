@@ -49,20 +49,6 @@ macro_rules! section_page {
 }
 
 section_page!(
-    /// `/app/contacts`
-    ContactsPage,
-    Section {
-        title: "Contacts",
-        lead: "The people and businesses who call you.",
-        will: &[
-            "Collect contacts automatically as calls come in.",
-            "Keep notes, client types and purchases for each contact.",
-            "Show this caller card to whoever answers the next call.",
-        ],
-    }
-);
-
-section_page!(
     /// `/app/rewards`
     RewardsPage,
     Section {

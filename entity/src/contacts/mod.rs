@@ -2,8 +2,8 @@
 //! matched on every call request, with their purchases, notes and client type.
 //!
 //! - [`tiers`] (client types and the default rules), [`values`] (what people type),
-//!   [`card`] (the screen pop inside `incoming`) and [`views`] are pure and compile to
-//!   wasm.
+//!   [`card`] (the screen pop inside `incoming`), [`views`] and [`export`] (CSV rows) are
+//!   pure and compile to wasm.
 //! - [`store`] reads, searches and edits contacts; [`notes`] holds notes and the
 //!   timeline; [`purchases`] records purchases idempotently; [`merge`] joins two contacts;
 //!   [`rules`] holds a business's own tier thresholds; [`matching`] matches a caller to a contact (read on the call path, cached by the
@@ -11,6 +11,7 @@
 //!   principal's business, and every change publishes `ContactsChanged`.
 
 pub mod card;
+pub mod export;
 pub mod tiers;
 pub mod values;
 pub mod views;
@@ -33,5 +34,5 @@ pub use tiers::{ClientType, Money, PurchaseTotals, TierRules};
 pub use values::{Currency, Tags};
 pub use views::{
     ContactChange, ContactFilter, ContactView, NewPurchase, NoteView, PurchaseFor, PurchaseView,
-    TimelineCall, TimelineEntry,
+    TimelineCall, TimelineEntry, LAST_CONTACT_WINDOWS,
 };

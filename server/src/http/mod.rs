@@ -1,5 +1,5 @@
 //! Plain HTTP routes (health, metrics, the widget, CSP reports, the GraphQL console's
-//! files) and the middleware every request passes: its client address, its origin checks,
+//! files, the contacts' CSV export) and the middleware every request passes: its client address, its origin checks,
 //! its security headers, its metrics.
 
 use std::time::Instant;
@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 pub mod client_addr;
 pub mod console;
+pub mod contacts_csv;
 pub mod csrf;
 pub mod exports;
 pub mod metrics_auth;
@@ -83,7 +84,7 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
 }
 
 /// `/healthz`, `/metrics`, `/widget.js`, `/csp-report`, the GraphQL console's script
-/// and stylesheet, and the call log's CSV export.
+/// and stylesheet, and the CSV exports of the call log and the contacts.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(security::router())
@@ -94,4 +95,5 @@ pub fn router() -> Router<AppState> {
         .route("/graphql/schema.graphql", get(console::sdl))
         .route("/widget.js", get(widget::get_widget))
         .route(exports::CALLS_CSV, get(exports::get_calls_csv))
+        .route("/app/contacts.csv", get(contacts_csv::export_contacts))
 }

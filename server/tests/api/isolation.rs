@@ -667,6 +667,34 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("send_test_webhook", vec![("id", a_endpoint.clone())]),
         ("webhook_deliveries", vec![("id", a_endpoint.clone())]),
         ("resend_webhook_delivery", vec![("id", a_delivery.clone())]),
+        ("contact", vec![("id", a_contact.clone())]),
+        ("contact_timeline", vec![("id", a_contact.clone())]),
+        (
+            "update_contact",
+            vec![
+                ("id", a_contact.clone()),
+                ("name", "Mine".to_owned()),
+                ("email", String::new()),
+                ("phone", String::new()),
+                ("address", String::new()),
+                ("tags", String::new()),
+            ],
+        ),
+        (
+            "add_contact_note",
+            vec![
+                ("contact_id", a_contact.clone()),
+                ("text", "Mine".to_owned()),
+            ],
+        ),
+        (
+            "merge_contacts",
+            vec![("id", a_contact.clone()), ("from", a_contacts[1].clone())],
+        ),
+        (
+            "merge_contacts",
+            vec![("id", b_contact.clone()), ("from", a_contact.clone())],
+        ),
     ];
     for (endpoint, form) in &server_fns {
         for (label, header, value) in [
@@ -707,6 +735,7 @@ async fn business_b_cannot_touch_business_a(db: Db) {
         ("list_teams", ()),
         ("get_schedules", ()),
         ("list_webhooks", ()),
+        ("list_contacts", ()),
         ("me", ()),
     ] {
         let cookie = ("cookie", format!("dc_session={}", b.token));
@@ -721,6 +750,38 @@ async fn business_b_cannot_touch_business_a(db: Db) {
                 && !body.contains(&a.email),
             "{endpoint} leaked: {body}"
         );
+    }
+
+    // B's session exports only B's contacts.
+    let res = app
+        .http
+        .get(format!("{}/app/contacts.csv", app.base))
+        .header("cookie", format!("dc_session={}", b.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("buyer@beta.example"), "{body}");
+    assert!(
+        !body.contains("Alpha") && !body.contains("alpha-shop"),
+        "the export leaked: {body}"
+    );
+    // B's server functions changed none of A's contacts: both still there, as they were.
+    for id in [&a_contact, &a_contacts[1]] {
+        let res = app
+            .gql(
+                &a.auth(),
+                "query($id: ID!) { contact(id: $id) { name notes { text } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let c = &res["data"]["contact"];
+        assert!(
+            c["name"].as_str().is_some_and(|n| n.contains("alpha-shop")),
+            "{res}"
+        );
+        assert!(!res.to_string().contains("Mine"), "{res}");
     }
 
     // Nothing of A changed.

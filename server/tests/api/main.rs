@@ -10,6 +10,7 @@ mod call_routing;
 mod callbacks;
 mod callers;
 mod calls;
+mod contact_pages;
 mod contacts;
 mod csrf;
 mod directory;
