@@ -7,6 +7,7 @@
 pub mod callbacks;
 pub mod calls;
 pub mod contacts;
+pub mod csv;
 pub mod domains;
 pub mod net;
 pub mod routing_setup;

@@ -1,13 +1,13 @@
 //! The call log as CSV (RFC 4180), for spreadsheets.
 //!
-//! Caller names, notes, intent labels and domains are typed by other people, and a
-//! spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (CSV
-//! injection): such cells — and those starting with a tab or a carriage return — get a
-//! leading `'`, which spreadsheets show as text. Pure, so the rule is unit-tested here and
-//! the route only streams what it returns.
+//! Caller names, notes, intent labels and domains are typed by other people: cells are
+//! quoted and neutralised against formula injection by [`crate::csv`]. Pure, so the rows
+//! are unit-tested here and the route only streams what they return.
 
 use crate::calls::filter::OutcomeKind;
 use crate::calls::history::CallRecordView;
+pub use crate::csv::cell;
+use crate::csv::line;
 
 /// The header row's names.
 pub const HEADER: [&str; 17] = [
@@ -29,41 +29,6 @@ pub const HEADER: [&str; 17] = [
     "notes",
     "contact_id",
 ];
-
-/// One cell: neutralised when a spreadsheet would read it as a formula, then quoted when
-/// it holds a comma, a quote or a line break (quotes doubled).
-#[must_use]
-pub fn cell(value: &str) -> String {
-    let risky = value
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
-    let value = if risky {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-/// A line of cells, ended by CRLF as RFC 4180 says.
-fn line<I, S>(cells: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let mut out = cells
-        .into_iter()
-        .map(|c| cell(c.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push_str("\r\n");
-    out
-}
 
 /// The header line.
 #[must_use]
@@ -113,26 +78,6 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_and_quoting_follows_rfc_4180() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell(""), "");
-        assert_eq!(cell("=1+1"), "'=1+1");
-        assert_eq!(cell("+33 1 23"), "'+33 1 23");
-        assert_eq!(cell("-2"), "'-2");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("\tx"), "'\tx");
-        assert_eq!(cell("\rx"), "\"'\rx\"");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(
-            cell("=HYPERLINK(\"x\",\"y\")"),
-            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
-        );
-        assert_eq!(cell("a=b"), "a=b", "only a leading sign is risky");
-    }
 
     #[test]
     fn a_row_has_every_column_in_order() {
