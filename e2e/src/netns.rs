@@ -32,6 +32,32 @@ pub fn inside() -> bool {
     std::env::var_os(GUARD).is_some()
 }
 
+/// The whole of an isolated test: outside the namespace, re-runs `test_name` inside it
+/// ([`rerun_isolated`]) and fails with it; inside, runs `scenario` on a two-thread Tokio
+/// runtime.
+///
+/// # Panics
+/// When the isolated run fails (its output is above), or the runtime cannot start.
+pub fn run_isolated<F>(test_name: &str, scenario: impl FnOnce() -> F)
+where
+    F: std::future::Future<Output = ()>,
+{
+    if !inside() {
+        if let Err(e) = rerun_isolated(test_name) {
+            // The isolated run printed what failed; this process's backtrace adds nothing.
+            println!("{e:#}");
+            std::panic::resume_unwind(Box::new(e.to_string()));
+        }
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    runtime.block_on(scenario());
+}
+
 /// Runs the test `test_name` of the current test binary again, alone, inside a new network
 /// namespace that has only loopback, and forwards its output line by line (so the test
 /// harness captures it, or shows it with `--nocapture`).

@@ -298,6 +298,63 @@ impl Tab {
         console_errors(&self.driver_url, &self.c).await
     }
 
+    /// Waits until the page's call (`window.__dcPeer`) is `connected`.
+    ///
+    /// # Errors
+    /// When it does not connect in time.
+    pub async fn peer_connected(&self) -> anyhow::Result<()> {
+        self.until("RTCPeerConnection connected", || async {
+            let state: Option<String> = self
+                .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
+                .await
+                .map_err(|e| e.to_string())?;
+            match state.as_deref() {
+                Some("connected") => Ok(()),
+                other => Err(format!("__dcPeer.connectionState = {other:?}")),
+            }
+        })
+        .await
+    }
+
+    /// The audio bytes the page's call has received so far (`inbound-rtp` in `getStats`).
+    ///
+    /// # Errors
+    /// When there is no call or no inbound audio.
+    pub async fn audio_bytes(&self) -> anyhow::Result<u64> {
+        let bytes: Option<u64> = self
+            .js("return (async () => {
+                const pc = window.__dcPeer;
+                if (!pc) return null;
+                let total = 0, seen = false;
+                (await pc.getStats()).forEach(r => {
+                    if (r.type === 'inbound-rtp' && (r.kind || r.mediaType) === 'audio') {
+                        total += r.bytesReceived || 0;
+                        seen = true;
+                    }
+                });
+                return seen ? total : null;
+            })();")
+            .await?;
+        bytes.with_context(|| format!("{}: no inbound-rtp audio in getStats()", self.who))
+    }
+
+    /// Waits until the page's call receives audio (its inbound bytes grow).
+    ///
+    /// # Errors
+    /// When they do not grow in time.
+    pub async fn audio_flows(&self) -> anyhow::Result<()> {
+        let first = self.audio_bytes().await?;
+        self.until("inbound audio bytes growing", || async {
+            let now = self.audio_bytes().await.map_err(|e| e.to_string())?;
+            if now > first && now > 0 {
+                Ok(())
+            } else {
+                Err(format!("bytesReceived {first} then {now}"))
+            }
+        })
+        .await
+    }
+
     /// After a failure: a screenshot `<prefix>-failure-<who>.png`, the URL, the page's text
     /// and its console errors, printed.
     pub async fn report(&self, prefix: &str) {

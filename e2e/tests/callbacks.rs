@@ -24,35 +24,23 @@ const AWAY: &str = "We are at a trade fair today";
 
 #[test]
 fn a_member_calls_back_a_caller_nobody_could_answer() {
-    if !netns::inside() {
-        if let Err(e) = netns::rerun_isolated(TEST) {
-            println!("{e:#}");
-            std::panic::resume_unwind(Box::new(e.to_string()));
+    netns::run_isolated(TEST, || async {
+        let dns = TestDnsServer::start(&["com"]).await;
+        let dns_addr = dns.addr().to_string();
+        let server = Server::start(&[
+            ("DOMAINCALL_DNS_SERVERS", dns_addr.as_str()),
+            ("DOMAINCALL_DNS_TIMEOUT", "2s"),
+        ])
+        .expect("server");
+        let driver = Driver::start().await.expect("chromedriver");
+        let owner = Tab::open(&driver, "owner", true).await.expect("owner");
+        let caller = Tab::open(&driver, "caller", true).await.expect("caller");
+        if let Err(e) = scenario(&server, &dns, &owner, &caller).await {
+            owner.report("callbacks").await;
+            caller.report("callbacks").await;
+            panic!("{e:#}");
         }
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let dns = TestDnsServer::start(&["com"]).await;
-            let dns_addr = dns.addr().to_string();
-            let server = Server::start(&[
-                ("DOMAINCALL_DNS_SERVERS", dns_addr.as_str()),
-                ("DOMAINCALL_DNS_TIMEOUT", "2s"),
-            ])
-            .expect("server");
-            let driver = Driver::start().await.expect("chromedriver");
-            let owner = Tab::open(&driver, "owner", true).await.expect("owner");
-            let caller = Tab::open(&driver, "caller", true).await.expect("caller");
-            if let Err(e) = scenario(&server, &dns, &owner, &caller).await {
-                owner.report("callbacks").await;
-                caller.report("callbacks").await;
-                panic!("{e:#}");
-            }
-        });
+    });
 }
 
 /// The path (`/l/<token>`) of the link in the mail to `to` holding `needle`.
@@ -148,51 +136,6 @@ async fn away(server: &Server, token: &str, on: bool) -> anyhow::Result<()> {
         )
         .await?;
     Ok(())
-}
-
-async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
-    t.until("RTCPeerConnection connected", || async {
-        let state: Option<String> = t
-            .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
-            .await
-            .map_err(|e| e.to_string())?;
-        match state.as_deref() {
-            Some("connected") => Ok(()),
-            other => Err(format!("__dcPeer.connectionState = {other:?}")),
-        }
-    })
-    .await
-}
-
-async fn audio_bytes(t: &Tab) -> anyhow::Result<u64> {
-    let bytes: Option<u64> = t
-        .js("return (async () => {
-                const pc = window.__dcPeer;
-                if (!pc) return null;
-                let total = 0, seen = false;
-                (await pc.getStats()).forEach(r => {
-                    if (r.type === 'inbound-rtp' && (r.kind || r.mediaType) === 'audio') {
-                        total += r.bytesReceived || 0;
-                        seen = true;
-                    }
-                });
-                return seen ? total : null;
-            })();")
-        .await?;
-    bytes.with_context(|| format!("{}: no inbound-rtp audio in getStats()", t.who))
-}
-
-async fn audio_flows(t: &Tab) -> anyhow::Result<()> {
-    let first = audio_bytes(t).await?;
-    t.until("inbound audio bytes growing", || async {
-        let now = audio_bytes(t).await.map_err(|e| e.to_string())?;
-        if now > first && now > 0 {
-            Ok(())
-        } else {
-            Err(format!("bytesReceived {first} then {now}"))
-        }
-    })
-    .await
 }
 
 async fn scenario(
@@ -293,10 +236,10 @@ async fn scenario(
         .wait_attr("#call-state", "data-state", &["connected"])
         .await?;
     for t in [owner, caller] {
-        peer_connected(t).await?;
+        t.peer_connected().await?;
     }
     for t in [owner, caller] {
-        audio_flows(t).await?;
+        t.audio_flows().await?;
     }
     owner.shot("callbacks-07-owner-talking").await?;
     caller.shot("callbacks-07-caller-talking").await?;

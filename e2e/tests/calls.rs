@@ -39,20 +39,7 @@ const PASSWORD: &str = "correct horse battery";
 
 #[test]
 fn a_caller_reaches_a_member_and_they_talk_in_real_browsers() {
-    if !netns::inside() {
-        if let Err(e) = netns::rerun_isolated(TEST) {
-            // The isolated run printed what failed; this process's backtrace adds nothing.
-            println!("{e:#}");
-            std::panic::resume_unwind(Box::new(e.to_string()));
-        }
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(scenario());
+    netns::run_isolated(TEST, scenario);
 }
 
 /// Names the step in progress, so a failure says where the scenario stopped.
@@ -278,7 +265,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         .wait_attr("#call-state", "data-state", &["connected"])
         .await?;
     for t in [a, caller] {
-        peer_connected(t).await?;
+        t.peer_connected().await?;
     }
     a.shot(&format!("{shot}-a-connected")).await?;
     b.shot(&format!("{shot}-b-not-ringing")).await?;
@@ -287,7 +274,7 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     // 9. They hear each other: inbound audio bytes grow on both sides.
     steps.start("audio flows both ways (inbound-rtp bytesReceived grows)");
     for t in [a, caller] {
-        audio_flows(t).await?;
+        t.audio_flows().await?;
     }
 
     // 10. A network blip: the browsers' UDP (all the media) is dropped for a while, the
@@ -447,7 +434,7 @@ impl SecondCall<'_> {
             .wait_attr("#call-state", "data-state", &["connected"])
             .await?;
         for t in [a, caller] {
-            peer_connected(t).await?;
+            t.peer_connected().await?;
         }
 
         let shot = steps.start("A transfers the call to the team \"Support\"");
@@ -513,9 +500,9 @@ impl SecondCall<'_> {
                 }
             })
             .await?;
-        peer_connected(b).await?;
+        b.peer_connected().await?;
         for t in [b, caller] {
-            audio_flows(t).await?;
+            t.audio_flows().await?;
         }
         a.shot(&format!("{shot}-a-transferred")).await?;
         b.shot(&format!("{shot}-b-connected")).await?;
@@ -621,21 +608,6 @@ async fn both_show(caller: &Tab, agent: &Tab, state: &str) -> anyhow::Result<()>
         .wait_attr("#softphone", "data-state", &[state])
         .await?;
     Ok(())
-}
-
-/// The page's `RTCPeerConnection` reaches `connected`.
-async fn peer_connected(t: &Tab) -> anyhow::Result<()> {
-    t.until("RTCPeerConnection connected", || async {
-        let state: Option<String> = t
-            .js("return window.__dcPeer ? window.__dcPeer.connectionState : null;")
-            .await
-            .map_err(|e| e.to_string())?;
-        match state.as_deref() {
-            Some("connected") => Ok(()),
-            other => Err(format!("__dcPeer.connectionState = {other:?}")),
-        }
-    })
-    .await
 }
 
 /// Drops every UDP datagram in this network namespace (the media and its ICE checks; the
@@ -756,7 +728,7 @@ async fn network_blip(agent: &Tab, caller: &Tab, shot: &str) -> anyhow::Result<(
     }
     both_show(caller, agent, "connected").await?;
     for t in [agent, caller] {
-        audio_flows(t).await?;
+        t.audio_flows().await?;
         t.until("the reconnecting note gone", || async {
             match t.text(".in-call-status .peer-state").await {
                 None => Ok(()),
@@ -768,20 +740,6 @@ async fn network_blip(agent: &Tab, caller: &Tab, shot: &str) -> anyhow::Result<(
     caller.shot(&format!("{shot}-caller-after")).await?;
     println!("media back {:?} after the blip began", started.elapsed());
     Ok(())
-}
-
-/// Inbound audio bytes grow on `t`'s peer connection.
-async fn audio_flows(t: &Tab) -> anyhow::Result<()> {
-    let first = audio_bytes(t).await?;
-    t.until("inbound audio bytes growing", || async {
-        let now = audio_bytes(t).await.map_err(|e| e.to_string())?;
-        if now > first && now > 0 {
-            Ok(())
-        } else {
-            Err(format!("bytesReceived {first} then {now}"))
-        }
-    })
-    .await
 }
 
 /// The business's own site embeds the widget; a visitor tabs to the button and presses
@@ -882,25 +840,6 @@ async fn call_page_opened(
     t.c.close_window().await?;
     t.c.switch_to_window(home).await?;
     Ok(())
-}
-
-/// The sum of `bytesReceived` over the peer connection's inbound audio streams.
-async fn audio_bytes(t: &Tab) -> anyhow::Result<u64> {
-    let bytes: Option<u64> = t
-        .js("return (async () => {
-                const pc = window.__dcPeer;
-                if (!pc) return null;
-                let total = 0, seen = false;
-                (await pc.getStats()).forEach(r => {
-                    if (r.type === 'inbound-rtp' && (r.kind || r.mediaType) === 'audio') {
-                        total += r.bytesReceived || 0;
-                        seen = true;
-                    }
-                });
-                return seen ? total : null;
-            })();")
-        .await?;
-    bytes.with_context(|| format!("{}: no inbound-rtp audio in getStats()", t.who))
 }
 
 /// The text of the last element matching `css`.

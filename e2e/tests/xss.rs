@@ -46,19 +46,7 @@ const METRICS_TOKEN: &str = "xss-suite-metrics-token-0123456789";
 
 #[test]
 fn hostile_text_in_every_field_never_runs_in_a_real_browser() {
-    if !netns::inside() {
-        if let Err(e) = netns::rerun_isolated(TEST) {
-            println!("{e:#}");
-            std::panic::resume_unwind(Box::new(e.to_string()));
-        }
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(scenario());
+    netns::run_isolated(TEST, scenario);
 }
 
 /// What the scenario runs against.

@@ -18,6 +18,7 @@ pub mod client_addr;
 pub mod console;
 pub mod contacts_csv;
 pub mod csrf;
+pub mod downloads;
 pub mod exports;
 pub mod metrics_auth;
 pub mod origin;

@@ -20,24 +20,13 @@ use crate::ws::{
 /// cookie): the status and the JSON answer.
 async fn ask(app: &TestApp, caller: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let cookie = ("cookie", format!("dc_caller={caller}"));
-    let res = app.server_fn("request_callback", &[cookie], form).await;
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    app.server_fn_json("request_callback", &[cookie], form)
+        .await
 }
 
 /// A public server function (no credentials).
 async fn public(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let res = app.server_fn(endpoint, &[], form).await;
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    app.server_fn_json(endpoint, &[], form).await
 }
 
 async fn callbacks(app: &TestApp, owner: &Owner, status: &str) -> Value {
@@ -125,15 +114,7 @@ async fn a_member_calls_back_and_the_link_rings_them(db: Db) {
     assert_eq!(status, 200, "{page}");
     assert!(page["Join"]["member_name"].is_string(), "{page}");
     // Opening the link's page spends nothing.
-    let html = app
-        .http
-        .get(format!("{}/l/{token}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/l/{token}")).await;
     assert!(html.contains("is calling you back"), "{html:.400}");
 
     // Both members are online; the link rings the owner only.

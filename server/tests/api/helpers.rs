@@ -233,13 +233,30 @@ impl TestApp {
         form: &[(&str, &str)],
     ) -> (u16, Value) {
         let cookie = ("cookie", format!("dc_session={token}"));
-        let res = self.server_fn(endpoint, &[cookie], form).await;
+        self.server_fn_json(endpoint, &[cookie], form).await
+    }
+
+    /// [`Self::server_fn`]: the status and the body as JSON (a body that is not JSON
+    /// comes back as a string).
+    pub async fn server_fn_json(
+        &self,
+        endpoint: &str,
+        headers: &[(&str, String)],
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let res = self.server_fn(endpoint, headers, form).await;
         let status = res.status().as_u16();
         let text = res.text().await.unwrap_or_default();
         (
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// The text of the page at `path` (no credentials).
+    pub async fn page(&self, path: &str) -> String {
+        let res = self.http.get(format!("{}{path}", self.base)).send().await;
+        res.unwrap().text().await.unwrap()
     }
 
     /// Signs up a new owner with a unique email as a person would: `signUp`, the link from
