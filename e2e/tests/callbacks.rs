@@ -241,7 +241,10 @@ async fn scenario(
     away(server, &token, false).await?;
     owner.goto_hydrated(&format!("{base}/app")).await?;
     owner
-        .click("Callbacks in the navigation", "nav a[href='/app/callbacks']")
+        .click(
+            "Callbacks in the navigation",
+            "nav a[href='/app/callbacks']",
+        )
         .await?;
     owner.wait_text("#callbacks-table", "Carol").await?;
     owner

@@ -66,7 +66,10 @@ pub(crate) async fn clear_team(
     team_id: Uuid,
 ) -> Result<u64, DbErr> {
     Ok(domain::Entity::update_many()
-        .col_expr(domain::Column::RouteTeamId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            domain::Column::RouteTeamId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .filter(domain::Column::BusinessId.eq(business_id))
         .filter(domain::Column::RouteTeamId.eq(team_id))
         .exec(db)

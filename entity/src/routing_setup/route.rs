@@ -246,7 +246,10 @@ mod tests {
     #[test]
     fn an_intent_wins_over_the_domain_team() {
         let (intent, team) = (Uuid::new_v4(), Uuid::new_v4());
-        assert_eq!(route_by(Some(intent), Some(team)), RouteBy::Intent(Some(intent)));
+        assert_eq!(
+            route_by(Some(intent), Some(team)),
+            RouteBy::Intent(Some(intent))
+        );
         assert_eq!(route_by(Some(intent), None), RouteBy::Intent(Some(intent)));
     }
 

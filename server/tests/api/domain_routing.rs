@@ -41,8 +41,12 @@ async fn team_of(app: &TestApp, owner: &Owner, name: &str, members: &[&str]) -> 
 
 /// `auth` routes domain `domain` to `team` (`None`: everyone); the GraphQL answer.
 async fn set_route(app: &TestApp, auth: &Auth, domain: uuid::Uuid, team: Option<&str>) -> Value {
-    app.gql(auth, SET_ROUTE, json!({ "d": domain.to_string(), "t": team }))
-        .await
+    app.gql(
+        auth,
+        SET_ROUTE,
+        json!({ "d": domain.to_string(), "t": team }),
+    )
+    .await
 }
 
 /// A new caller calls `domain` (about `intent`, if any) and hears `ringing`.
@@ -110,7 +114,10 @@ async fn a_domain_routed_to_a_team_rings_that_team(db: Db) {
     assert!(res["errors"].is_null(), "{res}");
     rings_only(call(&app, &a, None).await, &mut [&mut o], &mut [&mut s]).await;
     let res = set_route(&app, &owner.auth(), a_id, None).await;
-    assert!(res["data"]["setDomainRoute"]["routeTeamId"].is_null(), "{res}");
+    assert!(
+        res["data"]["setDomainRoute"]["routeTeamId"].is_null(),
+        "{res}"
+    );
     rings_only(call(&app, &a, None).await, &mut [&mut o, &mut s], &mut []).await;
 
     // The dashboard's server function does the same.
@@ -205,7 +212,10 @@ async fn only_managers_route_only_their_own_domains_to_their_own_teams(db: Db) {
     assert!(res["data"]["domain"]["routeTeamId"].is_null(), "{res}");
     // The owner can.
     let res = set_route(&app, &alpha.auth(), alpha_domain, Some(&alpha_team)).await;
-    assert_eq!(res["data"]["setDomainRoute"]["routeTeamId"], alpha_team, "{res}");
+    assert_eq!(
+        res["data"]["setDomainRoute"]["routeTeamId"], alpha_team,
+        "{res}"
+    );
     app.finish().await;
 }
 

@@ -31,7 +31,8 @@ pub fn RouteControl(
     controls: Controls,
 ) -> impl IntoView {
     let label = ring_label(&domain, &teams);
-    let explain = "Callers who pick a topic on the call page are routed by that topic; the others ring this.";
+    let explain =
+        "Callers who pick a topic on the call page are routed by that topic; the others ring this.";
     if !manage {
         return view! {
             <div class="domain-route" id="domain-route">
