@@ -219,7 +219,62 @@ async fn only_managers_route_only_their_own_domains_to_their_own_teams(db: Db) {
     app.finish().await;
 }
 
+/// The dashboard page `path` rendered on the server for session `token`.
+async fn page(app: &TestApp, path: &str, token: &str) -> String {
+    let res = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .header("cookie", format!("dc_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+async fn the_domains_page_shows_what_calls_ring(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Alpha").await;
+    let (_, id) = verified_domain_with_id(&app, &owner).await;
+    let (agent, _) = colleague(&app, &owner).await;
+    let sales = team_of(&app, &owner, "Sales", &[&owner.user_id]).await;
+    let path = format!("/app/domains?domain={id}");
+    // Owners choose: Everyone, or one of the teams.
+    let html = page(&app, &path, &owner.token).await;
+    assert!(
+        html.contains(r#"id="domain-route-team""#),
+        "no route select"
+    );
+    assert!(html.contains(r#"name="team_id""#));
+    assert!(
+        html.contains(&format!(r#"value="{sales}""#)),
+        "no Sales option"
+    );
+    assert!(html.contains("Everyone"));
+    let res = set_route(&app, &owner.auth(), id, Some(&sales)).await;
+    assert!(res["errors"].is_null(), "{res}");
+    let html = page(&app, &path, &owner.token).await;
+    let option = html
+        .split("<option")
+        .find(|o| o.contains(&sales))
+        .unwrap_or_default();
+    assert!(option.contains("selected"), "Sales not selected: {option}");
+    // Agents read it.
+    let html = page(&app, &path, &agent).await;
+    assert!(
+        !html.contains(r#"id="domain-route-team""#),
+        "agents get no select"
+    );
+    let text = html
+        .split(r#"id="domain-route-text""#)
+        .nth(1)
+        .unwrap_or_default();
+    assert!(text.starts_with(">Team Sales<"), "{:.80}", text);
+    app.finish().await;
+}
+
 both_dbs!(
+    the_domains_page_shows_what_calls_ring,
     a_domain_routed_to_a_team_rings_that_team,
     a_route_to_a_team_that_is_gone_rings_everyone,
     only_managers_route_only_their_own_domains_to_their_own_teams
