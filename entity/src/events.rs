@@ -52,6 +52,9 @@ pub enum BusinessEventKind {
     /// A callback was asked for, called back, closed or cancelled (`subject_id` is the
     /// callback).
     CallbacksChanged,
+    /// The team calls to a domain ring without an intent was set or cleared
+    /// (`subject_id` is the domain, or the business when deleting a team cleared several).
+    DomainRouteChanged,
 }
 
 /// One event of one business.

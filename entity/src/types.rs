@@ -254,6 +254,9 @@ pub struct DomainView {
     pub last_checked_at: Option<Time>,
     /// When it is checked automatically next, if it is.
     pub next_check_at: Option<Time>,
+    /// The team calls to it ring when the caller picked no intent; `None` for everyone.
+    #[serde(default)]
+    pub route_team_id: Option<String>,
 }
 
 /// One ownership check of a domain.

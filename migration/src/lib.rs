@@ -17,6 +17,7 @@ mod m20261125_000700_webhooks;
 mod m20261205_000001_schedules;
 mod m20261206_000001_contacts;
 mod m20261207_000001_callbacks;
+mod m20261208_000001_domain_routes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_schedules::Migration),
             Box::new(m20261206_000001_contacts::Migration),
             Box::new(m20261207_000001_callbacks::Migration),
+            Box::new(m20261208_000001_domain_routes::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! Domains of the current business (list, add, check history, verify, remove) and the
+//! Domains of the current business (list, add, check history, verify, remove, the team
+//! calls without an intent ring) and the
 //! public lookups behind the call pages (which business a domain reaches, which domains
 //! are online now).
 
@@ -86,6 +87,26 @@ pub async fn remove_domain(id: String) -> Result<(), AppError> {
         let principal = backend::principal(&services).await?;
         let id = backend::parse_id(&id, "domain")?;
         Ok(entity::domains::remove(&services.db, &services.domains, &principal, id).await?)
+    })
+    .await
+}
+
+/// Routes calls without an intent to domain `id` to team `team_id`, or to everyone with
+/// `None` (owners and admins).
+#[server(endpoint = "set_domain_route")]
+pub async fn set_domain_route(id: String, team_id: Option<String>) -> Result<DomainView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "domain")?;
+        let team_id = match team_id.as_deref() {
+            None | Some("") => None,
+            Some(t) => Some(backend::parse_id(t, "team")?),
+        };
+        let events = services.events.as_ref();
+        Ok(entity::domains::set_route(&services.db, events, &principal, id, team_id).await?)
     })
     .await
 }

@@ -1,5 +1,5 @@
 //! `/app/domains`: the business's domains — add one, publish its TXT record, verify it,
-//! watch its checks, remove it.
+//! choose the team its calls ring, watch its checks, remove it.
 //!
 //! The selected domain lives in the address (`/app/domains?domain=<id>`) so that links
 //! (the revocation email, a colleague's message) open straight onto it. Everybody sees the
@@ -7,6 +7,7 @@
 //! action again, so hiding a control is only a courtesy).
 
 mod detail;
+mod route;
 
 use entity::domains::DomainName;
 use entity::types::{DomainStatus, DomainView, ErrorCode};
@@ -19,7 +20,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use super::{use_account, ManagersOnly};
-use crate::api::{domain_detail, list_domains, AddDomain, RemoveDomain, VerifyDomain};
+use crate::api::{
+    domain_detail, list_domains, list_teams, AddDomain, RemoveDomain, SetDomainRoute, VerifyDomain,
+};
 use crate::error::AppError;
 use crate::ui::{
     action_error, date, date_time, saved, Card, Column, DataTable, EmptyState, ErrorPanel,
@@ -42,14 +45,17 @@ pub fn DomainsPage() -> impl IntoView {
     let add = ServerAction::<AddDomain>::new();
     let verify = ServerAction::<VerifyDomain>::new();
     let remove = ServerAction::<RemoveDomain>::new();
-    let controls = Controls::new(verify, remove);
+    let route = ServerAction::<SetDomainRoute>::new();
+    let controls = Controls::new(verify, remove, route);
     let query = use_query_map();
     let selected = Memo::new(move |_| query.with(|q| q.get("domain")));
-    let changes = [saved(add), saved(verify), saved(remove)];
+    let changes = [saved(add), saved(verify), saved(remove), saved(route)];
     let domains = Resource::new(move || changes.map(|c| c.get()), |_| list_domains());
+    let teams = Resource::new(|| (), |()| list_teams());
+    let route_saved = saved(route);
     let detail = Resource::new(
-        move || (selected.get(), verify.version().get()),
-        |(id, _)| async move {
+        move || (selected.get(), verify.version().get(), route_saved.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => domain_detail(id).await.map(Some),
                 None => Ok(None),
@@ -63,6 +69,7 @@ pub fn DomainsPage() -> impl IntoView {
         move |_, _, _| {
             verify.value().set(None);
             remove.value().set(None);
+            route.value().set(None);
         },
         false,
     );
@@ -104,9 +111,11 @@ pub fn DomainsPage() -> impl IntoView {
                 let manage = matches!(
                     account.me.await, Ok(me) if me.business.role.can_manage()
                 );
+                // Without the teams (a failure to read them), the domain still shows.
+                let teams = teams.await.unwrap_or_default();
                 match detail.await {
                     Ok(Some(detail)) => {
-                        Some(Either::Left(view! { <DomainPanel detail manage controls /> }))
+                        Some(Either::Left(view! { <DomainPanel detail teams manage controls /> }))
                     }
                     Ok(None) => None,
                     Err(error) => Some(Either::Right(view! { <ErrorPanel error /> })),

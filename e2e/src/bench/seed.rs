@@ -135,6 +135,7 @@ async fn seed_business(
         revoked_at: Set(None),
         last_checked_at: Set(Some(now)),
         next_check_at: Set(Some(now + chrono::Duration::days(1))),
+        route_team_id: Set(None),
     }
     .insert(txn)
     .await?;

@@ -172,13 +172,42 @@ pub async fn verified_business(
     db: &impl ConnectionTrait,
     domain: &crate::domains::DomainName,
 ) -> Result<Option<(Uuid, String)>, DomainError> {
+    Ok(verified_domain(db, domain)
+        .await?
+        .map(|d| (d.business_id, d.name)))
+}
+
+/// A domain verified now, as a call to it needs it: whose it is, its stored name, and
+/// the team a call without an intent rings ([`crate::routing_setup::route_by`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedDomain {
+    pub business_id: Uuid,
+    pub name: String,
+    /// The team calls to this domain ring when the caller picked no intent; `None` for
+    /// everyone.
+    pub route_team_id: Option<Uuid>,
+}
+
+/// The verified domain `domain`, with its business and routing team; `None` when nobody
+/// holds it verified.
+///
+/// # Errors
+/// A database failure.
+pub async fn verified_domain(
+    db: &impl ConnectionTrait,
+    domain: &crate::domains::DomainName,
+) -> Result<Option<VerifiedDomain>, DomainError> {
     use crate::entities::domain;
     // One business at most holds a name verified (a partial unique index).
     let select = domain::Entity::find()
         .filter(domain::Column::Name.eq(domain.as_str()))
         .filter(crate::lookup::verified(domain::Column::Status));
     let found = crate::lookup::by_key(db, select).await?;
-    Ok(found.map(|d| (d.business_id, d.name)))
+    Ok(found.map(|d| VerifiedDomain {
+        business_id: d.business_id,
+        name: d.name,
+        route_team_id: d.route_team_id,
+    }))
 }
 
 /// The caller card ringing devices are shown for a live caller identity; `None` when the

@@ -67,6 +67,7 @@ pub(crate) fn view(row: &domain::Model, parents: &HashMap<Uuid, String>) -> Doma
         revoked_at: row.revoked_at,
         last_checked_at: row.last_checked_at,
         next_check_at: row.next_check_at,
+        route_team_id: row.route_team_id.map(|t| t.to_string()),
     }
 }
 
@@ -181,6 +182,7 @@ pub async fn add(
         revoked_at: Set(None),
         last_checked_at: Set(None),
         next_check_at: Set(next_check_at),
+        route_team_id: Set(None),
     }
     .insert(&txn)
     .await

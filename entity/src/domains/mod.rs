@@ -3,7 +3,8 @@
 //! [`DomainName`] (parsing and normalising what people type) is pure and compiles to wasm so
 //! the browser can pre-validate; everything else needs the `db` feature: the DNS lookups
 //! (`verify`), the check schedule (`policy`), the business's domains (`manage`), recording
-//! checks (`record`), the background checks (`sweep`) and finding the business behind a
+//! checks (`record`), the team calls without an intent ring (`route`), the background
+//! checks (`sweep`) and finding the business behind a
 //! call page (`call_page`).
 
 mod name;
@@ -22,6 +23,8 @@ mod policy;
 #[cfg(feature = "db")]
 mod record;
 #[cfg(feature = "db")]
+mod route;
+#[cfg(feature = "db")]
 mod sweep;
 #[cfg(feature = "db")]
 mod verify;
@@ -38,6 +41,10 @@ pub use policy::{DomainPolicy, PENDING_WINDOW};
 pub(crate) use record::is_unique_violation;
 #[cfg(feature = "db")]
 pub use record::Trigger;
+#[cfg(feature = "db")]
+pub(crate) use route::clear_team;
+#[cfg(feature = "db")]
+pub use route::set_route;
 #[cfg(feature = "db")]
 pub use sweep::{run_due_checks, SweepReport};
 #[cfg(feature = "db")]

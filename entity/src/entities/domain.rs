@@ -24,6 +24,9 @@ pub struct Model {
     pub last_checked_at: Option<DateTimeUtc>,
     /// When the background checker looks at it next; `None` for no automatic check.
     pub next_check_at: Option<DateTimeUtc>,
+    /// The team a call to this domain rings when the caller picked no intent; `None` rings
+    /// everyone (issue 16 §4).
+    pub route_team_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

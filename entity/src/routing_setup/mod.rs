@@ -26,7 +26,9 @@ mod route;
 pub mod teams;
 
 #[cfg(feature = "db")]
-pub use route::{route_for, team_route, CallRoute, RouteError};
+pub use route::{
+    call_route, domain_team_route, route_by, route_for, team_route, CallRoute, RouteBy, RouteError,
+};
 
 #[cfg(feature = "db")]
 use std::collections::HashMap;

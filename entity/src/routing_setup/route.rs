@@ -1,5 +1,9 @@
 //! The signaling hub's entry point: how a call to a business about an intent is routed.
 //!
+//! **The rule** ([`route_by`]): a caller who picked an intent is routed by it; a caller who
+//! picked none is routed by the called domain's team (`sales.example.com` → team Sales),
+//! or to everyone when the domain has no team (or its team is gone).
+//!
 //! [`route_for`] turns the stored setup into what the pure routing rules
 //! ([`crate::calls::routing`]) take: the ring target and the teams it may reach. It reads
 //! at most three queries, when the hub's call directory (in the server) misses;
@@ -28,6 +32,66 @@ pub struct CallRoute {
     /// The teams routing may reach: the target team and its whole fallback chain (for
     /// "everyone", one synthetic team whose id is the business id). Empty for a member.
     pub teams: HashMap<Uuid, routing::Team>,
+}
+
+/// What a call is routed by: the answer of [`route_by`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RouteBy {
+    /// The caller's intent, or everyone of the business with `None`.
+    Intent(Option<Uuid>),
+    /// The team the called domain is routed to (everyone, when that team is gone).
+    DomainTeam(Uuid),
+}
+
+/// The routing rule for a call: the caller's intent wins; without one, the called
+/// domain's team (`domain_team`, from `domains.route_team_id`); without either, everyone.
+#[must_use]
+pub fn route_by(intent: Option<Uuid>, domain_team: Option<Uuid>) -> RouteBy {
+    match (intent, domain_team) {
+        (None, Some(team)) => RouteBy::DomainTeam(team),
+        (intent, _) => RouteBy::Intent(intent),
+    }
+}
+
+/// How a call routed `by` ([`route_by`]) is routed: [`route_for`] for an intent,
+/// [`domain_team_route`] for a domain's team.
+///
+/// # Errors
+/// As [`route_for`].
+pub async fn call_route(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    by: RouteBy,
+) -> Result<CallRoute, RouteError> {
+    match by {
+        RouteBy::Intent(intent) => route_for(db, business_id, intent).await,
+        RouteBy::DomainTeam(team) => Ok(domain_team_route(db, business_id, team).await?),
+    }
+}
+
+/// How a call without an intent to a domain routed to team `team_id` is routed: to that
+/// team (its fallback chain included), or to everyone when the business has no such team
+/// any more (deleting a team clears the domains routed to it, but a cached domain may
+/// still name it for a moment). At most two queries.
+///
+/// # Errors
+/// Database failures only.
+pub async fn domain_team_route(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    team_id: Uuid,
+) -> Result<CallRoute, DbErr> {
+    let teams = team_chain(db, business_id, team_id).await?;
+    let (target, teams) = if teams.is_empty() {
+        everyone(db, business_id).await?
+    } else {
+        (RingTarget::Team(team_id), teams)
+    };
+    Ok(CallRoute {
+        intent: None,
+        target,
+        teams,
+    })
 }
 
 /// Why a call could not be routed.
@@ -173,4 +237,26 @@ async fn team_chain(
         next = t.fallback_team_id;
     }
     Ok(chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_intent_wins_over_the_domain_team() {
+        let (intent, team) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(
+            route_by(Some(intent), Some(team)),
+            RouteBy::Intent(Some(intent))
+        );
+        assert_eq!(route_by(Some(intent), None), RouteBy::Intent(Some(intent)));
+    }
+
+    #[test]
+    fn without_an_intent_the_domain_team_rings_else_everyone() {
+        let team = Uuid::new_v4();
+        assert_eq!(route_by(None, Some(team)), RouteBy::DomainTeam(team));
+        assert_eq!(route_by(None, None), RouteBy::Intent(None));
+    }
 }

@@ -240,7 +240,8 @@ pub async fn update(
     view_one(db, principal, id).await
 }
 
-/// Deletes a team and its memberships; teams that fell back to it no longer fall back.
+/// Deletes a team and its memberships; teams that fell back to it no longer fall back, and
+/// domains routed to it ring everyone.
 ///
 /// # Errors
 /// `Forbidden` for agents; `NotFound` when it is not one of this business's teams;
@@ -288,10 +289,16 @@ pub async fn delete(
         .filter(team_member::Column::TeamId.eq(id))
         .exec(&txn)
         .await?;
+    // Domains routed to it ring everyone again.
+    let unrouted = crate::domains::clear_team(&txn, principal.business_id, id).await?;
     team::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     tracing::info!(business_id = %principal.business_id, team = %id, "team deleted");
     changed(events, principal, id);
+    if unrouted > 0 {
+        let business = principal.business_id;
+        events.publish(business, BusinessEventKind::DomainRouteChanged, business);
+    }
     Ok(())
 }
 

@@ -205,6 +205,25 @@ impl Mutation {
         Ok(true)
     }
 
+    /// Routes calls to a domain whose caller picked no intent to a team (owners and
+    /// admins); without `teamId`, they ring everyone again. An intent the caller picks
+    /// still routes by the intent. `NOT_FOUND` for another business's domain or team.
+    #[graphql(complexity = 10)]
+    async fn set_domain_route(
+        &self,
+        ctx: &Context<'_>,
+        domain_id: ID,
+        team_id: Option<ID>,
+    ) -> Result<Domain> {
+        let id = parse_id(&domain_id, "domain")?;
+        let team = team_id.map(|t| parse_id(&t, "team")).transpose()?;
+        let s = ctx.services();
+        let d = entity::domains::set_route(&s.db, s.events.as_ref(), ctx.principal()?, id, team)
+            .await
+            .gql()?;
+        Ok(d.into())
+    }
+
     /// Starts an evanescent caller identity (`guest-….<zone>`) and its token. Needs no
     /// credentials; `email` is optional and can be left later. At most 30 per client
     /// address per 10 minutes (`RATE_LIMITED` beyond).

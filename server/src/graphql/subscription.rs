@@ -50,6 +50,9 @@ pub enum BusinessEventKindGql {
     /// A callback was asked for, called back, closed or cancelled (`subjectId` is the
     /// callback).
     CallbacksChanged,
+    /// The team calls to a domain ring without an intent was set or cleared (`subjectId`
+    /// is the domain, or the business when deleting a team cleared several).
+    DomainRouteChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -71,6 +74,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::SchedulesChanged => Self::SchedulesChanged,
             BusinessEventKind::ContactsChanged => Self::ContactsChanged,
             BusinessEventKind::CallbacksChanged => Self::CallbacksChanged,
+            BusinessEventKind::DomainRouteChanged => Self::DomainRouteChanged,
         }
     }
 }

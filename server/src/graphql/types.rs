@@ -221,6 +221,9 @@ pub struct Domain {
     pub last_checked_at: Option<DateTime<Utc>>,
     /// When it is checked automatically next, if it is.
     pub next_check_at: Option<DateTime<Utc>>,
+    /// The team calls to this domain ring when the caller picked no intent (`setDomainRoute`);
+    /// null rings everyone.
+    pub route_team_id: Option<ID>,
     /// The latest checks, newest first (only on `domain(id:)`; empty in lists).
     pub checks: Vec<DomainCheck>,
 }
@@ -242,6 +245,7 @@ impl From<wire::DomainView> for Domain {
             revoked_at: d.revoked_at,
             last_checked_at: d.last_checked_at,
             next_check_at: d.next_check_at,
+            route_team_id: d.route_team_id.map(ID),
             checks: Vec::new(),
         }
     }

@@ -16,6 +16,7 @@ mod csrf;
 mod directory;
 #[path = "../../../entity/tests/support/dns_server.rs"]
 mod dns_server;
+mod domain_routing;
 mod domains;
 mod graphql_edges;
 mod hardening;

@@ -1,13 +1,15 @@
-//! One domain opened: what to publish, the Verify button and its precise result, the
-//! check history, and removal behind a confirmation.
+//! One domain opened: what to publish, the Verify button and its precise result, what its
+//! calls ring, the check history, and removal behind a confirmation.
 
+use entity::routing_setup::TeamView;
 use entity::types::{DomainCheckView, DomainDetail, DomainStatus, DomainView, VerificationResult};
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use super::route::RouteControl;
 use super::StatusBadge;
-use crate::api::{share_call_page, RemoveDomain, VerifyDomain};
+use crate::api::{share_call_page, RemoveDomain, SetDomainRoute, VerifyDomain};
 use crate::error::AppError;
 use crate::ui::{
     action_error, date_time, Column, ConfirmAction, CopyButton, DataTable, EmptyState,
@@ -28,11 +30,18 @@ pub struct Controls {
     remove: ServerAction<RemoveDomain>,
     remove_pending: Memo<bool>,
     remove_error: Signal<Option<AppError>>,
+    route: ServerAction<SetDomainRoute>,
+    route_pending: Memo<bool>,
+    route_error: Signal<Option<AppError>>,
 }
 
 impl Controls {
     /// Reads the actions' state; call in the page's body.
-    pub fn new(verify: ServerAction<VerifyDomain>, remove: ServerAction<RemoveDomain>) -> Self {
+    pub fn new(
+        verify: ServerAction<VerifyDomain>,
+        remove: ServerAction<RemoveDomain>,
+        route: ServerAction<SetDomainRoute>,
+    ) -> Self {
         Self {
             verify,
             verify_pending: verify.pending(),
@@ -43,7 +52,21 @@ impl Controls {
             remove,
             remove_pending: remove.pending(),
             remove_error: action_error(remove),
+            route,
+            route_pending: route.pending(),
+            route_error: action_error(route),
         }
+    }
+
+    /// The "Calls ring" action, whether it runs, and its error.
+    pub(super) fn route_parts(
+        self,
+    ) -> (
+        ServerAction<SetDomainRoute>,
+        Memo<bool>,
+        Signal<Option<AppError>>,
+    ) {
+        (self.route, self.route_pending, self.route_error)
     }
 }
 
@@ -51,6 +74,8 @@ impl Controls {
 #[component]
 pub fn DomainPanel(
     detail: DomainDetail,
+    /// The business's teams (the "Calls ring" choices).
+    teams: Vec<TeamView>,
     /// Whether the viewer may verify and remove (owners and admins).
     manage: bool,
     controls: Controls,
@@ -70,6 +95,8 @@ pub fn DomainPanel(
                 <StatusBadge status=domain.status />
             </header>
             <StatusExplanation domain=domain.clone() />
+            {(domain.status == DomainStatus::Verified)
+                .then(|| view! { <RouteControl domain=domain.clone() teams manage controls /> })}
             {(domain.status == DomainStatus::Verified)
                 .then(|| view! { <ShareCard id=domain.id.clone() /> })}
             {needs_record.then(|| view! { <RecordInstructions domain=domain.clone() /> })}

@@ -50,6 +50,7 @@ async fn database() -> (DatabaseConnection, Uuid, Uuid, std::path::PathBuf) {
         revoked_at: Set(None),
         last_checked_at: Set(None),
         next_check_at: Set(None),
+        route_team_id: Set(None),
     }
     .insert(&db)
     .await

@@ -1,11 +1,14 @@
 //! The call directory: what a call request needs to know about businesses and callers,
 //! kept in memory so that setting up a call does not wait on the database.
 //!
-//! Five answers are cached, each filled on a miss by the function the database path uses:
-//! a verified domain name → its business and stored name ([`records::verified_business`]),
+//! Several answers are cached, each filled on a miss by the function the database path
+//! uses: a verified domain name → its business, stored name and the team calls without an
+//! intent ring ([`records::verified_domain`]),
 //! a caller identity → its card, expiry and email ([`records::caller_until`]; a cached card
 //! is still refused from the instant its identity expires), a business and intent → how
-//! the call is routed ([`routing_setup::route_for`]), and a business and team → the teams
+//! the call is routed ([`routing_setup::route_for`]), a business and a domain's team → how a
+//! call without an intent to that domain is routed ([`routing_setup::domain_team_route`]),
+//! and a business and team → the teams
 //! a transfer reaches ([`routing_setup::team_route`]; the business's own id names its
 //! "everyone" team, which is also the member list accepts and transfers check against:
 //! [`CallDirectory::is_member`]), and a business → its opening hours and out-of-office
@@ -20,8 +23,8 @@
 //!
 //! **Invalidation** follows the business events ([`EventBus`]): a domain event drops every
 //! domain and caller entry (they are rare; subdomains inherit verification, and a domain
-//! identity must not outlive its domain); a member, intent or team event drops that
-//! business's routes; a schedule event drops that business's schedule; a contact event
+//! identity must not outlive its domain); a domain route event drops that business's
+//! domains; a member, intent or team event drops that business's routes; a schedule event drops that business's schedule; a contact event
 //! drops that contact's cards and the business's "no contact yet" answers (every card of
 //! the business when it names the business: its tier rules changed); a subscription that
 //! lagged behind drops everything. The directory
@@ -56,12 +59,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use entity::calls::protocol::CallerCard;
-use entity::calls::records;
+use entity::calls::records::{self, VerifiedDomain};
 use entity::calls::routing::Team;
 use entity::contacts::{self, CachedContact, ContactCard};
 use entity::domains::DomainName;
 use entity::events::{self, BusinessEvent, BusinessEventKind, EventBus, Feed, Received};
-use entity::routing_setup::{self, CallRoute, RouteError};
+use entity::routing_setup::{self, CallRoute, RouteBy, RouteError};
 use entity::schedules::{self, ScheduleSnapshot};
 use entity::DomainError;
 use futures::StreamExt;
@@ -96,11 +99,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The five caches, shared with the background refreshes.
+/// The caches, shared with the background refreshes.
 struct Maps {
-    domains: Mutex<Map<String, (Uuid, String)>>,
+    domains: Mutex<Map<String, VerifiedDomain>>,
     callers: Mutex<Map<Uuid, CardUntil>>,
     routes: Mutex<Map<RouteKey, Arc<CallRoute>>>,
+    /// A business and a domain's team → the route of a call without an intent.
+    domain_routes: Mutex<Map<(Uuid, Uuid), Arc<CallRoute>>>,
     teams: Mutex<Map<(Uuid, Uuid), Arc<Teams>>>,
     schedules: Mutex<Map<Uuid, ScheduleSnapshot>>,
     contacts: Mutex<Map<ContactKey, Option<CachedContact>>>,
@@ -124,6 +129,7 @@ impl std::fmt::Debug for CallDirectory {
             .field("domains", &lock(&maps.domains).len())
             .field("callers", &lock(&maps.callers).len())
             .field("routes", &lock(&maps.routes).len())
+            .field("domain_routes", &lock(&maps.domain_routes).len())
             .field("teams", &lock(&maps.teams).len())
             .field("schedules", &lock(&maps.schedules).len())
             .field("contacts", &lock(&maps.contacts).len())
@@ -150,6 +156,7 @@ impl CallDirectory {
                 domains: Mutex::new(Map::new(limits)),
                 callers: Mutex::new(Map::pruned_by(limits, live)),
                 routes: Mutex::new(Map::new(limits)),
+                domain_routes: Mutex::new(Map::new(limits)),
                 teams: Mutex::new(Map::new(limits)),
                 schedules: Mutex::new(Map::new(limits)),
                 contacts: Mutex::new(Map::new(limits)),
@@ -169,12 +176,26 @@ impl CallDirectory {
         db: &impl SharedDb,
         domain: &DomainName,
     ) -> Result<Option<(Uuid, String)>, DomainError> {
+        let found = self.verified_domain(db, domain).await?;
+        Ok(found.map(|d| (d.business_id, d.name)))
+    }
+
+    /// The verified domain `domain` with its business, stored name and routing team, as
+    /// [`records::verified_domain`] answers it. A name nobody holds is not remembered.
+    ///
+    /// # Errors
+    /// A database failure on a miss.
+    pub async fn verified_domain(
+        &self,
+        db: &impl SharedDb,
+        domain: &DomainName,
+    ) -> Result<Option<VerifiedDomain>, DomainError> {
         self.serve(
             |m| &m.domains,
             domain.as_str(),
             || {
                 let (db, domain) = (db.clone(), domain.clone());
-                async move { records::verified_business(&db, &domain).await }
+                async move { records::verified_domain(&db, &domain).await }
             },
         )
         .await
@@ -267,6 +288,42 @@ impl CallDirectory {
             )
             .await?;
         found.ok_or(RouteError::UnknownIntent)
+    }
+
+    /// How a call to `business_id` routed `by` ([`routing_setup::route_by`]) is routed:
+    /// [`Self::route_for`] for an intent; for a domain's team, as
+    /// [`routing_setup::domain_team_route`] answers it (everyone when the team is gone).
+    ///
+    /// # Errors
+    /// As [`Self::route_for`].
+    pub async fn call_route(
+        &self,
+        db: &impl SharedDb,
+        business_id: Uuid,
+        by: RouteBy,
+    ) -> Result<Arc<CallRoute>, RouteError> {
+        let team_id = match by {
+            RouteBy::Intent(intent) => return self.route_for(db, business_id, intent).await,
+            RouteBy::DomainTeam(team_id) => team_id,
+        };
+        let found = self
+            .serve(
+                |m| &m.domain_routes,
+                &(business_id, team_id),
+                || {
+                    let db = db.clone();
+                    async move {
+                        let route =
+                            routing_setup::domain_team_route(&db, business_id, team_id).await?;
+                        Ok::<_, DbErr>(Some(Arc::new(route)))
+                    }
+                },
+            )
+            .await?;
+        match found {
+            Some(route) => Ok(route),
+            None => self.route_for(db, business_id, None).await,
+        }
     }
 
     /// The teams a transfer to `team_id` of `business_id` reaches, as
@@ -433,6 +490,10 @@ impl CallDirectory {
                 lock(&maps.domains).invalidate(|_, _| false);
                 lock(&maps.callers).invalidate(|_, _| false);
             }
+            Kind::DomainRouteChanged => {
+                let changed = event.business_id;
+                lock(&maps.domains).invalidate(|_, d| d.business_id != changed);
+            }
             Kind::MemberJoined
             | Kind::MemberRemoved
             | Kind::MemberRoleChanged
@@ -440,6 +501,7 @@ impl CallDirectory {
             | Kind::TeamsChanged => {
                 let changed = event.business_id;
                 lock(&maps.routes).invalidate(|(business, _), _| *business != changed);
+                lock(&maps.domain_routes).invalidate(|(business, _), _| *business != changed);
                 lock(&maps.teams).invalidate(|(business, _), _| *business != changed);
             }
             Kind::SchedulesChanged => {
@@ -469,6 +531,7 @@ impl CallDirectory {
         lock(&maps.domains).invalidate(|_, _| false);
         lock(&maps.callers).invalidate(|_, _| false);
         lock(&maps.routes).invalidate(|_, _| false);
+        lock(&maps.domain_routes).invalidate(|_, _| false);
         lock(&maps.teams).invalidate(|_, _| false);
         lock(&maps.schedules).invalidate(|_, _| false);
         lock(&maps.contacts).invalidate(|_, _| false);

@@ -26,7 +26,12 @@ impl CallDirectory {
     /// `domain` is verified by `business_id`.
     pub(crate) fn prime_domain(&self, domain: &DomainName, business_id: Uuid) {
         let name = domain.as_str().to_owned();
-        Self::prime(&self.maps.domains, name.clone(), (business_id, name));
+        let domain = entity::calls::records::VerifiedDomain {
+            business_id,
+            name: name.clone(),
+            route_team_id: None,
+        };
+        Self::prime(&self.maps.domains, name, domain);
     }
 
     /// Caller identity `identity_id` is shown as `card` until `expires_at`.

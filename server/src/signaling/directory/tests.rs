@@ -58,7 +58,11 @@ fn fill_domain(directory: &CallDirectory, name: &str, business_id: Uuid) {
     domains.install(
         seen,
         name.to_owned(),
-        (business_id, name.to_owned()),
+        entity::calls::records::VerifiedDomain {
+            business_id,
+            name: name.to_owned(),
+            route_team_id: None,
+        },
         Instant::now(),
     );
 }
@@ -181,6 +185,20 @@ fn domain_events_drop_every_domain_and_caller_card() {
         assert!(cached_card(&directory, identity, now).is_err(), "{kind:?}");
         assert!(cached_route(&directory, a), "{kind:?}");
     }
+}
+
+#[test]
+fn a_domain_route_event_drops_only_that_business_domains() {
+    let bus = LocalBus::default();
+    let directory = CallDirectory::new(&bus);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    fill_domain(&directory, "acme.com", a);
+    fill_domain(&directory, "other.org", b);
+    fill_route(&directory, a);
+    bus.publish(a, BusinessEventKind::DomainRouteChanged, Uuid::new_v4());
+    assert!(!cached_domain(&directory, "acme.com"));
+    assert!(cached_domain(&directory, "other.org"));
+    assert!(cached_route(&directory, a));
 }
 
 #[test]

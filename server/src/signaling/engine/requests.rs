@@ -5,7 +5,9 @@
 //! **Routing.** A `call_request` is routed by its intent ([`entity::routing_setup`]): to a
 //! team (its strategy — simultaneous, round-robin, longest-idle —, its ring timeout and
 //! its fallback chain), to one member, or, without an intent, to everyone of the business
-//! rung at once for the configured ring timeout (30 s by default). The verified domain,
+//! rung at once for the configured ring timeout (30 s by default) — unless the called
+//! domain is routed to a team (`sales.example.com` → Sales), which then rings instead
+//! ([`entity::routing_setup::route_by`]; everyone when that team is gone). The verified domain,
 //! the caller's card and the route come from the in-memory call directory, so a request
 //! rarely reads the database.
 //!
@@ -39,7 +41,7 @@ use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReas
 use entity::calls::{AgentDevice, Call, CallError, Event, Party};
 use entity::contacts::matching::{ContactTouch, Key};
 use entity::domains::DomainName;
-use entity::routing_setup::{CallRoute, RouteError};
+use entity::routing_setup::{route_by, CallRoute, RouteError};
 use entity::schedules::{availability, Scheduled};
 use uuid::Uuid;
 
@@ -80,12 +82,13 @@ impl Engine {
         }
         let now = Utc::now();
         let (directory, db) = (self.directory(), &self.inner.db);
-        let found = directory.verified_business(db, domain).await;
-        let Some((business_id, domain)) = found.map_err(|e| internal("a call request", &e))? else {
+        let found = directory.verified_domain(db, domain).await;
+        let Some(called) = found.map_err(|e| internal("a call request", &e))? else {
             let reason = UnavailableReason::DomainNotVerified;
             self.send_to(caller, &ServerMessage::unavailable(reason));
             return Ok(());
         };
+        let (business_id, domain) = (called.business_id, called.name);
         if let Err(limited) = admission.admit_business(business_id, received) {
             self.refuse_limited(caller, &limited);
             return Ok(());
@@ -109,7 +112,9 @@ impl Engine {
                 }
             }
         };
-        let route = match directory.route_for(db, business_id, intent).await {
+        // The caller's intent wins; without one, the called domain's team rings.
+        let by = route_by(intent, called.route_team_id);
+        let route = match directory.call_route(db, business_id, by).await {
             Ok(route) => route,
             Err(RouteError::UnknownIntent) => {
                 let reason = UnavailableReason::UnknownIntent;
