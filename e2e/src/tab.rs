@@ -338,12 +338,19 @@ impl Tab {
         bytes.with_context(|| format!("{}: no inbound-rtp audio in getStats()", self.who))
     }
 
-    /// Waits until the page's call receives audio (its inbound bytes grow).
+    /// Waits until the page's call receives audio: an inbound audio stream appears, and its
+    /// bytes grow.
     ///
     /// # Errors
     /// When they do not grow in time.
     pub async fn audio_flows(&self) -> anyhow::Result<()> {
-        let first = self.audio_bytes().await?;
+        // Right after an answer or a renegotiation the inbound stream may not be in the
+        // stats yet: wait for it rather than fail on the first look.
+        let first = self
+            .until("inbound audio in getStats()", || async {
+                self.audio_bytes().await.map_err(|e| e.to_string())
+            })
+            .await?;
         self.until("inbound audio bytes growing", || async {
             let now = self.audio_bytes().await.map_err(|e| e.to_string())?;
             if now > first && now > 0 {

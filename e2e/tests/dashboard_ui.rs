@@ -461,5 +461,29 @@ async fn scenario(
         !page.contains(secret.trim()),
         "the secret is shown again after a reload"
     );
+
+    // The home page's charts: the three seeded calls, drawn as SVG whose accessible title
+    // stays an SVG <title> after the period switch re-renders it in the browser.
+    tab.goto_hydrated(&format!("{base}/app")).await?;
+    tab.wait_text("#figure-total", "3").await?;
+    for days in ["7", "30"] {
+        tab.click("the period", &format!("#period-{days}")).await?;
+        tab.wait_attr(&format!("#period-{days}"), "aria-current", &["page"])
+            .await?;
+        tab.wait_for("the calls-per-day chart", "#chart-calls-per-day")
+            .await?;
+        let svg_title: bool = tab
+            .js(
+                "const t = document.querySelector('#chart-calls-per-day-title'); \
+                 return !!t && t.namespaceURI === 'http://www.w3.org/2000/svg';",
+            )
+            .await?;
+        ensure!(
+            svg_title,
+            "the chart's <title> is not an SVG title after {days} days"
+        );
+    }
+    tab.wait_text("#figure-total", "3").await?;
+    tab.shot("ui-10-home-charts").await?;
     Ok(())
 }
