@@ -4,6 +4,14 @@
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
+/// A new owner's session and ids.
+#[derive(Clone, Debug)]
+pub struct SignedUp {
+    pub token: String,
+    pub user_id: String,
+    pub business_id: String,
+}
+
 /// `POST /graphql` with a bearer session token (or none).
 pub struct Api {
     url: String,
@@ -30,6 +38,50 @@ impl Api {
             bail!("GraphQL errors: {}", res["errors"]);
         }
         Ok(res["data"].clone())
+    }
+
+    /// Signs up a new owner of `business` through the API and the emailed link (read from
+    /// `server`'s outbox): their session token, user id and business id.
+    ///
+    /// # Errors
+    /// A refused sign-up, or no email within 30 s.
+    pub async fn sign_up(
+        &self,
+        server: &crate::Server,
+        email: &str,
+        password: &str,
+        business: &str,
+    ) -> anyhow::Result<SignedUp> {
+        self.call(
+            "",
+            "mutation($i: SignUpInput!) { signUp(input: $i) { status } }",
+            json!({ "i": { "email": email, "password": password, "businessName": business } }),
+        )
+        .await?;
+        let link = crate::eventually(
+            "the sign-up email",
+            std::time::Duration::from_secs(30),
+            || async { server.sign_up_link(email) },
+        )
+        .await?;
+        let data = self
+            .call(
+                "",
+                "mutation($t: String!, $p: String!) { confirmSignUp(token: $t, password: $p) { token userId businessId } }",
+                json!({ "t": link.trim_start_matches("/signup/confirm/"), "p": password }),
+            )
+            .await?;
+        let s = |k: &str| {
+            data["confirmSignUp"][k]
+                .as_str()
+                .map(str::to_owned)
+                .context("confirmSignUp")
+        };
+        Ok(SignedUp {
+            token: s("token")?,
+            user_id: s("userId")?,
+            business_id: s("businessId")?,
+        })
     }
 
     /// Runs `query`; returns the whole answer, errors included.

@@ -362,6 +362,53 @@ impl Tab {
         .await
     }
 
+    /// Signs up a new owner of `business` as a person would, in this browser: the form,
+    /// the emailed link (read from `server`'s outbox), the password; returns the session
+    /// token once the dashboard is open.
+    ///
+    /// # Errors
+    /// When a step does not happen in time.
+    pub async fn sign_up(
+        &self,
+        server: &crate::Server,
+        email: &str,
+        password: &str,
+        business: &str,
+    ) -> anyhow::Result<String> {
+        let base = &server.base;
+        self.goto_hydrated(&format!("{base}/signup")).await?;
+        self.type_into("#email", email).await?;
+        self.type_into("#password", password).await?;
+        self.type_into("#business-name", business).await?;
+        self.click("the sign-up button", "#signup-submit").await?;
+        let link = self
+            .until("the sign-up email", || async {
+                server
+                    .sign_up_link(email)
+                    .ok_or_else(|| "not yet".to_owned())
+            })
+            .await?;
+        self.goto_hydrated(&format!("{base}{link}")).await?;
+        self.type_into("#password", password).await?;
+        self.click("the confirm button", "#confirm-submit").await?;
+        self.until("the dashboard", || async {
+            let url = self.c.current_url().await.map_err(|e| e.to_string())?;
+            if url.path().starts_with("/app") {
+                Ok(())
+            } else {
+                Err(url.to_string())
+            }
+        })
+        .await?;
+        Ok(self
+            .c
+            .get_named_cookie("dc_session")
+            .await
+            .context("the session cookie")?
+            .value()
+            .to_owned())
+    }
+
     /// After a failure: a screenshot `<prefix>-failure-<who>.png`, the URL, the page's text
     /// and its console errors, printed.
     pub async fn report(&self, prefix: &str) {

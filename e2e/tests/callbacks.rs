@@ -72,38 +72,9 @@ async fn signed_up_owner(
     let domain = format!("back-{}.com", &suffix[..10]);
     let email = format!("owner-{}@example.com", &suffix[..8]);
     dns.add_a(&domain, Ipv4Addr::new(192, 0, 2, 10)).await;
-    owner.goto_hydrated(&format!("{base}/signup")).await?;
-    owner.type_into("#email", &email).await?;
-    owner.type_into("#password", PASSWORD).await?;
-    owner.type_into("#business-name", "Harbour Bikes").await?;
-    owner.click("the sign-up button", "#signup-submit").await?;
-    let link = owner
-        .until("the sign-up email", || async {
-            server
-                .sign_up_link(&email)
-                .ok_or_else(|| "not yet".to_owned())
-        })
-        .await?;
-    owner.goto_hydrated(&format!("{base}{link}")).await?;
-    owner.type_into("#password", PASSWORD).await?;
-    owner.click("the confirm button", "#confirm-submit").await?;
-    owner
-        .until("the dashboard", || async {
-            let url = owner.c.current_url().await.map_err(|e| e.to_string())?;
-            if url.path().starts_with("/app") {
-                Ok(())
-            } else {
-                Err(url.to_string())
-            }
-        })
-        .await?;
     let token = owner
-        .c
-        .get_named_cookie("dc_session")
-        .await
-        .context("the session cookie")?
-        .value()
-        .to_owned();
+        .sign_up(server, &email, PASSWORD, "Harbour Bikes")
+        .await?;
     let api = Api::new(base);
     let added = api
         .call(

@@ -6,7 +6,6 @@
 //! `target/e2e/contacts-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
 
 use anyhow::{ensure, Context};
 use e2e::graphql::Api;
@@ -18,27 +17,10 @@ const PASSWORD: &str = "correct horse battery";
 
 /// An owner (sign-up and the emailed link, through the API); returns the session token.
 async fn owner(api: &Api, server: &Server, email: &str) -> anyhow::Result<String> {
-    api.call(
-        "",
-        "mutation($i: SignUpInput!) { signUp(input: $i) { status } }",
-        json!({ "i": { "email": email, "password": PASSWORD, "businessName": "Acme Plumbing" } }),
-    )
-    .await?;
-    let link = e2e::eventually("the sign-up email", Duration::from_secs(30), || async {
-        server.sign_up_link(email)
-    })
-    .await?;
-    let data = api
-        .call(
-            "",
-            "mutation($t: String!, $p: String!) { confirmSignUp(token: $t, password: $p) { token } }",
-            json!({ "t": link.trim_start_matches("/signup/confirm/"), "p": PASSWORD }),
-        )
-        .await?;
-    data["confirmSignUp"]["token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("confirmSignUp")
+    Ok(api
+        .sign_up(server, email, PASSWORD, "Acme Plumbing")
+        .await?
+        .token)
 }
 
 /// A contact made by an integration recording a purchase for `email`; returns its id.

@@ -63,30 +63,8 @@ async fn owner(
     server: &Server,
     email: &str,
 ) -> anyhow::Result<(String, String, String)> {
-    api.call(
-        "",
-        "mutation($i: SignUpInput!) { signUp(input: $i) { status } }",
-        json!({ "i": { "email": email, "password": PASSWORD, "businessName": BUSINESS } }),
-    )
-    .await?;
-    let link = e2e::eventually("the sign-up email", Duration::from_secs(30), || async {
-        server.sign_up_link(email)
-    })
-    .await?;
-    let data = api
-        .call(
-            "",
-            "mutation($t: String!, $p: String!) { confirmSignUp(token: $t, password: $p) { token userId businessId } }",
-            json!({ "t": link.trim_start_matches("/signup/confirm/"), "p": PASSWORD }),
-        )
-        .await?;
-    let s = |k: &str| {
-        data["confirmSignUp"][k]
-            .as_str()
-            .map(str::to_owned)
-            .context("confirmSignUp")
-    };
-    Ok((s("token")?, s("userId")?, s("businessId")?))
+    let o = api.sign_up(server, email, PASSWORD, BUSINESS).await?;
+    Ok((o.token, o.user_id, o.business_id))
 }
 
 /// An agent who accepted an invitation and chose a display name; returns their user id.

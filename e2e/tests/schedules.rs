@@ -71,40 +71,9 @@ async fn scenario(
     dns.add_a(&domain, Ipv4Addr::new(192, 0, 2, 10)).await;
 
     // The owner signs up, and proves the domain through the API.
-    owner.goto_hydrated(&format!("{base}/signup")).await?;
-    owner.type_into("#email", &email).await?;
-    owner.type_into("#password", PASSWORD).await?;
-    owner
-        .type_into("#business-name", "Kathmandu Coffee")
-        .await?;
-    owner.click("the sign-up button", "#signup-submit").await?;
-    let link = owner
-        .until("the sign-up email", || async {
-            server
-                .sign_up_link(&email)
-                .ok_or_else(|| "not yet".to_owned())
-        })
-        .await?;
-    owner.goto_hydrated(&format!("{base}{link}")).await?;
-    owner.type_into("#password", PASSWORD).await?;
-    owner.click("the confirm button", "#confirm-submit").await?;
-    owner
-        .until("the dashboard", || async {
-            let url = owner.c.current_url().await.map_err(|e| e.to_string())?;
-            if url.path().starts_with("/app") {
-                Ok(())
-            } else {
-                Err(url.to_string())
-            }
-        })
-        .await?;
     let token = owner
-        .c
-        .get_named_cookie("dc_session")
-        .await
-        .context("the session cookie")?
-        .value()
-        .to_owned();
+        .sign_up(server, &email, PASSWORD, "Kathmandu Coffee")
+        .await?;
     let api = Api::new(&base);
     let added = api
         .call(
