@@ -29,10 +29,11 @@ use crate::state::AppState;
 /// (`https://call.example.com/call`) must reach: none needs the dashboard session.
 /// Keep in step with `app/src/pages/call*` (the call-page tests in
 /// `server/tests/api/csrf.rs` call each from a business origin).
-pub const CALL_PAGE_FUNCTIONS: [&str; 3] = [
+pub const CALL_PAGE_FUNCTIONS: [&str; 4] = [
     "/api/start_caller",
     "/api/call_page_info",
     "/api/online_domains",
+    "/api/request_callback",
 ];
 
 fn refuse(message: &'static str) -> Response {

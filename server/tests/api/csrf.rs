@@ -346,6 +346,14 @@ async fn server_functions_check_the_origin(db: Db) {
         assert_eq!(status, 200, "{origin}: online_domains");
         let (status, _) = call(
             &app,
+            "request_callback",
+            std::slice::from_ref(&biz),
+            &[("domain", domain.as_str()), ("email", "caller@example.net")],
+        )
+        .await;
+        assert_eq!(status, 200, "{origin}: request_callback");
+        let (status, _) = call(
+            &app,
             "create_api_key",
             &[cookie.clone(), biz.clone()],
             &[("name", "planted")],
