@@ -50,9 +50,17 @@ pub fn hostile_email(payload_index: usize, tag: &str) -> String {
 }
 
 /// What a page must not contain after rendering hostile text; `[]` when it is inert.
-/// Scripts we wrote carry the CSP nonce; nothing else may be a script.
+/// Scripts we wrote carry the CSP nonce; nothing else may be a script. The only SVG is
+/// ours, by exact id or class (the home page's charts, the schedule's day bars; none of
+/// the payloads names them), with its `<title>`s — and it still meets every attribute
+/// rule.
 const INERT_CHECK: &str = r#"
 const bad = [];
+const ours = (el) => {
+  const svg = el.closest('svg');
+  return !!svg && (['chart-calls-per-day', 'chart-missed-by-hour'].includes(svg.id)
+    || svg.classList.contains('hours-bar'));
+};
 if (window.__xss !== undefined) bad.push('window.__xss = ' + window.__xss);
 const urlAttrs = ['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'poster'];
 for (const el of document.querySelectorAll('*')) {
@@ -64,16 +72,18 @@ for (const el of document.querySelectorAll('*')) {
     if (urlAttrs.includes(name) && /^\s*(javascript|vbscript|data:text\/html)/i.test(a.value))
       bad.push(`<${tag}> ${name}="${a.value}"`);
   }
-  if (['iframe', 'frame', 'object', 'embed', 'svg', 'math', 'img', 'style', 'base'].includes(tag))
+  if (['iframe', 'frame', 'object', 'embed', 'svg', 'math', 'img', 'style', 'base'].includes(tag)
+      && !(tag === 'svg' && ours(el)))
     bad.push(`an element <${tag}>`);
   if (tag === 'script' && !el.nonce) bad.push(`a script without our nonce: ${el.outerHTML.slice(0, 120)}`);
-  if (tag === 'title' && el.parentElement !== document.head) bad.push('a <title> outside <head>');
+  if (tag === 'title' && el.parentElement !== document.head && !ours(el))
+    bad.push('a <title> outside <head>');
   if (tag === 'link' && el.rel === 'stylesheet' && !new URL(el.href).pathname.startsWith('/pkg/'))
     bad.push(`a stylesheet ${el.href}`);
   if (tag === 'meta' && el.httpEquiv) bad.push(`<meta http-equiv=${el.httpEquiv}>`);
 }
-if (document.querySelectorAll('title').length !== 1)
-  bad.push(`${document.querySelectorAll('title').length} <title> elements`);
+const titles = [...document.querySelectorAll('title')].filter((t) => !ours(t)).length;
+if (titles !== 1) bad.push(`${titles} <title> elements`);
 return bad;
 "#;
 

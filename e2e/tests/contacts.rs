@@ -6,7 +6,6 @@
 //! `target/e2e/contacts-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use anyhow::{ensure, Context};
 use e2e::graphql::Api;
 use e2e::tab::Tab;
