@@ -267,6 +267,20 @@ pub async fn attach_email(
     Ok(view(&active.update(db).await?))
 }
 
+/// Takes the email off a caller's identity ("forget me" on the call page): its calls are
+/// nobody's from now on.
+///
+/// # Errors
+/// Database failures.
+pub async fn detach_email(
+    db: &impl ConnectionTrait,
+    caller: &caller_identity::Model,
+) -> Result<CallerIdentityView, DomainError> {
+    let mut active: caller_identity::ActiveModel = caller.clone().into();
+    active.email = Set(None);
+    Ok(view(&active.update(db).await?))
+}
+
 /// Removes the identities that expired before `now`; returns how many.
 ///
 /// # Errors

@@ -55,6 +55,15 @@ pub enum BusinessEventKind {
     /// The team calls to a domain ring without an intent was set or cleared
     /// (`subject_id` is the domain, or the business when deleting a team cleared several).
     DomainRouteChanged,
+    /// A caller requested a call (`subject_id` is the call). Published once its record is
+    /// written, like the three below: the call can be read when the event arrives.
+    CallRequested,
+    /// A member answered a call.
+    CallAnswered,
+    /// An answered call ended.
+    CallEnded,
+    /// A call ended without anyone answering (missed, rejected, cancelled, unavailable).
+    CallMissed,
 }
 
 /// One event of one business.

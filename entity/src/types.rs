@@ -337,6 +337,10 @@ pub struct CallPageInfo {
     /// message; `None` when the business set neither hours nor out-of-office.
     #[serde(default)]
     pub hours: Option<crate::schedules::StatusView>,
+    /// The email this browser left here before and is remembered by (only ever sent back
+    /// to that browser); `None` for a browser the business does not know.
+    #[serde(default)]
+    pub remembered: Option<String>,
 }
 
 /// One of a business's intents as a caller picks it (and an agent sees it ring).

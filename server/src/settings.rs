@@ -349,6 +349,18 @@ fn dns_servers(text: &str) -> anyhow::Result<Vec<SocketAddr>> {
 }
 
 /// The host of a URL (`https://call.example.com:8443/x` → `call.example.com`).
+/// The zone of guest names when none is set: `guest.` + the public host, or
+/// `guest.localhost` when that host is an address (`guest-x7k2.guest.127.0.0.1` reads as
+/// nonsense and is no domain name).
+fn default_caller_zone(public_url: &str) -> String {
+    let host = url_host(public_url);
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        "guest.localhost".to_owned()
+    } else {
+        format!("guest.{host}")
+    }
+}
+
 fn url_host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
@@ -596,8 +608,8 @@ impl Settings {
                 )?,
                 None => 3,
             };
-        let caller_zone = get("DOMAINCALL_CALLER_ZONE")
-            .unwrap_or_else(|| format!("guest.{}", url_host(&public_url)));
+        let caller_zone =
+            get("DOMAINCALL_CALLER_ZONE").unwrap_or_else(|| default_caller_zone(&public_url));
         let caller_ttl = duration_var(
             &get,
             "DOMAINCALL_CALLER_TTL",
@@ -731,7 +743,7 @@ mod tests {
         assert_eq!(s.reverify_interval, Duration::from_secs(24 * 3600));
         assert_eq!(s.pending_interval, Duration::from_secs(600));
         assert_eq!(s.revoke_after, 3);
-        assert_eq!(s.caller_zone, "guest.127.0.0.1");
+        assert_eq!(s.caller_zone, "guest.localhost", "an address is no zone");
         assert_eq!(s.caller_ttl, Duration::from_secs(3600));
         assert_eq!(
             s.allowed_origins,

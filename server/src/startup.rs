@@ -208,7 +208,7 @@ impl Application {
             ice,
             settings.allowed_origins.clone(),
             settings.is_https(),
-            &*services.events,
+            &services.events,
             &services.db,
         );
         hub.follow_events();

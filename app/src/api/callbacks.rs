@@ -29,6 +29,7 @@ pub async fn request_callback(
             Some(id) => Some(backend::parse_id(id, "intent")?),
         };
         let identity = super::calls::caller_of_browser(&services, Some(email.clone())).await?;
+        let business = entity::domains::call_page_business(&services.db, &domain).await?;
         let input = entity::callbacks::CallbackRequest {
             domain,
             intent,
@@ -37,7 +38,12 @@ pub async fn request_callback(
             note,
         };
         let now = chrono::Utc::now();
-        Ok(entity::callbacks::store::request(&services, &identity, &input, now).await?)
+        let asked = entity::callbacks::store::request(&services, &identity, &input, now).await?;
+        // Left an email: the business knows this browser next time.
+        if let Some(business_id) = business {
+            super::calls::remember_caller(&services, business_id, &asked.email)?;
+        }
+        Ok(asked)
     })
     .await
 }

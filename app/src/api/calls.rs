@@ -14,15 +14,105 @@ use crate::error::AppError;
 /// new evanescent one (then the cookie is set for the identity's remaining life). `email`,
 /// when given, is attached to it so the business can get back to the caller.
 ///
+/// `domain` is the call page's: with an email, the business behind it remembers this
+/// browser (a long-lived signed cookie of its own); without one, the email it remembers
+/// is the caller's (see `entity::contacts::remembered`).
+///
 /// Public: no session needed; new identities are rate-limited per client address.
 #[server(endpoint = "start_caller")]
-pub async fn start_caller(email: Option<String>) -> Result<CallerIdentityView, AppError> {
+pub async fn start_caller(
+    email: Option<String>,
+    domain: Option<String>,
+) -> Result<CallerIdentityView, AppError> {
     use crate::backend;
 
     backend::reply(async move {
         let services = backend::services()?;
-        let row = caller_of_browser(&services, email).await?;
+        let email = email.filter(|e| !e.trim().is_empty());
+        let business = match domain {
+            Some(d) => entity::domains::call_page_business(&services.db, &d).await?,
+            None => None,
+        };
+        let email = match (email, business) {
+            (None, Some(business_id)) => remembered_email(&services, business_id).await,
+            (email, _) => email,
+        };
+        let row = caller_of_browser(&services, email.clone()).await?;
+        if let Some(business_id) = business {
+            match (email, row.email.is_some()) {
+                (Some(email), _) => remember_caller(&services, business_id, &email)?,
+                // An email left on another business's page is not this business's to see.
+                (None, true) => {
+                    return Ok(entity::callers::detach_email(&services.db, &row).await?);
+                }
+                (None, false) => {}
+            }
+        }
         Ok(entity::callers::view(&row))
+    })
+    .await
+}
+
+/// The email `business_id` remembers this browser by, if its cookie is genuine.
+#[cfg(feature = "ssr")]
+pub(crate) async fn remembered_email(
+    services: &entity::Services,
+    business_id: uuid::Uuid,
+) -> Option<String> {
+    use entity::contacts::remembered;
+
+    let token = crate::backend::cookie(&remembered::cookie_name(business_id)).await?;
+    remembered::recall(&services.keys, business_id, &token)
+}
+
+/// Makes `business_id` remember this browser's caller as `email` (renewing the cookie).
+#[cfg(feature = "ssr")]
+pub(crate) fn remember_caller(
+    services: &entity::Services,
+    business_id: uuid::Uuid,
+    email: &str,
+) -> Result<(), AppError> {
+    use entity::contacts::remembered;
+
+    let token = remembered::remember(&services.keys, business_id, email)?;
+    crate::backend::set_cookie(&entity::auth::cookie(
+        &remembered::cookie_name(business_id),
+        &token,
+        remembered::REMEMBER_FOR,
+        services.secure_cookies,
+    ))
+}
+
+/// "Forget me" on the call page of `domain`: the business no longer recognises this
+/// browser (its cookie is removed) and the caller identity loses the email it carried.
+///
+/// Public: no session needed.
+#[server(endpoint = "forget_caller")]
+pub async fn forget_caller(domain: String) -> Result<(), AppError> {
+    use crate::backend;
+    use entity::callers::{self, CALLER_COOKIE};
+    use entity::contacts::remembered;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        if let Some(business_id) =
+            entity::domains::call_page_business(&services.db, &domain).await?
+        {
+            backend::set_cookie(&entity::auth::cookie(
+                &remembered::cookie_name(business_id),
+                "",
+                chrono::Duration::zero(),
+                services.secure_cookies,
+            ))?;
+        }
+        if let Some(token) = backend::cookie(CALLER_COOKIE).await {
+            if let Ok(row) = callers::authenticate(&services.db, &services.keys, &token).await {
+                if row.email.is_some() {
+                    callers::detach_email(&services.db, &row).await?;
+                }
+            }
+        }
+        Ok(())
     })
     .await
 }

@@ -135,6 +135,11 @@ pub async fn call_page_info(domain: Option<String>) -> Result<CallPageLookup, Ap
         Ok(
             match entity::domains::call_page(&services.db, &asked).await? {
                 Some(mut info) => {
+                    let business = entity::domains::call_page_business(&services.db, &asked);
+                    if let Some(business_id) = business.await? {
+                        info.remembered =
+                            super::calls::remembered_email(&services, business_id).await;
+                    }
                     if let Some(online) = use_context::<entity::calls::online::OnlineNow>() {
                         info.online = entity::calls::online::domain_online(
                             &services.db,

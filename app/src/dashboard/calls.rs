@@ -331,7 +331,7 @@ fn CallsTable(
             let is_selected = move || selected.with(|s| s.as_deref() == Some(id.as_str()));
             let current = is_selected.clone();
             let when = date_time(&c.requested_at);
-            let label = format!("Open the call from {} on {when}", c.caller_name);
+            let label = format!("Open the call from {} on {when}", c.caller_shown());
             let open = view! {
                 <a
                     href=call_href(&query, &c.id)
@@ -379,7 +379,7 @@ fn CallPanel(detail: CallDetail, close_href: Signal<String>) -> impl IntoView {
     let CallDetail { call, events } = detail;
     let (chat, steps): (Vec<CallEventView>, Vec<CallEventView>) =
         events.into_iter().partition(|e| e.kind == "chat");
-    let title = format!("Call from {}", call.caller_name);
+    let title = format!("Call from {}", call.caller_shown());
     view! {
         <section class="card call-panel" id="call-detail" data-call=call.id.clone() aria-labelledby="call-detail-title">
             <header class="call-panel-header">
@@ -503,11 +503,22 @@ fn Caller(call: CallRecordView) -> impl IntoView {
     } else {
         Either::Right(view! { <span class="badge badge-muted">"Guest"</span> })
     };
+    // The contact's name when the call is matched to one; the identity it called as
+    // (a guest name changes every hour) stays in the tooltip.
+    let shown = call.caller_shown().to_owned();
+    let identity = call
+        .contact_name
+        .is_some()
+        .then(|| call.caller_name.clone());
+    let callback = call
+        .callback
+        .then(|| view! { <span class="badge badge-admin" title="A member called this caller back">"Callback"</span> });
     view! {
         <span class="call-caller">
             {badge}
             " "
-            <span class="call-caller-name">{call.caller_name}</span>
+            <span class="call-caller-name" title=identity>{shown}</span>
+            {callback.map(|b| view! { " " {b} })}
         </span>
     }
 }

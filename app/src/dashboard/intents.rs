@@ -191,6 +191,28 @@ fn target_label(i: &IntentView) -> String {
     }
 }
 
+/// A routing trap on an intent's target: a team with nobody in it (its calls ring
+/// whoever of the business is available instead), or a member or team that is gone.
+fn target_warning(i: &IntentView, targets: &Targets) -> Option<String> {
+    let fallback = "its calls ring whoever is available instead";
+    match i.target {
+        IntentTarget::Everyone => None,
+        IntentTarget::Team(id) => match targets.teams.iter().find(|t| t.id == id) {
+            Some(t) if t.members.is_empty() => Some(format!(
+                "Team {} has no members yet: {fallback}. Add people to it on the Teams page.",
+                t.name
+            )),
+            Some(_) => None,
+            None => Some(format!("This team no longer exists: {fallback}.")),
+        },
+        IntentTarget::Member(id) => {
+            let id = id.to_string();
+            (!targets.members.iter().any(|m| m.user_id == id))
+                .then(|| format!("This person is no longer a member: {fallback}."))
+        }
+    }
+}
+
 /// The intents in order, with the controls for managers.
 #[component]
 fn IntentList(
@@ -257,6 +279,7 @@ fn IntentRow(
     let id = intent.id;
     let label = intent.label.clone();
     let summary = target_label(&intent);
+    let warning = target_warning(&intent, &targets);
     let manager_view = manage.then(|| {
         let Controls {
             reorder,
@@ -318,6 +341,7 @@ fn IntentRow(
                 <div class="routing-main">
                     <span class="routing-name">{intent.label.clone()}</span>
                     <span class="muted small">"Rings: " {summary}</span>
+                    {warning.map(|w| view! { <span class="routing-warning small" role="note">{w}</span> })}
                 </div>
                 {manager_view}
             </div>

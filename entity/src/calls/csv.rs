@@ -104,6 +104,8 @@ mod tests {
             duration_ms: None,
             notes: Some("line 1\nline 2".into()),
             contact_id: None,
+            contact_name: None,
+            callback: false,
         };
         let text = document(std::slice::from_ref(&c));
         let mut lines = text.split("\r\n");

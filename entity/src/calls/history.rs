@@ -56,6 +56,21 @@ pub struct CallRecordView {
     /// The CRM contact the call was matched to (set a moment after the request).
     #[serde(default)]
     pub contact_id: Option<String>,
+    /// That contact's name (people read it rather than a guest name).
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// Whether a member was calling the caller back (a callback's link).
+    #[serde(default)]
+    pub callback: bool,
+}
+
+impl CallRecordView {
+    /// Who called, for people: the contact's name when the call is matched to one, else
+    /// the caller's verified domain or guest name.
+    #[must_use]
+    pub fn caller_shown(&self) -> &str {
+        self.contact_name.as_deref().unwrap_or(&self.caller_name)
+    }
 }
 
 /// One step of a call's life, oldest first in [`CallDetail::events`].

@@ -692,6 +692,7 @@ impl Call {
             reason,
             by,
             unavailable: recorded,
+            answered: agent.is_some(),
         }));
         self.caller_lost = None;
         self.agent_lost = None;
@@ -1001,7 +1002,8 @@ mod tests {
         assert!(out.contains(&Effect::Record(Milestone::Ended {
             reason: EndReason::Unavailable,
             by: None,
-            unavailable: Some(UnavailableReason::AllBusy)
+            unavailable: Some(UnavailableReason::AllBusy),
+            answered: false,
         })));
     }
 
@@ -1033,7 +1035,8 @@ mod tests {
         assert!(out.contains(&Effect::Record(Milestone::Ended {
             reason: EndReason::Dropped,
             by: Some(agent(a)),
-            unavailable: None
+            unavailable: None,
+            answered: true,
         })));
     }
 

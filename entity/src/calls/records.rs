@@ -25,6 +25,7 @@ use crate::calls::machine::Milestone;
 use crate::calls::protocol::CallId;
 use crate::calls::wire::CallMode;
 use crate::entities::call;
+use crate::events::BusinessEvent;
 use crate::DomainError;
 
 mod batch;
@@ -74,17 +75,20 @@ pub enum Job {
 /// Writes `jobs` in order in one transaction (a milestone may follow its call's insert in
 /// the same batch). All or nothing: after a failure nothing of the batch is stored, so it
 /// may be retried (or written job by job with [`write()`] to isolate one that cannot be).
+/// Returns the events to publish now that it is committed (calls requested, answered,
+/// ended or missed; contacts created).
 ///
 /// # Errors
 /// A database failure.
 pub async fn write_batch(
     db: &(impl ConnectionTrait + TransactionTrait),
     jobs: &[Job],
-) -> Result<(), DomainError> {
+) -> Result<Vec<BusinessEvent>, DomainError> {
     let plan = batch::Plan::of(jobs);
     let tx = crate::tx::begin_write(db).await?;
-    plan.write(&tx).await?;
-    Ok(tx.commit().await?)
+    let announcements = plan.write(&tx).await?;
+    tx.commit().await?;
+    Ok(announcements)
 }
 
 /// Writes one job in its own transaction.
@@ -94,7 +98,7 @@ pub async fn write_batch(
 pub async fn write(
     db: &(impl ConnectionTrait + TransactionTrait),
     job: &Job,
-) -> Result<(), DomainError> {
+) -> Result<Vec<BusinessEvent>, DomainError> {
     write_batch(db, std::slice::from_ref(job)).await
 }
 
@@ -365,6 +369,7 @@ mod tests {
                     reason: EndReason::Cancelled,
                     by: None,
                     unavailable: None,
+                    answered: false,
                 },
             ),
         ];
@@ -402,6 +407,7 @@ mod tests {
                 rand::random(),
             ))),
             unavailable: None,
+            answered: true,
         };
         write_batch(&db, &[Job::Call(old.clone())]).await.unwrap();
         let batch = [

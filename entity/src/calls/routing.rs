@@ -333,6 +333,34 @@ pub fn plan_ring(target: RingTarget, roster: &impl Roster) -> Result<RingPlan, U
     planner.finish()
 }
 
+/// [`plan_ring`] for a caller's call to a business: when the target (an intent's team
+/// with its fallbacks, or member) has nobody online at all — an empty team, members all
+/// offline — the business's available members ring instead (the synthetic "everyone"
+/// team `everyone`, when the roster holds it). A caller is never told "nobody is online"
+/// while an agent of the business sits Available. A target that is closed, out of office,
+/// busy or away keeps its answer: those are the business's own choices.
+///
+/// # Errors
+/// As [`plan_ring`]; when everyone could not be rung either, "all busy" or "away" when
+/// that is why, else "nobody online".
+pub fn plan_call(
+    target: RingTarget,
+    everyone: Uuid,
+    roster: &impl Roster,
+) -> Result<RingPlan, UnavailableReason> {
+    match plan_ring(target, roster) {
+        Err(UnavailableReason::NoAgentsOnline)
+            if target != RingTarget::Team(everyone) && roster.team(everyone).is_some() =>
+        {
+            plan_ring(RingTarget::Team(everyone), roster).map_err(|why| match why {
+                UnavailableReason::AllBusy | UnavailableReason::Away => why,
+                _ => UnavailableReason::NoAgentsOnline,
+            })
+        }
+        planned => planned,
+    }
+}
+
 /// Accumulates waves, remembering who was rung and why others were not.
 #[derive(Default)]
 struct Planner {
@@ -488,6 +516,48 @@ mod tests {
         assert_eq!(wave.timeout, DEFAULT_RING_TIMEOUT);
         assert_eq!(wave.team, Some(id(10)));
         assert_eq!(wave.round_robin_cursor(), None);
+    }
+
+    #[test]
+    fn a_target_with_nobody_online_falls_back_to_everyone_available() {
+        const EVERYONE: u128 = 99;
+        // Team 10 is empty, team 20's only member is offline: agent 3 sits Available.
+        let r = roster(&[3])
+            .with_team(team(10, &[]))
+            .with_team(team(20, &[4]))
+            .with_team(team(EVERYONE, &[3, 4]));
+        for target in [
+            RingTarget::Team(id(10)),
+            RingTarget::Team(id(20)),
+            RingTarget::Member(id(4)),
+        ] {
+            assert_eq!(
+                plan_ring(target, &r).err(),
+                Some(UnavailableReason::NoAgentsOnline)
+            );
+            assert_eq!(
+                waves(&plan_call(target, id(EVERYONE), &r)),
+                vec![vec![3]],
+                "{target:?}"
+            );
+        }
+        // A target whose members are busy or away keeps its answer; so does a target
+        // without an "everyone" team in the roster (a callback rings its member only).
+        let busy = update(r.clone(), 4, |a| a.busy = true);
+        assert_eq!(
+            plan_call(RingTarget::Team(id(20)), id(EVERYONE), &busy).err(),
+            Some(UnavailableReason::AllBusy)
+        );
+        assert_eq!(
+            plan_call(RingTarget::Member(id(4)), id(1234), &r).err(),
+            Some(UnavailableReason::NoAgentsOnline)
+        );
+        // Nobody available anywhere: the most hopeful reason of everyone.
+        let away = update(r, 3, |a| a.availability = Availability::Away);
+        assert_eq!(
+            plan_call(RingTarget::Team(id(10)), id(EVERYONE), &away).err(),
+            Some(UnavailableReason::Away)
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!   pure and compile to wasm.
 //! - [`store`] reads, searches and edits contacts; [`notes`] holds notes and the
 //!   timeline; [`purchases`] records purchases idempotently; [`merge`] joins two contacts;
-//!   [`rules`] holds a business's own tier thresholds; [`matching`] matches a caller to a contact (read on the call path, cached by the
-//!   call directory; written by the call records writer). Every query is scoped to the
+//!   [`rules`] holds a business's own tier thresholds; [`matching`] matches a caller to a
+//!   contact (read on the call path, cached by the call directory; written by the call
+//!   records writer); [`remembered`] recognises a returning browser. Every query is scoped to the
 //!   principal's business, and every change publishes `ContactsChanged`.
 
 pub mod card;
@@ -24,6 +25,8 @@ pub mod merge;
 pub mod notes;
 #[cfg(feature = "db")]
 pub mod purchases;
+#[cfg(feature = "db")]
+pub mod remembered;
 #[cfg(feature = "db")]
 pub mod rules;
 #[cfg(feature = "db")]

@@ -27,7 +27,19 @@ pub async fn call_page(
         intents: crate::routing_setup::intents::options(db, b.id).await?,
         online: false,
         hours: crate::schedules::present::call_page_status(db, b.id, chrono::Utc::now()).await?,
+        remembered: None,
     }))
+}
+
+/// The business whose call page `host` is, if any.
+///
+/// # Errors
+/// Database failures only.
+pub async fn call_page_business(
+    db: &impl ConnectionTrait,
+    host: &str,
+) -> Result<Option<Uuid>, DomainError> {
+    Ok(lookup(db, host).await?.map(|(_, b)| b.id))
 }
 
 /// Whether `host` has a call page (one query; for the origin checks, which need no more).

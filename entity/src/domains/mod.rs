@@ -30,7 +30,9 @@ mod sweep;
 mod verify;
 
 #[cfg(feature = "db")]
-pub use call_page::{call_page, has_call_page, host_without_port, verified_domains_of};
+pub use call_page::{
+    call_page, call_page_business, has_call_page, host_without_port, verified_domains_of,
+};
 #[cfg(feature = "db")]
 pub use checker::Checker;
 #[cfg(feature = "db")]

@@ -29,8 +29,10 @@ pub struct CallRoute {
     pub intent: Option<IntentOption>,
     /// Who rings first.
     pub target: RingTarget,
-    /// The teams routing may reach: the target team and its whole fallback chain (for
-    /// "everyone", one synthetic team whose id is the business id). Empty for a member.
+    /// The teams routing may reach: the target team and its whole fallback chain, and the
+    /// synthetic "everyone" team whose id is the business id (the last resort when the
+    /// target has nobody online; for "everyone", the only team). Empty for a callback,
+    /// which rings its member only.
     pub teams: HashMap<Uuid, routing::Team>,
 }
 
@@ -85,6 +87,7 @@ pub async fn domain_team_route(
     let (target, teams) = if teams.is_empty() {
         everyone(db, business_id).await?
     } else {
+        let teams = with_everyone(db, business_id, teams).await?;
         (RingTarget::Team(team_id), teams)
     };
     Ok(CallRoute {
@@ -117,8 +120,10 @@ pub(crate) fn strategy_of(t: &team::Model) -> RingStrategy {
 ///   synthetic team of that id holding every member of the business (all roles, in the
 ///   order they joined), ringing simultaneously for the default 30 seconds, no fallback.
 /// - An intent routed to a team: `RingTarget::Team(team_id)`; `teams` holds that team and
-///   every team of its fallback chain, each with its members in the team's order.
-/// - An intent routed to a member: `RingTarget::Member(user_id)`; `teams` is empty.
+///   every team of its fallback chain, each with its members in the team's order, and
+///   "everyone" (the last resort).
+/// - An intent routed to a member: `RingTarget::Member(user_id)`; `teams` holds
+///   "everyone" only.
 ///
 /// At most three queries: the intent, then the business's members or its teams and team
 /// memberships.
@@ -149,8 +154,17 @@ pub async fn route_for(
     });
     let (target, teams) = match target {
         IntentTarget::Everyone => everyone(db, business_id).await?,
-        IntentTarget::Team(id) => (RingTarget::Team(id), team_chain(db, business_id, id).await?),
-        IntentTarget::Member(id) => (RingTarget::Member(id), HashMap::new()),
+        IntentTarget::Team(id) => {
+            let teams = team_chain(db, business_id, id).await?;
+            (
+                RingTarget::Team(id),
+                with_everyone(db, business_id, teams).await?,
+            )
+        }
+        IntentTarget::Member(id) => {
+            let teams = with_everyone(db, business_id, HashMap::new()).await?;
+            (RingTarget::Member(id), teams)
+        }
     };
     Ok(CallRoute {
         intent,
@@ -195,6 +209,17 @@ async fn everyone(
         RingTarget::Team(business_id),
         HashMap::from([(business_id, team)]),
     ))
+}
+
+/// `teams` and the synthetic "everyone" team, which rings when the target has nobody
+/// online ([`routing::plan_call`]).
+async fn with_everyone(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    mut teams: HashMap<Uuid, routing::Team>,
+) -> Result<HashMap<Uuid, routing::Team>, DbErr> {
+    teams.extend(everyone(db, business_id).await?.1);
+    Ok(teams)
 }
 
 /// `first` and the teams of its fallback chain (a team already in the chain ends it).

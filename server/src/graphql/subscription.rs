@@ -53,6 +53,15 @@ pub enum BusinessEventKindGql {
     /// The team calls to a domain ring without an intent was set or cleared (`subjectId`
     /// is the domain, or the business when deleting a team cleared several).
     DomainRouteChanged,
+    /// A caller requested a call (`subjectId` is the call; read it with `call`). Sent once
+    /// the call's record is written, like the three below.
+    CallRequested,
+    /// A member answered a call.
+    CallAnswered,
+    /// An answered call ended.
+    CallEnded,
+    /// A call ended without anyone answering: missed, rejected, cancelled or unavailable.
+    CallMissed,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -75,6 +84,10 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::ContactsChanged => Self::ContactsChanged,
             BusinessEventKind::CallbacksChanged => Self::CallbacksChanged,
             BusinessEventKind::DomainRouteChanged => Self::DomainRouteChanged,
+            BusinessEventKind::CallRequested => Self::CallRequested,
+            BusinessEventKind::CallAnswered => Self::CallAnswered,
+            BusinessEventKind::CallEnded => Self::CallEnded,
+            BusinessEventKind::CallMissed => Self::CallMissed,
         }
     }
 }

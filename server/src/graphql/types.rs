@@ -450,6 +450,10 @@ pub struct Call {
     /// The CRM contact the call was matched to (`contact(id:)`), set a moment after the
     /// request; null for callers nobody can recognise (a guest without email).
     pub contact_id: Option<ID>,
+    /// That contact's name.
+    pub contact_name: Option<String>,
+    /// Whether a member was calling the caller back (through a callback's link).
+    pub callback: bool,
     /// The call's timeline, oldest first (only on `call(id:)`; empty in lists).
     pub events: Vec<CallEvent>,
 }
@@ -478,6 +482,8 @@ impl From<CallRecordView> for Call {
             duration_ms: c.duration_ms,
             notes: c.notes,
             contact_id: c.contact_id.map(ID),
+            contact_name: c.contact_name,
+            callback: c.callback,
             events: Vec::new(),
         }
     }

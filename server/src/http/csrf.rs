@@ -29,8 +29,9 @@ use crate::state::AppState;
 /// (`https://call.example.com/call`) must reach: none needs the dashboard session.
 /// Keep in step with `app/src/pages/call*` (the call-page tests in
 /// `server/tests/api/csrf.rs` call each from a business origin).
-pub const CALL_PAGE_FUNCTIONS: [&str; 4] = [
+pub const CALL_PAGE_FUNCTIONS: [&str; 5] = [
     "/api/start_caller",
+    "/api/forget_caller",
     "/api/call_page_info",
     "/api/online_domains",
     "/api/request_callback",

@@ -131,11 +131,19 @@ impl Hub {
         ice: entity::calls::ice::IceConfig,
         allowed_origins: Vec<String>,
         https_only: bool,
-        events: &dyn EventBus,
+        events: &Arc<dyn EventBus>,
         db: &DatabaseConnection,
     ) -> Self {
-        let seams = Seams::local(&config.limits, db);
-        Self::with_seams(config, ice, allowed_origins, https_only, events, db, seams)
+        let seams = Seams::local(&config.limits, db, events.clone());
+        Self::with_seams(
+            config,
+            ice,
+            allowed_origins,
+            https_only,
+            &**events,
+            db,
+            seams,
+        )
     }
 
     /// [`Hub::new`] with an engine built from `seams`.

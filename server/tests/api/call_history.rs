@@ -71,6 +71,7 @@ async fn seed(app: &TestApp, owner: &Owner, calls: &[Seed<'_>]) {
             reason,
             by: None,
             unavailable,
+            answered: false,
         };
         jobs.push(Job::Call(call.clone()));
         match s.how {
@@ -90,6 +91,7 @@ async fn seed(app: &TestApp, owner: &Owner, calls: &[Seed<'_>]) {
                         reason: EndReason::HungUpByCaller,
                         by: Some(Party::Agent(agent)),
                         unavailable: None,
+                        answered: true,
                     },
                 });
             }

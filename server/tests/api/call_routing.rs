@@ -136,6 +136,43 @@ async fn intents_ring_their_own_team(db: Db) {
     app.finish().await;
 }
 
+/// The routing trap of a first-time owner: an intent routed to a team nobody is in yet,
+/// or whose members are all offline, while the owner sits Available. The caller is not
+/// told "nobody is online": whoever of the business is available rings instead.
+async fn an_intent_whose_team_has_nobody_rings_whoever_is_available(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Alpha").await;
+    let domain = verified_domain(&app, &owner).await;
+    let (_b_token, b_id) = colleague(&app, &owner).await;
+    let empty = team_of(&app, &owner, "Support", &[]).await;
+    let offline = team_of(&app, &owner, "Sales", &[&b_id]).await;
+    let mut owner_ws = greeted(&app, &owner.token).await;
+    for (label, team) in [("Help", empty), ("New order", offline)] {
+        let res = app
+            .gql(
+                &owner.auth(),
+                "mutation($l: String!, $t: ID!) { createIntent(label: $l, target: { kind: TEAM, teamId: $t }) { id } }",
+                json!({ "l": label, "t": team }),
+            )
+            .await;
+        let intent = res["data"]["createIntent"]["id"].clone();
+        assert!(intent.is_string(), "{res}");
+        let mut c = greeted(&app, &caller_token(&app).await).await;
+        send(
+            &mut c,
+            json!({ "type": "call_request", "domain": domain, "intent": intent, "mode": "voice" }),
+        )
+        .await;
+        assert_eq!(next_json(&mut c).await["type"], "ringing", "{label}");
+        let incoming = next_call(&mut owner_ws).await;
+        assert_eq!(incoming["type"], "incoming", "{label}: {incoming}");
+        assert_eq!(incoming["intent"]["label"], label);
+        send(&mut c, json!({ "type": "cancel" })).await;
+        assert_eq!(next_call(&mut owner_ws).await["type"], "ended");
+    }
+    app.finish().await;
+}
+
 async fn a_call_is_transferred_to_a_colleague(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.sign_up("Alpha").await;
@@ -362,6 +399,7 @@ async fn accepted_carries_stun_and_per_call_turn_credentials() {
 
 both_dbs!(
     intents_ring_their_own_team,
+    an_intent_whose_team_has_nobody_rings_whoever_is_available,
     a_call_is_transferred_to_a_colleague,
     a_call_is_transferred_to_a_team,
     a_dropped_caller_resumes_its_call

@@ -24,7 +24,7 @@ const CONTACT: &str = "query($id: ID!) { contact(id: $id) { id name email phone 
     ... on Purchase { product externalRef } } } }";
 
 /// Every contact of `owner`'s business (first page of 100).
-async fn contacts(app: &TestApp, auth: &Auth, filter: Value) -> Vec<Value> {
+pub(crate) async fn contacts(app: &TestApp, auth: &Auth, filter: Value) -> Vec<Value> {
     let res = app
         .gql(
             auth,
@@ -44,7 +44,7 @@ async fn contacts(app: &TestApp, auth: &Auth, filter: Value) -> Vec<Value> {
 
 /// Waits until the business has exactly one contact with `calls` calls (the records
 /// writer counts calls a few milliseconds after the request); returns it.
-async fn the_contact_with(app: &TestApp, owner: &Owner, calls: i64) -> Value {
+pub(crate) async fn the_contact_with(app: &TestApp, owner: &Owner, calls: i64) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let all = contacts(app, &owner.auth(), Value::Null).await;
@@ -91,7 +91,7 @@ async fn email_caller(app: &TestApp, email: &str) -> String {
 
 /// Caller `c` calls `domain`; returns the `incoming` agent `a` sees, after the caller
 /// cancelled and both heard the end.
-async fn rung_then_cancelled(c: &mut Socket, a: &mut Socket, domain: &str) -> Value {
+pub(crate) async fn rung_then_cancelled(c: &mut Socket, a: &mut Socket, domain: &str) -> Value {
     send(
         c,
         json!({ "type": "call_request", "domain": domain, "mode": "voice" }),

@@ -27,6 +27,7 @@ mod opening_hours_calls;
 mod page_security;
 mod people;
 mod proxy;
+mod returning_callers;
 mod revocation;
 mod routing;
 mod schedule_pages;

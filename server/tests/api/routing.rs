@@ -518,9 +518,11 @@ async fn route_for_follows_the_setup(db: Db) {
     assert_eq!(route.target, RingTarget::Team(uuid(&first)));
     let mut chain: Vec<Uuid> = route.teams.keys().copied().collect();
     chain.sort();
-    let mut expected = vec![uuid(&first), uuid(&second), uuid(&last)];
+    // The chain, and "everyone" as the last resort when the chain has nobody online.
+    let mut expected = vec![uuid(&first), uuid(&second), uuid(&last), business];
     expected.sort();
     assert_eq!(chain, expected);
+    assert_eq!(route.teams[&business].members, vec![owner_id, agent]);
     let t = &route.teams[&uuid(&first)];
     assert_eq!(t.members, vec![agent, owner_id]);
     assert_eq!(t.strategy, RingStrategy::RoundRobin);
@@ -532,7 +534,8 @@ async fn route_for_follows_the_setup(db: Db) {
         .await
         .unwrap();
     assert_eq!(route.target, RingTarget::Member(agent));
-    assert!(route.teams.is_empty());
+    let teams: Vec<Uuid> = route.teams.keys().copied().collect();
+    assert_eq!(teams, vec![business], "only the last resort");
 
     let route = route_for(db, business, Some(uuid(&to_all))).await.unwrap();
     assert_eq!(route.target, RingTarget::Team(business));

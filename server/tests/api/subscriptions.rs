@@ -98,7 +98,92 @@ async fn subscriptions_need_credentials(db: Db) {
     app.finish().await;
 }
 
-both_dbs!(business_events_are_scoped, subscriptions_need_credentials);
+/// The next `businessEvents` item of `ws`: (kind, subject).
+async fn next_event(ws: &mut Socket) -> (String, String) {
+    let got = next_json(ws).await;
+    let event = &got["payload"]["data"]["businessEvents"];
+    let kind = event["kind"].as_str().unwrap_or_else(|| panic!("{got}"));
+    (
+        kind.to_owned(),
+        event["subjectId"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// An integration following `businessEvents` hears each call requested, answered and
+/// ended, and a call nobody answered as missed — once its record is written, so the call
+/// can be read at once. Another business hears none of it.
+async fn business_events_carry_calls(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.sign_up("Alpha").await;
+    let b = app.sign_up("Beta").await;
+    let domain = verified_domain(&app, &a).await;
+    let mut agent = greeted(&app, &a.token).await;
+    let mut a_ws = subscribe(&app, &a.token).await;
+    let mut b_ws = subscribe(&app, &b.token).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // Answered, then hung up.
+    let mut caller = greeted(&app, &crate::ws::caller_token(&app).await).await;
+    let request = json!({ "type": "call_request", "domain": domain, "mode": "chat" });
+    send(&mut caller, request.clone()).await;
+    let ring = crate::ws::next_call(&mut agent).await;
+    let call_id = ring["call_id"].as_str().unwrap().to_owned();
+    let (kind, subject) = next_event(&mut a_ws).await;
+    assert_eq!(
+        (kind.as_str(), subject.as_str()),
+        ("CALL_REQUESTED", call_id.as_str())
+    );
+    let read = "query($id: ID!) { call(id: $id) { id state } }";
+    let res = app.gql(&a.auth(), read, json!({ "id": call_id })).await;
+    assert_eq!(
+        res["data"]["call"]["id"],
+        call_id.as_str(),
+        "readable at once: {res}"
+    );
+    send(&mut agent, json!({ "type": "accept", "call_id": call_id })).await;
+    assert_eq!(
+        next_event(&mut a_ws).await,
+        ("CALL_ANSWERED".to_owned(), call_id.clone())
+    );
+    send(&mut caller, json!({ "type": "hangup" })).await;
+    assert_eq!(
+        next_event(&mut a_ws).await,
+        ("CALL_ENDED".to_owned(), call_id.clone())
+    );
+
+    // Cancelled while it rang: missed.
+    loop {
+        if crate::ws::next_call(&mut agent).await["type"] == "ended" {
+            break;
+        }
+    }
+    send(&mut caller, request).await;
+    let ring = crate::ws::next_call(&mut agent).await;
+    let missed = ring["call_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        next_event(&mut a_ws).await,
+        ("CALL_REQUESTED".to_owned(), missed.clone())
+    );
+    send(&mut caller, json!({ "type": "cancel" })).await;
+    assert_eq!(
+        next_event(&mut a_ws).await,
+        ("CALL_MISSED".to_owned(), missed)
+    );
+
+    // Beta heard nothing of Alpha's calls: its first event is its own key.
+    let (b_key, _) = app.api_key(&b, "beta key").await;
+    assert_eq!(
+        next_event(&mut b_ws).await,
+        ("API_KEY_CREATED".to_owned(), b_key)
+    );
+    app.finish().await;
+}
+
+both_dbs!(
+    business_events_are_scoped,
+    subscriptions_need_credentials,
+    business_events_carry_calls
+);
 
 /// The next `onlineDomains` list the subscription sends.
 async fn online_list(ws: &mut Socket) -> Vec<String> {

@@ -82,7 +82,8 @@ impl CallerEngine {
             }
             this.stop_meter();
             let email = Some(ui.email.get_untracked()).filter(|e| !e.trim().is_empty());
-            if let Err(e) = crate::api::start_caller(email).await {
+            let page = Some(domain.as_str().to_owned());
+            if let Err(e) = crate::api::start_caller(email, page).await {
                 this.back_to_idle(e.message);
                 return;
             }

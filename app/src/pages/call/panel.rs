@@ -56,6 +56,9 @@ pub struct CallerUi {
     /// The chosen intent's id.
     pub intent: RwSignal<Option<String>>,
     pub email: RwSignal<String>,
+    /// The email the business remembers this browser by (returning caller), until "forget
+    /// me".
+    pub remembered: RwSignal<Option<String>>,
     /// Getting media, identity and socket after "Call".
     pub preparing: RwSignal<bool>,
     pub ring_since: RwSignal<Option<f64>>,
@@ -90,7 +93,8 @@ impl CallerPhone {
             call: CallView::new(),
             mode: RwSignal::new(CallMode::Voice),
             intent: RwSignal::new(info.intents.first().map(|i| i.id.to_string())),
-            email: RwSignal::new(String::new()),
+            email: RwSignal::new(info.remembered.clone().unwrap_or_default()),
+            remembered: RwSignal::new(info.remembered.clone()),
             preparing: RwSignal::new(false),
             ring_since: RwSignal::new(None),
             error: RwSignal::new(None),
@@ -230,6 +234,45 @@ fn online_now(rendered: bool, domain: String) -> Signal<bool> {
     })
 }
 
+/// "Welcome back": the business recognises this browser by the email left last time, and
+/// "Forget me" ends that.
+#[component]
+fn Remembered(ui: CallerUi) -> impl IntoView {
+    let forget = Action::new(move |_: &()| {
+        let domain = ui.domain.get_value();
+        async move {
+            match crate::api::forget_caller(domain).await {
+                Ok(()) => {
+                    ui.remembered.set(None);
+                    ui.email.set(String::new());
+                }
+                Err(e) => ui.error.set(Some(e.message)),
+            }
+        }
+    });
+    move || {
+        ui.remembered.get().map(|email| {
+            view! {
+                <p class="remembered small" id="call-remembered">
+                    "Welcome back — " {ui.business.get_value()} " knows you as "
+                    <strong>{email}</strong> ". "
+                    <button
+                        type="button"
+                        class="btn btn-secondary btn-small"
+                        id="call-forget"
+                        disabled=move || forget.pending().get()
+                        on:click=move |_| {
+                            forget.dispatch(());
+                        }
+                    >
+                        "Forget me"
+                    </button>
+                </p>
+            }
+        })
+    }
+}
+
 /// Intent, mode, optional email, device check, and the call button.
 #[component]
 fn CallSetup(phone: CallerPhone, intents: Vec<entity::types::IntentOption>) -> impl IntoView {
@@ -294,6 +337,7 @@ fn CallSetup(phone: CallerPhone, intents: Vec<entity::types::IntentOption>) -> i
                     })
                     .collect_view()}
             </fieldset>
+            <Remembered ui />
             <div class="field">
                 <label for="call-email">"Your email " <span class="muted small">"(optional, so they can get back to you)"</span></label>
                 <input

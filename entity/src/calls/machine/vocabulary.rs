@@ -151,6 +151,8 @@ pub enum Milestone {
         reason: EndReason,
         by: Option<Party>,
         unavailable: Option<UnavailableReason>,
+        /// Whether a member had answered it (an unanswered end is a missed call).
+        answered: bool,
     },
 }
 

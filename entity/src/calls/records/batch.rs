@@ -24,6 +24,7 @@ use crate::calls::protocol::CallId;
 use crate::calls::wire::{Side, TransferFailure};
 use crate::contacts::matching::ContactTouch;
 use crate::entities::{call, call_event};
+use crate::events::{BusinessEvent, BusinessEventKind};
 use crate::webhooks::calls::{CallFact, CallFactKind};
 use crate::webhooks::EventType;
 use crate::DomainError;
@@ -55,6 +56,8 @@ pub(super) struct Plan {
     webhooks: Vec<CallFact>,
     /// Contacts to create or match and count, after the calls are inserted.
     contacts: Vec<ContactTouch>,
+    /// What the businesses' followers are told once the batch is committed.
+    announcements: Vec<BusinessEvent>,
 }
 
 impl Plan {
@@ -66,6 +69,7 @@ impl Plan {
             updates: Vec::new(),
             webhooks: Vec::new(),
             contacts: Vec::new(),
+            announcements: Vec::new(),
         };
         let mut new_calls: HashMap<CallId, usize> = HashMap::new();
         let mut updated: HashMap<CallId, usize> = HashMap::new();
@@ -90,6 +94,7 @@ impl Plan {
                         new.requested_at,
                         CallFactKind::Requested,
                     );
+                    plan.tell(new.business_id, new.id, BusinessEventKind::CallRequested);
                 }
                 Job::Contact(touch) => plan.contacts.push(touch.clone()),
                 Job::Milestone {
@@ -102,6 +107,9 @@ impl Plan {
                     plan.event(*business_id, *call_id, kind, actor, detail, *at);
                     if let Some(fact) = announced(milestone) {
                         plan.announce(*business_id, *call_id, *at, fact);
+                    }
+                    if let Some(kind) = told(milestone) {
+                        plan.tell(*business_id, *call_id, kind);
                     }
                     let Some(change) = change else { continue };
                     if let Some(&i) = new_calls.get(call_id) {
@@ -142,6 +150,14 @@ impl Plan {
         });
     }
 
+    fn tell(&mut self, business_id: Uuid, call_id: CallId, kind: BusinessEventKind) {
+        self.announcements.push(BusinessEvent {
+            business_id,
+            kind,
+            subject_id: call_id.as_uuid(),
+        });
+    }
+
     fn announce(
         &mut self,
         business_id: Uuid,
@@ -159,12 +175,23 @@ impl Plan {
 
     /// Runs the statements (calls first: the events refer to them). The webhook deliveries
     /// are written between the inserts and the updates: they read older calls as stored.
-    pub(super) async fn write(self, db: &impl ConnectionTrait) -> Result<(), DomainError> {
+    /// Returns what to tell the businesses' followers once the transaction is committed:
+    /// the calls' milestones and the contacts created.
+    pub(super) async fn write(
+        self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Vec<BusinessEvent>, DomainError> {
+        let mut announcements = self.announcements;
         insert_all(db, self.calls).await?;
         insert_all(db, self.events).await?;
         crate::webhooks::calls::emit(db, &self.webhooks).await?;
         let created = crate::contacts::matching::touch_all(db, &self.contacts).await?;
         for (business_id, at, contact) in created {
+            announcements.push(BusinessEvent {
+                business_id,
+                kind: BusinessEventKind::ContactsChanged,
+                subject_id: contact.id,
+            });
             let views = crate::contacts::store::views_of(db, business_id, vec![contact]).await?;
             for view in views {
                 let event = crate::webhooks::Event::new(EventType::ContactCreated, at, &view);
@@ -180,7 +207,7 @@ impl Plan {
             }
             update.exec(db).await?;
         }
-        Ok(())
+        Ok(announcements)
     }
 }
 
@@ -220,6 +247,18 @@ fn row(new: &NewCall) -> call::ActiveModel {
         notes: Set(None),
         contact_id: Set(None),
         callback_id: Set(new.callback_id),
+    }
+}
+
+/// What a business's followers (`businessEvents`) are told of a milestone.
+fn told(milestone: &Milestone) -> Option<BusinessEventKind> {
+    match milestone {
+        Milestone::Accepted { .. } => Some(BusinessEventKind::CallAnswered),
+        Milestone::Ended { answered: true, .. } => Some(BusinessEventKind::CallEnded),
+        Milestone::Ended {
+            answered: false, ..
+        } => Some(BusinessEventKind::CallMissed),
+        _ => None,
     }
 }
 
@@ -356,6 +395,7 @@ fn describe(
             reason,
             by,
             unavailable,
+            ..
         } => {
             let change = RowChange::Ended {
                 at,

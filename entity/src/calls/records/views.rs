@@ -95,7 +95,12 @@ pub(crate) async fn intent_labels(
 }
 
 /// A stored call as people read it (see [`CallRecordView`]).
-fn view(row: call::Model, intents: &HashMap<Uuid, String>, members: &Members) -> CallRecordView {
+fn view(
+    row: call::Model,
+    intents: &HashMap<Uuid, String>,
+    members: &Members,
+    contacts: &HashMap<Uuid, String>,
+) -> CallRecordView {
     let duration_ms = row
         .answered_at
         .zip(row.ended_at)
@@ -129,8 +134,32 @@ fn view(row: call::Model, intents: &HashMap<Uuid, String>, members: &Members) ->
         wait_ms: row.wait_ms,
         duration_ms,
         notes: row.notes,
+        contact_name: row.contact_id.and_then(|c| contacts.get(&c).cloned()),
         contact_id: row.contact_id.map(|c| c.to_string()),
+        callback: row.callback_id.is_some(),
     }
+}
+
+/// The names of those of `ids` that are contacts of the business.
+async fn contact_names(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    mut ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    use crate::entities::contact;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(contact::Entity::find()
+        .filter(contact::Column::BusinessId.eq(business_id))
+        .filter(contact::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
 }
 
 /// [`list_for`] with the intent labels, the answering members' emails, the durations and
@@ -160,9 +189,11 @@ pub(crate) async fn views_of(
     let ids = rows.iter().filter_map(|r| r.intent).collect();
     let intents = intent_labels(db, business_id, ids).await?;
     let members = member_names(db, business_id).await?;
+    let ids = rows.iter().filter_map(|r| r.contact_id).collect();
+    let contacts = contact_names(db, business_id, ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| view(row, &intents, &members))
+        .map(|row| view(row, &intents, &members, &contacts))
         .collect())
 }
 
@@ -196,6 +227,7 @@ pub async fn call_detail(
     });
     let intents = intent_labels(db, business_id, row.intent.into_iter().collect()).await?;
     let members = member_names(db, business_id).await?;
+    let contacts = contact_names(db, business_id, row.contact_id.into_iter().collect()).await?;
     let stored: Vec<StoredEvent<'_>> = rows
         .iter()
         .map(|e| StoredEvent {
@@ -207,7 +239,7 @@ pub async fn call_detail(
         .collect();
     let events = history::timeline(&stored, &row.caller_name, &members);
     Ok(CallDetail {
-        call: view(row, &intents, &members),
+        call: view(row, &intents, &members, &contacts),
         events,
     })
 }

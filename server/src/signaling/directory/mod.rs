@@ -521,7 +521,11 @@ impl CallDirectory {
             | Kind::CallbacksChanged
             | Kind::InvitationRevoked
             | Kind::ApiKeyCreated
-            | Kind::ApiKeyRevoked => {}
+            | Kind::ApiKeyRevoked
+            | Kind::CallRequested
+            | Kind::CallAnswered
+            | Kind::CallEnded
+            | Kind::CallMissed => {}
         }
     }
 

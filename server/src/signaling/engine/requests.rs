@@ -36,7 +36,7 @@ use entity::calls::protocol::{
     CallId, ConnectionId, ErrorCode, IncomingCall, ServerMessage, Unavailability,
 };
 use entity::calls::records::{Job, NewCall};
-use entity::calls::routing::plan_ring;
+use entity::calls::routing::{plan_call, plan_ring};
 use entity::calls::wire::{CallMode, RingTarget, TransferFailure, UnavailableReason};
 use entity::calls::{AgentDevice, Call, CallError, Event, Party};
 use entity::contacts::matching::{ContactTouch, Key};
@@ -162,8 +162,9 @@ impl Engine {
             None => {
                 let roster = self.roster(business_id, &members, &route.teams);
                 let at = now;
-                plan_ring(
+                plan_call(
                     route.target,
+                    business_id,
                     &Scheduled {
                         roster: &roster,
                         schedule: &schedule,

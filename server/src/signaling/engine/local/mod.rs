@@ -30,10 +30,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Seams {
-    /// Every seam kept in this process, with call records written to `db` and requests
-    /// limited by `limits`. Spawns the record writer: call it on a tokio runtime.
+    /// Every seam kept in this process, with call records written to `db` (and, once
+    /// written, told to `events`) and requests limited by `limits`. Spawns the record
+    /// writer: call it on a tokio runtime.
     #[must_use]
-    pub fn local(limits: &CallLimits, db: &DatabaseConnection) -> Self {
+    pub fn local(
+        limits: &CallLimits,
+        db: &DatabaseConnection,
+        events: Arc<dyn entity::events::EventBus>,
+    ) -> Self {
         let delivery = Arc::new(LocalDelivery::default());
         Self {
             presence: Arc::new(LocalPresence::new(delivery.clone())),
@@ -41,7 +46,7 @@ impl Seams {
             memory: Arc::new(LocalMemory::default()),
             sessions: Arc::new(LocalSessions::default()),
             admission: Arc::new(LocalAdmission::new(limits)),
-            records: Arc::new(LocalRecords::start(db)),
+            records: Arc::new(LocalRecords::start(db, events)),
         }
     }
 }

@@ -13,10 +13,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use entity::calls::records::{self, Job, RecordWriter};
+use entity::events::{BusinessEvent, EventBus};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -54,9 +55,9 @@ pub struct LocalRecords {
 impl LocalRecords {
     /// Starts the writer on `db` (spawns its task: call it on a tokio runtime).
     #[must_use]
-    pub fn start(db: &DatabaseConnection) -> Self {
+    pub fn start(db: &DatabaseConnection, events: Arc<dyn EventBus>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let handle = tokio::spawn(write_all(db.clone(), rx));
+        let handle = tokio::spawn(write_all(db.clone(), events, rx));
         Self {
             sender: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(handle)),
@@ -121,7 +122,11 @@ impl RecordSink for LocalRecords {
     }
 }
 
-async fn write_all(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Item>) {
+async fn write_all(
+    db: DatabaseConnection,
+    events: Arc<dyn EventBus>,
+    mut rx: mpsc::UnboundedReceiver<Item>,
+) {
     let mut items = Vec::with_capacity(BATCH);
     let mut jobs = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut items, BATCH).await > 0 {
@@ -143,7 +148,9 @@ async fn write_all(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Item>
             }
         }
         if !jobs.is_empty() {
-            write(&db, &jobs).await;
+            for event in write(&db, &jobs).await {
+                events.publish_event(event);
+            }
             jobs.clear();
         }
         for answer in waiting {
@@ -153,12 +160,13 @@ async fn write_all(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Item>
 }
 
 /// Writes `batch` in one transaction, retrying after each of [`RETRIES`]; if it still
-/// fails, writes its jobs one by one and logs those that cannot be written.
-async fn write(db: &DatabaseConnection, batch: &[Job]) {
+/// fails, writes its jobs one by one and logs those that cannot be written. Returns the
+/// events of what was written (`businessEvents`).
+async fn write(db: &DatabaseConnection, batch: &[Job]) -> Vec<BusinessEvent> {
     let mut attempt = 0;
     let error = loop {
         match records::write_batch(db, batch).await {
-            Ok(()) => return,
+            Ok(events) => return events,
             Err(e) => match RETRIES.get(attempt) {
                 Some(delay) => {
                     tracing::warn!(error = %e, jobs = batch.len(), "writing call records failed; retrying");
@@ -172,9 +180,12 @@ async fn write(db: &DatabaseConnection, batch: &[Job]) {
     if batch.len() > 1 {
         tracing::warn!(error = %error, jobs = batch.len(), "a batch of call records keeps failing; writing them one by one");
     }
+    let mut events = Vec::new();
     for job in batch {
-        if let Err(e) = records::write(db, job).await {
-            tracing::error!(error = %e, ?job, "a call record could not be written");
+        match records::write(db, job).await {
+            Ok(written) => events.extend(written),
+            Err(e) => tracing::error!(error = %e, ?job, "a call record could not be written"),
         }
     }
+    events
 }
