@@ -46,6 +46,9 @@ async fn an_owner_sets_hours_and_a_caller_sees_them_in_their_own_time_zone() {
 
 /// Sets an input's value as the browser's own pickers would (date inputs take keys in
 /// the locale's order), then lets the page know.
+/// The email the caller leaves on the call page.
+const CALLER_EMAIL: &str = "kiran@example.org";
+
 async fn set_value(t: &Tab, css: &str, value: &str) -> anyhow::Result<()> {
     t.wait_for("a field", css).await?;
     t.c.execute(
@@ -178,10 +181,12 @@ async fn scenario(
     caller
         .wait_text("#call-online", "Nobody is taking calls right now")
         .await?;
-    // Calling anyway (chat: no devices needed): the hub answers with the message.
+    // Calling anyway (chat: no devices needed), with an email left for the business: the
+    // hub answers with the message.
     caller
         .click("the chat mode", "input[name=call-mode][value=chat]")
         .await?;
+    caller.type_into("#call-email", CALLER_EMAIL).await?;
     caller.click("Call", "button#call-start").await?;
     caller
         .wait_attr("#call-state", "data-state", &["unavailable"])
@@ -230,6 +235,33 @@ async fn scenario(
         .await?;
     println!("caller sees today's hours as {today}; {headline}");
     caller.shot("schedules-06-caller-hours").await?;
+
+    // 6. The caller left an email last time: the business's page greets them by it (and
+    // fills it in) until they say "forget me".
+    caller.wait_text("#call-remembered", CALLER_EMAIL).await?;
+    let prefilled: String = caller
+        .js("return document.getElementById('call-email').value;")
+        .await?;
+    anyhow::ensure!(prefilled == CALLER_EMAIL, "email field: {prefilled:?}");
+    caller.shot("schedules-07-caller-remembered").await?;
+    caller.click("Forget me", "#call-forget").await?;
+    caller
+        .until("the greeting to go", || async {
+            let gone: bool = caller
+                .js("return !document.getElementById('call-remembered') && document.getElementById('call-email').value === '';")
+                .await
+                .map_err(|e| e.to_string())?;
+            if gone { Ok(()) } else { Err("still greeted".to_owned()) }
+        })
+        .await?;
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller.wait_for("the call form", "#call-email").await?;
+    let greeted: bool = caller
+        .js("return !!document.getElementById('call-remembered');")
+        .await?;
+    anyhow::ensure!(!greeted, "still remembered after forget me");
     // The page as the server sent it spoke Berlin time.
     let html = reqwest::get(format!("{base}/call/{domain}"))
         .await?

@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod csv;
 pub mod domains;
 pub mod net;
+pub mod onboarding;
 pub mod routing_setup;
 pub mod schedules;
 pub mod types;

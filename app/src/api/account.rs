@@ -190,3 +190,18 @@ pub async fn create_business(name: String) -> Result<String, AppError> {
     })
     .await
 }
+
+/// What the current business has set up (the overview's checklist ticks from it) and its
+/// calls nobody answered this week.
+#[server(endpoint = "setup_progress")]
+pub async fn setup_progress() -> Result<entity::onboarding::SetupProgress, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let now = chrono::Utc::now();
+        Ok(entity::onboarding::progress(&services.db, &principal, now).await?)
+    })
+    .await
+}

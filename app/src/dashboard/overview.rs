@@ -15,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::charts::{CallsPerDayChart, MissedHeatGrid};
 use super::use_account;
-use crate::api::call_stats;
+use crate::api::{call_stats, setup_progress};
 use crate::ui::{role_label, Column, DataTable, ErrorPanel, Loading, RoleBadge, Row};
 
 /// The overview page.
@@ -200,6 +200,103 @@ fn Report(stats: CallStats) -> impl IntoView {
     }
 }
 
+/// One step of the checklist: a tick (or its number) and what to do.
+#[component]
+fn ChecklistStep(done: bool, id: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <li id=id data-done=if done { "true" } else { "false" } class:done=done>
+            <span class="step-mark" aria-hidden="true">{if done { "✓" } else { "" }}</span>
+            <span class="step-text">
+                {children()}
+                {done.then(|| view! { <span class="visually-hidden">" (done)"</span> })}
+            </span>
+        </li>
+    }
+}
+
+/// The owner's "getting your call page live", ticking as each step is done.
+#[component]
+fn GettingLive() -> impl IntoView {
+    let progress = Resource::new(|| (), |()| setup_progress());
+    view! {
+        <section class="card" aria-labelledby="next-title" id="getting-live">
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    let p = match progress.await {
+                        Ok(p) => p,
+                        Err(error) => return Either::Right(view! { <ErrorPanel error /> }),
+                    };
+                    let [domain, routing, team, hours] = p.steps().map(|(_, done)| done);
+                    let done = p.done();
+                    Either::Left(view! {
+                        <h2 id="next-title">"Getting your call page live"</h2>
+                        <p class="muted small" id="getting-live-count">{format!("{done} of 4 done")}</p>
+                        <ol class="checklist ticks">
+                            <ChecklistStep done=domain id="step-domain">
+                                <A href="/app/domains">"Add your domain"</A>
+                                " and verify it, so callers can reach you at yourdomain.com/call."
+                            </ChecklistStep>
+                            <ChecklistStep done=routing id="step-routing">
+                                <A href="/app/intents">"Set up intents"</A>
+                                " and "
+                                <A href="/app/teams">"teams with people in them"</A>
+                                " so each call reaches the right people."
+                            </ChecklistStep>
+                            <ChecklistStep done=team id="step-team">
+                                <A href="/app/members">"Invite your team"</A>
+                                " — agents answer calls, admins help you run the business."
+                            </ChecklistStep>
+                            <ChecklistStep done=hours id="step-hours">
+                                <A href="/app/schedules">"Set your opening hours"</A>
+                                ", so callers outside them are told when you open."
+                            </ChecklistStep>
+                        </ol>
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// An agent's own view: being reachable, and the calls nobody answered.
+#[component]
+fn AgentDay() -> impl IntoView {
+    let progress = Resource::new(|| (), |()| setup_progress());
+    view! {
+        <section class="card" aria-labelledby="day-title" id="agent-day">
+            <h2 id="day-title">"Your day"</h2>
+            <ul class="checklist">
+                <li>
+                    "Keep your status "<strong>"Available"</strong>
+                    " in the phone (bottom right) to take calls; set "<em>"Away"</em>" for a break."
+                </li>
+                <li>
+                    <Transition fallback=Loading>
+                        {move || Suspend::new(async move {
+                            let missed = progress.await.map(|p| p.missed_this_week).unwrap_or(0);
+                            view! {
+                                <span id="agent-missed">
+                                    {match missed {
+                                        0 => "No missed calls in the last 7 days.".to_owned(),
+                                        1 => "1 call nobody answered in the last 7 days: ".to_owned(),
+                                        n => format!("{n} calls nobody answered in the last 7 days: "),
+                                    }}
+                                    {(missed > 0)
+                                        .then(|| view! { <A href="/app/calls?outcome=missed">"see them"</A> })}
+                                </span>
+                            }
+                        })}
+                    </Transition>
+                </li>
+                <li>
+                    <A href="/app/callbacks">"Callbacks"</A>
+                    " waiting for someone to call back."
+                </li>
+            </ul>
+        </section>
+    }
+}
+
 #[component]
 fn OverviewBody(me: Me) -> impl IntoView {
     let manager = me.business.role.can_manage();
@@ -213,25 +310,11 @@ fn OverviewBody(me: Me) -> impl IntoView {
                 " as " <RoleBadge role /> "."
             </p>
         </header>
-        <section class="card" aria-labelledby="next-title">
-            <h2 id="next-title">"Getting your call page live"</h2>
-            <ol class="checklist numbered">
-                <li>
-                    <A href="/app/domains">"Add your domain"</A>
-                    " and verify it, so callers can reach you at yourdomain.com/call."
-                </li>
-                <li>
-                    <A href="/app/intents">"Set up intents"</A>
-                    " and "
-                    <A href="/app/teams">"teams"</A>
-                    " so each call reaches the right people."
-                </li>
-                <li>
-                    <A href="/app/members">"Invite your team"</A>
-                    " — agents answer calls, admins help you run the business."
-                </li>
-            </ol>
-        </section>
+        {if manager {
+            Either::Left(view! { <GettingLive /> })
+        } else {
+            Either::Right(view! { <AgentDay /> })
+        }}
         <section aria-labelledby="links-title">
             <h2 id="links-title" class="section-title">"Quick links"</h2>
             <div class="tile-grid">

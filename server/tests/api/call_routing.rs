@@ -36,7 +36,7 @@ async fn set_availability(ws: &mut Socket, user_id: &str, availability: &str) {
 }
 
 /// The owner creates team `name` with `members`; returns its id.
-async fn team_of(app: &TestApp, owner: &Owner, name: &str, members: &[&str]) -> Value {
+pub(crate) async fn team_of(app: &TestApp, owner: &Owner, name: &str, members: &[&str]) -> Value {
     let res = app
         .gql(
             &owner.auth(),

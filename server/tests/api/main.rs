@@ -24,6 +24,7 @@ mod helpers;
 mod invitations;
 mod isolation;
 mod opening_hours_calls;
+mod overview;
 mod page_security;
 mod people;
 mod proxy;

@@ -255,7 +255,7 @@ fn Remembered(ui: CallerUi) -> impl IntoView {
             view! {
                 <p class="remembered small" id="call-remembered">
                     "Welcome back — " {ui.business.get_value()} " knows you as "
-                    <strong>{email}</strong> ". "
+                    <strong>{email}</strong> "."
                     <button
                         type="button"
                         class="btn btn-secondary btn-small"
