@@ -157,6 +157,9 @@ async fn seed_calls(server: &Server, business: &str, agent: &str) -> anyhow::Res
 }
 
 /// Emulates a screen of `width`×`height` CSS pixels (a phone with `mobile`).
+/// A 1×1 PNG, the logo the owner uploads.
+const LOGO_PNG: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0dIDATx\x9cc\xd0\x8a\xbe\xf1\x1f\x00\x04m\x02]\xb5\xfd\x1ev\x00\x00\x00\x00IEND\xaeB`\x82";
+
 async fn screen(tab: &Tab, width: u32, height: u32, mobile: bool) -> anyhow::Result<()> {
     tab.cdp(
         "Emulation.setDeviceMetricsOverride",
@@ -312,6 +315,38 @@ async fn scenario(
     tab.type_into("#display-name", "Ann Owner").await?;
     tab.click("Save name", "#display-name-submit").await?;
     tab.wait_text("#user-email", "Ann Owner").await?;
+
+    println!("== the business profile: a greeting for callers and a logo");
+    tab.type_into("#profile-greeting", "Hello! We answer within a minute.")
+        .await?;
+    tab.click("Save the profile", "#profile-submit").await?;
+    tab.wait_text("#profile-saved", "Saved").await?;
+    // A real file through the file picker: the plain form posts it, the page comes back
+    // saying so and shows the logo.
+    let png = std::env::temp_dir().join(format!("logo-{}.png", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&png, LOGO_PNG)?;
+    let picker = tab.wait_for("the logo file input", "#logo-file").await?;
+    picker.send_keys(&png.to_string_lossy()).await?;
+    tab.click("Upload logo", "#logo-upload").await?;
+    tab.wait_text("#logo-outcome", "Your logo is on your call page")
+        .await?;
+    tab.until("the logo to load", || async {
+        let width: i64 = tab
+            .js("const i = document.getElementById('profile-logo'); return i && i.complete ? i.naturalWidth : 0;")
+            .await
+            .map_err(|e| e.to_string())?;
+        (width == 1).then_some(()).ok_or(format!("naturalWidth {width}"))
+    })
+    .await?;
+    let greeting: String = tab
+        .js("return document.getElementById('profile-greeting').value;")
+        .await?;
+    ensure!(
+        greeting.starts_with("Hello!"),
+        "greeting after reload: {greeting:?}"
+    );
+    tab.shot("ui-03b-profile").await?;
+    std::fs::remove_file(&png).ok();
 
     println!("== removing a member asks first");
     tab.goto_hydrated(&format!("{base}/app/members")).await?;

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod domains;
 pub mod net;
 pub mod onboarding;
+pub mod profile;
 pub mod routing_setup;
 pub mod schedules;
 pub mod types;

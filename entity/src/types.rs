@@ -341,6 +341,12 @@ pub struct CallPageInfo {
     /// to that browser); `None` for a browser the business does not know.
     #[serde(default)]
     pub remembered: Option<String>,
+    /// The business's greeting for callers (its profile).
+    #[serde(default)]
+    pub greeting: Option<String>,
+    /// Where the business's logo is served, if it has one.
+    #[serde(default)]
+    pub logo_url: Option<String>,
 }
 
 /// One of a business's intents as a caller picks it (and an agent sees it ring).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::FieldError;
 
-fn field_error(field: &str, message: &str) -> FieldError {
+pub(crate) fn field_error(field: &str, message: &str) -> FieldError {
     FieldError {
         field: field.to_owned(),
         message: message.to_owned(),

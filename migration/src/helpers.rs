@@ -32,3 +32,32 @@ pub fn index(
     }
     idx
 }
+
+/// Adds `column` to `table` (an existing table: the column must be nullable or have a
+/// default).
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    column: ColumnDef,
+) -> Result<(), DbErr> {
+    let mut column = column;
+    manager
+        .alter_table(
+            Table::alter()
+                .table(table)
+                .add_column(&mut column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// Drops `column` of `table`.
+pub async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    column: &'static str,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}

@@ -18,6 +18,7 @@ mod m20261205_000001_schedules;
 mod m20261206_000001_contacts;
 mod m20261207_000001_callbacks;
 mod m20261208_000001_domain_routes;
+mod m20261209_000001_business_profile;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_contacts::Migration),
             Box::new(m20261207_000001_callbacks::Migration),
             Box::new(m20261208_000001_domain_routes::Migration),
+            Box::new(m20261209_000001_business_profile::Migration),
         ]
     }
 }

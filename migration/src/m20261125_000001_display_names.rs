@@ -4,30 +4,18 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{add_column, drop_column};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("users")
-                    .add_column(string_null("display_name"))
-                    .to_owned(),
-            )
-            .await
+        add_column(manager, "users", string_null("display_name")).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("users")
-                    .drop_column("display_name")
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, "users", "display_name").await
     }
 }

@@ -5,30 +5,18 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{add_column, drop_column};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("domains")
-                    .add_column(uuid_null("route_team_id"))
-                    .to_owned(),
-            )
-            .await
+        add_column(manager, "domains", uuid_null("route_team_id")).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("domains")
-                    .drop_column("route_team_id")
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, "domains", "route_team_id").await
     }
 }

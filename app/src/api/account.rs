@@ -205,3 +205,47 @@ pub async fn setup_progress() -> Result<entity::onboarding::SetupProgress, AppEr
     })
     .await
 }
+
+/// The current business's profile: name, greeting for callers, logo.
+#[server(endpoint = "business_profile")]
+pub async fn business_profile() -> Result<entity::profile::ProfileView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(entity::profile::profile(&services.db, &principal).await?)
+    })
+    .await
+}
+
+/// Renames the current business and sets the greeting its call page shows (owners and
+/// admins; a blank greeting removes it).
+#[server(endpoint = "set_business_profile")]
+pub async fn set_business_profile(
+    name: String,
+    greeting: Option<String>,
+) -> Result<entity::profile::ProfileView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let input = entity::profile::ProfileInput { name, greeting };
+        Ok(entity::profile::set_profile(&services.db, &principal, &input).await?)
+    })
+    .await
+}
+
+/// Removes the current business's logo (owners and admins).
+#[server(endpoint = "remove_business_logo")]
+pub async fn remove_business_logo() -> Result<entity::profile::ProfileView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(entity::profile::remove_logo(&services.db, &principal).await?)
+    })
+    .await
+}

@@ -1,14 +1,20 @@
-//! `/app/settings`: how you are named, your password, another business.
+//! `/app/settings`: the business's profile (owners and admins: name, greeting for callers,
+//! logo), how you are named, your password, another business.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::use_account;
-use crate::api::{ChangePassword, CreateBusiness, SetDisplayName};
+use leptos_router::hooks::use_query_map;
+
+use super::{use_account, ManagersOnly};
+use crate::api::{
+    business_profile, ChangePassword, CreateBusiness, RemoveBusinessLogo, SetBusinessProfile,
+    SetDisplayName,
+};
 use crate::ui::{
-    action_error, action_output, action_succeeded, reset_on_success, Card, ErrorSummary, Field,
-    Loaded, PageHeader, SubmitButton, SuccessAlert,
+    action_error, action_output, action_succeeded, reset_on_success, saved, Card, ErrorSummary,
+    Field, FieldMessage, Loaded, PageHeader, SubmitButton, SuccessAlert,
 };
 
 /// The settings page.
@@ -16,10 +22,144 @@ use crate::ui::{
 pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
-        <PageHeader title="Settings" lead="Your account and your businesses." />
+        <PageHeader title="Settings" lead="Your business, your account and your other businesses." />
+        <ManagersOnly>
+            <ProfileCard />
+        </ManagersOnly>
         <DisplayNameCard />
         <ChangePasswordCard />
         <CreateBusinessCard />
+    }
+}
+
+/// What the logo upload (`POST /app/profile/logo`, a plain form) said, from the address
+/// it sent the browser back to (`?logo=…`).
+fn logo_outcome(code: &str) -> Option<(bool, &'static str)> {
+    Some(match code {
+        "saved" => (true, "Your logo is on your call page."),
+        "empty" => (false, "Choose an image file first."),
+        "too_big" => (false, "That image is too large: use one of at most 256 KB."),
+        "not_image" => (false, "That file is not a PNG, JPEG or WebP image."),
+        "forbidden" => (false, "Only owners and admins can change the logo."),
+        "failed" => (false, "The logo could not be saved; try again."),
+        _ => return None,
+    })
+}
+
+/// The business as callers see it: its name, a greeting and a logo on the call page.
+#[component]
+fn ProfileCard() -> impl IntoView {
+    let action = ServerAction::<SetBusinessProfile>::new();
+    let remove = ServerAction::<RemoveBusinessLogo>::new();
+    let error = action_error(action);
+    let done = action_output(action);
+    let (profile_saved, logo_removed) = (saved(action), saved(remove));
+    let profile = Resource::new(
+        move || (profile_saved.get(), logo_removed.get()),
+        |_| business_profile(),
+    );
+    // The account is not reloaded here: this card sits inside `ManagersOnly`, which
+    // re-renders from the account (and would forget this save). The top bar shows the
+    // new name from the next page on.
+    let query = use_query_map();
+    let upload = move || {
+        query.with(|q| q.get("logo")).as_deref().and_then(logo_outcome).map(|(ok, text)| {
+            if ok {
+                view! { <p class="alert alert-success" role="status" id="logo-outcome">{text}</p> }
+            } else {
+                view! { <p class="alert alert-error" role="alert" id="logo-outcome">{text}</p> }
+            }
+        })
+    };
+    let greeting_error = Signal::derive(move || error.get().and_then(|e| e.field("greeting")));
+    view! {
+        <Card
+            title="Your business"
+            id="profile-title"
+            lead="What callers see on your call page: your name, a greeting and your logo."
+        >
+            {move || {
+                done.get()
+                    .map(|_| {
+                        view! {
+                            <div id="profile-saved">
+                                <SuccessAlert>"Saved: your call page shows it now."</SuccessAlert>
+                            </div>
+                        }
+                    })
+            }}
+            <Loaded
+                resource=profile
+                view=move |p| {
+                    let logo = p.logo_url.clone();
+                    view! {
+                        <ActionForm action attr:class="form" attr:novalidate=true attr:id="profile-form">
+                            <ErrorSummary
+                                error
+                                attempts=action.version()
+                                fields=&[("name", "profile-name"), ("greeting", "profile-greeting")]
+                            />
+                            <Field
+                                label="Business name"
+                                id="profile-name"
+                                name="name"
+                                field="name"
+                                autocomplete="organization"
+                                value=p.name.clone()
+                                error
+                            />
+                            <div class="field">
+                                <label for="profile-greeting">"Greeting for callers (optional)"</label>
+                                <textarea
+                                    id="profile-greeting"
+                                    name="greeting"
+                                    rows="3"
+                                    maxlength=entity::profile::MAX_GREETING
+                                    aria-invalid=move || greeting_error.get().is_some().then_some("true")
+                                    aria-describedby="profile-greeting-error"
+                                    prop:value=p.greeting.clone().unwrap_or_default()
+                                ></textarea>
+                                <FieldMessage id="profile-greeting-error" message=greeting_error />
+                            </div>
+                            <SubmitButton
+                                id="profile-submit"
+                                label="Save"
+                                pending_label="Saving…"
+                                pending=action.pending()
+                            />
+                        </ActionForm>
+                        <div class="profile-logo">
+                            <h3>"Logo"</h3>
+                            {upload}
+                            {match logo {
+                                Some(src) => view! {
+                                    <img class="profile-logo-preview" id="profile-logo" src=src alt="Your logo" width="64" height="64" />
+                                    <ActionForm action=remove attr:class="inline-form">
+                                        <button type="submit" class="btn btn-secondary btn-small" id="logo-remove">"Remove logo"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                None => view! { <p class="muted small" id="no-logo">"No logo yet."</p> }.into_any(),
+                            }}
+                            <form
+                                method="post"
+                                action="/app/profile/logo"
+                                enctype="multipart/form-data"
+                                class="form form-row"
+                                id="logo-form"
+                            >
+                                <div class="field">
+                                    <label for="logo-file">"PNG, JPEG or WebP, at most 256 KB"</label>
+                                    <input id="logo-file" type="file" name="logo" accept="image/png,image/jpeg,image/webp" />
+                                </div>
+                                <div class="field field-action">
+                                    <button type="submit" class="btn btn-primary" id="logo-upload">"Upload logo"</button>
+                                </div>
+                            </form>
+                        </div>
+                    }
+                }
+            />
+        </Card>
     }
 }
 

@@ -140,6 +140,16 @@ pub fn BusinessCallPage(
         <Title text=format!("Call {}", info.business_name) />
         <CallFrame>
             <section class="call-card call-found" id="call-page" aria-labelledby="call-business">
+                {info.logo_url.clone().map(|src| view! {
+                    <img
+                        class="call-logo"
+                        id="call-logo"
+                        src=src
+                        alt=format!("{} logo", info.business_name)
+                        width="64"
+                        height="64"
+                    />
+                })}
                 <p class="eyebrow">"Call"</p>
                 <h1 id="call-business">{info.business_name.clone()}</h1>
                 <p class="call-identity">
@@ -151,6 +161,9 @@ pub fn BusinessCallPage(
                         "✓ Verified domain"
                     </span>
                 </p>
+                {info.greeting.clone().map(|greeting| view! {
+                    <p class="call-greeting" id="call-greeting">{greeting}</p>
+                })}
                 {notice.map(|member| view! {
                     <p class="alert alert-success link-notice" id="callback-join" role="status">
                         <strong>{member}</strong>

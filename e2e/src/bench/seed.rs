@@ -114,6 +114,7 @@ async fn seed_business(
         name: Set(format!("Bench {label} {b}")),
         timezone: Set("UTC".to_owned()),
         created_at: Set(now),
+        greeting: Set(None),
     }
     .insert(txn)
     .await?;

@@ -96,6 +96,15 @@ pub(super) async fn hostile_businesses(
             )
             .await?;
         switch(w, token, &id).await?;
+        // The same text is the greeting its call page shows callers.
+        w.api
+            .string(
+                token,
+                "mutation($n: String!) { setBusinessProfile(name: $n, greeting: $n) { name } }",
+                json!({ "n": name }),
+                "/setBusinessProfile/name",
+            )
+            .await?;
         let domain = verified_domain(w, token, &format!("xss-{tag}-{}.com", i + 1)).await?;
         out.push(Business {
             name: name.to_owned(),

@@ -113,6 +113,7 @@ pub(crate) async fn insert_business(
         name: Set(name.as_ref().to_owned()),
         timezone: Set("UTC".to_owned()),
         created_at: Set(Utc::now()),
+        greeting: Set(None),
     }
     .insert(db)
     .await?;

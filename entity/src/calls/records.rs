@@ -301,6 +301,7 @@ mod tests {
             name: Set("Alpha".to_owned()),
             timezone: Set("UTC".to_owned()),
             created_at: Set(Utc::now()),
+            greeting: Set(None),
         }
         .insert(&db)
         .await

@@ -28,6 +28,8 @@ pub async fn call_page(
         online: false,
         hours: crate::schedules::present::call_page_status(db, b.id, chrono::Utc::now()).await?,
         remembered: None,
+        greeting: b.greeting.clone(),
+        logo_url: crate::profile::logo_url_of(db, b.id).await?,
     }))
 }
 

@@ -8,6 +8,8 @@ pub struct Model {
     pub name: String,
     pub timezone: String,
     pub created_at: DateTimeUtc,
+    /// What the call page says to callers (the business profile); `None`: nothing.
+    pub greeting: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

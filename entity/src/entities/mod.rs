@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod business;
+pub mod business_logo;
 pub mod call;
 pub mod call_event;
 pub mod callback;

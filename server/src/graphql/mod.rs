@@ -16,6 +16,7 @@ mod context;
 mod error;
 mod introspection;
 mod mutation;
+mod profile;
 mod query;
 mod routing;
 mod schedules;
@@ -53,6 +54,7 @@ pub struct Query(
     contacts::ContactsQuery,
     callbacks::CallbacksQuery,
     calls::CallsQuery,
+    profile::ProfileQuery,
 );
 
 /// The root of every mutation: the core fields, then each area's.
@@ -65,6 +67,7 @@ pub struct Mutation(
     schedules::SchedulesMutation,
     contacts::ContactsMutation,
     callbacks::CallbacksMutation,
+    profile::ProfileMutation,
 );
 
 /// The executable schema.

@@ -46,7 +46,8 @@ pub fn refusal(error: &DomainError) -> Response {
 }
 
 /// The session's principal, when the request comes from our own pages; else the response
-/// that refuses it (`what` names the data: "the call log").
+/// that refuses it (`what` names the data: "the call log"). Also the door of the
+/// dashboard's one plain form upload (the logo).
 pub async fn principal(
     state: &AppState,
     headers: &HeaderMap,
@@ -60,7 +61,7 @@ pub async fn principal(
     {
         Ok(Origin::Own) => {}
         Ok(Origin::BusinessDomain | Origin::Foreign) => {
-            let text = format!("This page may not download {what}.\n");
+            let text = format!("This page may not reach {what}.\n");
             return Err((StatusCode::FORBIDDEN, text).into_response());
         }
         Err(e) => {

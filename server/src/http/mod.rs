@@ -20,6 +20,7 @@ pub mod contacts_csv;
 pub mod csrf;
 pub mod downloads;
 pub mod exports;
+pub mod logo;
 pub mod metrics_auth;
 pub mod origin;
 pub mod security;
@@ -85,7 +86,8 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
 }
 
 /// `/healthz`, `/metrics`, `/widget.js`, `/csp-report`, the GraphQL console's script
-/// and stylesheet, and the CSV exports of the call log and the contacts.
+/// and stylesheet, the CSV exports of the call log and the contacts, and the business
+/// logo (served, and uploaded from the dashboard).
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(security::router())
@@ -97,4 +99,5 @@ pub fn router() -> Router<AppState> {
         .route("/widget.js", get(widget::get_widget))
         .route(exports::CALLS_CSV, get(exports::get_calls_csv))
         .route("/app/contacts.csv", get(contacts_csv::export_contacts))
+        .merge(logo::router())
 }

@@ -27,6 +27,7 @@ mod opening_hours_calls;
 mod overview;
 mod page_security;
 mod people;
+mod profile;
 mod proxy;
 mod returning_callers;
 mod revocation;

@@ -32,6 +32,7 @@ async fn database() -> (DatabaseConnection, Uuid, Uuid, std::path::PathBuf) {
         name: Set("Acme".to_owned()),
         timezone: Set("UTC".to_owned()),
         created_at: Set(Utc::now()),
+        greeting: Set(None),
     }
     .insert(&db)
     .await
