@@ -262,6 +262,35 @@ async fn scenario(
         .js("return !!document.getElementById('call-remembered');")
         .await?;
     anyhow::ensure!(!greeted, "still remembered after forget me");
+
+    // 7. On a phone: the Call button is in reach without scrolling (the sticky call bar
+    // over compact mode choices), and nothing scrolls sideways.
+    caller
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+        )
+        .await?;
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller.wait_for("the call button", "#call-start").await?;
+    let (top, bottom, height, over): (f64, f64, f64, f64) = caller
+        .js(
+            "const r = document.getElementById('call-start').getBoundingClientRect(); \
+             return [r.top, r.bottom, window.innerHeight, \
+                     document.documentElement.scrollWidth - window.innerWidth];",
+        )
+        .await?;
+    anyhow::ensure!(
+        top >= 0.0 && bottom <= height,
+        "the Call button is out of reach on a phone: {top}..{bottom} of {height}"
+    );
+    anyhow::ensure!(
+        over <= 0.0,
+        "the call page is {over}px wider than the phone"
+    );
+    caller.shot("schedules-08-phone-call-page").await?;
     // The page as the server sent it spoke Berlin time.
     let html = reqwest::get(format!("{base}/call/{domain}"))
         .await?

@@ -87,18 +87,21 @@ pub fn InCallPanel(
         }
         call.quality.get().map(|q| {
             let (grade, word) = q.grade();
-            let detail = match (q.rtt_ms, q.loss_pct) {
-                (Some(rtt), Some(loss)) => format!("{rtt:.0} ms · {loss:.1}% lost"),
-                (Some(rtt), None) => format!("{rtt:.0} ms"),
+            // The figures are for whoever wonders (a tooltip), not for every caller.
+            let figures = match (q.rtt_ms, q.loss_pct) {
+                (Some(rtt), Some(loss)) => format!("{rtt:.0} ms · {loss:.1}% lost · "),
+                (Some(rtt), None) => format!("{rtt:.0} ms · "),
                 _ => String::new(),
             };
+            let detail = format!(
+                "{figures}received {}, sent {}",
+                bytes(q.bytes_received),
+                bytes(q.bytes_sent)
+            );
             view! {
-                <span class=format!("call-quality quality-{grade}") title=detail.clone()>
+                <span class=format!("call-quality quality-{grade}") title=detail>
                     <span class="quality-dot" aria-hidden="true"></span>
                     {word}
-                    <span class="muted small">
-                        {format!(" · ↓{} ↑{}", bytes(q.bytes_received), bytes(q.bytes_sent))}
-                    </span>
                 </span>
             }
         })
