@@ -342,7 +342,7 @@ async fn scenario(
         .js("return document.getElementById('profile-greeting').value;")
         .await?;
     ensure!(
-        greeting.starts_with("Hello!"),
+        greeting == "Hello! We answer within a minute.",
         "greeting after reload: {greeting:?}"
     );
     tab.shot("ui-03b-profile").await?;

@@ -14,7 +14,7 @@ use crate::api::{
 };
 use crate::ui::{
     action_error, action_output, action_succeeded, reset_on_success, saved, Card, ErrorSummary,
-    Field, FieldMessage, Loaded, PageHeader, SubmitButton, SuccessAlert,
+    Field, Loaded, PageHeader, SubmitButton, SuccessAlert, TextAreaField,
 };
 
 /// The settings page.
@@ -71,7 +71,6 @@ fn ProfileCard() -> impl IntoView {
             }
         })
     };
-    let greeting_error = Signal::derive(move || error.get().and_then(|e| e.field("greeting")));
     view! {
         <Card
             title="Your business"
@@ -108,19 +107,15 @@ fn ProfileCard() -> impl IntoView {
                                 value=p.name.clone()
                                 error
                             />
-                            <div class="field">
-                                <label for="profile-greeting">"Greeting for callers (optional)"</label>
-                                <textarea
-                                    id="profile-greeting"
-                                    name="greeting"
-                                    rows="3"
-                                    maxlength=entity::profile::MAX_GREETING
-                                    aria-invalid=move || greeting_error.get().is_some().then_some("true")
-                                    aria-describedby="profile-greeting-error"
-                                    prop:value=p.greeting.clone().unwrap_or_default()
-                                ></textarea>
-                                <FieldMessage id="profile-greeting-error" message=greeting_error />
-                            </div>
+                            <TextAreaField
+                                label="Greeting for callers (optional)"
+                                id="profile-greeting"
+                                name="greeting"
+                                field="greeting"
+                                maxlength=entity::profile::MAX_GREETING
+                                value=p.greeting.clone().unwrap_or_default()
+                                error
+                            />
                             <SubmitButton
                                 id="profile-submit"
                                 label="Save"

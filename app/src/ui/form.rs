@@ -87,6 +87,51 @@ pub fn Field(
     }
 }
 
+/// A labelled `<textarea>` with its error underneath (a note, a greeting).
+#[component]
+pub fn TextAreaField(
+    /// The visible label.
+    label: &'static str,
+    /// The textarea's `id`.
+    #[prop(into)]
+    id: String,
+    /// The form field name, i.e. the server function argument.
+    name: &'static str,
+    /// The field name the domain reports errors under.
+    field: &'static str,
+    /// The last error of the form's action.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+    /// The text it starts with.
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// The most characters it takes.
+    #[prop(optional)]
+    maxlength: Option<usize>,
+    /// Its height in lines.
+    #[prop(default = 3)]
+    rows: usize,
+) -> impl IntoView {
+    let message = move || error.with(|e| e.as_ref().and_then(|e| e.field(field)));
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:has-error=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                maxlength=maxlength.map(|n| n.to_string())
+                aria-describedby=error_id.clone()
+                aria-invalid=move || if message().is_some() { "true" } else { "false" }
+            >
+                {value}
+            </textarea>
+            <FieldMessage id=error_id message=Signal::derive(message) />
+        </div>
+    }
+}
+
 /// A labelled `<select>` (its `<option>`s are the children) with its error underneath.
 #[component]
 pub fn SelectField(

@@ -65,7 +65,9 @@ pub mod page;
 pub mod table;
 
 pub use actions::{ConfirmAction, RowAction};
-pub use form::{reset_on_success, ErrorSummary, Field, FieldMessage, SelectField, SubmitButton};
+pub use form::{
+    reset_on_success, ErrorSummary, Field, FieldMessage, SelectField, SubmitButton, TextAreaField,
+};
 pub use page::{Card, EmptyState, Loaded, Notice, PageHeader};
 pub use table::{Column, DataTable, Row};
 

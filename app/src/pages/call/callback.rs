@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::panel::CallerUi;
 use crate::api::RequestCallback;
-use crate::ui::{action_error, action_output, ErrorSummary, Field, FieldMessage, SubmitButton};
+use crate::ui::{action_error, action_output, ErrorSummary, Field, SubmitButton, TextAreaField};
 
 /// The callback form, or what happened once sent.
 #[component]
@@ -22,8 +22,6 @@ pub fn CallbackOffer(
     let asked = action_output(action);
     let business = ui.business;
     let title_id = StoredValue::new(format!("{id}-title"));
-    let note_error = Signal::derive(move || error.get().and_then(|e| e.field("note")));
-    let note_error_id = StoredValue::new(format!("{id}-note-error"));
     view! {
         <section class="callback-offer" id=id aria-labelledby=title_id.get_value()>
             {move || match asked.get() {
@@ -85,17 +83,14 @@ pub fn CallbackOffer(
                                 maxlength=entity::callbacks::NAME_MAX
                                 error
                             />
-                            <div class="field">
-                                <label for="callback-note">"What is it about? (optional)"</label>
-                                <textarea
-                                    id="callback-note"
-                                    name="note"
-                                    maxlength=entity::callbacks::NOTE_MAX
-                                    aria-invalid=move || note_error.get().is_some().then_some("true")
-                                    aria-describedby=note_error_id.get_value()
-                                ></textarea>
-                                <FieldMessage id=note_error_id.get_value() message=note_error />
-                            </div>
+                            <TextAreaField
+                                label="What is it about? (optional)"
+                                id="callback-note"
+                                name="note"
+                                field="note"
+                                maxlength=entity::callbacks::NOTE_MAX
+                                error
+                            />
                             <SubmitButton
                                 id="callback-send"
                                 label="Call me back"

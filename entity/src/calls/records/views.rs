@@ -72,26 +72,39 @@ async fn member_names(
     Ok(crate::routing_setup::member_names(db, business_id).await?)
 }
 
-/// The labels of those of `ids` that are still intents of the business.
-pub(crate) async fn intent_labels(
+/// The `name` column by `id` of those of `ids` that are rows of `E` in the business.
+async fn names_by_id<E: EntityTrait>(
     db: &impl ConnectionTrait,
+    (business, id, name): (E::Column, E::Column, E::Column),
     business_id: Uuid,
     mut ids: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, String>, DomainError> {
-    use crate::entities::intent;
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(intent::Entity::find()
-        .filter(intent::Column::BusinessId.eq(business_id))
-        .filter(intent::Column::Id.is_in(ids))
+    let rows: Vec<(Uuid, String)> = E::find()
+        .select_only()
+        .column(id)
+        .column(name)
+        .filter(business.eq(business_id))
+        .filter(id.is_in(ids))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.label))
-        .collect())
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The labels of those of `ids` that are still intents of the business.
+pub(crate) async fn intent_labels(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    use crate::entities::intent::{Column, Entity};
+    let columns = (Column::BusinessId, Column::Id, Column::Label);
+    names_by_id::<Entity>(db, columns, business_id, ids).await
 }
 
 /// A stored call as people read it (see [`CallRecordView`]).
@@ -144,22 +157,11 @@ fn view(
 async fn contact_names(
     db: &impl ConnectionTrait,
     business_id: Uuid,
-    mut ids: Vec<Uuid>,
+    ids: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, String>, DomainError> {
-    use crate::entities::contact;
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(contact::Entity::find()
-        .filter(contact::Column::BusinessId.eq(business_id))
-        .filter(contact::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect())
+    use crate::entities::contact::{Column, Entity};
+    let columns = (Column::BusinessId, Column::Id, Column::Name);
+    names_by_id::<Entity>(db, columns, business_id, ids).await
 }
 
 /// [`list_for`] with the intent labels, the answering members' emails, the durations and
