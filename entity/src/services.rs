@@ -40,4 +40,6 @@ pub struct Services {
     pub invitations_per_day: u32,
     /// Which webhook endpoint addresses may be registered (the rest is checked at delivery).
     pub webhook_targets: crate::webhooks::TargetPolicy,
+    /// How long a "call back now" link works (`links::DEFAULT_TTL` unless configured).
+    pub callback_link_ttl: chrono::Duration,
 }

@@ -120,6 +120,9 @@ pub struct Settings {
     /// `DOMAINCALL_INVITATIONS_PER_DAY`: invitations a business may send in any 24 hours
     /// (1 to 10000, default 50).
     pub invitations_per_day: u32,
+    /// `DOMAINCALL_CALLBACK_LINK_TTL`: how long the link a caller is mailed when a member
+    /// calls back works (`10m` to `7d`, default `24h`).
+    pub callback_link_ttl: Duration,
     /// `DOMAINCALL_JOB_POLL_INTERVAL`: how often an idle job worker looks for new jobs, so
     /// the longest a queued email (a sign-up link) waits (`10ms` to `1m`, default `500ms`).
     pub job_poll_interval: Duration,
@@ -639,6 +642,12 @@ impl Settings {
             entity::auth::invitations::DEFAULT_PER_DAY,
             1..=10_000,
         )?;
+        let callback_link_ttl = duration_var(
+            &get,
+            "DOMAINCALL_CALLBACK_LINK_TTL",
+            24 * hour,
+            Duration::from_secs(600)..=7 * 24 * hour,
+        )?;
         let job_poll_interval = duration_var(
             &get,
             "DOMAINCALL_JOB_POLL_INTERVAL",
@@ -652,6 +661,7 @@ impl Settings {
             graphql_introspection,
             signup_limits,
             invitations_per_day,
+            callback_link_ttl,
             job_poll_interval,
             trusted_proxies,
             ice,
@@ -938,14 +948,17 @@ mod tests {
         assert_eq!(s.signup_limits.per_client, 5);
         assert_eq!(s.signup_limits.per_email, 3);
         assert_eq!(s.invitations_per_day, 50);
+        assert_eq!(s.callback_link_ttl, Duration::from_secs(24 * 3600));
         assert_eq!(s.job_poll_interval, Duration::from_millis(500));
         let s = from(&[
             ("DOMAINCALL_JOB_POLL_INTERVAL", "50ms"),
             ("DOMAINCALL_SIGNUPS_PER_CLIENT", "20"),
             ("DOMAINCALL_SIGNUPS_PER_EMAIL", "1"),
             ("DOMAINCALL_INVITATIONS_PER_DAY", "500"),
+            ("DOMAINCALL_CALLBACK_LINK_TTL", "30m"),
         ])
         .unwrap();
+        assert_eq!(s.callback_link_ttl, Duration::from_secs(1800));
         assert_eq!(s.signup_limits.per_client, 20);
         assert_eq!(s.signup_limits.per_email, 1);
         assert_eq!(s.invitations_per_day, 500);
@@ -955,6 +968,8 @@ mod tests {
             ("DOMAINCALL_SIGNUPS_PER_CLIENT", "0"),
             ("DOMAINCALL_SIGNUPS_PER_EMAIL", "101"),
             ("DOMAINCALL_INVITATIONS_PER_DAY", "lots"),
+            ("DOMAINCALL_CALLBACK_LINK_TTL", "8d"),
+            ("DOMAINCALL_CALLBACK_LINK_TTL", "5m"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}: {err}");

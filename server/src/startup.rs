@@ -188,6 +188,7 @@ impl Application {
                 settings.signup_limits,
             )),
             invitations_per_day: settings.invitations_per_day,
+            callback_link_ttl: chrono::Duration::from_std(settings.callback_link_ttl)?,
             webhook_targets: entity::webhooks::TargetPolicy::new(
                 settings.webhooks.allowed_nets.clone(),
             ),

@@ -97,22 +97,34 @@ pub fn new_request(to: &str, r: &RequestSummary<'_>) -> OutgoingEmail {
     }
 }
 
+/// How long a link works, for people: "30 minutes", "24 hours", "7 days".
+#[must_use]
+pub fn lifetime(ttl: chrono::Duration) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match (ttl.num_days(), ttl.num_hours(), ttl.num_minutes()) {
+        (d, h, _) if d >= 2 && h % 24 == 0 => plural(d, "day"),
+        (_, h, m) if h >= 1 && m % 60 == 0 => plural(h, "hour"),
+        (_, _, m) => plural(m.max(1), "minute"),
+    }
+}
+
 /// To the caller: `member` of the business is calling back now; `join_link` starts the
-/// call, once, for `ttl_hours`.
+/// call, once, for `ttl`.
 #[must_use]
 pub fn calling_back(
     to: &str,
     business_name: &str,
     member: &str,
     join_link: &str,
-    ttl_hours: i64,
+    ttl: chrono::Duration,
 ) -> OutgoingEmail {
     let business = mail_safe(business_name);
     let member = mail_safe(member);
+    let ttl = lifetime(ttl);
     let text = format!(
         "Hello,\n\n{member} of \"{business}\" is calling you back about your request.\n\n\
          Open this link to join the call in your browser (it works once and expires in \
-         {ttl_hours} hours):\n\n{join_link}\n"
+         {ttl}):\n\n{join_link}\n"
     );
     let html = html(&[
         "Hello,".to_owned(),
@@ -122,7 +134,7 @@ pub fn calling_back(
             escape_html(&business)
         ),
         anchor(join_link, "Join the call"),
-        format!("The link works once and expires in {ttl_hours} hours."),
+        format!("The link works once and expires in {ttl}."),
     ]);
     OutgoingEmail {
         to: to.to_owned(),
@@ -163,10 +175,22 @@ mod tests {
             HOSTILE,
             HOSTILE,
             "https://dc.example/l/y",
-            24,
+            chrono::Duration::hours(24),
         );
+        assert!(back.text.contains("expires in 24 hours"), "{}", back.text);
         assert!(!back.subject.contains('\r'));
         assert!(back.text.contains("https://dc.example/l/y"));
         assert!(!back.html.unwrap_or_default().contains("<script>"));
+    }
+
+    #[test]
+    fn lifetimes_read_as_people_say_them() {
+        use chrono::Duration;
+        assert_eq!(lifetime(Duration::minutes(10)), "10 minutes");
+        assert_eq!(lifetime(Duration::minutes(90)), "90 minutes");
+        assert_eq!(lifetime(Duration::hours(1)), "1 hour");
+        assert_eq!(lifetime(Duration::hours(24)), "24 hours");
+        assert_eq!(lifetime(Duration::days(7)), "7 days");
+        assert_eq!(lifetime(Duration::hours(36)), "36 hours");
     }
 }

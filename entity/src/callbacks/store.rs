@@ -411,7 +411,7 @@ pub async fn call_back_now(
         principal.business_id,
         id,
         Some(principal.user_id),
-        links::DEFAULT_TTL,
+        services.callback_link_ttl,
         now,
     )
     .await?;
@@ -439,7 +439,7 @@ pub async fn call_back_now(
             &business.name,
             &member,
             &link,
-            links::DEFAULT_TTL.num_hours(),
+            services.callback_link_ttl,
         ))
         .await?;
     services.events.publish(

@@ -211,6 +211,37 @@ async fn a_cancel_link_cancels_once_and_links_expire(db: Db) {
     app.finish().await;
 }
 
+/// `DOMAINCALL_CALLBACK_LINK_TTL`: the join link lives as long as the setting says, and
+/// the mail says so in words.
+async fn the_join_link_lives_as_configured(db: Db) {
+    let app = TestApp::spawn_with(db, |s| {
+        s.callback_link_ttl = std::time::Duration::from_secs(600);
+    })
+    .await;
+    let owner = app.sign_up("Gamma").await;
+    let domain = verified_domain(&app, &owner).await;
+    let caller = caller_token(&app).await;
+    let email = format!("fay-{}@example.net", uuid::Uuid::new_v4().simple());
+    ask(&app, &caller, &[("domain", &domain), ("email", &email)]).await;
+    let id = callbacks(&app, &owner, "PENDING").await[0]["id"].clone();
+    let before = Utc::now();
+    call_back(&app, &owner, &id).await;
+    let mail = app.wait_for_mail_with(&email, "is calling you back").await;
+    assert!(mail.contains("expires in 10 minutes"), "{mail:.600}");
+    let link = signed_link::Entity::find()
+        .filter(signed_link::Column::Purpose.eq("join"))
+        .one(&app.services.db)
+        .await
+        .unwrap()
+        .expect("a join link");
+    let lives = link.expires_at - before;
+    assert!(
+        lives > chrono::Duration::minutes(9) && lives <= chrono::Duration::minutes(11),
+        "the link lives {lives}"
+    );
+    app.finish().await;
+}
+
 async fn requests_are_validated_and_limited(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.sign_up("Gamma").await;
@@ -319,6 +350,7 @@ async fn another_business_cannot_see_or_use_callbacks(db: Db) {
 both_dbs!(
     a_member_calls_back_and_the_link_rings_them,
     a_cancel_link_cancels_once_and_links_expire,
+    the_join_link_lives_as_configured,
     requests_are_validated_and_limited,
     another_business_cannot_see_or_use_callbacks,
 );
