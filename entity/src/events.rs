@@ -64,6 +64,9 @@ pub enum BusinessEventKind {
     CallEnded,
     /// A call ended without anyone answering (missed, rejected, cancelled, unavailable).
     CallMissed,
+    /// A caller asked to be called back (`subject_id` is the callback); the business's
+    /// agent devices are told at once. `CallbacksChanged` follows as for every change.
+    CallbackRequested,
 }
 
 /// One event of one business.

@@ -202,6 +202,7 @@ pub async fn request(
             .await?;
     }
     let events = &services.events;
+    events.publish(business_id, BusinessEventKind::CallbackRequested, id);
     events.publish(business_id, BusinessEventKind::CallbacksChanged, id);
     // The contact may be new: the call directory forgets what it knew of the business's.
     events.publish(business_id, BusinessEventKind::ContactsChanged, business_id);

@@ -425,6 +425,10 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// To every agent device of the business: a caller nobody could answer asked to be
+    /// called back (the dashboard's Callbacks list has it; a tab in the background raises
+    /// a notification).
+    CallbackRequested { callback_id: Uuid },
     /// The server is going away: reconnect (with `hello.resume`) after `after_ms`.
     Reconnect { after_ms: u32 },
     /// A message was refused; the socket stays open unless a close frame follows.

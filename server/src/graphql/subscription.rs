@@ -62,6 +62,9 @@ pub enum BusinessEventKindGql {
     CallEnded,
     /// A call ended without anyone answering: missed, rejected, cancelled or unavailable.
     CallMissed,
+    /// A caller asked to be called back (`subjectId` is the callback; `CALLBACKS_CHANGED`
+    /// follows).
+    CallbackRequested,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -88,6 +91,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::CallAnswered => Self::CallAnswered,
             BusinessEventKind::CallEnded => Self::CallEnded,
             BusinessEventKind::CallMissed => Self::CallMissed,
+            BusinessEventKind::CallbackRequested => Self::CallbackRequested,
         }
     }
 }

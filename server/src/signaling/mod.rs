@@ -114,6 +114,9 @@ struct HubInner {
     live: Mutex<Live>,
     idle: Notify,
     revocations: revocation::Revocations,
+    /// The business events the agents' devices are told of (a callback request), taken
+    /// by [`Hub::follow_events`].
+    announcements: Mutex<Option<entity::events::Feed<entity::events::BusinessEvent>>>,
     /// Numbers this process's sockets (sessions outlive sockets).
     next_socket: AtomicU64,
 }
@@ -167,6 +170,7 @@ impl Hub {
                 live: Mutex::default(),
                 idle: Notify::new(),
                 revocations: revocation::Revocations::new(events),
+                announcements: Mutex::new(Some(events.subscribe())),
                 next_socket: AtomicU64::new(0),
             }),
         }
@@ -227,6 +231,38 @@ impl Hub {
     pub fn follow_events(&self) {
         tokio::spawn(self.directory().clone().follow());
         self.follow_revocations();
+        self.follow_announcements();
+    }
+
+    /// Tells every agent device of a business what it should hear of at once: a caller
+    /// asked to be called back (`callback_requested`).
+    fn follow_announcements(&self) {
+        use entity::events::{BusinessEventKind, Received};
+        use futures::StreamExt;
+
+        let feed = self
+            .inner
+            .announcements
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(mut feed) = feed else {
+            return;
+        };
+        let hub = self.clone();
+        tokio::spawn(async move {
+            while let Some(item) = feed.next().await {
+                let Received::Item(event) = item else {
+                    continue;
+                };
+                if event.kind == BusinessEventKind::CallbackRequested {
+                    let message = entity::calls::protocol::ServerMessage::CallbackRequested {
+                        callback_id: event.subject_id,
+                    };
+                    hub.inner.engine.tell_agents(event.business_id, &message);
+                }
+            }
+        });
     }
 
     /// What call requests read: verified domains, caller cards, routes.

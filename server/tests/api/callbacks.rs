@@ -242,6 +242,27 @@ async fn the_join_link_lives_as_configured(db: Db) {
     app.finish().await;
 }
 
+/// Agents hear of a new callback request at once (`callback_requested` on their signaling
+/// socket: the softphone's notice and browser notification); another business's do not.
+async fn agents_are_told_of_a_new_request(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.sign_up("Alpha").await;
+    let b = app.sign_up("Beta").await;
+    let domain = verified_domain(&app, &a).await;
+    let mut a_ws = greeted(&app, &a.token).await;
+    let mut b_ws = greeted(&app, &b.token).await;
+    let caller = caller_token(&app).await;
+    let email = format!("gus-{}@example.net", uuid::Uuid::new_v4().simple());
+    let (status, asked) = ask(&app, &caller, &[("domain", &domain), ("email", &email)]).await;
+    assert_eq!(status, 200, "{asked}");
+    let told = next_call(&mut a_ws).await;
+    assert_eq!(told["type"], "callback_requested", "{told}");
+    let id = callbacks(&app, &a, "PENDING").await[0]["id"].clone();
+    assert_eq!(told["callback_id"], id, "{told}");
+    silent(&mut b_ws).await;
+    app.finish().await;
+}
+
 async fn requests_are_validated_and_limited(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.sign_up("Gamma").await;
@@ -351,6 +372,7 @@ both_dbs!(
     a_member_calls_back_and_the_link_rings_them,
     a_cancel_link_cancels_once_and_links_expire,
     the_join_link_lives_as_configured,
+    agents_are_told_of_a_new_request,
     requests_are_validated_and_limited,
     another_business_cannot_see_or_use_callbacks,
 );

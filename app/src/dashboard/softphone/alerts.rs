@@ -1,6 +1,6 @@
 //! Alerts for a dashboard tab in the background: the page title counts the calls ringing
-//! ("(2) Calls · domaincall"), and an incoming call raises a browser notification when
-//! the member allowed them (asked once, from the softphone's "Turn on alerts" button — a
+//! ("(2) Calls · domaincall"), and an incoming call or a new callback request raises a
+//! browser notification when the member allowed them (asked once, from the softphone's "Turn on alerts" button — a
 //! click, as browsers require). Clicking the notification brings the tab to the front.
 
 use wasm_bindgen::closure::Closure;
@@ -32,8 +32,9 @@ pub fn ask(done: impl FnOnce(bool) + 'static) {
     });
 }
 
-/// Shows `title` with `body` if the tab is in the background and alerts are allowed.
-pub fn notify(title: &str, body: &str) {
+/// Shows `title` with `body` if the tab is in the background and alerts are allowed; a
+/// newer notification of the same `tag` (`incoming`, `callback`) replaces the older one.
+pub fn notify(tag: &str, title: &str, body: &str) {
     let hidden = web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden());
@@ -42,8 +43,7 @@ pub fn notify(title: &str, body: &str) {
     }
     let options = NotificationOptions::new();
     options.set_body(body);
-    // One notification per kind: a newer call replaces the older one.
-    options.set_tag("domaincall-incoming");
+    options.set_tag(&format!("domaincall-{tag}"));
     if let Ok(n) = Notification::new_with_options(title, &options) {
         let focus = Closure::<dyn Fn()>::new(|| {
             if let Some(w) = web_sys::window() {

@@ -125,7 +125,8 @@ impl AgentEngine {
                         .as_ref()
                         .map_or(c.caller.name.clone(), |k| k.name.clone());
                     let about = c.intent.as_ref().map_or("no topic", |i| i.label.as_str());
-                    super::alerts::notify("Incoming call", &format!("{who} \u{2014} {about}"));
+                    let body = format!("{who} \u{2014} {about}");
+                    super::alerts::notify("incoming", "Incoming call", &body);
                 }
                 self.update_tone();
             }
@@ -184,6 +185,16 @@ impl AgentEngine {
                     }
                     self.stop_ringing(call_id);
                 }
+            }
+            ServerMessage::CallbackRequested { .. } => {
+                ui.notice.set(Some(
+                    "A caller asked to be called back: see Callbacks.".to_owned(),
+                ));
+                super::alerts::notify(
+                    "callback",
+                    "Callback requested",
+                    "A caller nobody could answer asked to be called back.",
+                );
             }
             ServerMessage::Reconnect { .. } => ui.notice.set(Some(
                 "The call service is restarting — reconnecting…".to_owned(),

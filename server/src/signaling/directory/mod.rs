@@ -525,7 +525,8 @@ impl CallDirectory {
             | Kind::CallRequested
             | Kind::CallAnswered
             | Kind::CallEnded
-            | Kind::CallMissed => {}
+            | Kind::CallMissed
+            | Kind::CallbackRequested => {}
         }
     }
 

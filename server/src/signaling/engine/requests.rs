@@ -254,6 +254,14 @@ impl Engine {
         served
     }
 
+    /// Queues `message` for every agent device of `business_id` connected here.
+    pub fn tell_agents(&self, business_id: Uuid, message: &ServerMessage) {
+        let Some(text) = encode(message) else { return };
+        let devices = self.presence().roster(business_id);
+        let mut to = devices.iter().flat_map(|m| m.devices.iter().copied());
+        self.seams().delivery.broadcast(&mut to, &text);
+    }
+
     /// Queues `message` for `connection`.
     pub(super) fn send_to(&self, connection: ConnectionId, message: &ServerMessage) {
         if let Some(text) = encode(message) {
