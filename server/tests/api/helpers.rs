@@ -418,6 +418,15 @@ pub fn unfolded(mail: &str) -> String {
         .replace("=3D", "=")
 }
 
+/// Where a response sends the browser (its `Location`; empty without one).
+pub fn location_of(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Extracts a URL path with `prefix` (e.g. "/invite/") from an email, undoing
 /// quoted-printable soft line breaks.
 pub fn link_in(mail: &str, prefix: &str) -> String {

@@ -41,12 +41,7 @@ async fn upload(app: &TestApp, token: &str, origin: &str, bytes: &[u8]) -> (u16,
         .send()
         .await
         .unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (res.status().as_u16(), location)
+    (res.status().as_u16(), crate::helpers::location_of(&res))
 }
 
 async fn profile(app: &TestApp, owner: &Owner) -> Value {

@@ -358,12 +358,7 @@ async fn form_post(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> (u16
         .send()
         .await
         .unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = crate::helpers::location_of(&res);
     let session = res
         .headers()
         .get_all("set-cookie")
