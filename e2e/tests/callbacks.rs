@@ -1,7 +1,9 @@
 //! Callbacks in real Chromium: a business is out of office; a caller calls anyway, is told
 //! why and asks to be called back; the owner sees the request on `/app/callbacks` and
 //! presses "call back now"; the caller opens the link from the email, presses Call, the
-//! owner's dashboard rings, and they talk (audio flowing both ways). Runs inside a
+//! owner's dashboard rings, and they talk (audio flowing both ways). Then the business is
+//! closed and another caller books a free time (a confirmation with a calendar file; the
+//! owner sees it scheduled). Runs inside a
 //! loopback-only network namespace like the call test (`e2e::netns`). Screenshots:
 //! `target/e2e/callbacks-NN-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -214,6 +216,88 @@ async fn scenario(
     }
     owner.shot("callbacks-07-owner-talking").await?;
     caller.shot("callbacks-07-caller-talking").await?;
+    let errors = caller.console_errors().await?;
+    ensure!(errors.is_empty(), "caller console errors: {errors:?}");
+    book_a_time(server, &token, &domain, owner, caller).await
+}
+
+/// Step 4: the business is closed now; another caller books a time from the early offer
+/// and gets a confirmation with a calendar file; the owner sees it scheduled.
+async fn book_a_time(
+    server: &Server,
+    token: &str,
+    domain: &str,
+    owner: &Tab,
+    caller: &Tab,
+) -> anyhow::Result<()> {
+    let base = &server.base;
+    let opens = (chrono::Utc::now() + chrono::Duration::hours(3)).format("%H:00");
+    let closes = (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:00");
+    let hours = format!("{opens}-{closes}");
+    let mut input = json!({ "teamId": null, "timeZone": "UTC" });
+    for day in [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ] {
+        input[day] = json!(hours);
+    }
+    Api::new(base)
+        .call(
+            token,
+            "mutation($i: OpeningHoursInput!) { setOpeningHours(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await?;
+    let email = format!(
+        "dora-{}@example.net",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller
+        .click("the early callback offer", "#callback-before summary")
+        .await?;
+    caller
+        .click("At a time that suits me", "#callback-early-at")
+        .await?;
+    caller
+        .wait_for("the free times", "#callback-times label.slot")
+        .await?;
+    caller.shot("callbacks-08-caller-picks-a-time").await?;
+    caller
+        .click("the first free time", "#callback-times label.slot")
+        .await?;
+    caller.type_into("#callback-email", &email).await?;
+    caller.click("Call me back", "#callback-send").await?;
+    caller
+        .wait_text("#callback-early-done", "will call you back on")
+        .await?;
+    caller
+        .wait_text("#callback-early-done", "calendar file")
+        .await?;
+    caller.shot("callbacks-09-caller-booked").await?;
+    let mail = owner
+        .until("the confirmation with a calendar file", || async {
+            server
+                .outbox()
+                .into_iter()
+                .find(|m| m.contains(&format!("To: {email}")) && m.contains("invite.ics"))
+                .ok_or_else(|| "not yet".to_owned())
+        })
+        .await?;
+    ensure!(mail.contains("text/calendar"), "no calendar part: {mail}");
+    owner
+        .goto_hydrated(&format!("{base}/app/callbacks"))
+        .await?;
+    owner.wait_text("#callbacks-table", &email).await?;
+    owner.wait_text("#callbacks-table", "Scheduled").await?;
+    owner.shot("callbacks-10-owner-sees-the-booking").await?;
     let errors = caller.console_errors().await?;
     ensure!(errors.is_empty(), "caller console errors: {errors:?}");
     Ok(())

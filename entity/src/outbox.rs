@@ -18,6 +18,9 @@ pub struct OutgoingEmail {
     pub text: String,
     /// Optional HTML alternative.
     pub html: Option<String>,
+    /// An iCalendar file (`text/calendar`) attached as `invite.ics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
 
 /// Durable hand-off of work to the background workers.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use entity::outbox::OutgoingEmail;
 use lettre::address::AddressError;
-use lettre::message::{header::ContentType, Mailbox, MultiPart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// Where and as whom mail is sent.
@@ -176,14 +176,29 @@ impl Mailer {
             .to(to)
             .subject(email.subject.as_str())
             .message_id(message_id.map(|id| format!("<{id}>")));
-        let message = match &email.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+        let message = match (&email.html, &email.calendar) {
+            (Some(html), None) => builder.multipart(MultiPart::alternative_plain_html(
                 email.text.clone(),
                 html.clone(),
             ))?,
-            None => builder
+            (None, None) => builder
                 .header(ContentType::TEXT_PLAIN)
                 .body(email.text.clone())?,
+            (html, Some(ics)) => {
+                let body = match html {
+                    Some(html) => {
+                        MultiPart::alternative_plain_html(email.text.clone(), html.clone())
+                    }
+                    None => {
+                        MultiPart::alternative().singlepart(SinglePart::plain(email.text.clone()))
+                    }
+                };
+                let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .unwrap_or(ContentType::TEXT_PLAIN);
+                let attachment =
+                    Attachment::new("invite.ics".to_owned()).body(ics.clone(), calendar);
+                builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))?
+            }
         };
         Ok(message)
     }
@@ -258,6 +273,7 @@ mod tests {
         })
         .expect("mailer");
         let email = OutgoingEmail {
+            calendar: None,
             to: "not an address".to_owned(),
             subject: "Hi".to_owned(),
             text: "Hello".to_owned(),

@@ -1,6 +1,7 @@
 //! Periodic work: the background domain checks (pending re-checks, re-verification,
 //! revocation), the removal of expired caller identities and of webhook logs past their
-//! retention, and the expiry of callbacks nobody returned in two weeks.
+//! retention, the expiry of callbacks nobody returned in two weeks, and the reminders
+//! before booked callbacks.
 //!
 //! Every `interval` the runner looks for what is due and does it. Due work is claimed row
 //! by row in the database, so several worker processes may run this side by side.
@@ -8,17 +9,24 @@
 use std::future::Future;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use entity::domains::Checker;
+use entity::outbox::Outbox;
 use sea_orm::DatabaseConnection;
 
 /// How many domains one sweep checks at most (the rest wait for the next tick).
 pub const DOMAIN_BATCH: u64 = 200;
 
 /// What the periodic work needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PeriodicContext {
     pub db: DatabaseConnection,
     pub domains: Checker,
+    /// Where reminder mail is queued.
+    pub outbox: Arc<dyn Outbox>,
+    /// The public URL links in mail start with.
+    pub public_url: String,
 }
 
 /// Runs one round: due domain checks, expired identities, old webhook deliveries.
@@ -44,6 +52,12 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
         Ok(0) => {}
         Ok(n) => tracing::info!(expired = n, "stale callbacks expired"),
         Err(e) => tracing::error!(error = %e, "expiring stale callbacks failed"),
+    }
+    let outbox = ctx.outbox.as_ref();
+    match entity::callbacks::reminders::send_due(&ctx.db, outbox, &ctx.public_url, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reminded = n, "callback reminders sent"),
+        Err(e) => tracing::error!(error = %e, "sending callback reminders failed"),
     }
     let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
     if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {

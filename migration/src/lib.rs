@@ -19,6 +19,7 @@ mod m20261206_000001_contacts;
 mod m20261207_000001_callbacks;
 mod m20261208_000001_domain_routes;
 mod m20261209_000001_business_profile;
+mod m20261210_000001_callback_slots;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_callbacks::Migration),
             Box::new(m20261208_000001_domain_routes::Migration),
             Box::new(m20261209_000001_business_profile::Migration),
+            Box::new(m20261210_000001_callback_slots::Migration),
         ]
     }
 }

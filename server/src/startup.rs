@@ -100,6 +100,8 @@ pub async fn build_background(
         periodic: jobs::PeriodicContext {
             db: db.clone(),
             domains: checker,
+            outbox: Arc::new(queue.clone()),
+            public_url: settings.public_url.clone(),
         },
         queue,
         sweep_interval: settings.sweep_interval,

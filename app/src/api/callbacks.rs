@@ -2,16 +2,19 @@
 //! caller identity its cookie proves); members list them, call back and close them (scoped
 //! to the session's business); the signed links of the emails show and cancel.
 
-use entity::callbacks::{CallbackAsked, CallbackView, LinkPage};
+use entity::callbacks::{CallbackAsked, CallbackView, LinkPage, SlotDay, SlotPolicy};
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// Asks the business of `domain` to call back at `email` (name and note optional). A
-/// second request with the same email while one waits updates it.
+/// Asks the business of `domain` to call back at `email` (name and note optional): as
+/// soon as possible, or at `slot` (an RFC 3339 start among [`callback_slots`]'s), with the
+/// confirmation's time in `zone` (the caller's). A second request with the same email
+/// while one waits updates it.
 ///
 /// Public: the caller identity is the browser's (a new one is rate-limited per address),
 /// and one identity may ask a few times an hour.
+#[allow(clippy::too_many_arguments)] // one per field, as the call page's form posts them
 #[server(endpoint = "request_callback")]
 pub async fn request_callback(
     domain: String,
@@ -19,6 +22,9 @@ pub async fn request_callback(
     email: String,
     name: Option<String>,
     note: Option<String>,
+    when: Option<String>,
+    slot: Option<String>,
+    zone: Option<String>,
 ) -> Result<CallbackAsked, AppError> {
     use crate::backend;
 
@@ -28,6 +34,25 @@ pub async fn request_callback(
             None => None,
             Some(id) => Some(backend::parse_id(id, "intent")?),
         };
+        // The slot counts only when "at a time" was chosen (a form sends both).
+        let slot = match (when.as_deref(), slot.as_deref().map(str::trim)) {
+            (Some("asap"), _) | (_, None | Some("")) => None,
+            (_, Some(s)) => Some(
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map_err(|_| {
+                        AppError::from(entity::DomainError::invalid(
+                            "slot",
+                            "Pick one of the times shown.",
+                        ))
+                    })?
+                    .with_timezone(&chrono::Utc),
+            ),
+        };
+        if when.as_deref() == Some("slot") && slot.is_none() {
+            return Err(
+                entity::DomainError::invalid("slot", "Pick one of the times shown.").into(),
+            );
+        }
         let identity = super::calls::caller_of_browser(&services, Some(email.clone())).await?;
         let business = entity::domains::call_page_business(&services.db, &domain).await?;
         let input = entity::callbacks::CallbackRequest {
@@ -36,9 +61,11 @@ pub async fn request_callback(
             email,
             name,
             note,
+            slot,
+            zone,
         };
         let now = chrono::Utc::now();
-        let asked = entity::callbacks::store::request(&services, &identity, &input, now).await?;
+        let asked = entity::callbacks::asking::request(&services, &identity, &input, now).await?;
         // Left an email: the business knows this browser next time.
         if let Some(business_id) = business {
             super::calls::remember_caller(&services, business_id, &asked.email)?;
@@ -48,8 +75,96 @@ pub async fn request_callback(
     .await
 }
 
+/// The free callback slots the business of `domain` offers callers of `intent` on `date`
+/// (`YYYY-MM-DD` in `zone`, the caller's time zone; none: the first date with one).
+/// Public, like the call page.
+#[server(endpoint = "callback_slots")]
+pub async fn callback_slots(
+    domain: String,
+    intent: Option<String>,
+    date: Option<String>,
+    zone: Option<String>,
+) -> Result<SlotDay, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let business = entity::domains::call_page_business(&services.db, &domain)
+            .await?
+            .ok_or(entity::DomainError::NotFound("call page"))?;
+        let intent = match intent.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+            None => None,
+            Some(id) => Some(backend::parse_id(id, "intent")?),
+        };
+        let date =
+            match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                None => None,
+                Some(d) => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(
+                    |_| AppError::from(entity::DomainError::invalid("date", "Pick a date.")),
+                )?),
+            };
+        let now = chrono::Utc::now();
+        let db = &services.db;
+        Ok(
+            entity::callbacks::booking::day(db, business, intent, date, zone.as_deref(), now)
+                .await?,
+        )
+    })
+    .await
+}
+
+/// The current business's callback slot policy.
+#[server(endpoint = "callback_slot_policy")]
+pub async fn callback_slot_policy() -> Result<SlotPolicy, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let db = &services.db;
+        Ok(
+            entity::callbacks::booking::policy(db, principal.business_id)
+                .await
+                .map_err(entity::DomainError::from)?,
+        )
+    })
+    .await
+}
+
+/// Sets how callback slots are cut and how many callbacks one takes (owners and admins).
+#[server(endpoint = "set_slot_policy")]
+pub async fn set_slot_policy(
+    slot_minutes: String,
+    buffer_minutes: String,
+    notice_minutes: String,
+    window_days: String,
+    capacity: String,
+    reminder_minutes: String,
+) -> Result<SlotPolicy, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let number = |s: &str| s.trim().parse::<i64>().unwrap_or(-1);
+        let policy = SlotPolicy::checked(
+            number(&slot_minutes),
+            number(&buffer_minutes),
+            number(&notice_minutes),
+            number(&window_days),
+            number(&capacity),
+            number(&reminder_minutes),
+        )
+        .map_err(entity::DomainError::Validation)?;
+        let (db, events) = (&services.db, services.events.as_ref());
+        let now = chrono::Utc::now();
+        Ok(entity::callbacks::booking::set_policy(db, events, &principal, policy, now).await?)
+    })
+    .await
+}
+
 /// The callbacks of the current business: the open ones, or those of `status`
-/// (`pending`, `in_progress`, `done`, `cancelled`, `expired`).
+/// (`pending`, `scheduled`, `in_progress`, `done`, `cancelled`, `expired`).
 #[server(endpoint = "list_callbacks")]
 pub async fn list_callbacks(status: Option<String>) -> Result<Vec<CallbackView>, AppError> {
     use crate::backend;

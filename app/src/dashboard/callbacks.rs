@@ -1,14 +1,18 @@
 //! `/app/callbacks`: callers nobody could answer who asked to be called back — who, about
 //! what, since when — with "call back now" (the caller gets an email with a link that
 //! rings the member who pressed it), "mark done", "waiting again" and "cancel". The filter
-//! (`?status=`) is a plain link, so it works before the page hydrates.
+//! (`?status=`) is a plain link, so it works before the page hydrates. A booked callback
+//! shows its time; owners and admins set how those times are cut ([`SlotPolicyCard`]).
 
+use entity::callbacks::calendar_links::{self, CalendarEntry};
 use entity::callbacks::{CallbackStatus, CallbackView};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::callback_slots::SlotPolicyCard;
+use super::ManagersOnly;
 use crate::api::{list_callbacks, CallBackNow, SetCallbackStatus};
 use crate::ui::{
     action_error, action_output, date_time, Card, Column, ConfirmAction, DataTable, EmptyState,
@@ -99,6 +103,9 @@ pub fn CallbacksPage() -> impl IntoView {
                 view={move |list: Vec<CallbackView>| view! { <CallbacksTable list actions /> }}
             />
         </Card>
+        <ManagersOnly>
+            <SlotPolicyCard />
+        </ManagersOnly>
     }
 }
 
@@ -113,11 +120,48 @@ const COLUMNS: [Column; 6] = [
 
 fn badge(status: CallbackStatus) -> &'static str {
     match status {
-        CallbackStatus::Pending => "badge badge-warning",
+        CallbackStatus::Pending | CallbackStatus::Scheduled => "badge badge-warning",
         CallbackStatus::InProgress => "badge badge-info",
         CallbackStatus::Done => "badge badge-success",
         CallbackStatus::Cancelled | CallbackStatus::Expired => "badge badge-muted",
     }
+}
+
+/// "Add to calendar" for an open booked callback: Google, Outlook, or the `.ics` file.
+fn calendar_links(c: &CallbackView) -> Option<impl IntoView> {
+    let (start, end) = (c.slot_at?, c.slot_end?);
+    if !c.status.is_open() {
+        return None;
+    }
+    let title = format!("Call back {}", c.who());
+    let details = match (&c.intent_label, &c.note) {
+        (Some(i), Some(n)) => format!("{} <{}>\nAbout: {i}\n{n}", c.who(), c.email),
+        (Some(i), None) => format!("{} <{}>\nAbout: {i}", c.who(), c.email),
+        (None, Some(n)) => format!("{} <{}>\n{n}", c.who(), c.email),
+        (None, None) => format!("{} <{}>", c.who(), c.email),
+    };
+    let entry = CalendarEntry {
+        title: &title,
+        details: &details,
+        start,
+        end,
+    };
+    let (google, outlook) = (
+        calendar_links::google(&entry),
+        calendar_links::outlook(&entry),
+    );
+    let ics = format!("/app/callbacks/{}/invite.ics", c.id);
+    Some(view! {
+        <br />
+        <span class="small calendar-links">
+            "Add to calendar: "
+            <a href=google target="_blank" rel="noopener noreferrer">"Google"</a>
+            " · "
+            <a href=outlook target="_blank" rel="noopener noreferrer">"Outlook"</a>
+            " · "
+            <a href=ics download="callback.ics">".ics"</a>
+        </span>
+    })
 }
 
 /// The callbacks with their actions.
@@ -146,6 +190,8 @@ fn CallbacksTable(list: Vec<CallbackView>, actions: Actions) -> impl IntoView {
             };
             let status = view! {
                 <span class=badge(c.status)>{c.status.label()}</span>
+                {c.slot_at.filter(|_| c.status.is_open()).map(|at| view! { <br /> <span class="small slot-at">"for " {date_time(&at)}</span> })}
+                {calendar_links(&c)}
                 {c.member_name.clone().map(|m| view! { <br /> <span class="muted small">"by " {m}</span> })}
             };
             let open = c.status.is_open();

@@ -25,6 +25,7 @@ mod engine;
 mod hours;
 mod panel;
 mod search;
+mod slots;
 
 use hours::CallHours;
 use panel::CallPanel;

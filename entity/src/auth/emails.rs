@@ -103,6 +103,7 @@ pub fn invitation(
         ),
     ]);
     OutgoingEmail {
+        calendar: None,
         to: to.to_owned(),
         subject: format!("You are invited to answer calls for \"{name}\""),
         text,
@@ -130,6 +131,7 @@ pub fn confirm_sign_up(to: &str, link: &str, ttl_hours: i64) -> OutgoingEmail {
         ),
     ]);
     OutgoingEmail {
+        calendar: None,
         to: to.to_owned(),
         subject: "Confirm your email to finish signing up for domaincall".to_owned(),
         text,
@@ -159,6 +161,7 @@ pub fn sign_up_attempt(to: &str, sign_in_url: &str) -> OutgoingEmail {
             .to_owned(),
     ]);
     OutgoingEmail {
+        calendar: None,
         to: to.to_owned(),
         subject: "Someone tried to sign up for domaincall with your email".to_owned(),
         text,

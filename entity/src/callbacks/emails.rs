@@ -9,21 +9,60 @@
 use crate::auth::emails::{anchor, escape_html, html, mail_safe};
 use crate::outbox::OutgoingEmail;
 
-/// To the caller: the business got the request; `cancel_link` withdraws it.
+/// A booked time, as the caller's confirmation says it.
+#[derive(Clone, Debug)]
+pub struct Booked {
+    /// `Sat 6 Dec 2026, 11:30 (Europe/Berlin)`, in the caller's zone.
+    pub when: String,
+    /// The calendar file attached (RFC 5545).
+    pub ics: String,
+}
+
+/// To the caller: the business got the request — for `booked`, at that time, with a
+/// calendar file — and `cancel_link` withdraws it.
 #[must_use]
-pub fn received(to: &str, business_name: &str, cancel_link: &str) -> OutgoingEmail {
+pub fn received(
+    to: &str,
+    business_name: &str,
+    cancel_link: &str,
+    booked: Option<&Booked>,
+) -> OutgoingEmail {
     let name = mail_safe(business_name);
+    let (plan_text, plan_html, subject) = match booked {
+        Some(b) => {
+            let when = mail_safe(&b.when);
+            (
+                format!(
+                    "They will call you back on {when}: you will get an email with a link \
+                     that starts the call. The calendar file attached puts it in your calendar."
+                ),
+                format!(
+                    "They will call you back on <strong>{}</strong>: you will get an email \
+                     with a link that starts the call. The calendar file attached puts it in \
+                     your calendar.",
+                    escape_html(&when)
+                ),
+                format!("\"{name}\" will call you back on {when}"),
+            )
+        }
+        None => (
+            "They have your request and will call you back as soon as they can: you will \
+             get an email with a link that starts the call."
+                .to_owned(),
+            "They have your request and will call you back as soon as they can: you will \
+             get an email with a link that starts the call."
+                .to_owned(),
+            format!("\"{name}\" will call you back"),
+        ),
+    };
     let text = format!(
-        "Hello,\n\nYou asked \"{name}\" to call you back. They have your request and will \
-         call you back as soon as they can: you will get an email with a link that starts \
-         the call.\n\nNo longer needed? Cancel the request here:\n\n{cancel_link}\n"
+        "Hello,\n\nYou asked \"{name}\" to call you back. {plan_text}\n\nNo longer needed? \
+         Cancel the request here:\n\n{cancel_link}\n"
     );
     let html = html(&[
         "Hello,".to_owned(),
         format!(
-            "You asked <strong>{}</strong> to call you back. They have your request and will \
-             call you back as soon as they can: you will get an email with a link that starts \
-             the call.",
+            "You asked <strong>{}</strong> to call you back. {plan_html}",
             escape_html(&name)
         ),
         format!(
@@ -32,8 +71,38 @@ pub fn received(to: &str, business_name: &str, cancel_link: &str) -> OutgoingEma
         ),
     ]);
     OutgoingEmail {
+        calendar: booked.map(|b| b.ics.clone()),
         to: to.to_owned(),
-        subject: format!("\"{name}\" will call you back"),
+        subject,
+        text,
+        html: Some(html),
+    }
+}
+
+/// To the caller, shortly before the time they booked: `business_name` calls them back at
+/// `when` (in their zone); `cancel_link` withdraws it.
+#[must_use]
+pub fn reminder(to: &str, business_name: &str, when: &str, cancel_link: &str) -> OutgoingEmail {
+    let name = mail_safe(business_name);
+    let when = mail_safe(when);
+    let text = format!(
+        "Hello,\n\nA reminder: \"{name}\" calls you back on {when}. You will get an email \
+         with a link that starts the call.\n\nNo longer needed? Cancel here:\n\n{cancel_link}\n"
+    );
+    let html = html(&[
+        "Hello,".to_owned(),
+        format!(
+            "A reminder: <strong>{}</strong> calls you back on <strong>{}</strong>. You will \
+             get an email with a link that starts the call.",
+            escape_html(&name),
+            escape_html(&when)
+        ),
+        format!("No longer needed? {}.", anchor(cancel_link, "Cancel")),
+    ]);
+    OutgoingEmail {
+        calendar: None,
+        to: to.to_owned(),
+        subject: format!("Reminder: \"{name}\" calls you back on {when}"),
         text,
         html: Some(html),
     }
@@ -48,6 +117,8 @@ pub struct RequestSummary<'a> {
     pub email: &'a str,
     pub intent: Option<&'a str>,
     pub note: Option<&'a str>,
+    /// The booked time (in the business's zone), for a scheduled callback.
+    pub when: Option<&'a str>,
     /// The dashboard's callbacks page.
     pub dashboard_link: &'a str,
 }
@@ -63,9 +134,13 @@ pub fn new_request(to: &str, r: &RequestSummary<'_>) -> OutgoingEmail {
         .map(|i| format!(" about \"{}\"", mail_safe(i)))
         .unwrap_or_default();
     let note = r.note.map(str::trim).filter(|n| !n.is_empty());
+    let at = r
+        .when
+        .map(|w| format!(" on {}", mail_safe(w)))
+        .unwrap_or_default();
     let mut text = format!(
         "Hello,\n\n{who} ({email}) called \"{business}\"{about}, nobody could answer, and \
-         they asked to be called back.\n"
+         they asked to be called back{at}.\n"
     );
     if let Some(note) = note {
         text.push_str(&format!("\nTheir note:\n{note}\n"));
@@ -78,11 +153,12 @@ pub fn new_request(to: &str, r: &RequestSummary<'_>) -> OutgoingEmail {
         "Hello,".to_owned(),
         format!(
             "<strong>{}</strong> ({}) called <strong>{}</strong>{}, nobody could answer, and \
-             they asked to be called back.",
+             they asked to be called back{}.",
             escape_html(&who),
             escape_html(&email),
             escape_html(&business),
-            escape_html(&about)
+            escape_html(&about),
+            escape_html(&at)
         ),
     ];
     if let Some(note) = note {
@@ -90,8 +166,13 @@ pub fn new_request(to: &str, r: &RequestSummary<'_>) -> OutgoingEmail {
     }
     paragraphs.push(anchor(r.dashboard_link, "Call them back"));
     OutgoingEmail {
+        calendar: None,
         to: to.to_owned(),
-        subject: format!("Callback requested — \"{business}\""),
+        subject: if r.when.is_some() {
+            format!("Callback booked — \"{business}\"")
+        } else {
+            format!("Callback requested — \"{business}\"")
+        },
         text,
         html: Some(html(&paragraphs)),
     }
@@ -137,6 +218,7 @@ pub fn calling_back(
         format!("The link works once and expires in {ttl}."),
     ]);
     OutgoingEmail {
+        calendar: None,
         to: to.to_owned(),
         subject: format!("\"{business}\" is calling you back"),
         text,
@@ -160,6 +242,7 @@ mod tests {
                 email: "eve@example.com",
                 intent: Some(HOSTILE),
                 note: Some(HOSTILE),
+                when: None,
                 dashboard_link: "https://dc.example/app/callbacks",
             },
         );
@@ -167,7 +250,7 @@ mod tests {
         let html = mail.html.unwrap_or_default();
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        let received = received("c@example.com", HOSTILE, "https://dc.example/l/x");
+        let received = received("c@example.com", HOSTILE, "https://dc.example/l/x", None);
         assert!(!received.subject.contains('\n'));
         assert!(!received.html.unwrap_or_default().contains("<script>"));
         let back = calling_back(

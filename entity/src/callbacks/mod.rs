@@ -13,11 +13,27 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[cfg(feature = "db")]
+pub mod asking;
+#[cfg(feature = "db")]
+pub mod booking;
+#[cfg(feature = "db")]
+pub mod calendar;
+pub mod calendar_links;
+#[cfg(feature = "db")]
 pub mod emails;
 #[cfg(feature = "db")]
 pub mod links;
 #[cfg(feature = "db")]
+pub mod reminders;
+#[cfg(feature = "db")]
+pub mod slot_grid;
+#[cfg(all(test, feature = "db"))]
+mod slot_grid_tests;
+pub mod slots;
+#[cfg(feature = "db")]
 pub mod store;
+
+pub use slots::{SlotDay, SlotPolicy, SlotView};
 
 /// Where a callback stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,6 +41,8 @@ pub mod store;
 pub enum CallbackStatus {
     /// Asked for; nobody has called back yet.
     Pending,
+    /// Asked for at a time the caller booked (a slot).
+    Scheduled,
     /// A member called back (the link is out, or the call is on).
     InProgress,
     /// Done: they talked, or a member closed it.
@@ -37,8 +55,9 @@ pub enum CallbackStatus {
 
 impl CallbackStatus {
     /// Every status, in the order the dashboard lists them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Pending,
+        Self::Scheduled,
         Self::InProgress,
         Self::Done,
         Self::Cancelled,
@@ -50,6 +69,7 @@ impl CallbackStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Scheduled => "scheduled",
             Self::InProgress => "in_progress",
             Self::Done => "done",
             Self::Cancelled => "cancelled",
@@ -68,6 +88,7 @@ impl CallbackStatus {
     pub fn label(self) -> &'static str {
         match self {
             Self::Pending => "Waiting",
+            Self::Scheduled => "Scheduled",
             Self::InProgress => "Calling back",
             Self::Done => "Done",
             Self::Cancelled => "Cancelled",
@@ -78,7 +99,7 @@ impl CallbackStatus {
     /// Whether someone still has to act on it.
     #[must_use]
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Pending | Self::InProgress)
+        matches!(self, Self::Pending | Self::Scheduled | Self::InProgress)
     }
 }
 
@@ -101,6 +122,9 @@ pub struct CallbackView {
     /// The member calling back, by display name or email.
     pub member_id: Option<Uuid>,
     pub member_name: Option<String>,
+    /// When a scheduled callback is due, and until when it is planned (its slot's end).
+    pub slot_at: Option<DateTime<Utc>>,
+    pub slot_end: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -123,6 +147,10 @@ pub struct CallbackRequest {
     pub email: String,
     pub name: Option<String>,
     pub note: Option<String>,
+    /// The slot booked ("call me back at…"); `None`: as soon as possible.
+    pub slot: Option<DateTime<Utc>>,
+    /// The caller's IANA time zone (the confirmation states the time in it).
+    pub zone: Option<String>,
 }
 
 /// What the call page says once a callback was asked for.
@@ -132,6 +160,8 @@ pub struct CallbackAsked {
     pub email: String,
     /// `true` when this email already had a callback waiting (it was updated, not doubled).
     pub already: bool,
+    /// The booked time in the caller's zone (`Sat 6 Dec 2026, 11:30 (Europe/Berlin)`).
+    pub slot: Option<String>,
 }
 
 /// Why a link no longer works.

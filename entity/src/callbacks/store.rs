@@ -1,9 +1,7 @@
-//! Asking for, listing and moving callbacks along.
+//! Listing callbacks and moving them along (asking is [`super::asking`]).
 //!
-//! A caller asks from the call page with the identity its cookie proves; a second request
-//! with an email that already has an open callback updates that one (the business sees one
-//! request, the caller one confirmation). Members list them, call back (a join link by
-//! email), and close them. Every query is scoped to one business; every change publishes
+//! Members list them, call back (a join link by email), and close them; the caller cancels
+//! by link. Every query is scoped to one business; every change publishes
 //! `CallbacksChanged`. Mail is queued after the commit, as invitations do (the queue
 //! writes through its own connection).
 
@@ -12,25 +10,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 
-use super::emails::{self, RequestSummary};
+use super::emails;
 use super::links::{self, Purpose};
-use super::{
-    CallbackAsked, CallbackRequest, CallbackStatus, CallbackView, LinkPage, LinkRefusal, NAME_MAX,
-    NOTE_MAX,
-};
+use super::{CallbackStatus, CallbackView, LinkPage, LinkRefusal};
 use crate::auth::Principal;
-use crate::contacts::matching::{self, Key};
-use crate::domains::DomainName;
-use crate::entities::{business, callback, caller_identity, intent, membership, user};
+use crate::entities::{business, callback, intent, user};
 use crate::events::{BusinessEventKind, EventBus};
 use crate::types::FieldError;
-use crate::validate::EmailAddress;
 use crate::{DomainError, Services};
 
-/// New callbacks one caller identity may ask for in an hour.
-pub const REQUESTS_PER_HOUR: u64 = 3;
-/// How long a cancel link works (a callback rarely waits longer).
-const CANCEL_TTL: Duration = Duration::days(30);
 /// An open callback nobody touched for this long expires.
 pub const EXPIRE_AFTER: Duration = Duration::days(14);
 /// At most this many callbacks in one list.
@@ -44,7 +32,11 @@ fn invalid(field: &str, message: String) -> DomainError {
 }
 
 /// `input` trimmed, blank as `None`, at most `max` characters.
-fn optional(field: &str, input: Option<&str>, max: usize) -> Result<Option<String>, DomainError> {
+pub(super) fn optional(
+    field: &str,
+    input: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, DomainError> {
     match input.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) if s.chars().count() > max => Err(invalid(
@@ -55,181 +47,8 @@ fn optional(field: &str, input: Option<&str>, max: usize) -> Result<Option<Strin
     }
 }
 
-fn status_of(row: &callback::Model) -> CallbackStatus {
+pub(super) fn status_of(row: &callback::Model) -> CallbackStatus {
     CallbackStatus::parse(&row.status).unwrap_or(CallbackStatus::Pending)
-}
-
-/// The caller of `identity` asks the business of `input.domain` to call them back.
-///
-/// # Errors
-/// `Validation` for a bad email, name or note; `NotFound` for a domain no business has
-/// verified or an intent not its; `RateLimited` past [`REQUESTS_PER_HOUR`].
-pub async fn request(
-    services: &Services,
-    identity: &caller_identity::Model,
-    input: &CallbackRequest,
-    now: DateTime<Utc>,
-) -> Result<CallbackAsked, DomainError> {
-    let db = &services.db;
-    let email =
-        EmailAddress::parse("email", &input.email).map_err(|e| DomainError::Validation(vec![e]))?;
-    let email = email.as_ref().to_owned();
-    let name = optional("name", input.name.as_deref(), NAME_MAX)?;
-    let note = optional("note", input.note.as_deref(), NOTE_MAX)?;
-    let domain =
-        DomainName::parse(&input.domain).map_err(|_| DomainError::NotFound("call page"))?;
-    let (business_id, domain) = crate::calls::records::verified_business(db, &domain)
-        .await?
-        .ok_or(DomainError::NotFound("call page"))?;
-    let intent = match input.intent {
-        None => None,
-        Some(id) => Some(
-            intent::Entity::find_by_id(id)
-                .filter(intent::Column::BusinessId.eq(business_id))
-                .one(db)
-                .await?
-                .ok_or(DomainError::NotFound("intent"))?,
-        ),
-    };
-    let txn = crate::tx::begin_write(db).await?;
-    let open = [CallbackStatus::Pending, CallbackStatus::InProgress].map(CallbackStatus::as_str);
-    let existing = callback::Entity::find()
-        .filter(callback::Column::BusinessId.eq(business_id))
-        .filter(callback::Column::Email.eq(email.as_str()))
-        .filter(callback::Column::Status.is_in(open))
-        .one(&txn)
-        .await?;
-    if let Some(row) = existing {
-        let id = row.id;
-        let mut row: callback::ActiveModel = row.into();
-        if name.is_some() {
-            row.name = Set(name);
-        }
-        if note.is_some() {
-            row.note = Set(note);
-        }
-        if intent.is_some() {
-            row.intent_id = Set(intent.as_ref().map(|i| i.id));
-        }
-        row.updated_at = Set(now);
-        row.update(&txn).await?;
-        txn.commit().await?;
-        services
-            .events
-            .publish(business_id, BusinessEventKind::CallbacksChanged, id);
-        return Ok(CallbackAsked {
-            email,
-            already: true,
-        });
-    }
-    let recent = callback::Entity::find()
-        .filter(callback::Column::BusinessId.eq(business_id))
-        .filter(callback::Column::CallerName.eq(identity.name.as_str()))
-        .filter(callback::Column::CreatedAt.gt(now - Duration::hours(1)))
-        .count(&txn)
-        .await?;
-    if recent >= REQUESTS_PER_HOUR {
-        return Err(DomainError::RateLimited {
-            retry_after_secs: 3600,
-        });
-    }
-    let verified = identity.kind == "domain";
-    let key = if verified {
-        Key::Domain(identity.name.to_ascii_lowercase())
-    } else {
-        Key::Email(email.to_lowercase())
-    };
-    let contact =
-        matching::ensure(&txn, business_id, &key, name.as_deref(), Some(&email), now).await?;
-    let id = Uuid::now_v7();
-    callback::ActiveModel {
-        id: Set(id),
-        business_id: Set(business_id),
-        contact_id: Set(Some(contact.id)),
-        intent_id: Set(intent.as_ref().map(|i| i.id)),
-        called_domain: Set(domain),
-        caller_name: Set(identity.name.clone()),
-        caller_verified: Set(verified),
-        email: Set(email.clone()),
-        name: Set(name.clone()),
-        note: Set(note.clone()),
-        status: Set(CallbackStatus::Pending.as_str().to_owned()),
-        member_id: Set(None),
-        call_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let cancel = links::issue(
-        &txn,
-        Purpose::Cancel,
-        business_id,
-        id,
-        None,
-        CANCEL_TTL,
-        now,
-    )
-    .await?;
-    let business = business::Entity::find_by_id(business_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound("business"))?;
-    let members = member_emails(&txn, business_id).await?;
-    txn.commit().await?;
-    let base = services.public_url.trim_end_matches('/');
-    services
-        .outbox
-        .send_email(emails::received(
-            &email,
-            &business.name,
-            &format!("{base}/l/{cancel}"),
-        ))
-        .await?;
-    let dashboard_link = format!("{base}/app/callbacks");
-    let summary = RequestSummary {
-        business_name: &business.name,
-        who: name.as_deref().unwrap_or(&email),
-        email: &email,
-        intent: intent.as_ref().map(|i| i.label.as_str()),
-        note: note.as_deref(),
-        dashboard_link: &dashboard_link,
-    };
-    for to in members {
-        services
-            .outbox
-            .send_email(emails::new_request(&to, &summary))
-            .await?;
-    }
-    let events = &services.events;
-    events.publish(business_id, BusinessEventKind::CallbackRequested, id);
-    events.publish(business_id, BusinessEventKind::CallbacksChanged, id);
-    // The contact may be new: the call directory forgets what it knew of the business's.
-    events.publish(business_id, BusinessEventKind::ContactsChanged, business_id);
-    tracing::info!(business_id = %business_id, callback_id = %id, "callback requested");
-    Ok(CallbackAsked {
-        email,
-        already: false,
-    })
-}
-
-/// The emails of every member of `business_id`.
-async fn member_emails(db: &impl ConnectionTrait, business_id: Uuid) -> Result<Vec<String>, DbErr> {
-    let ids: Vec<Uuid> = membership::Entity::find()
-        .filter(membership::Column::BusinessId.eq(business_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .order_by_asc(user::Column::Email)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.email)
-        .collect())
 }
 
 /// How members are named: display name, else email.
@@ -271,6 +90,12 @@ async fn views(
             .collect()
     };
     let names = member_names(db, rows.iter().filter_map(|r| r.member_id).collect()).await?;
+    let length = if rows.iter().any(|r| r.slot_at.is_some()) {
+        let policy = super::booking::policy(db, business_id).await?;
+        Duration::minutes(i64::from(policy.slot_minutes))
+    } else {
+        Duration::zero()
+    };
     Ok(rows
         .into_iter()
         .map(|r| CallbackView {
@@ -287,6 +112,8 @@ async fn views(
             intent_id: r.intent_id,
             contact_id: r.contact_id,
             member_id: r.member_id,
+            slot_end: r.slot_at.map(|t| t + length),
+            slot_at: r.slot_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -371,6 +198,11 @@ pub async fn set_status(
     let row = own(&txn, principal.business_id, id).await?;
     let mut active: callback::ActiveModel = row.into();
     active.status = Set(status.as_str().to_owned());
+    if matches!(status, CallbackStatus::Pending | CallbackStatus::Cancelled) {
+        // Waiting again or cancelled: its slot is free for someone else.
+        super::booking::release(&txn, principal.business_id, id).await?;
+        active.slot_at = Set(None);
+    }
     active.updated_at = Set(now);
     let row = active.update(&txn).await?;
     if !status.is_open() {
@@ -549,8 +381,10 @@ pub async fn cancel_by_link(
     links::retire(&txn, link.business_id, row.id, None, now).await?;
     let business_name = business_of(&txn, &row).await?;
     let domain = row.called_domain.clone();
+    super::booking::release(&txn, link.business_id, row.id).await?;
     let mut active: callback::ActiveModel = row.into();
     active.status = Set(CallbackStatus::Cancelled.as_str().to_owned());
+    active.slot_at = Set(None);
     active.updated_at = Set(now);
     active.update(&txn).await?;
     txn.commit().await?;
@@ -609,22 +443,35 @@ pub async fn join_link(
     }))
 }
 
-/// Expires every open callback untouched since `now - EXPIRE_AFTER` (the periodic
-/// job); returns how many.
+/// Expires every open callback untouched since `now - EXPIRE_AFTER` — a scheduled one
+/// only once its slot is that long past — (the periodic job); returns how many.
 ///
 /// # Errors
 /// A database failure.
 pub async fn expire_stale(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     use sea_orm::sea_query::Expr;
+    use sea_orm::Condition;
     let open = [CallbackStatus::Pending, CallbackStatus::InProgress].map(CallbackStatus::as_str);
+    let cutoff = now - EXPIRE_AFTER;
     let done = callback::Entity::update_many()
         .col_expr(
             callback::Column::Status,
             Expr::value(CallbackStatus::Expired.as_str()),
         )
         .col_expr(callback::Column::UpdatedAt, Expr::value(now))
-        .filter(callback::Column::Status.is_in(open))
-        .filter(callback::Column::UpdatedAt.lt(now - EXPIRE_AFTER))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(callback::Column::Status.is_in(open))
+                        .add(callback::Column::UpdatedAt.lt(cutoff)),
+                )
+                .add(
+                    Condition::all()
+                        .add(callback::Column::Status.eq(CallbackStatus::Scheduled.as_str()))
+                        .add(callback::Column::SlotAt.lt(cutoff)),
+                ),
+        )
         .exec(db)
         .await?;
     Ok(done.rows_affected)

@@ -51,6 +51,7 @@ pub async fn revoked(
         checker
             .outbox
             .send_email(OutgoingEmail {
+                calendar: None,
                 to,
                 subject: format!("{} is no longer verified on domaincall", row.name),
                 text,

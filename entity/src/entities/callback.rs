@@ -25,6 +25,12 @@ pub struct Model {
     pub member_id: Option<Uuid>,
     /// The unanswered call it was asked from.
     pub call_id: Option<Uuid>,
+    /// When a scheduled callback is due (its booked slot).
+    pub slot_at: Option<DateTimeUtc>,
+    /// The caller's IANA time zone, as their browser said (the reminder uses it).
+    pub caller_zone: Option<String>,
+    /// When the reminder before the booked time was sent.
+    pub reminded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

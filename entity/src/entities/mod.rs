@@ -6,6 +6,8 @@ pub mod business_logo;
 pub mod call;
 pub mod call_event;
 pub mod callback;
+pub mod callback_booking;
+pub mod callback_slot_policy;
 pub mod caller_identity;
 pub mod client_type_rule;
 pub mod contact;

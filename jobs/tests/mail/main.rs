@@ -16,6 +16,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn welcome_email() -> OutgoingEmail {
     OutgoingEmail {
+        calendar: None,
         to: "ann@example.com".to_owned(),
         subject: "Welcome to domaincall".to_owned(),
         text: "Hello Ann, your business line is ready.".to_owned(),
@@ -64,6 +65,25 @@ async fn delivers_through_smtp(kind: DbKind) {
         .await;
     app.stop().await;
     assert_eq!(sink.messages().len(), 1, "sent exactly once");
+}
+
+/// A calendar file travels through SMTP as a `text/calendar` attachment next to the
+/// plain and HTML parts (a scheduled callback's confirmation).
+async fn delivers_a_calendar_attachment(kind: DbKind) {
+    let sink = SmtpSink::start(Behaviour::default()).await;
+    let app = TestApp::start(kind, Some(sink.url())).await;
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:x@test\r\nDTSTART:20261208T103000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mut email = welcome_email();
+    email.calendar = Some(ics.to_owned());
+    app.queue.send_email(email).await.unwrap();
+    let messages = sink.wait_for_messages(1, WAIT).await;
+    let data = &messages[0].data;
+    assert!(data.contains("multipart/mixed"), "{data}");
+    assert!(data.contains("multipart/alternative"), "{data}");
+    assert!(data.contains("Content-Type: text/calendar"), "{data}");
+    assert!(data.contains("filename=\"invite.ics\""), "{data}");
+    assert!(data.contains("DTSTART:20261208T103000Z"), "{data}");
+    app.stop().await;
 }
 
 async fn retries_transient_failure(kind: DbKind) {
@@ -194,6 +214,16 @@ async fn sqlite_delivers_through_smtp() {
 #[tokio::test]
 async fn postgres_delivers_through_smtp() {
     delivers_through_smtp(DbKind::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_delivers_a_calendar_attachment() {
+    delivers_a_calendar_attachment(DbKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_delivers_a_calendar_attachment() {
+    delivers_a_calendar_attachment(DbKind::Postgres).await;
 }
 
 #[tokio::test]

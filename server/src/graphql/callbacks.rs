@@ -17,6 +17,8 @@ use super::error::{gql, GqlResult};
 pub enum CallbackStatusGql {
     /// Asked for; nobody has called back yet.
     Pending,
+    /// Asked for at a slot the caller booked (`slotAt`).
+    Scheduled,
     /// A member called back: the caller has a link that rings them.
     InProgress,
     Done,
@@ -28,6 +30,7 @@ impl From<CallbackStatus> for CallbackStatusGql {
     fn from(s: CallbackStatus) -> Self {
         match s {
             CallbackStatus::Pending => Self::Pending,
+            CallbackStatus::Scheduled => Self::Scheduled,
             CallbackStatus::InProgress => Self::InProgress,
             CallbackStatus::Done => Self::Done,
             CallbackStatus::Cancelled => Self::Cancelled,
@@ -40,6 +43,7 @@ impl From<CallbackStatusGql> for CallbackStatus {
     fn from(s: CallbackStatusGql) -> Self {
         match s {
             CallbackStatusGql::Pending => Self::Pending,
+            CallbackStatusGql::Scheduled => Self::Scheduled,
             CallbackStatusGql::InProgress => Self::InProgress,
             CallbackStatusGql::Done => Self::Done,
             CallbackStatusGql::Cancelled => Self::Cancelled,
@@ -68,6 +72,10 @@ pub struct Callback {
     /// The member calling back.
     pub member_id: Option<ID>,
     pub member_name: Option<String>,
+    /// When a scheduled callback is due (the slot the caller booked).
+    pub slot_at: Option<DateTime<Utc>>,
+    /// Until when it is planned (the slot's end).
+    pub slot_end: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -89,6 +97,8 @@ impl From<CallbackView> for Callback {
             contact_id: c.contact_id.map(id),
             member_id: c.member_id.map(id),
             member_name: c.member_name,
+            slot_at: c.slot_at,
+            slot_end: c.slot_end,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -106,7 +116,7 @@ pub struct CallbacksQuery;
 #[Object]
 impl CallbacksQuery {
     /// The current business's callbacks, newest first (at most 200): the open ones
-    /// (pending and in progress), or those of `status`.
+    /// (pending, scheduled and in progress), or those of `status`.
     async fn callbacks(
         &self,
         ctx: &Context<'_>,

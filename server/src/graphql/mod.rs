@@ -9,6 +9,7 @@
 //! introspection follows `DOMAINCALL_GRAPHQL_INTROSPECTION`.
 
 mod accounts;
+mod callback_slots;
 mod callbacks;
 mod calls;
 mod contacts;
@@ -53,6 +54,7 @@ pub struct Query(
     schedules::SchedulesQuery,
     contacts::ContactsQuery,
     callbacks::CallbacksQuery,
+    callback_slots::CallbackSlotsQuery,
     calls::CallsQuery,
     profile::ProfileQuery,
 );
@@ -67,6 +69,7 @@ pub struct Mutation(
     schedules::SchedulesMutation,
     contacts::ContactsMutation,
     callbacks::CallbacksMutation,
+    callback_slots::CallbackSlotsMutation,
     profile::ProfileMutation,
 );
 

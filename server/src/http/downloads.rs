@@ -1,4 +1,5 @@
-//! What the dashboard's CSV downloads share: the door and the file.
+//! What the dashboard's downloads (CSV exports, calendar files) share: the door and the
+//! file.
 //!
 //! A download is a top-level navigation, so it carries the session cookie like a page; a
 //! download route honours that cookie the way the server functions do — only from our own
@@ -77,9 +78,14 @@ pub async fn principal(
 
 /// A CSV file named `file_name` (ASCII, no quotes) holding `body`.
 pub fn csv_file(file_name: &str, body: String) -> Response {
+    file(file_name, "text/csv; charset=utf-8", body)
+}
+
+/// A download named `file_name` (ASCII, no quotes) of `content_type` holding `body`.
+pub fn file(file_name: &str, content_type: &str, body: String) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{file_name}\""),

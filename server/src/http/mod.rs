@@ -14,6 +14,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::state::AppState;
 
+mod callback_invite;
 pub mod client_addr;
 pub mod console;
 pub mod contacts_csv;
@@ -99,5 +100,9 @@ pub fn router() -> Router<AppState> {
         .route("/widget.js", get(widget::get_widget))
         .route(exports::CALLS_CSV, get(exports::get_calls_csv))
         .route("/app/contacts.csv", get(contacts_csv::export_contacts))
+        .route(
+            "/app/callbacks/{id}/invite.ics",
+            get(callback_invite::get_invite),
+        )
         .merge(logo::router())
 }

@@ -300,7 +300,7 @@ async fn requests_are_validated_and_limited(db: Db) {
     .await;
     assert_eq!(status, 404, "{bad}");
     // One caller identity: a few new requests an hour, then a clear refusal.
-    for i in 0..entity::callbacks::store::REQUESTS_PER_HOUR {
+    for i in 0..entity::callbacks::asking::REQUESTS_PER_HOUR {
         let email = format!("n{i}@example.net");
         let (status, ok) = ask(&app, &caller, &[("domain", &domain), ("email", &email)]).await;
         assert_eq!(status, 200, "{ok}");

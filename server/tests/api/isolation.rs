@@ -258,6 +258,11 @@ async fn business_b_cannot_touch_business_a(db: Db) {
             vars: json!({ "id": a_intent }),
         },
         Case {
+            name: "callbackSlots(A's intent)",
+            query: "query($id: ID!) { callbackSlots(intentId: $id) { date slots { start } } }",
+            vars: json!({ "id": a_intent }),
+        },
+        Case {
             name: "reorderIntents",
             query: "mutation($id: ID!) { reorderIntents(ids: [$id]) { label } }",
             vars: json!({ "id": a_intent }),

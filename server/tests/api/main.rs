@@ -7,6 +7,7 @@ mod call_history;
 mod call_limits;
 mod call_records;
 mod call_routing;
+mod callback_slots;
 mod callbacks;
 mod callers;
 mod calls;

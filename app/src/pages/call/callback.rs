@@ -1,13 +1,15 @@
 //! "Call me back": the offer a caller gets whenever nobody can answer (and, on a closed
-//! business's page, before calling). The email (prefilled with the one typed for the
-//! call), an optional name and note; the business gets the request and the caller a
-//! confirmation with a cancel link. A plain form post (`ActionForm`), so it works before
-//! the page hydrates too.
+//! business's page, before calling) — as soon as possible, or at a free time they pick
+//! ([`super::slots`]). The email (prefilled with the one typed for the call), an optional
+//! name and note; the business gets the request and the caller a confirmation with a
+//! cancel link (and a calendar file for a booked time). A plain form post (`ActionForm`),
+//! so asking "as soon as possible" works before the page hydrates too.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::panel::CallerUi;
+use super::slots::SlotPicker;
 use crate::api::RequestCallback;
 use crate::ui::{action_error, action_output, ErrorSummary, Field, SubmitButton, TextAreaField};
 
@@ -22,13 +24,20 @@ pub fn CallbackOffer(
     let asked = action_output(action);
     let business = ui.business;
     let title_id = StoredValue::new(format!("{id}-title"));
+    let at_a_time = RwSignal::new(false);
     view! {
         <section class="callback-offer" id=id aria-labelledby=title_id.get_value()>
             {move || match asked.get() {
                 Some(done) => {
                     view! {
                         <div class="alert alert-success" role="status" id=format!("{id}-done")>
-                            <strong>{business.get_value()} " will call you back."</strong>
+                            <strong>
+                                {business.get_value()}
+                                {match done.slot.clone() {
+                                    Some(when) => format!(" will call you back on {when}."),
+                                    None => " will call you back.".to_owned(),
+                                }}
+                            </strong>
                             " "
                             {if done.already {
                                 "You had already asked; we updated your request. "
@@ -37,7 +46,11 @@ pub fn CallbackOffer(
                             }}
                             "A confirmation is on its way to "
                             <strong>{done.email.clone()}</strong>
-                            ", with a link to cancel if you no longer need it."
+                            {if done.slot.is_some() {
+                                ", with a calendar file and a link to cancel if you no longer need it."
+                            } else {
+                                ", with a link to cancel if you no longer need it."
+                            }}
                         </div>
                     }
                     .into_any()
@@ -56,6 +69,7 @@ pub fn CallbackOffer(
                                     ("email", "callback-email"),
                                     ("name", "callback-name"),
                                     ("note", "callback-note"),
+                                    ("slot", "callback-date"),
                                 ]
                             />
                             <input type="hidden" name="domain" value=ui.domain.get_value() />
@@ -83,6 +97,35 @@ pub fn CallbackOffer(
                                 maxlength=entity::callbacks::NAME_MAX
                                 error
                             />
+                            <fieldset class="when-choice">
+                                <legend>"When?"</legend>
+                                <label class="choice">
+                                    <input
+                                        type="radio"
+                                        name="when"
+                                        value="asap"
+                                        id=format!("{id}-asap")
+                                        checked=true
+                                        on:change=move |_| at_a_time.set(false)
+                                    />
+                                    " As soon as possible"
+                                </label>
+                                <label class="choice">
+                                    <input
+                                        type="radio"
+                                        name="when"
+                                        value="slot"
+                                        id=format!("{id}-at")
+                                        on:change=move |_| at_a_time.set(true)
+                                    />
+                                    " At a time that suits me"
+                                </label>
+                            </fieldset>
+                            {move || {
+                                at_a_time
+                                    .get()
+                                    .then(|| view! { <SlotPicker domain=ui.domain intent=ui.intent /> })
+                            }}
                             <TextAreaField
                                 label="What is it about? (optional)"
                                 id="callback-note"
