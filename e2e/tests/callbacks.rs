@@ -298,6 +298,29 @@ async fn book_a_time(
     owner.wait_text("#callbacks-table", &email).await?;
     owner.wait_text("#callbacks-table", "Scheduled").await?;
     owner.shot("callbacks-10-owner-sees-the-booking").await?;
+    // The owner subscribes their own calendar: the address is shown once and serves the
+    // booking without cookies.
+    owner
+        .click(
+            "Make my calendar address",
+            "#feed-status + .row-actions button",
+        )
+        .await?;
+    let url = owner.wait_text("#feed-url", "/feeds/").await?;
+    owner.shot("callbacks-11-owner-calendar-address").await?;
+    let path = url
+        .split_once("/feeds/")
+        .map(|(_, p)| p.trim())
+        .unwrap_or_default();
+    let feed = reqwest::get(format!("{base}/feeds/{path}"))
+        .await?
+        .text()
+        .await?
+        .replace("\r\n ", "");
+    ensure!(
+        feed.contains(&format!("<{email}>")),
+        "the feed lacks the booking: {feed}"
+    );
     let errors = caller.console_errors().await?;
     ensure!(errors.is_empty(), "caller console errors: {errors:?}");
     Ok(())

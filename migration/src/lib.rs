@@ -20,6 +20,7 @@ mod m20261207_000001_callbacks;
 mod m20261208_000001_domain_routes;
 mod m20261209_000001_business_profile;
 mod m20261210_000001_callback_slots;
+mod m20261211_000001_calendar_feeds;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_domain_routes::Migration),
             Box::new(m20261209_000001_business_profile::Migration),
             Box::new(m20261210_000001_callback_slots::Migration),
+            Box::new(m20261211_000001_calendar_feeds::Migration),
         ]
     }
 }

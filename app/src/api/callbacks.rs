@@ -163,6 +163,47 @@ pub async fn set_slot_policy(
     .await
 }
 
+/// When the signed-in member's calendar feed was made, if they have one.
+#[server(endpoint = "calendar_feed_status")]
+pub async fn calendar_feed_status() -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(entity::callbacks::feeds::status(&services.db, &principal).await?)
+    })
+    .await
+}
+
+/// A new calendar feed address for the signed-in member (an earlier one stops working).
+#[server(endpoint = "create_calendar_feed")]
+pub async fn create_calendar_feed() -> Result<String, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let now = chrono::Utc::now();
+        let db = &services.db;
+        Ok(entity::callbacks::feeds::create(db, &principal, &services.public_url, now).await?)
+    })
+    .await
+}
+
+/// Revokes the signed-in member's calendar feed.
+#[server(endpoint = "revoke_calendar_feed")]
+pub async fn revoke_calendar_feed() -> Result<bool, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        Ok(entity::callbacks::feeds::revoke(&services.db, &principal).await?)
+    })
+    .await
+}
+
 /// The callbacks of the current business: the open ones, or those of `status`
 /// (`pending`, `scheduled`, `in_progress`, `done`, `cancelled`, `expired`).
 #[server(endpoint = "list_callbacks")]

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::calendar_feed::CalendarFeedCard;
 use super::callback_slots::SlotPolicyCard;
 use super::ManagersOnly;
 use crate::api::{list_callbacks, CallBackNow, SetCallbackStatus};
@@ -103,6 +104,7 @@ pub fn CallbacksPage() -> impl IntoView {
                 view={move |list: Vec<CallbackView>| view! { <CallbacksTable list actions /> }}
             />
         </Card>
+        <CalendarFeedCard />
         <ManagersOnly>
             <SlotPolicyCard />
         </ManagersOnly>

@@ -6,6 +6,7 @@
 //! sections through [`Account`].
 
 mod api_keys;
+mod calendar_feed;
 mod callback_slots;
 mod callbacks;
 mod calls;

@@ -30,9 +30,8 @@ pub fn host_of(base: &str) -> &str {
     rest.split('/').next().unwrap_or(rest)
 }
 
-/// The `text/calendar` body of `event` (METHOD:PUBLISH, one VEVENT, times in UTC).
-#[must_use]
-pub fn callback_ics(event: &CallbackEvent<'_>) -> String {
+/// The VEVENT of `event`.
+fn vevent(event: &CallbackEvent<'_>) -> icalendar::Event {
     let mut vevent = icalendar::Event::new();
     vevent
         .uid(&format!("callback-{}@{}", event.callback_id, event.host))
@@ -44,10 +43,27 @@ pub fn callback_ics(event: &CallbackEvent<'_>) -> String {
     if !event.details.trim().is_empty() {
         vevent.description(event.details);
     }
+    vevent.done()
+}
+
+/// The `text/calendar` body of `event` (METHOD:PUBLISH, one VEVENT, times in UTC).
+#[must_use]
+pub fn callback_ics(event: &CallbackEvent<'_>) -> String {
     let mut calendar = Calendar::new();
     calendar
         .append_property(("METHOD", "PUBLISH"))
-        .push(vevent.done());
+        .push(vevent(event));
+    calendar.done().to_string()
+}
+
+/// A calendar feed named `name` holding `events` (a member's subscription).
+#[must_use]
+pub fn feed_ics(name: &str, events: &[CallbackEvent<'_>]) -> String {
+    let mut calendar = Calendar::new();
+    calendar.name(name).append_property(("METHOD", "PUBLISH"));
+    for event in events {
+        calendar.push(vevent(event));
+    }
     calendar.done().to_string()
 }
 

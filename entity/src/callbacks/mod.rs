@@ -22,6 +22,8 @@ pub mod calendar_links;
 #[cfg(feature = "db")]
 pub mod emails;
 #[cfg(feature = "db")]
+pub mod feeds;
+#[cfg(feature = "db")]
 pub mod links;
 #[cfg(feature = "db")]
 pub mod reminders;

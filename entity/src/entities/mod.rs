@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod business;
 pub mod business_logo;
+pub mod calendar_feed;
 pub mod call;
 pub mod call_event;
 pub mod callback;

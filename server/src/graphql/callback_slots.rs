@@ -1,9 +1,10 @@
-//! Callback slots over GraphQL: the business's slot policy, and the free slots of a day
-//! (what the call page offers a caller, for an integration that books on its own pages).
+//! Callback slots over GraphQL: the business's slot policy, the free slots of a day
+//! (what the call page offers a caller, for an integration that books on its own pages),
+//! and the member's private calendar feed of booked callbacks.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::callbacks::{booking, SlotDay, SlotPolicy};
+use entity::callbacks::{booking, feeds, SlotDay, SlotPolicy};
 use entity::DomainError;
 use uuid::Uuid;
 
@@ -84,6 +85,13 @@ impl From<SlotDay> for CallbackSlotDay {
     }
 }
 
+/// A member's private calendar feed of the business's booked callbacks.
+#[derive(SimpleObject)]
+pub struct CalendarFeedLink {
+    /// The feed's address: subscribe to it in a calendar app. Shown once; keep it private.
+    pub url: String,
+}
+
 /// Callback slot queries.
 #[derive(Default)]
 pub struct CallbackSlotsQuery;
@@ -97,6 +105,13 @@ impl CallbackSlotsQuery {
             .await
             .map_err(|e| gql(DomainError::from(e)))?;
         Ok(policy.into())
+    }
+
+    /// When the current member's calendar feed was made (`null`: they have none).
+    async fn calendar_feed_created_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        feeds::status(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()
     }
 
     /// The free callback slots of `date` (in `timeZone`, else the business's) for callers
@@ -134,6 +149,24 @@ pub struct CallbackSlotsMutation;
 
 #[Object]
 impl CallbackSlotsMutation {
+    /// A new calendar feed address for the current member (an earlier one stops working).
+    #[graphql(complexity = 10)]
+    async fn create_calendar_feed(&self, ctx: &Context<'_>) -> Result<CalendarFeedLink> {
+        let s = ctx.services();
+        let url = feeds::create(&s.db, ctx.principal()?, &s.public_url, Utc::now())
+            .await
+            .gql()?;
+        Ok(CalendarFeedLink { url })
+    }
+
+    /// Revokes the current member's calendar feed; `false` when they had none.
+    #[graphql(complexity = 10)]
+    async fn revoke_calendar_feed(&self, ctx: &Context<'_>) -> Result<bool> {
+        feeds::revoke(&ctx.services().db, ctx.principal()?)
+            .await
+            .gql()
+    }
+
     /// Sets how callback slots are cut and how many callbacks one takes; `VALIDATION`
     /// names each setting out of range.
     #[graphql(complexity = 10)]

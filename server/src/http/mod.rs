@@ -14,6 +14,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::state::AppState;
 
+mod calendar_feed;
 mod callback_invite;
 pub mod client_addr;
 pub mod console;
@@ -104,5 +105,6 @@ pub fn router() -> Router<AppState> {
             "/app/callbacks/{id}/invite.ics",
             get(callback_invite::get_invite),
         )
+        .route("/feeds/{file}", get(calendar_feed::get_feed))
         .merge(logo::router())
 }

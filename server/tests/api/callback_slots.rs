@@ -25,7 +25,7 @@ const EVERY_DAY: [&str; 7] = [
 ];
 
 /// Opens the business 09:00-17:00 Berlin time every day.
-async fn berlin_hours(app: &TestApp, owner: &Owner) {
+pub(crate) async fn berlin_hours(app: &TestApp, owner: &Owner) {
     let mut input = json!({ "teamId": null, "timeZone": "Europe/Berlin" });
     for day in EVERY_DAY {
         input[day] = json!("09:00-17:00");
@@ -50,7 +50,7 @@ async fn set_policy(app: &TestApp, token_auth: &crate::helpers::Auth, capacity: 
 }
 
 /// The free slots `domain` offers on `date` (none: the first free date) in `zone`.
-async fn slots(app: &TestApp, domain: &str, date: &str, zone: &str) -> Value {
+pub(crate) async fn slots(app: &TestApp, domain: &str, date: &str, zone: &str) -> Value {
     let (status, day) = app
         .server_fn_json(
             "callback_slots",
@@ -63,7 +63,7 @@ async fn slots(app: &TestApp, domain: &str, date: &str, zone: &str) -> Value {
 }
 
 /// Books `slot` as a new caller with `email`: the status and the answer.
-async fn book(app: &TestApp, domain: &str, email: &str, slot: &str) -> (u16, Value) {
+pub(crate) async fn book(app: &TestApp, domain: &str, email: &str, slot: &str) -> (u16, Value) {
     let caller = caller_token(app).await;
     let cookie = ("cookie", format!("dc_caller={caller}"));
     app.server_fn_json(
@@ -81,7 +81,7 @@ async fn book(app: &TestApp, domain: &str, email: &str, slot: &str) -> (u16, Val
     .await
 }
 
-fn starts(day: &Value) -> Vec<String> {
+pub(crate) fn starts(day: &Value) -> Vec<String> {
     day["slots"]
         .as_array()
         .map(|s| {

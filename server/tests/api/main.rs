@@ -3,6 +3,7 @@
 
 mod accounts;
 mod browser_calls;
+mod calendar_feeds;
 mod call_history;
 mod call_limits;
 mod call_records;
