@@ -321,6 +321,27 @@ async fn book_a_time(
         feed.contains(&format!("<{email}>")),
         "the feed lacks the booking: {feed}"
     );
+    // The week view shows it on its day.
+    let listed = Api::new(base)
+        .call(
+            token,
+            "{ callbacks(status: SCHEDULED) { slotAt } }",
+            json!({}),
+        )
+        .await?;
+    let day = listed["callbacks"][0]["slotAt"]
+        .as_str()
+        .context("a booked time")?
+        .get(..10)
+        .context("a date")?
+        .to_owned();
+    owner
+        .goto_hydrated(&format!("{base}/app/callbacks?view=week&week={day}"))
+        .await?;
+    owner
+        .wait_text(&format!("#callback-week li[data-date='{day}']"), &email)
+        .await?;
+    owner.shot("callbacks-12-owner-week").await?;
     let errors = caller.console_errors().await?;
     ensure!(errors.is_empty(), "caller console errors: {errors:?}");
     Ok(())

@@ -2,6 +2,7 @@
 //! caller identity its cookie proves); members list them, call back and close them (scoped
 //! to the session's business); the signed links of the emails show and cancel.
 
+use entity::callbacks::slots::WeekView;
 use entity::callbacks::{CallbackAsked, CallbackView, LinkPage, SlotDay, SlotPolicy};
 use leptos::prelude::*;
 
@@ -200,6 +201,28 @@ pub async fn revoke_calendar_feed() -> Result<bool, AppError> {
         let services = backend::services()?;
         let principal = backend::principal(&services).await?;
         Ok(entity::callbacks::feeds::revoke(&services.db, &principal).await?)
+    })
+    .await
+}
+
+/// The current business's booked callbacks of the week of `date` (`YYYY-MM-DD`; none:
+/// this week), Monday to Sunday in the business's time zone.
+#[server(endpoint = "callback_week")]
+pub async fn callback_week(date: Option<String>) -> Result<WeekView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let date =
+            match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                None => None,
+                Some(d) => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(
+                    |_| AppError::from(entity::DomainError::invalid("week", "Pick a date.")),
+                )?),
+            };
+        let now = chrono::Utc::now();
+        Ok(entity::callbacks::booking::week(&services.db, &principal, date, now).await?)
     })
     .await
 }

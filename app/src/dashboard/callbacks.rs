@@ -1,7 +1,8 @@
 //! `/app/callbacks`: callers nobody could answer who asked to be called back — who, about
 //! what, since when — with "call back now" (the caller gets an email with a link that
 //! rings the member who pressed it), "mark done", "waiting again" and "cancel". The filter
-//! (`?status=`) is a plain link, so it works before the page hydrates. A booked callback
+//! (`?status=`) is a plain link, so it works before the page hydrates; so is the week view
+//! (`?view=week`, [`CallbackWeek`]). A booked callback
 //! shows its time; owners and admins set how those times are cut ([`SlotPolicyCard`]).
 
 use entity::callbacks::calendar_links::{self, CalendarEntry};
@@ -13,6 +14,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::calendar_feed::CalendarFeedCard;
 use super::callback_slots::SlotPolicyCard;
+use super::callback_week::CallbackWeek;
 use super::ManagersOnly;
 use crate::api::{list_callbacks, CallBackNow, SetCallbackStatus};
 use crate::ui::{
@@ -49,6 +51,8 @@ pub fn CallbacksPage() -> impl IntoView {
             .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
             .unwrap_or_else(|| "open".to_owned())
     });
+    let week_mode = Memo::new(move |_| query.with(|q| q.get("view")).as_deref() == Some("week"));
+    let week = Memo::new(move |_| query.with(|q| q.get("week")));
     let list = Resource::new(
         move || {
             (
@@ -72,7 +76,7 @@ pub fn CallbacksPage() -> impl IntoView {
             {FILTERS
                 .into_iter()
                 .map(|(value, label)| {
-                    let current = move || filter.get() == value;
+                    let current = move || !week_mode.get() && filter.get() == value;
                     view! {
                         <a
                             class="filter-tab"
@@ -84,7 +88,20 @@ pub fn CallbacksPage() -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            <a
+                class="filter-tab"
+                href="/app/callbacks?view=week"
+                aria-current=move || week_mode.get().then_some("page")
+            >
+                "Week"
+            </a>
         </nav>
+        <Show when=move || week_mode.get()>
+            <Card title="Booked times" id="week-card-title">
+                <CallbackWeek week />
+            </Card>
+        </Show>
+        <Show when=move || !week_mode.get()>
         <Card title="Requests" id="callbacks-title">
             <ErrorSummary error />
             {move || {
@@ -104,6 +121,7 @@ pub fn CallbacksPage() -> impl IntoView {
                 view={move |list: Vec<CallbackView>| view! { <CallbacksTable list actions /> }}
             />
         </Card>
+        </Show>
         <CalendarFeedCard />
         <ManagersOnly>
             <SlotPolicyCard />

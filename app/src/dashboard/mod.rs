@@ -8,6 +8,7 @@
 mod api_keys;
 mod calendar_feed;
 mod callback_slots;
+mod callback_week;
 mod callbacks;
 mod calls;
 mod charts;

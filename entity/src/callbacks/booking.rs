@@ -391,3 +391,69 @@ pub async fn invite(
         },
     ))
 }
+
+/// The principal's business's booked callbacks of the week starting on the Monday of
+/// `date` (today without one), in the business's zone.
+///
+/// # Errors
+/// A database failure.
+pub async fn week(
+    db: &impl ConnectionTrait,
+    principal: &crate::auth::Principal,
+    date: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<super::slots::WeekView, DomainError> {
+    use super::slots::{monday_of, week_of, WeekEntry};
+    use super::CallbackStatus;
+    use crate::entities::callback;
+    let offer = Offer::load(db, principal.business_id, None).await?;
+    let tz = zone_for(None, &offer);
+    let start = monday_of(date.unwrap_or_else(|| local_date(&tz, now)));
+    // A day either side covers every zone's offset from UTC.
+    let from = start.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::days(1);
+    let to = from + Duration::days(9);
+    let rows = callback::Entity::find()
+        .filter(callback::Column::BusinessId.eq(principal.business_id))
+        .filter(callback::Column::SlotAt.gte(from))
+        .filter(callback::Column::SlotAt.lt(to))
+        .filter(callback::Column::Status.ne(CallbackStatus::Cancelled.as_str()))
+        .order_by_asc(callback::Column::SlotAt)
+        .all(db)
+        .await?;
+    let mut intent_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.intent_id).collect();
+    intent_ids.sort_unstable();
+    intent_ids.dedup();
+    let labels: HashMap<Uuid, String> = if intent_ids.is_empty() {
+        HashMap::new()
+    } else {
+        intent::Entity::find()
+            .filter(intent::Column::BusinessId.eq(principal.business_id))
+            .filter(intent::Column::Id.is_in(intent_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.label))
+            .collect()
+    };
+    let entries = rows
+        .into_iter()
+        .filter_map(|r| {
+            let at = r.slot_at?;
+            Some((
+                local_date(&tz, at),
+                WeekEntry {
+                    id: r.id,
+                    time: local_clock(&tz, at),
+                    who: r.name.clone().unwrap_or_else(|| r.email.clone()),
+                    intent_label: r.intent_id.and_then(|i| labels.get(&i).cloned()),
+                    status: CallbackStatus::parse(&r.status).unwrap_or(CallbackStatus::Scheduled),
+                },
+            ))
+        })
+        .collect();
+    Ok(week_of(
+        start,
+        tz.iana_name().unwrap_or("UTC").to_owned(),
+        entries,
+    ))
+}

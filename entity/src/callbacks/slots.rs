@@ -114,3 +114,103 @@ pub struct SlotDay {
     /// Every date (in `zone`) with a free slot within the booking window, in order.
     pub dates: Vec<NaiveDate>,
 }
+
+/// One booked callback in the week view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekEntry {
+    pub id: uuid::Uuid,
+    /// `HH:MM` in the week's zone.
+    pub time: String,
+    /// The caller's name, else their email.
+    pub who: String,
+    pub intent_label: Option<String>,
+    pub status: super::CallbackStatus,
+}
+
+/// One day of the week view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekDay {
+    pub date: NaiveDate,
+    pub entries: Vec<WeekEntry>,
+}
+
+/// Seven days of booked callbacks from a Monday, in the business's zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekView {
+    pub zone: String,
+    /// The Monday it starts on.
+    pub start: NaiveDate,
+    pub days: Vec<WeekDay>,
+}
+
+/// The Monday of the week `date` is in.
+#[must_use]
+pub fn monday_of(date: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()))
+}
+
+/// Puts `(local date, entry)` pairs into the seven days from `start` (others are dropped),
+/// each day's entries by time.
+#[must_use]
+pub fn week_of(start: NaiveDate, zone: String, entries: Vec<(NaiveDate, WeekEntry)>) -> WeekView {
+    let mut days: Vec<WeekDay> = (0..7)
+        .map(|i| WeekDay {
+            date: start + chrono::Days::new(i),
+            entries: Vec::new(),
+        })
+        .collect();
+    for (date, entry) in entries {
+        if let Some(day) = days.iter_mut().find(|d| d.date == date) {
+            day.entries.push(entry);
+        }
+    }
+    for day in &mut days {
+        day.entries.sort_by(|a, b| a.time.cmp(&b.time));
+    }
+    WeekView { zone, start, days }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(time: &str) -> WeekEntry {
+        WeekEntry {
+            id: uuid::Uuid::nil(),
+            time: time.to_owned(),
+            who: "Dana".to_owned(),
+            intent_label: None,
+            status: super::super::CallbackStatus::Scheduled,
+        }
+    }
+
+    #[test]
+    fn a_week_starts_on_monday_and_sorts_each_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        // 2026-12-06 is a Sunday.
+        assert_eq!(monday_of(d("2026-12-06")), d("2026-11-30"));
+        assert_eq!(monday_of(d("2026-12-07")), d("2026-12-07"));
+        let week = week_of(
+            d("2026-12-07"),
+            "UTC".to_owned(),
+            vec![
+                (d("2026-12-08"), entry("14:00")),
+                (d("2026-12-08"), entry("09:30")),
+                (d("2026-12-14"), entry("10:00")),
+            ],
+        );
+        assert_eq!(week.days.len(), 7);
+        let times: Vec<&str> = week.days[1]
+            .entries
+            .iter()
+            .map(|e| e.time.as_str())
+            .collect();
+        assert_eq!(times, ["09:30", "14:00"]);
+        assert_eq!(
+            week.days.iter().map(|d| d.entries.len()).sum::<usize>(),
+            2,
+            "the next Monday is not in it"
+        );
+    }
+}

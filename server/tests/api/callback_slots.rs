@@ -271,6 +271,28 @@ async fn a_booked_time_is_confirmed_in_the_callers_zone_with_a_calendar_file(db:
         invite(stranger.token.clone(), "same-origin").await.status(),
         404
     );
+
+    // The week view shows it on its day, at its time in the business's zone; another
+    // business's week is empty.
+    let date = dates[2].as_str().unwrap_or_default();
+    let (status, week) = app
+        .server_fn_as(&owner.token, "callback_week", &[("date", date)])
+        .await;
+    assert_eq!(status, 200, "{week}");
+    assert_eq!(week["zone"], "Europe/Berlin", "{week}");
+    let entries: Vec<&Value> = week["days"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|d| d["entries"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(entries.len(), 1, "{week}");
+    assert_eq!(entries[0]["time"], "11:30", "{week}");
+    assert_eq!(entries[0]["who"], "Dana", "{week}");
+    let (_, theirs) = app
+        .server_fn_as(&stranger.token, "callback_week", &[("date", date)])
+        .await;
+    assert!(!theirs.to_string().contains("Dana"), "{theirs}");
     app.finish().await;
 }
 
