@@ -104,15 +104,6 @@ pub async fn request(
         }
         if let Some(slot) = &slot {
             booking::release(&txn, business_id, id).await?;
-            booking::take_seat(
-                &txn,
-                business_id,
-                id,
-                slot.at,
-                slot.offer.policy.capacity,
-                now,
-            )
-            .await?;
             row.status = Set(CallbackStatus::Scheduled.as_str().to_owned());
             row.slot_at = Set(Some(slot.at));
             row.reminded_at = Set(None);
@@ -182,19 +173,12 @@ pub async fn request(
         }
         .insert(&txn)
         .await?;
-        if let Some(slot) = &slot {
-            booking::take_seat(
-                &txn,
-                business_id,
-                id,
-                slot.at,
-                slot.offer.policy.capacity,
-                now,
-            )
-            .await?;
-        }
         id
     };
+    if let Some(slot) = &slot {
+        let capacity = slot.offer.policy.capacity;
+        booking::take_seat(&txn, business_id, id, slot.at, capacity, now).await?;
+    }
     let cancel = links::issue(
         &txn,
         Purpose::Cancel,

@@ -420,21 +420,9 @@ pub async fn week(
         .order_by_asc(callback::Column::SlotAt)
         .all(db)
         .await?;
-    let mut intent_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.intent_id).collect();
-    intent_ids.sort_unstable();
-    intent_ids.dedup();
-    let labels: HashMap<Uuid, String> = if intent_ids.is_empty() {
-        HashMap::new()
-    } else {
-        intent::Entity::find()
-            .filter(intent::Column::BusinessId.eq(principal.business_id))
-            .filter(intent::Column::Id.is_in(intent_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i.label))
-            .collect()
-    };
+    let intent_ids = rows.iter().filter_map(|r| r.intent_id).collect();
+    let labels =
+        crate::calls::records::intent_labels(db, principal.business_id, intent_ids).await?;
     let entries = rows
         .into_iter()
         .filter_map(|r| {

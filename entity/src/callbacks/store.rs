@@ -14,7 +14,7 @@ use super::emails;
 use super::links::{self, Purpose};
 use super::{CallbackStatus, CallbackView, LinkPage, LinkRefusal};
 use crate::auth::Principal;
-use crate::entities::{business, callback, intent, user};
+use crate::entities::{business, callback, user};
 use crate::events::{BusinessEventKind, EventBus};
 use crate::types::FieldError;
 use crate::{DomainError, Services};
@@ -73,22 +73,9 @@ async fn views(
     db: &impl ConnectionTrait,
     business_id: Uuid,
     rows: Vec<callback::Model>,
-) -> Result<Vec<CallbackView>, DbErr> {
-    let mut intent_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.intent_id).collect();
-    intent_ids.sort_unstable();
-    intent_ids.dedup();
-    let labels: HashMap<Uuid, String> = if intent_ids.is_empty() {
-        HashMap::new()
-    } else {
-        intent::Entity::find()
-            .filter(intent::Column::BusinessId.eq(business_id))
-            .filter(intent::Column::Id.is_in(intent_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i.label))
-            .collect()
-    };
+) -> Result<Vec<CallbackView>, DomainError> {
+    let intent_ids = rows.iter().filter_map(|r| r.intent_id).collect();
+    let labels = crate::calls::records::intent_labels(db, business_id, intent_ids).await?;
     let names = member_names(db, rows.iter().filter_map(|r| r.member_id).collect()).await?;
     let length = if rows.iter().any(|r| r.slot_at.is_some()) {
         let policy = super::booking::policy(db, business_id).await?;
@@ -146,7 +133,7 @@ pub async fn list(
         .limit(LIST_MAX)
         .all(db)
         .await?;
-    Ok(views(db, principal.business_id, rows).await?)
+    views(db, principal.business_id, rows).await
 }
 
 async fn own(

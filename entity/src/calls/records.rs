@@ -34,6 +34,7 @@ pub mod stats;
 mod views;
 
 pub use log::{export_for, filter_options, page_for, parse_filter};
+pub(crate) use views::intent_labels;
 pub use views::{call_detail, events, list, list_for, list_views_for, MAX_LIST};
 
 /// What is known about a call when it is requested.

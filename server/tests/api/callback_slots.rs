@@ -14,30 +14,9 @@ use crate::both_dbs;
 use crate::helpers::{error_code, Db, Owner, TestApp};
 use crate::ws::{caller_token, colleague, verified_domain};
 
-const EVERY_DAY: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
-
 /// Opens the business 09:00-17:00 Berlin time every day.
 pub(crate) async fn berlin_hours(app: &TestApp, owner: &Owner) {
-    let mut input = json!({ "teamId": null, "timeZone": "Europe/Berlin" });
-    for day in EVERY_DAY {
-        input[day] = json!("09:00-17:00");
-    }
-    let res = app
-        .gql(
-            &owner.auth(),
-            "mutation($i: OpeningHoursInput!) { setOpeningHours(input: $i) { id } }",
-            json!({ "i": input }),
-        )
-        .await;
-    assert!(res["errors"].is_null(), "setOpeningHours: {res}");
+    crate::helpers::set_daily_hours(app, owner, Value::Null, "Europe/Berlin", "09:00-17:00").await;
 }
 
 async fn set_policy(app: &TestApp, token_auth: &crate::helpers::Auth, capacity: i32) -> Value {

@@ -440,3 +440,28 @@ pub fn link_in(mail: &str, prefix: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Sets the same opening `hours` on every day of the week, in `zone`, for the business
+/// (`team` null) or a team.
+pub async fn set_daily_hours(app: &TestApp, owner: &Owner, team: Value, zone: &str, hours: &str) {
+    let mut input = json!({ "teamId": team, "timeZone": zone });
+    for day in [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ] {
+        input[day] = json!(hours);
+    }
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($i: OpeningHoursInput!) { setOpeningHours(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "setOpeningHours: {res}");
+}

@@ -13,30 +13,9 @@ use crate::ws::{
     caller_token, colleague, greeted, next_call, next_json, send, silent, verified_domain, Socket,
 };
 
-const EVERY_DAY: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
-
 /// Sets hours (UTC) for the business (`team` null) or a team: `hours` on every day.
 async fn set_hours(app: &TestApp, owner: &Owner, team: Value, hours: &str) {
-    let mut input = json!({ "teamId": team, "timeZone": "UTC" });
-    for day in EVERY_DAY {
-        input[day] = json!(hours);
-    }
-    let res = app
-        .gql(
-            &owner.auth(),
-            "mutation($i: OpeningHoursInput!) { setOpeningHours(input: $i) { id } }",
-            json!({ "i": input }),
-        )
-        .await;
-    assert!(res["errors"].is_null(), "setOpeningHours: {res}");
+    crate::helpers::set_daily_hours(app, owner, team, "UTC", hours).await;
 }
 
 /// Closes the business on `date` (a holiday); returns the override's id.
