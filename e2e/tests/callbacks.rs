@@ -298,6 +298,22 @@ async fn book_a_time(
     owner.wait_text("#callbacks-table", &email).await?;
     owner.wait_text("#callbacks-table", "Scheduled").await?;
     owner.shot("callbacks-10-owner-sees-the-booking").await?;
+    // The owner takes it: assigned to them, the row says so.
+    owner
+        .js::<serde_json::Value>(
+            "const s = document.querySelector('#callbacks-table tbody tr:first-child select[name=member]'); \
+             s.value = s.options[1].value; return null;",
+        )
+        .await?;
+    owner
+        .click(
+            "Assign",
+            "#callbacks-table tbody tr:first-child .assign-form button",
+        )
+        .await?;
+    owner
+        .wait_text("#callbacks-table tbody tr:first-child", "by ")
+        .await?;
     // The owner subscribes their own calendar: the address is shown once and serves the
     // booking without cookies.
     owner

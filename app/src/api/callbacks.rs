@@ -264,6 +264,26 @@ pub async fn call_back_now(id: String) -> Result<CallbackView, AppError> {
     .await
 }
 
+/// Assigns callback `id` to the member `member` (a user id; empty: to nobody).
+#[server(endpoint = "assign_callback")]
+pub async fn assign_callback(id: String, member: String) -> Result<CallbackView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "callback")?;
+        let member = match member.trim() {
+            "" => None,
+            m => Some(backend::parse_id(m, "member")?),
+        };
+        let (db, events) = (&services.db, services.events.as_ref());
+        let now = chrono::Utc::now();
+        Ok(entity::callbacks::store::assign(db, events, &principal, id, member, now).await?)
+    })
+    .await
+}
+
 /// Marks callback `id` `done`, `cancelled` or `pending` (waiting again).
 #[server(endpoint = "set_callback_status")]
 pub async fn set_callback_status(id: String, status: String) -> Result<CallbackView, AppError> {

@@ -16,17 +16,21 @@ use super::calendar_feed::CalendarFeedCard;
 use super::callback_slots::SlotPolicyCard;
 use super::callback_week::CallbackWeek;
 use super::ManagersOnly;
-use crate::api::{list_callbacks, CallBackNow, SetCallbackStatus};
+use crate::api::{list_callbacks, list_members, AssignCallback, CallBackNow, SetCallbackStatus};
+use crate::error::AppError;
 use crate::ui::{
     action_error, action_output, date_time, Card, Column, ConfirmAction, DataTable, EmptyState,
     ErrorSummary, Loaded, PageHeader, Row, RowAction,
 };
+use entity::types::MemberView;
+use leptos::form::ActionForm;
 
 /// The row actions.
 #[derive(Clone, Copy)]
 struct Actions {
     call: ServerAction<CallBackNow>,
     status: ServerAction<SetCallbackStatus>,
+    assign: ServerAction<AssignCallback>,
 }
 
 /// The filters: the open callbacks, or one closed status.
@@ -43,6 +47,7 @@ pub fn CallbacksPage() -> impl IntoView {
     let actions = Actions {
         call: ServerAction::new(),
         status: ServerAction::new(),
+        assign: ServerAction::new(),
     };
     let query = use_query_map();
     let filter = Memo::new(move |_| {
@@ -59,11 +64,21 @@ pub fn CallbacksPage() -> impl IntoView {
                 filter.get(),
                 actions.call.version().get(),
                 actions.status.version().get(),
+                actions.assign.version().get(),
             )
         },
-        |(status, _, _)| list_callbacks(Some(status)),
+        |(status, _, _, _)| async move {
+            let list = list_callbacks(Some(status)).await?;
+            // Who can be assigned (the form shows "Nobody" alone if this fails).
+            let members = list_members().await.unwrap_or_default();
+            Ok::<_, AppError>((list, members))
+        },
     );
-    let errors = [action_error(actions.call), action_error(actions.status)];
+    let errors = [
+        action_error(actions.call),
+        action_error(actions.status),
+        action_error(actions.assign),
+    ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     let called = action_output(actions.call);
     view! {
@@ -118,7 +133,9 @@ pub fn CallbacksPage() -> impl IntoView {
             }}
             <Loaded
                 resource=list
-                view={move |list: Vec<CallbackView>| view! { <CallbacksTable list actions /> }}
+                view={move |(list, members): (Vec<CallbackView>, Vec<MemberView>)| {
+                    view! { <CallbacksTable list members actions /> }
+                }}
             />
         </Card>
         </Show>
@@ -184,9 +201,47 @@ fn calendar_links(c: &CallbackView) -> Option<impl IntoView> {
     })
 }
 
+/// "Assign to": the members of the business, or nobody.
+#[component]
+fn AssignForm(
+    action: ServerAction<AssignCallback>,
+    id: String,
+    who: String,
+    current: Option<String>,
+    members: StoredValue<Vec<MemberView>>,
+) -> impl IntoView {
+    let select_id = format!("assign-{id}");
+    view! {
+        <ActionForm action attr:class="assign-form">
+            <input type="hidden" name="id" value=id />
+            <label class="visually-hidden" for=select_id.clone()>
+                {format!("Assign the callback of {who} to")}
+            </label>
+            <select name="member" id=select_id>
+                <option value="" selected=current.is_none()>"Nobody"</option>
+                {members
+                    .get_value()
+                    .into_iter()
+                    .map(|m| {
+                        let chosen = current.as_deref() == Some(m.user_id.as_str());
+                        view! {
+                            <option value=m.user_id.clone() selected=chosen>{m.name().to_owned()}</option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <button type="submit" class="btn btn-small">"Assign"</button>
+        </ActionForm>
+    }
+}
+
 /// The callbacks with their actions.
 #[component]
-fn CallbacksTable(list: Vec<CallbackView>, actions: Actions) -> impl IntoView {
+fn CallbacksTable(
+    list: Vec<CallbackView>,
+    members: Vec<MemberView>,
+    actions: Actions,
+) -> impl IntoView {
     if list.is_empty() {
         return Either::Left(view! {
             <EmptyState id="no-callbacks">
@@ -194,6 +249,7 @@ fn CallbacksTable(list: Vec<CallbackView>, actions: Actions) -> impl IntoView {
             </EmptyState>
         });
     }
+    let members = StoredValue::new(members);
     let rows = list
         .into_iter()
         .map(|c| {
@@ -230,6 +286,13 @@ fn CallbacksTable(list: Vec<CallbackView>, actions: Actions) -> impl IntoView {
                             fields=vec![("id", id.clone()), ("status", "done".to_owned())]
                             label="Mark done"
                             name=format!("Mark the callback of {who} done")
+                        />
+                        <AssignForm
+                            action=actions.assign
+                            id=id.clone()
+                            who=who.clone()
+                            current=c.member_id.map(|m| m.to_string())
+                            members
                         />
                         <ConfirmAction
                             action=actions.status

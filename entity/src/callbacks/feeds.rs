@@ -1,5 +1,6 @@
 //! Each member's private calendar feed (`/feeds/{token}.ics`): their business's booked
-//! callbacks as an iCalendar feed their own calendar app subscribes to.
+//! callbacks — theirs and those nobody took yet — as an iCalendar feed their own calendar
+//! app subscribes to.
 //!
 //! The address is the credential: 32 random bytes, only their SHA-256 stored, one feed per
 //! member per business. Creating a new one replaces the old address (it stops working);
@@ -87,7 +88,8 @@ pub async fn revoke(db: &impl ConnectionTrait, principal: &Principal) -> Result<
     Ok(revoke_in(db, principal).await?)
 }
 
-/// The feed at `token`: the business's booked callbacks, open ones, from a week ago on.
+/// The feed at `token`: the business's open booked callbacks from a week ago on — those
+/// assigned to the member and those nobody took yet.
 ///
 /// # Errors
 /// `NotFound` for an unknown or revoked address, or a member who left the business.
@@ -118,9 +120,14 @@ pub async fn read(
         .filter(|s| s.is_open())
         .map(CallbackStatus::as_str)
         .collect();
+    // The member's own and those nobody took yet.
+    let theirs = sea_orm::Condition::any()
+        .add(callback::Column::MemberId.is_null())
+        .add(callback::Column::MemberId.eq(feed.user_id));
     let rows = callback::Entity::find()
         .filter(callback::Column::BusinessId.eq(feed.business_id))
         .filter(callback::Column::Status.is_in(open))
+        .filter(theirs)
         .filter(callback::Column::SlotAt.gte(now - PAST))
         .order_by_asc(callback::Column::SlotAt)
         .limit(MAX_EVENTS)

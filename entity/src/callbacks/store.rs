@@ -159,6 +159,50 @@ async fn view_of(
         .ok_or(DomainError::NotFound("callback"))
 }
 
+/// Assigns open callback `id` to `member` (a member of the business), or to nobody: the
+/// member who will call back. Every member may assign.
+///
+/// # Errors
+/// `NotFound` for another business's callback or someone who is not a member;
+/// `Conflict` for a closed callback.
+pub async fn assign(
+    db: &DatabaseConnection,
+    events: &dyn EventBus,
+    principal: &Principal,
+    id: Uuid,
+    member: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<CallbackView, DomainError> {
+    use crate::entities::membership;
+    let txn = crate::tx::begin_write(db).await?;
+    let row = own(&txn, principal.business_id, id).await?;
+    if !status_of(&row).is_open() {
+        return Err(DomainError::Conflict(
+            "This callback is closed; open it again to assign it.".to_owned(),
+        ));
+    }
+    if let Some(member) = member {
+        membership::Entity::find()
+            .filter(membership::Column::BusinessId.eq(principal.business_id))
+            .filter(membership::Column::UserId.eq(member))
+            .one(&txn)
+            .await?
+            .ok_or(DomainError::NotFound("member"))?;
+    }
+    let mut active: callback::ActiveModel = row.into();
+    active.member_id = Set(member);
+    active.updated_at = Set(now);
+    let row = active.update(&txn).await?;
+    let view = view_of(&txn, row).await?;
+    txn.commit().await?;
+    events.publish(
+        principal.business_id,
+        BusinessEventKind::CallbacksChanged,
+        id,
+    );
+    Ok(view)
+}
+
 /// A member closes a callback (`done` or `cancelled`) or opens it again (`pending`).
 ///
 /// # Errors

@@ -146,6 +146,33 @@ impl CallbacksMutation {
         Ok(view.into())
     }
 
+    /// Assigns an open callback to a member of the business (`memberId` null: to nobody).
+    /// `NOT_FOUND` for someone who is not a member; `CONFLICT` for a closed callback.
+    #[graphql(complexity = 10)]
+    async fn assign_callback(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        member_id: Option<ID>,
+    ) -> Result<Callback> {
+        let id = parse_id(&id)?;
+        let member = member_id
+            .map(|m| Uuid::parse_str(m.as_str()).map_err(|_| gql(DomainError::NotFound("member"))))
+            .transpose()?;
+        let s = ctx.services();
+        let view = store::assign(
+            &s.db,
+            s.events.as_ref(),
+            ctx.principal()?,
+            id,
+            member,
+            Utc::now(),
+        )
+        .await
+        .gql()?;
+        Ok(view.into())
+    }
+
     /// Marks a callback `DONE`, `CANCELLED` or `PENDING` again; `VALIDATION` for the
     /// other statuses (they come from calling back and from time).
     #[graphql(complexity = 10)]

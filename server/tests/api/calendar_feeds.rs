@@ -80,6 +80,23 @@ async fn members_subscribe_to_booked_callbacks_until_they_revoke_or_leave(db: Db
             "{ics}"
         );
     }
+    // Assigned to the owner, it leaves the agent's feed and stays in the owner's.
+    let id = app
+        .gql(&owner.auth(), "{ callbacks { id } }", json!({}))
+        .await["data"]["callbacks"][0]["id"]
+        .clone();
+    let res = app
+        .gql(
+            &owner.auth(),
+            "mutation($id: ID!, $m: ID) { assignCallback(id: $id, memberId: $m) { memberName } }",
+            json!({ "id": id, "m": owner.user_id }),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    let (_, ics) = fetch_feed(&app, &agents).await;
+    assert!(summaries(&ics).is_empty(), "{ics}");
+    let (_, ics) = fetch_feed(&app, &owners).await;
+    assert_eq!(summaries(&ics), ["Call back Dana"], "{ics}");
     // Another business's member sees none of them; a tampered address nothing at all.
     let other = app.sign_up("Other Feed Co").await;
     let theirs = create_feed(&app, &other.auth()).await;

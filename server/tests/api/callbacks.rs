@@ -353,6 +353,24 @@ async fn another_business_cannot_see_or_use_callbacks(db: Db) {
     assert_eq!(status, 404);
     let (status, list) = app.server_fn_as(&b.token, "list_callbacks", &[]).await;
     assert_eq!((status, list), (200, json!([])));
+    // Assigning: B cannot touch A's callback, and A cannot hand it to B's owner.
+    let assign =
+        "mutation($id: ID!, $m: ID) { assignCallback(id: $id, memberId: $m) { memberName } }";
+    let res = app
+        .gql(&b.auth(), assign, json!({ "id": id, "m": b.user_id }))
+        .await;
+    assert_eq!(error_code(&res), Some("NOT_FOUND"), "{res}");
+    let res = app
+        .gql(&a.auth(), assign, json!({ "id": id, "m": b.user_id }))
+        .await;
+    assert_eq!(error_code(&res), Some("NOT_FOUND"), "{res}");
+    let res = app
+        .gql(&a.auth(), assign, json!({ "id": id, "m": a.user_id }))
+        .await;
+    assert!(
+        res["data"]["assignCallback"]["memberName"].is_string(),
+        "{res}"
+    );
     // A's join link presented to B's call page rings nobody at B.
     call_back(&app, &a, &id).await;
     let token = emailed_token(&app, &email, "is calling you back").await;
