@@ -171,12 +171,11 @@ fn calendar_links(c: &CallbackView) -> Option<impl IntoView> {
         return None;
     }
     let title = format!("Call back {}", c.who());
-    let details = match (&c.intent_label, &c.note) {
-        (Some(i), Some(n)) => format!("{} <{}>\nAbout: {i}\n{n}", c.who(), c.email),
-        (Some(i), None) => format!("{} <{}>\nAbout: {i}", c.who(), c.email),
-        (None, Some(n)) => format!("{} <{}>\n{n}", c.who(), c.email),
-        (None, None) => format!("{} <{}>", c.who(), c.email),
-    };
+    let details = calendar_links::event_details(
+        Some((c.who(), &c.email)),
+        c.intent_label.as_deref(),
+        c.note.as_deref(),
+    );
     let entry = CalendarEntry {
         title: &title,
         details: &details,

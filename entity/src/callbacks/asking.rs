@@ -12,6 +12,7 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 
 use super::booking::{self, Offer};
 use super::calendar::{callback_ics, host_of, CallbackEvent};
+use super::calendar_links::event_details;
 use super::emails::{self, Booked, RequestSummary};
 use super::links::{self, Purpose};
 use super::store::optional;
@@ -200,12 +201,8 @@ pub async fn request(
     let booked = slot.as_ref().map(|s| {
         let zone = booking::zone_for(input.zone.as_deref(), &s.offer);
         let end = s.at + Duration::minutes(i64::from(s.offer.policy.slot_minutes));
-        let details = match (&intent, &note) {
-            (Some(i), Some(n)) => format!("About: {}\n{n}", i.label),
-            (Some(i), None) => format!("About: {}", i.label),
-            (None, Some(n)) => n.clone(),
-            (None, None) => String::new(),
-        };
+        let about = intent.as_ref().map(|i| i.label.as_str());
+        let details = event_details(None, about, note.as_deref());
         Booked {
             when: booking::local_text(&zone, s.at),
             ics: callback_ics(&CallbackEvent {

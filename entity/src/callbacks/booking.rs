@@ -370,13 +370,11 @@ pub async fn invite(
         .ok()
         .flatten();
     let who = row.name.clone().unwrap_or_else(|| row.email.clone());
-    let mut details = format!("Call back {who} <{}>", row.email);
-    if let Some(i) = intent {
-        details.push_str(&format!("\nAbout: {}", i.label));
-    }
-    if let Some(note) = &row.note {
-        details.push_str(&format!("\n{note}"));
-    }
+    let details = super::calendar_links::event_details(
+        Some((&who, &row.email)),
+        intent.as_ref().map(|i| i.label.as_str()),
+        row.note.as_deref(),
+    );
     let base = public_url.trim_end_matches('/');
     Ok(super::calendar::callback_ics(
         &super::calendar::CallbackEvent {

@@ -12,6 +12,22 @@ pub struct CalendarEntry<'a> {
     pub end: DateTime<Utc>,
 }
 
+/// The description of a callback's calendar event, a line each: who to call (`who` and
+/// their email; none in the caller's own event), what about, their note.
+#[must_use]
+pub fn event_details(
+    caller: Option<(&str, &str)>,
+    intent: Option<&str>,
+    note: Option<&str>,
+) -> String {
+    let lines = [
+        caller.map(|(who, email)| format!("{who} <{email}>")),
+        intent.map(|i| format!("About: {i}")),
+        note.map(str::to_owned),
+    ];
+    lines.into_iter().flatten().collect::<Vec<_>>().join("\n")
+}
+
 fn encoded(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
@@ -45,6 +61,16 @@ pub fn outlook(entry: &CalendarEntry<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_are_a_line_each_of_what_is_known() {
+        assert_eq!(
+            event_details(Some(("Dana", "d@example.net")), Some("Billing"), Some("Hi")),
+            "Dana <d@example.net>\nAbout: Billing\nHi"
+        );
+        assert_eq!(event_details(None, None, Some("Hi")), "Hi");
+        assert_eq!(event_details(None, None, None), "");
+    }
 
     #[test]
     fn texts_are_encoded_and_times_are_utc() {

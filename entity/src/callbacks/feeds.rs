@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::calendar::{feed_ics, host_of, CallbackEvent};
+use super::calendar_links::event_details;
 use super::CallbackStatus;
 use crate::auth::{secrets, Principal};
 use crate::entities::{business, calendar_feed, callback, membership};
@@ -142,10 +143,7 @@ pub async fn read(
         .iter()
         .map(|r| {
             let who = r.name.clone().unwrap_or_else(|| r.email.clone());
-            let mut details = format!("{who} <{}>", r.email);
-            if let Some(note) = &r.note {
-                details.push_str(&format!("\n{note}"));
-            }
+            let details = event_details(Some((&who, &r.email)), None, r.note.as_deref());
             (format!("Call back {who}"), details)
         })
         .collect();
