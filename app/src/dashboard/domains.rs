@@ -21,8 +21,7 @@ use leptos_router::NavigateOptions;
 
 use super::{use_account, ManagersOnly};
 use crate::api::{
-    domain_detail, list_domains, list_teams, share_call_page, AddDomain, RemoveDomain,
-    SetDomainRoute, VerifyDomain,
+    domain_detail, list_domains, list_teams, AddDomain, RemoveDomain, SetDomainRoute, VerifyDomain,
 };
 use crate::error::AppError;
 use crate::ui::{
@@ -59,18 +58,6 @@ pub fn DomainsPage() -> impl IntoView {
         |(id, _, _)| async move {
             match id {
                 Some(id) => domain_detail(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
-
-    // Made here, not by the share card: a resource first created inside a `Suspend` that
-    // the server renders after the page's first pass is not one it waits for.
-    let share = Resource::new(
-        move || (selected.get(), verify.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => share_call_page(id).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -128,7 +115,7 @@ pub fn DomainsPage() -> impl IntoView {
                 let teams = teams.await.unwrap_or_default();
                 match detail.await {
                     Ok(Some(detail)) => {
-                        Some(Either::Left(view! { <DomainPanel detail teams manage controls share /> }))
+                        Some(Either::Left(view! { <DomainPanel detail teams manage controls /> }))
                     }
                     Ok(None) => None,
                     Err(error) => Some(Either::Right(view! { <ErrorPanel error /> })),

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::route::RouteControl;
 use super::StatusBadge;
-use crate::api::{CallPageShare, RemoveDomain, SetDomainRoute, VerifyDomain};
+use crate::api::{share_call_page, RemoveDomain, SetDomainRoute, VerifyDomain};
 use crate::error::AppError;
 use crate::ui::{
     action_error, date_time, Column, ConfirmAction, CopyButton, DataTable, EmptyState,
@@ -79,8 +79,6 @@ pub fn DomainPanel(
     /// Whether the viewer may verify and remove (owners and admins).
     manage: bool,
     controls: Controls,
-    /// How to share the call page (made by the page; `None` until verified).
-    share: Resource<Result<Option<CallPageShare>, AppError>>,
 ) -> impl IntoView {
     let DomainDetail { domain, checks } = detail;
     let own_record = domain.inherited_from.is_none();
@@ -100,7 +98,7 @@ pub fn DomainPanel(
             {(domain.status == DomainStatus::Verified)
                 .then(|| view! { <RouteControl domain=domain.clone() teams manage controls /> })}
             {(domain.status == DomainStatus::Verified)
-                .then(|| view! { <ShareCard share /> })}
+                .then(|| view! { <ShareCard id=domain.id.clone() /> })}
             {needs_record.then(|| view! { <RecordInstructions domain=domain.clone() /> })}
             {(manage && own_record).then(|| view! { <VerifyControl domain=domain.clone() controls /> })}
             <CheckHistory checks />
@@ -387,11 +385,12 @@ fn outcome_label(outcome: &str) -> &str {
 
 /// How to share the call page: the full address (copy), a QR code, the widget snippet.
 #[component]
-fn ShareCard(share: Resource<Result<Option<CallPageShare>, AppError>>) -> impl IntoView {
+fn ShareCard(id: String) -> impl IntoView {
+    let share = Resource::new(move || id.clone(), share_call_page);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                share.await.ok().flatten().map(|s| {
+                share.await.ok().map(|s| {
                     view! {
                         <div class="share-card" id="share-call-page">
                             <h3>"Share your call page"</h3>
