@@ -15,7 +15,7 @@ use entity::events::{EventBus, LocalBus};
 use entity::Services;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -25,6 +25,19 @@ use crate::settings::Settings;
 use crate::signaling::Hub;
 use crate::state::AppState;
 use crate::{db, graphql, http, secrets, signaling};
+
+/// The app's routes, listed once per process.
+///
+/// Listing them runs the app with every resource load suppressed by a process-wide flag
+/// (leptos-rs/leptos#4773): a resource that first polls on any thread while it is set never
+/// loads, and the page rendering it never finishes. Listing once, before the first server
+/// of the process serves anything, keeps that window away from every render — a process
+/// that starts several servers (the tests do) would otherwise hang a page of one server
+/// whenever another one starts.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -231,7 +244,7 @@ impl Application {
             hub: hub.clone(),
             http: Arc::new(http::HttpConfig::new(&settings)),
         };
-        let routes = generate_route_list(app::App);
+        let routes = route_list();
         let ctx_services = services.clone();
         let online = entity::calls::online::OnlineNow(Arc::new(hub.clone()));
         let records = entity::calls::records::CallRecords(hub.engine().records());

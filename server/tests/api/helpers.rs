@@ -151,8 +151,11 @@ impl TestApp {
         Self {
             base: format!("http://{addr}"),
             data_dir,
+            // A request that hangs fails its test within a minute instead of holding the
+            // whole suite until CI gives up.
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(60))
                 .build()
                 .unwrap(),
             services,

@@ -36,6 +36,7 @@ mod revocation;
 mod routing;
 mod schedule_pages;
 mod schedules;
+mod server_starts;
 mod share_card;
 mod sign_up;
 mod signaling;
