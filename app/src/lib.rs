@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts/:id") view=dashboard::ContactPage />
                     <Route path=path!("calls") view=dashboard::CallsPage />
                     <Route path=path!("callbacks") view=dashboard::CallbacksPage />
+                    <Route path=path!("messages") view=dashboard::MessagesPage />
                     <Route path=path!("rewards") view=dashboard::RewardsPage />
                     <Route path=path!("/*any") view=dashboard::SectionNotFound />
                 </ParentRoute>

@@ -3,7 +3,8 @@
 //! presses "call back now"; the caller opens the link from the email, presses Call, the
 //! owner's dashboard rings, and they talk (audio flowing both ways). Then the business is
 //! closed and another caller books a free time (a confirmation with a calendar file; the
-//! owner sees it scheduled). Runs inside a
+//! owner sees it scheduled). Another records a voice message with a note; the owner plays
+//! it. Runs inside a
 //! loopback-only network namespace like the call test (`e2e::netns`). Screenshots:
 //! `target/e2e/callbacks-NN-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -360,5 +361,98 @@ async fn book_a_time(
     owner.shot("callbacks-12-owner-week").await?;
     let errors = caller.console_errors().await?;
     ensure!(errors.is_empty(), "caller console errors: {errors:?}");
+    leave_a_voice_message(server, token, domain, owner, caller).await
+}
+
+/// Step 5: the business is still closed; a caller records a voice message in the browser
+/// (the fake microphone's tone), listens to it and leaves it with a note; the owner plays
+/// it on `/app/messages`.
+async fn leave_a_voice_message(
+    server: &Server,
+    token: &str,
+    domain: &str,
+    owner: &Tab,
+    caller: &Tab,
+) -> anyhow::Result<()> {
+    let base = &server.base;
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller
+        .click("the early message offer", "#message-before summary")
+        .await?;
+    caller
+        .type_into("#message-text", "Is the tandem free on Saturday?")
+        .await?;
+    caller
+        .click("Record a voice message", "#message-record")
+        .await?;
+    caller
+        .wait_text(".recording-clock", "Recording 0:02")
+        .await?;
+    caller.shot("callbacks-13-caller-recording").await?;
+    caller.click("Stop recording", "#message-stop").await?;
+    caller
+        .wait_for("the recording to listen to", "audio#message-preview")
+        .await?;
+    caller.type_into("#message-name", "Ezra").await?;
+    caller.shot("callbacks-14-caller-recorded").await?;
+    caller.click("Leave the message", "#message-send").await?;
+    caller
+        .wait_text("#message-early-done", "Your message was left")
+        .await?;
+    caller
+        .wait_text("#message-early-done", "voice message")
+        .await?;
+    caller.shot("callbacks-15-caller-message-left").await?;
+    let listed = Api::new(base)
+        .call(
+            token,
+            "{ messages { name audioType audioDurationMs } }",
+            json!({}),
+        )
+        .await?;
+    let message = &listed["messages"][0];
+    ensure!(message["name"] == "Ezra", "the message: {listed}");
+    let ms = message["audioDurationMs"].as_i64().unwrap_or_default();
+    ensure!(ms >= 1_500, "the recording is {ms} ms long: {listed}");
+
+    owner.goto_hydrated(&format!("{base}/app")).await?;
+    owner
+        .click("Messages in the navigation", "nav a[href='/app/messages']")
+        .await?;
+    owner
+        .wait_text("#messages-table", "Is the tandem free on Saturday?")
+        .await?;
+    owner
+        .wait_for("the player", "#messages-table audio")
+        .await?;
+    // A click on the page lets it play sound; then the player plays the recording.
+    owner
+        .click("the message", "#messages-table .message-text")
+        .await?;
+    owner
+        .js::<serde_json::Value>(
+            "document.querySelector('#messages-table audio').play(); return null;",
+        )
+        .await?;
+    owner
+        .until("the recording to play", || async {
+            let at: f64 = owner
+                .js("return document.querySelector('#messages-table audio').currentTime;")
+                .await
+                .map_err(|e| e.to_string())?;
+            if at > 0.5 {
+                Ok(at)
+            } else {
+                Err(format!("at {at} s"))
+            }
+        })
+        .await?;
+    owner.shot("callbacks-16-owner-plays-the-message").await?;
+    let errors = caller.console_errors().await?;
+    ensure!(errors.is_empty(), "caller console errors: {errors:?}");
+    let errors = owner.console_errors().await?;
+    ensure!(errors.is_empty(), "owner console errors: {errors:?}");
     Ok(())
 }

@@ -67,6 +67,12 @@ pub enum BusinessEventKind {
     /// A caller asked to be called back (`subject_id` is the callback); the business's
     /// agent devices are told at once. `CallbacksChanged` follows as for every change.
     CallbackRequested,
+    /// A caller left a message (`subject_id` is the message); the business's agent devices
+    /// are told at once. `MessagesChanged` follows.
+    MessageLeft,
+    /// A caller left a message, or a member handled or replied to one (`subject_id` is the
+    /// message).
+    MessagesChanged,
 }
 
 /// One event of one business.

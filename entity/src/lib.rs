@@ -9,6 +9,7 @@ pub mod calls;
 pub mod contacts;
 pub mod csv;
 pub mod domains;
+pub mod messages;
 pub mod net;
 pub mod onboarding;
 pub mod profile;

@@ -21,6 +21,7 @@ mod m20261208_000001_domain_routes;
 mod m20261209_000001_business_profile;
 mod m20261210_000001_callback_slots;
 mod m20261211_000001_calendar_feeds;
+mod m20261212_000001_messages;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_business_profile::Migration),
             Box::new(m20261210_000001_callback_slots::Migration),
             Box::new(m20261211_000001_calendar_feeds::Migration),
+            Box::new(m20261212_000001_messages::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ mod contacts;
 mod domains;
 mod intents;
 mod members;
+mod messages;
 mod overview;
 mod schedules;
 mod sections;
@@ -31,6 +32,7 @@ pub use contacts::{ContactPage, ContactsPage};
 pub use domains::DomainsPage;
 pub use intents::IntentsPage;
 pub use members::MembersPage;
+pub use messages::MessagesPage;
 pub use overview::Overview;
 pub use schedules::SchedulesPage;
 pub use sections::*;
@@ -86,6 +88,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/app/schedules", "Schedules"),
     ("/app/calls", "Calls"),
     ("/app/callbacks", "Callbacks"),
+    ("/app/messages", "Messages"),
     ("/app/contacts", "Contacts"),
     ("/app/members", "Members"),
     ("/app/api-keys", "API keys"),

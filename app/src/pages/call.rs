@@ -23,6 +23,7 @@ mod callback;
 #[cfg(feature = "hydrate")]
 mod engine;
 mod hours;
+mod message;
 mod panel;
 mod search;
 mod slots;

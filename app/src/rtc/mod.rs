@@ -13,6 +13,8 @@ pub mod media;
 #[cfg(feature = "hydrate")]
 pub mod peer;
 #[cfg(feature = "hydrate")]
+pub mod recorder;
+#[cfg(feature = "hydrate")]
 pub mod signaling;
 #[cfg(feature = "hydrate")]
 mod stats;

@@ -10,12 +10,13 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 
+use super::announce::announce;
 use super::booking::{self, Offer};
 use super::calendar::{callback_ics, host_of, CallbackEvent};
 use super::calendar_links::event_details;
 use super::emails::{self, Booked, RequestSummary};
 use super::links::{self, Purpose};
-use super::store::optional;
+use super::store::{self, optional};
 use super::{CallbackAsked, CallbackRequest, CallbackStatus, NAME_MAX, NOTE_MAX};
 use crate::contacts::matching::{self, Key};
 use crate::domains::DomainName;
@@ -91,6 +92,10 @@ pub async fn request(
         .one(&txn)
         .await?;
     let already = existing.is_some();
+    let before = match &existing {
+        Some(row) => Some(store::view(&txn, business_id, row.id).await?),
+        None => None,
+    };
     let id = if let Some(row) = existing {
         let id = row.id;
         let mut row: callback::ActiveModel = row.into();
@@ -115,6 +120,7 @@ pub async fn request(
         row.updated_at = Set(now);
         row.update(&txn).await?;
         if slot.is_none() {
+            announce(&txn, business_id, id, before.as_ref(), now).await?;
             txn.commit().await?;
             services
                 .events
@@ -180,6 +186,7 @@ pub async fn request(
         let capacity = slot.offer.policy.capacity;
         booking::take_seat(&txn, business_id, id, slot.at, capacity, now).await?;
     }
+    announce(&txn, business_id, id, before.as_ref(), now).await?;
     let cancel = links::issue(
         &txn,
         Purpose::Cancel,
@@ -263,7 +270,11 @@ pub async fn request(
 }
 
 /// The emails of every member of `business_id`.
-async fn member_emails(db: &impl ConnectionTrait, business_id: Uuid) -> Result<Vec<String>, DbErr> {
+/// The business's members' addresses.
+pub(crate) async fn member_emails(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+) -> Result<Vec<String>, DbErr> {
     let ids: Vec<Uuid> = membership::Entity::find()
         .filter(membership::Column::BusinessId.eq(business_id))
         .all(db)

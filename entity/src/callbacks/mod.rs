@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[cfg(feature = "db")]
+pub mod announce;
+#[cfg(feature = "db")]
 pub mod asking;
 #[cfg(feature = "db")]
 pub mod booking;

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 
+use super::announce::announce;
 use super::emails;
 use super::links::{self, Purpose};
 use super::{CallbackStatus, CallbackView, LinkPage, LinkRefusal};
@@ -32,7 +33,7 @@ fn invalid(field: &str, message: String) -> DomainError {
 }
 
 /// `input` trimmed, blank as `None`, at most `max` characters.
-pub(super) fn optional(
+pub(crate) fn optional(
     field: &str,
     input: Option<&str>,
     max: usize,
@@ -52,7 +53,7 @@ pub(super) fn status_of(row: &callback::Model) -> CallbackStatus {
 }
 
 /// How members are named: display name, else email.
-async fn member_names(
+pub(crate) async fn member_names(
     db: &impl ConnectionTrait,
     ids: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, String>, DbErr> {
@@ -159,6 +160,18 @@ async fn view_of(
         .ok_or(DomainError::NotFound("callback"))
 }
 
+/// Callback `id` of `business_id` as the API shows it.
+///
+/// # Errors
+/// `NotFound` for another business's callback; a database failure.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    id: Uuid,
+) -> Result<CallbackView, DomainError> {
+    view_of(db, own(db, business_id, id).await?).await
+}
+
 /// Assigns open callback `id` to `member` (a member of the business), or to nobody: the
 /// member who will call back. Every member may assign.
 ///
@@ -227,6 +240,7 @@ pub async fn set_status(
     }
     let txn = crate::tx::begin_write(db).await?;
     let row = own(&txn, principal.business_id, id).await?;
+    let before = view_of(&txn, row.clone()).await?;
     let mut active: callback::ActiveModel = row.into();
     active.status = Set(status.as_str().to_owned());
     if matches!(status, CallbackStatus::Pending | CallbackStatus::Cancelled) {
@@ -235,11 +249,11 @@ pub async fn set_status(
         active.slot_at = Set(None);
     }
     active.updated_at = Set(now);
-    let row = active.update(&txn).await?;
+    active.update(&txn).await?;
     if !status.is_open() {
         links::retire(&txn, principal.business_id, id, None, now).await?;
     }
-    let view = view_of(&txn, row).await?;
+    let view = announce(&txn, principal.business_id, id, Some(&before), now).await?;
     txn.commit().await?;
     events.publish(
         principal.business_id,
@@ -412,12 +426,14 @@ pub async fn cancel_by_link(
     links::retire(&txn, link.business_id, row.id, None, now).await?;
     let business_name = business_of(&txn, &row).await?;
     let domain = row.called_domain.clone();
+    let before = view_of(&txn, row.clone()).await?;
     super::booking::release(&txn, link.business_id, row.id).await?;
     let mut active: callback::ActiveModel = row.into();
     active.status = Set(CallbackStatus::Cancelled.as_str().to_owned());
     active.slot_at = Set(None);
     active.updated_at = Set(now);
     active.update(&txn).await?;
+    announce(&txn, link.business_id, link.callback_id, Some(&before), now).await?;
     txn.commit().await?;
     events.publish(
         link.business_id,

@@ -429,6 +429,10 @@ pub enum ServerMessage {
     /// called back (the dashboard's Callbacks list has it; a tab in the background raises
     /// a notification).
     CallbackRequested { callback_id: Uuid },
+    /// To every agent device of the business: a caller nobody could answer left a message
+    /// (the dashboard's Messages list has it; a tab in the background raises a
+    /// notification).
+    MessageLeft { message_id: Uuid },
     /// The server is going away: reconnect (with `hello.resume`) after `after_ms`.
     Reconnect { after_ms: u32 },
     /// A message was refused; the socket stays open unless a close frame follows.

@@ -104,8 +104,9 @@ pub(crate) fn new_contact(
 }
 
 /// The contact of `key`, created (named `name`, else its key; with `email`) when there is
-/// none yet — without counting a call. For callers who reach out some other way than a
-/// call (a callback request). Safe under concurrent requests like [`touch`].
+/// none yet — without counting a call; a new one is announced (`contact.created`). For
+/// callers who reach out some other way than a call (a callback request). Safe under
+/// concurrent requests like [`touch`].
 ///
 /// # Errors
 /// A database failure.
@@ -143,13 +144,23 @@ pub async fn ensure(
             contact::Column::Email,
         ),
     };
-    contact::Entity::insert(row)
+    let inserted = contact::Entity::insert(row)
         .on_conflict_do_nothing_on([contact::Column::BusinessId, target])
         .exec_without_returning(db)
         .await?;
-    by_key(db, business_id, key)
+    let found = by_key(db, business_id, key)
         .await?
-        .ok_or(DomainError::NotFound("contact"))
+        .ok_or(DomainError::NotFound("contact"))?;
+    if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+        // Announced like a contact a call creates.
+        let views = super::store::views_of(db, business_id, vec![found.clone()]).await?;
+        for view in views {
+            let event =
+                crate::webhooks::Event::new(crate::webhooks::EventType::ContactCreated, at, &view);
+            crate::webhooks::emit(db, business_id, event).await?;
+        }
+    }
+    Ok(found)
 }
 
 /// [`touch`]es every job of a batch, reading their identities in one query first, so a

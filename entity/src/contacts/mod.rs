@@ -37,5 +37,5 @@ pub use tiers::{ClientType, Money, PurchaseTotals, TierRules};
 pub use values::{Currency, Tags};
 pub use views::{
     ContactChange, ContactFilter, ContactView, NewPurchase, NoteView, PurchaseFor, PurchaseView,
-    TimelineCall, TimelineEntry, LAST_CONTACT_WINDOWS,
+    TimelineCall, TimelineEntry, TimelineMessage, LAST_CONTACT_WINDOWS,
 };

@@ -7,7 +7,7 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 
 use super::store::{changed, find};
 use super::values::note_text;
-use super::views::{NoteView, PurchaseView, TimelineCall, TimelineEntry};
+use super::views::{NoteView, PurchaseView, TimelineCall, TimelineEntry, TimelineMessage};
 use crate::auth::Principal;
 use crate::entities::{call, contact_note, purchase};
 use crate::events::EventBus;
@@ -119,7 +119,7 @@ pub async fn purchases(
     Ok(rows.into_iter().map(purchase_view).collect())
 }
 
-/// A contact's calls, notes and purchases in one list, newest first (at most
+/// A contact's calls, notes, purchases and messages in one list, newest first (at most
 /// [`MAX_TIMELINE`] of each kind).
 ///
 /// # Errors
@@ -157,6 +157,17 @@ pub async fn timeline(
             requested_at: c.requested_at,
             answered_by: c.answered_by,
             notes: c.notes,
+        })
+    }));
+    let messages =
+        crate::messages::store::of_contact(db, principal.business_id, contact_id).await?;
+    entries.extend(messages.into_iter().map(|m| {
+        TimelineEntry::Message(TimelineMessage {
+            id: m.id,
+            text: m.text,
+            audio_ms: m.audio_ms,
+            handled: m.status == crate::messages::MessageStatus::Handled,
+            created_at: m.created_at,
         })
     }));
     entries.sort_by_key(|e| std::cmp::Reverse(e.at()));

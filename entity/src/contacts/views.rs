@@ -67,12 +67,24 @@ pub struct TimelineCall {
     pub notes: Option<String>,
 }
 
+/// A message the contact left, on their timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineMessage {
+    pub id: Uuid,
+    pub text: Option<String>,
+    /// How long its recording plays, when it has one.
+    pub audio_ms: Option<i64>,
+    pub handled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 /// One entry of a contact's timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimelineEntry {
     Call(TimelineCall),
     Note(NoteView),
     Purchase(PurchaseView),
+    Message(TimelineMessage),
 }
 
 impl TimelineEntry {
@@ -83,6 +95,7 @@ impl TimelineEntry {
             Self::Call(c) => c.requested_at,
             Self::Note(n) => n.created_at,
             Self::Purchase(p) => p.purchased_at,
+            Self::Message(m) => m.created_at,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod domain_check;
 pub mod intent;
 pub mod invitation;
 pub mod membership;
+pub mod message;
 pub mod out_of_office;
 pub mod purchase;
 pub mod schedule;

@@ -28,13 +28,23 @@ pub enum EventType {
     ContactUpdated,
     /// An integration recorded a purchase.
     PurchaseRecorded,
+    /// A caller asked to be called back (a new callback, pending or with a time).
+    CallbackRequested,
+    /// A callback got a time, or a new one: at booking, and at every reschedule.
+    CallbackScheduled,
+    /// A member marked a callback done.
+    CallbackDone,
+    /// A callback was cancelled, by a member or by the caller's link.
+    CallbackCancelled,
+    /// A caller left a message (a text, a recording, or both).
+    MessageReceived,
     /// Sent by "send test event"; never subscribed to.
     WebhookTest,
 }
 
 impl EventType {
     /// The types an endpoint can subscribe to, in the order they are listed.
-    pub const SUBSCRIBABLE: [Self; 7] = [
+    pub const SUBSCRIBABLE: [Self; 12] = [
         Self::CallRequested,
         Self::CallAnswered,
         Self::CallEnded,
@@ -42,6 +52,11 @@ impl EventType {
         Self::ContactCreated,
         Self::ContactUpdated,
         Self::PurchaseRecorded,
+        Self::CallbackRequested,
+        Self::CallbackScheduled,
+        Self::CallbackDone,
+        Self::CallbackCancelled,
+        Self::MessageReceived,
     ];
 
     /// The wire name: the body's `type`.
@@ -55,6 +70,11 @@ impl EventType {
             Self::ContactCreated => "contact.created",
             Self::ContactUpdated => "contact.updated",
             Self::PurchaseRecorded => "purchase.recorded",
+            Self::CallbackRequested => "callback.requested",
+            Self::CallbackScheduled => "callback.scheduled",
+            Self::CallbackDone => "callback.done",
+            Self::CallbackCancelled => "callback.cancelled",
+            Self::MessageReceived => "message.received",
             Self::WebhookTest => "webhook.test",
         }
     }
@@ -79,6 +99,11 @@ impl EventType {
             Self::ContactCreated => "A contact was created",
             Self::ContactUpdated => "A contact changed",
             Self::PurchaseRecorded => "A purchase was recorded",
+            Self::CallbackRequested => "A caller asked to be called back",
+            Self::CallbackScheduled => "A callback was booked for a time",
+            Self::CallbackDone => "A callback was marked done",
+            Self::CallbackCancelled => "A callback was cancelled",
+            Self::MessageReceived => "A caller left a message",
             Self::WebhookTest => "A test event",
         }
     }

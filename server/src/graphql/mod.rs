@@ -16,6 +16,7 @@ mod contacts;
 mod context;
 mod error;
 mod introspection;
+mod messages;
 mod mutation;
 mod profile;
 mod query;
@@ -54,6 +55,7 @@ pub struct Query(
     schedules::SchedulesQuery,
     contacts::ContactsQuery,
     callbacks::CallbacksQuery,
+    messages::MessagesQuery,
     callback_slots::CallbackSlotsQuery,
     calls::CallsQuery,
     profile::ProfileQuery,
@@ -69,6 +71,7 @@ pub struct Mutation(
     schedules::SchedulesMutation,
     contacts::ContactsMutation,
     callbacks::CallbacksMutation,
+    messages::MessagesMutation,
     callback_slots::CallbackSlotsMutation,
     profile::ProfileMutation,
 );

@@ -65,6 +65,11 @@ pub enum BusinessEventKindGql {
     /// A caller asked to be called back (`subjectId` is the callback; `CALLBACKS_CHANGED`
     /// follows).
     CallbackRequested,
+    /// A caller left a message (`subjectId` is the message; `MESSAGES_CHANGED` follows).
+    MessageLeft,
+    /// A caller left a message, or a member handled or replied to one (`subjectId` is the
+    /// message).
+    MessagesChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -92,6 +97,8 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::CallEnded => Self::CallEnded,
             BusinessEventKind::CallMissed => Self::CallMissed,
             BusinessEventKind::CallbackRequested => Self::CallbackRequested,
+            BusinessEventKind::MessageLeft => Self::MessageLeft,
+            BusinessEventKind::MessagesChanged => Self::MessagesChanged,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod csrf;
 pub mod downloads;
 pub mod exports;
 pub mod logo;
+mod messages;
 pub mod metrics_auth;
 pub mod origin;
 pub mod security;
@@ -41,6 +42,8 @@ pub struct HttpConfig {
     /// `DOMAINCALL_GRAPHQL_INTROSPECTION`: whether the schema may be introspected (and its
     /// SDL downloaded from `/graphql/schema.graphql`).
     pub graphql_introspection: bool,
+    /// `DOMAINCALL_DATA_DIR`: where messages' recordings are kept.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl HttpConfig {
@@ -52,6 +55,7 @@ impl HttpConfig {
             metrics_token: settings.metrics_token.clone(),
             graphql_console: settings.graphql_console,
             graphql_introspection: settings.graphql_introspection,
+            data_dir: settings.data_dir.clone(),
         }
     }
 }
@@ -107,4 +111,5 @@ pub fn router() -> Router<AppState> {
         )
         .route("/feeds/{file}", get(calendar_feed::get_feed))
         .merge(logo::router())
+        .merge(messages::router())
 }

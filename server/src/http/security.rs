@@ -47,6 +47,8 @@ const MAX_REPORT_BYTES: usize = 16 * 1024;
 /// - images: ours and `data:` (the inline site icon);
 /// - connections: our origin, which covers `ws:`/`wss:` to the same host — also when
 ///   the call page is served on a business's own host;
+/// - media: ours, and `blob:` — a voice message the caller just recorded plays back from
+///   a blob its own page made (another page's blobs are not reachable);
 /// - nothing may frame our pages, no plugins, no `<base>`, forms post only to us.
 const PAGE_POLICY: &str = "default-src 'self'; \
      script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
@@ -54,7 +56,7 @@ const PAGE_POLICY: &str = "default-src 'self'; \
      img-src 'self' data:; \
      font-src 'self'; \
      connect-src 'self'; \
-     media-src 'self'; \
+     media-src 'self' blob:; \
      worker-src 'self'; \
      manifest-src 'self'; \
      frame-src 'none'; \

@@ -255,12 +255,17 @@ impl Hub {
                 let Received::Item(event) = item else {
                     continue;
                 };
-                if event.kind == BusinessEventKind::CallbackRequested {
-                    let message = entity::calls::protocol::ServerMessage::CallbackRequested {
+                use entity::calls::protocol::ServerMessage;
+                let message = match event.kind {
+                    BusinessEventKind::CallbackRequested => ServerMessage::CallbackRequested {
                         callback_id: event.subject_id,
-                    };
-                    hub.inner.engine.tell_agents(event.business_id, &message);
-                }
+                    },
+                    BusinessEventKind::MessageLeft => ServerMessage::MessageLeft {
+                        message_id: event.subject_id,
+                    },
+                    _ => continue,
+                };
+                hub.inner.engine.tell_agents(event.business_id, &message);
             }
         });
     }

@@ -25,6 +25,7 @@ mod hardening;
 mod helpers;
 mod invitations;
 mod isolation;
+mod messages;
 mod opening_hours_calls;
 mod overview;
 mod page_security;

@@ -3,6 +3,7 @@
 //! accepted delivery, loopback targets refused at delivery time unless allowed, nothing
 //! sent for a rolled-back change, a real call's events, and secret rotation.
 
+mod callbacks;
 mod manage;
 pub mod receiver;
 

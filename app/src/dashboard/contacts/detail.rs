@@ -5,7 +5,7 @@
 //! Everything people typed (names, notes, addresses) is rendered as text, never as markup.
 
 use entity::contacts::{ContactView, TimelineEntry};
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{Either, EitherOf4};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -280,7 +280,7 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
     if entries.is_empty() {
         return Either::Left(view! {
             <EmptyState id="empty-timeline">
-                <p class="muted">"No calls, notes or purchases yet."</p>
+                <p class="muted">"No calls, notes, purchases or messages yet."</p>
             </EmptyState>
         });
     }
@@ -295,7 +295,7 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
                         .map(|n| view! { <p class="call-notes-text">{n}</p> });
                     let href = format!("/app/calls?call={}", call.id);
                     let outcome = call.end_reason.unwrap_or(call.state);
-                    ("call", EitherOf3::A(view! {
+                    ("call", EitherOf4::A(view! {
                         <span class="call-step-text">
                             <a href=href>"Call"</a>
                             " to " {call.domain} " (" {outcome} ")"
@@ -303,16 +303,25 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
                         </span>
                     }))
                 }
-                TimelineEntry::Note(note) => ("note", EitherOf3::B(view! {
+                TimelineEntry::Note(note) => ("note", EitherOf4::B(view! {
                     <span class="call-step-text">
                         "Note"
                         <p class="call-notes-text contact-note">{note.text}</p>
                     </span>
                 })),
-                TimelineEntry::Purchase(p) => ("purchase", EitherOf3::C(view! {
+                TimelineEntry::Purchase(p) => ("purchase", EitherOf4::C(view! {
                     <span class="call-step-text">
                         "Purchase: " {p.product} " \u{2014} " {money(p.amount_minor, &p.currency)}
                         <span class="muted small">" (ref. " {p.external_ref} ")"</span>
+                    </span>
+                })),
+                TimelineEntry::Message(m) => ("message", EitherOf4::D(view! {
+                    <span class="call-step-text">
+                        <a href="/app/messages?status=all">
+                            {if m.audio_ms.is_some() { "Voice message" } else { "Message" }}
+                        </a>
+                        {(!m.handled).then_some(" (new)")}
+                        {m.text.map(|t| view! { <p class="call-notes-text">{t}</p> })}
                     </span>
                 })),
             };

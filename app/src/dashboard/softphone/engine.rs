@@ -196,6 +196,15 @@ impl AgentEngine {
                     "A caller nobody could answer asked to be called back.",
                 );
             }
+            ServerMessage::MessageLeft { .. } => {
+                ui.notice
+                    .set(Some("A caller left a message: see Messages.".to_owned()));
+                super::alerts::notify(
+                    "message",
+                    "New message",
+                    "A caller nobody could answer left you a message.",
+                );
+            }
             ServerMessage::Reconnect { .. } => ui.notice.set(Some(
                 "The call service is restarting — reconnecting…".to_owned(),
             )),

@@ -14,6 +14,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::callback::CallbackOffer;
+use super::message::MessageOffer;
 use crate::rtc::{clock, mode_label, CallIds, CallView, DeviceOption, InCallPanel, MediaStage};
 
 /// Where the caller is.
@@ -206,6 +207,10 @@ pub fn CallPanel(
                             <details class="callback-before" id="callback-before">
                                 <summary>"Can't wait? Ask for a callback"</summary>
                                 <CallbackOffer ui id="callback-early" />
+                            </details>
+                            <details class="callback-before" id="message-before">
+                                <summary>"Or leave a message"</summary>
+                                <MessageOffer ui id="message-early" />
                             </details>
                         })}
                     })
@@ -512,7 +517,7 @@ fn Outcome(phone: CallerPhone) -> impl IntoView {
             </button>
             {move || {
                 matches!(ui.stage.get(), Stage::Missed | Stage::Unavailable)
-                    .then(|| view! { <CallbackOffer ui /> })
+                    .then(|| view! { <CallbackOffer ui /> <MessageOffer ui /> })
             }}
         </section>
     }

@@ -198,12 +198,24 @@ pub struct ContactCall {
     pub notes: Option<String>,
 }
 
+/// A message on a contact's timeline (the whole message: `message(id:)`).
+#[derive(SimpleObject)]
+pub struct ContactMessage {
+    pub id: ID,
+    pub text: Option<String>,
+    /// How long its recording plays; null for a text-only message.
+    pub audio_duration_ms: Option<i64>,
+    pub handled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 /// One entry of a contact's timeline.
 #[derive(Union)]
 pub enum TimelineItem {
     Call(ContactCall),
     Note(ContactNote),
     Purchase(Purchase),
+    Message(ContactMessage),
 }
 
 impl From<TimelineEntry> for TimelineItem {
@@ -221,13 +233,20 @@ impl From<TimelineEntry> for TimelineItem {
             }),
             TimelineEntry::Note(n) => Self::Note(n.into()),
             TimelineEntry::Purchase(p) => Self::Purchase(p.into()),
+            TimelineEntry::Message(m) => Self::Message(ContactMessage {
+                id: ID(m.id.to_string()),
+                text: m.text,
+                audio_duration_ms: m.audio_ms,
+                handled: m.handled,
+                created_at: m.created_at,
+            }),
         }
     }
 }
 
 #[ComplexObject]
 impl Contact {
-    /// Calls, notes and purchases, newest first (at most 200 of each).
+    /// Calls, notes, purchases and messages, newest first (at most 200 of each).
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineItem>> {
         let id = parse_id(&self.id, "contact")?;
         let entries = notes::timeline(&ctx.services().db, ctx.principal()?, id)

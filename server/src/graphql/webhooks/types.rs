@@ -28,6 +28,16 @@ pub enum WebhookEventType {
     ContactUpdated,
     /// `purchase.recorded` (sent once integrations record purchases).
     PurchaseRecorded,
+    /// `callback.requested`: a caller asked to be called back.
+    CallbackRequested,
+    /// `callback.scheduled`: a callback was booked for a time (again at a reschedule).
+    CallbackScheduled,
+    /// `callback.done`: a member marked a callback done.
+    CallbackDone,
+    /// `callback.cancelled`: a member or the caller cancelled a callback.
+    CallbackCancelled,
+    /// `message.received`: a caller left a message.
+    MessageReceived,
 }
 
 impl WebhookEventType {
@@ -47,6 +57,11 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::ContactCreated => Self::ContactCreated,
             WebhookEventType::ContactUpdated => Self::ContactUpdated,
             WebhookEventType::PurchaseRecorded => Self::PurchaseRecorded,
+            WebhookEventType::CallbackRequested => Self::CallbackRequested,
+            WebhookEventType::CallbackScheduled => Self::CallbackScheduled,
+            WebhookEventType::CallbackDone => Self::CallbackDone,
+            WebhookEventType::CallbackCancelled => Self::CallbackCancelled,
+            WebhookEventType::MessageReceived => Self::MessageReceived,
         }
     }
 }
@@ -61,6 +76,11 @@ impl WebhookEventType {
             EventType::ContactCreated => Self::ContactCreated,
             EventType::ContactUpdated => Self::ContactUpdated,
             EventType::PurchaseRecorded => Self::PurchaseRecorded,
+            EventType::CallbackRequested => Self::CallbackRequested,
+            EventType::CallbackScheduled => Self::CallbackScheduled,
+            EventType::CallbackDone => Self::CallbackDone,
+            EventType::CallbackCancelled => Self::CallbackCancelled,
+            EventType::MessageReceived => Self::MessageReceived,
             EventType::WebhookTest => return None,
         })
     }

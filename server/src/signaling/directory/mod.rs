@@ -526,7 +526,9 @@ impl CallDirectory {
             | Kind::CallAnswered
             | Kind::CallEnded
             | Kind::CallMissed
-            | Kind::CallbackRequested => {}
+            | Kind::CallbackRequested
+            | Kind::MessageLeft
+            | Kind::MessagesChanged => {}
         }
     }
 
