@@ -315,6 +315,46 @@ async fn book_a_time(
     owner
         .wait_text("#callbacks-table tbody tr:first-child", "by ")
         .await?;
+    // The owner moves it to another free time; the caller is told.
+    owner
+        .click(
+            "Move…",
+            "#callbacks-table tbody tr:first-child button[aria-label^='Move the callback']",
+        )
+        .await?;
+    owner
+        .wait_for("the free times", ".move-form #callback-times label.slot")
+        .await?;
+    owner
+        .click(
+            "the second free time",
+            ".move-form #callback-times label.slot:nth-of-type(2)",
+        )
+        .await?;
+    owner.shot("callbacks-10b-owner-moves-the-booking").await?;
+    owner
+        .click("Move here", ".move-form button[type=submit]")
+        .await?;
+    owner
+        .until("the caller to be told of the new time", || async {
+            server
+                .outbox()
+                .into_iter()
+                .find(|m| {
+                    let flat = m.replace("=\r\n", "").replace("=\n", "");
+                    m.contains(&format!("To: {email}")) && flat.contains("moved the callback")
+                })
+                .ok_or_else(|| "not yet".to_owned())
+        })
+        .await?;
+    owner
+        .until("the picker to close", || async {
+            match owner.text(".move-form").await {
+                None => Ok(()),
+                Some(_) => Err("still open".to_owned()),
+            }
+        })
+        .await?;
     // The owner subscribes their own calendar: the address is shown once and serves the
     // booking without cookies.
     owner

@@ -1,7 +1,7 @@
 //! Periodic work: the background domain checks (pending re-checks, re-verification,
 //! revocation), the removal of expired caller identities and of webhook logs past their
-//! retention, the expiry of callbacks nobody returned in two weeks, and the reminders
-//! before booked callbacks.
+//! retention, the expiry of callbacks nobody returned in two weeks, the reminders before
+//! booked callbacks, and the members' summaries of missed calls nobody returned.
 //!
 //! Every `interval` the runner looks for what is due and does it. Due work is claimed row
 //! by row in the database, so several worker processes may run this side by side.
@@ -27,6 +27,8 @@ pub struct PeriodicContext {
     pub outbox: Arc<dyn Outbox>,
     /// The public URL links in mail start with.
     pub public_url: String,
+    /// The least time between two summaries of missed calls to one member.
+    pub missed_digest_every: chrono::Duration,
 }
 
 /// Runs one round: due domain checks, expired identities, old webhook deliveries.
@@ -58,6 +60,14 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
         Ok(0) => {}
         Ok(n) => tracing::info!(reminded = n, "callback reminders sent"),
         Err(e) => tracing::error!(error = %e, "sending callback reminders failed"),
+    }
+    let every = ctx.missed_digest_every;
+    match entity::callbacks::missed_digest::send_due(&ctx.db, outbox, &ctx.public_url, every, now)
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(mailed = n, "missed-call summaries sent"),
+        Err(e) => tracing::error!(error = %e, "sending missed-call summaries failed"),
     }
     let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
     if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {

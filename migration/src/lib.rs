@@ -22,6 +22,7 @@ mod m20261209_000001_business_profile;
 mod m20261210_000001_callback_slots;
 mod m20261211_000001_calendar_feeds;
 mod m20261212_000001_messages;
+mod m20261213_000001_missed_digests;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_callback_slots::Migration),
             Box::new(m20261211_000001_calendar_feeds::Migration),
             Box::new(m20261212_000001_messages::Migration),
+            Box::new(m20261213_000001_missed_digests::Migration),
         ]
     }
 }

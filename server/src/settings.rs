@@ -123,6 +123,9 @@ pub struct Settings {
     /// `DOMAINCALL_CALLBACK_LINK_TTL`: how long the link a caller is mailed when a member
     /// calls back works (`10m` to `7d`, default `24h`).
     pub callback_link_ttl: Duration,
+    /// `DOMAINCALL_MISSED_DIGEST_INTERVAL`: the least time between two summaries of missed
+    /// calls nobody returned mailed to one member (`1m` to `7d`, default `1h`).
+    pub missed_digest_interval: Duration,
     /// `DOMAINCALL_JOB_POLL_INTERVAL`: how often an idle job worker looks for new jobs, so
     /// the longest a queued email (a sign-up link) waits (`10ms` to `1m`, default `500ms`).
     pub job_poll_interval: Duration,
@@ -648,6 +651,12 @@ impl Settings {
             24 * hour,
             Duration::from_secs(600)..=7 * 24 * hour,
         )?;
+        let missed_digest_interval = duration_var(
+            &get,
+            "DOMAINCALL_MISSED_DIGEST_INTERVAL",
+            hour,
+            Duration::from_secs(60)..=7 * 24 * hour,
+        )?;
         let job_poll_interval = duration_var(
             &get,
             "DOMAINCALL_JOB_POLL_INTERVAL",
@@ -662,6 +671,7 @@ impl Settings {
             signup_limits,
             invitations_per_day,
             callback_link_ttl,
+            missed_digest_interval,
             job_poll_interval,
             trusted_proxies,
             ice,

@@ -115,6 +115,8 @@ pub async fn build_background(
             domains: checker,
             outbox: Arc::new(queue.clone()),
             public_url: settings.public_url.clone(),
+            missed_digest_every: chrono::Duration::from_std(settings.missed_digest_interval)
+                .unwrap_or(chrono::Duration::hours(1)),
         },
         queue,
         sweep_interval: settings.sweep_interval,

@@ -264,6 +264,34 @@ pub async fn call_back_now(id: String) -> Result<CallbackView, AppError> {
     .await
 }
 
+/// Moves callback `id` to the free time `slot` (an RFC 3339 start among
+/// [`callback_slots`]'s); the caller is mailed the new time.
+#[server(endpoint = "reschedule_callback")]
+pub async fn reschedule_callback(
+    id: String,
+    slot: Option<String>,
+) -> Result<CallbackView, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let principal = backend::principal(&services).await?;
+        let id = backend::parse_id(&id, "callback")?;
+        let pick = || {
+            AppError::from(entity::DomainError::invalid(
+                "slot",
+                "Pick one of the times shown.",
+            ))
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(slot.as_deref().unwrap_or_default().trim())
+            .map_err(|_| pick())?
+            .with_timezone(&chrono::Utc);
+        let now = chrono::Utc::now();
+        Ok(entity::callbacks::reschedule::reschedule(&services, &principal, id, at, now).await?)
+    })
+    .await
+}
+
 /// Assigns callback `id` to the member `member` (a user id; empty: to nobody).
 #[server(endpoint = "assign_callback")]
 pub async fn assign_callback(id: String, member: String) -> Result<CallbackView, AppError> {

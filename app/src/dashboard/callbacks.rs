@@ -16,8 +16,12 @@ use super::calendar_feed::CalendarFeedCard;
 use super::callback_slots::SlotPolicyCard;
 use super::callback_week::CallbackWeek;
 use super::ManagersOnly;
-use crate::api::{list_callbacks, list_members, AssignCallback, CallBackNow, SetCallbackStatus};
+use crate::api::{
+    list_callbacks, list_members, AssignCallback, CallBackNow, RescheduleCallback,
+    SetCallbackStatus,
+};
 use crate::error::AppError;
+use crate::pages::call::slots::SlotPicker;
 use crate::ui::{
     action_error, action_output, date_time, Card, Column, ConfirmAction, DataTable, EmptyState,
     ErrorSummary, Loaded, PageHeader, Row, RowAction,
@@ -31,6 +35,9 @@ struct Actions {
     call: ServerAction<CallBackNow>,
     status: ServerAction<SetCallbackStatus>,
     assign: ServerAction<AssignCallback>,
+    reschedule: ServerAction<RescheduleCallback>,
+    /// The callback whose "Move to…" picker is open (one at a time).
+    moving: RwSignal<Option<String>>,
 }
 
 /// The filters: the open callbacks, or one closed status.
@@ -48,6 +55,8 @@ pub fn CallbacksPage() -> impl IntoView {
         call: ServerAction::new(),
         status: ServerAction::new(),
         assign: ServerAction::new(),
+        reschedule: ServerAction::new(),
+        moving: RwSignal::new(None),
     };
     let query = use_query_map();
     let filter = Memo::new(move |_| {
@@ -65,9 +74,10 @@ pub fn CallbacksPage() -> impl IntoView {
                 actions.call.version().get(),
                 actions.status.version().get(),
                 actions.assign.version().get(),
+                actions.reschedule.version().get(),
             )
         },
-        |(status, _, _, _)| async move {
+        |(status, _, _, _, _)| async move {
             let list = list_callbacks(Some(status)).await?;
             // Who can be assigned (the form shows "Nobody" alone if this fails).
             let members = list_members().await.unwrap_or_default();
@@ -78,7 +88,15 @@ pub fn CallbacksPage() -> impl IntoView {
         action_error(actions.call),
         action_error(actions.status),
         action_error(actions.assign),
+        action_error(actions.reschedule),
     ];
+    // A move that worked closes its picker.
+    let moved = action_output(actions.reschedule);
+    Effect::new(move |_| {
+        if moved.with(Option::is_some) {
+            actions.moving.set(None);
+        }
+    });
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     let called = action_output(actions.call);
     view! {
@@ -234,6 +252,45 @@ fn AssignForm(
     }
 }
 
+/// "Move to…": a free time of the callback's intent, picked like a caller picks one (in the
+/// member's time zone); the caller is mailed the new time.
+#[component]
+fn MoveForm(
+    actions: Actions,
+    id: String,
+    who: String,
+    domain: String,
+    intent: Option<String>,
+) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let open = move || {
+        actions
+            .moving
+            .with(|m| m.as_deref() == Some(id.get_value().as_str()))
+    };
+    let domain = StoredValue::new(domain);
+    let intent = RwSignal::new(intent);
+    let label = format!("Move the callback of {who} to another time");
+    view! {
+        <button
+            type="button"
+            class="btn btn-small"
+            aria-label=label
+            aria-expanded=move || if open() { "true" } else { "false" }
+            on:click=move |_| actions.moving.set((!open()).then(|| id.get_value()))
+        >
+            "Move…"
+        </button>
+        <Show when=open>
+            <ActionForm action=actions.reschedule attr:class="move-form">
+                <input type="hidden" name="id" value=id.get_value() />
+                <SlotPicker domain intent />
+                <button type="submit" class="btn btn-small btn-primary">"Move here"</button>
+            </ActionForm>
+        </Show>
+    }
+}
+
 /// The callbacks with their actions.
 #[component]
 fn CallbacksTable(
@@ -292,6 +349,13 @@ fn CallbacksTable(
                             who=who.clone()
                             current=c.member_id.map(|m| m.to_string())
                             members
+                        />
+                        <MoveForm
+                            actions
+                            id=id.clone()
+                            who=who.clone()
+                            domain=c.called_domain.clone()
+                            intent=c.intent_id.map(|i| i.to_string())
                         />
                         <ConfirmAction
                             action=actions.status

@@ -26,7 +26,7 @@ mod hours;
 mod message;
 mod panel;
 mod search;
-mod slots;
+pub(crate) mod slots;
 
 use hours::CallHours;
 use panel::CallPanel;

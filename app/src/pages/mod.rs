@@ -1,7 +1,7 @@
 //! The public pages: landing, sign up / sign in, invitation links, call pages, not found.
 
 mod auth;
-mod call;
+pub(crate) mod call;
 mod invite;
 mod landing;
 mod link;

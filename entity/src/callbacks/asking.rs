@@ -36,6 +36,42 @@ struct Slot {
     offer: Offer,
 }
 
+/// A booked time the caller is told of.
+pub(crate) struct Confirmed<'a> {
+    pub callback_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub offer: &'a Offer,
+    /// The caller's zone, when their browser named one.
+    pub zone: Option<&'a str>,
+    pub business_name: &'a str,
+    pub intent: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub cancel_link: &'a str,
+    /// The public URL.
+    pub base: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// The time in the caller's zone and the calendar file of a booked callback.
+pub(crate) fn booked(c: &Confirmed<'_>) -> Booked {
+    let zone = booking::zone_for(c.zone, c.offer);
+    let end = c.at + Duration::minutes(i64::from(c.offer.policy.slot_minutes));
+    let details = event_details(None, c.intent, c.note);
+    Booked {
+        when: booking::local_text(&zone, c.at),
+        ics: callback_ics(&CallbackEvent {
+            callback_id: c.callback_id,
+            host: host_of(c.base),
+            summary: &format!("Call from {}", c.business_name),
+            start: c.at,
+            end,
+            details: &details,
+            url: c.cancel_link,
+            now: c.now,
+        }),
+    }
+}
+
 /// The caller of `identity` asks the business of `input.domain` to call them back.
 ///
 /// # Errors
@@ -206,23 +242,18 @@ pub async fn request(
     let base = services.public_url.trim_end_matches('/');
     let cancel_link = format!("{base}/l/{cancel}");
     let booked = slot.as_ref().map(|s| {
-        let zone = booking::zone_for(input.zone.as_deref(), &s.offer);
-        let end = s.at + Duration::minutes(i64::from(s.offer.policy.slot_minutes));
-        let about = intent.as_ref().map(|i| i.label.as_str());
-        let details = event_details(None, about, note.as_deref());
-        Booked {
-            when: booking::local_text(&zone, s.at),
-            ics: callback_ics(&CallbackEvent {
-                callback_id: id,
-                host: host_of(base),
-                summary: &format!("Call from {}", business.name),
-                start: s.at,
-                end,
-                details: &details,
-                url: &cancel_link,
-                now,
-            }),
-        }
+        booked(&Confirmed {
+            callback_id: id,
+            at: s.at,
+            offer: &s.offer,
+            zone: input.zone.as_deref(),
+            business_name: &business.name,
+            intent: intent.as_ref().map(|i| i.label.as_str()),
+            note: note.as_deref(),
+            cancel_link: &cancel_link,
+            base,
+            now,
+        })
     });
     services
         .outbox

@@ -27,6 +27,23 @@ pub fn received(
     cancel_link: &str,
     booked: Option<&Booked>,
 ) -> OutgoingEmail {
+    confirmation(to, business_name, cancel_link, booked, false)
+}
+
+/// To the caller: a member moved their callback to the time `booked` says (with the
+/// calendar file, which replaces the earlier event); `cancel_link` withdraws it.
+#[must_use]
+pub fn moved(to: &str, business_name: &str, cancel_link: &str, booked: &Booked) -> OutgoingEmail {
+    confirmation(to, business_name, cancel_link, Some(booked), true)
+}
+
+fn confirmation(
+    to: &str,
+    business_name: &str,
+    cancel_link: &str,
+    booked: Option<&Booked>,
+    moved: bool,
+) -> OutgoingEmail {
     let name = mail_safe(business_name);
     let (plan_text, plan_html, subject) = match booked {
         Some(b) => {
@@ -55,16 +72,32 @@ pub fn received(
             format!("\"{name}\" will call you back"),
         ),
     };
+    let (intro_text, intro_html, subject) = if moved {
+        (
+            format!("\"{name}\" moved the callback you asked for."),
+            format!(
+                "<strong>{}</strong> moved the callback you asked for.",
+                escape_html(&name)
+            ),
+            subject.replace(" will call you back on ", " moved your callback to "),
+        )
+    } else {
+        (
+            format!("You asked \"{name}\" to call you back."),
+            format!(
+                "You asked <strong>{}</strong> to call you back.",
+                escape_html(&name)
+            ),
+            subject,
+        )
+    };
     let text = format!(
-        "Hello,\n\nYou asked \"{name}\" to call you back. {plan_text}\n\nNo longer needed? \
+        "Hello,\n\n{intro_text} {plan_text}\n\nNo longer needed? \
          Cancel the request here:\n\n{cancel_link}\n"
     );
     let html = html(&[
         "Hello,".to_owned(),
-        format!(
-            "You asked <strong>{}</strong> to call you back. {plan_html}",
-            escape_html(&name)
-        ),
+        format!("{intro_html} {plan_html}"),
         format!(
             "No longer needed? {}.",
             anchor(cancel_link, "Cancel the request")

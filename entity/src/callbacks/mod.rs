@@ -28,7 +28,11 @@ pub mod feeds;
 #[cfg(feature = "db")]
 pub mod links;
 #[cfg(feature = "db")]
+pub mod missed_digest;
+#[cfg(feature = "db")]
 pub mod reminders;
+#[cfg(feature = "db")]
+pub mod reschedule;
 #[cfg(feature = "db")]
 pub mod slot_grid;
 #[cfg(all(test, feature = "db"))]

@@ -48,7 +48,7 @@ pub(crate) fn optional(
     }
 }
 
-pub(super) fn status_of(row: &callback::Model) -> CallbackStatus {
+pub(crate) fn status_of(row: &callback::Model) -> CallbackStatus {
     CallbackStatus::parse(&row.status).unwrap_or(CallbackStatus::Pending)
 }
 

@@ -19,6 +19,7 @@ pub mod intent;
 pub mod invitation;
 pub mod membership;
 pub mod message;
+pub mod missed_digest;
 pub mod out_of_office;
 pub mod purchase;
 pub mod schedule;

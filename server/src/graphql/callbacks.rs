@@ -173,6 +173,30 @@ impl CallbacksMutation {
         Ok(view.into())
     }
 
+    /// Moves an open callback to the free time `slotAt` (one of `callbackSlots`' starts): the
+    /// old time's seat is given back, the caller is mailed the new time with a calendar
+    /// file. `VALIDATION` for a time not offered; `CONFLICT` for a time just taken or a
+    /// closed callback.
+    #[graphql(complexity = 10)]
+    async fn reschedule_callback(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        slot_at: DateTime<Utc>,
+    ) -> Result<Callback> {
+        let id = parse_id(&id)?;
+        let view = entity::callbacks::reschedule::reschedule(
+            ctx.services(),
+            ctx.principal()?,
+            id,
+            slot_at,
+            Utc::now(),
+        )
+        .await
+        .gql()?;
+        Ok(view.into())
+    }
+
     /// Marks a callback `DONE`, `CANCELLED` or `PENDING` again; `VALIDATION` for the
     /// other statuses (they come from calling back and from time).
     #[graphql(complexity = 10)]

@@ -470,7 +470,98 @@ async fn only_managers_set_the_policy_and_it_is_validated(db: Db) {
     app.finish().await;
 }
 
+/// The start of the one event of the calendar file in `mail`.
+fn event_start(mail: &str) -> Option<DatePerhapsTime> {
+    let ics = calendar_part(mail);
+    let calendar = icalendar::Calendar::from_str(&ics).unwrap_or_else(|e| panic!("{e}: {ics}"));
+    calendar.components.iter().find_map(|c| match c {
+        CalendarComponent::Event(e) => e.get_start(),
+        _ => None,
+    })
+}
+
+async fn a_member_moves_a_booking_and_the_caller_is_told(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Moving Bakery").await;
+    let domain = verified_domain(&app, &owner).await;
+    berlin_hours(&app, &owner).await;
+    let res = set_policy(&app, &owner.auth(), 1).await;
+    assert!(res["errors"].is_null(), "{res}");
+    let first = slots(&app, &domain, "", "Europe/Berlin").await;
+    let date = first["dates"][1].as_str().unwrap().to_owned();
+    let list = starts(&slots(&app, &domain, &date, "Europe/Berlin").await);
+    let email = format!("moe-{}@example.net", uuid::Uuid::new_v4().simple());
+    let (status, asked) = book(&app, &domain, &email, &list[2]).await;
+    assert_eq!(status, 200, "{asked}");
+    let (status, asked) = book(&app, &domain, "other@example.net", &list[4]).await;
+    assert_eq!(status, 200, "{asked}");
+    let res = app
+        .gql(
+            &owner.auth(),
+            "{ callbacks(status: SCHEDULED) { id email } }",
+            json!({}),
+        )
+        .await;
+    let id = res["data"]["callbacks"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["email"] == email.as_str()))
+        .map(|c| c["id"].clone())
+        .unwrap_or_else(|| panic!("{res}"));
+    const MOVE: &str = "mutation($id: ID!, $at: DateTime!) { rescheduleCallback(id: $id, slotAt: $at) { status slotAt } }";
+
+    // A time nobody offers, and a time already full, are refused.
+    let odd = DateTime::parse_from_rfc3339(&list[3]).unwrap() + Duration::minutes(7);
+    let res = app
+        .gql(
+            &owner.auth(),
+            MOVE,
+            json!({ "id": id, "at": odd.to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(error_code(&res), Some("VALIDATION"), "{res}");
+    let res = app
+        .gql(&owner.auth(), MOVE, json!({ "id": id, "at": list[4] }))
+        .await;
+    assert_eq!(error_code(&res), Some("CONFLICT"), "{res}");
+    // Another business cannot move it.
+    let other = app.sign_up("Elsewhere").await;
+    let res = app
+        .gql(&other.auth(), MOVE, json!({ "id": id, "at": list[6] }))
+        .await;
+    assert_eq!(error_code(&res), Some("NOT_FOUND"), "{res}");
+
+    // Moved: the old time is free again, the new one taken; the caller gets the new time
+    // with a calendar file for it.
+    let res = app
+        .gql(&owner.auth(), MOVE, json!({ "id": id, "at": list[6] }))
+        .await;
+    assert_eq!(
+        res["data"]["rescheduleCallback"]["status"], "SCHEDULED",
+        "{res}"
+    );
+    let now_free = starts(&slots(&app, &domain, &date, "Europe/Berlin").await);
+    assert!(
+        now_free.contains(&list[2]),
+        "the old time is free: {now_free:?}"
+    );
+    assert!(
+        !now_free.contains(&list[6]),
+        "the new time is taken: {now_free:?}"
+    );
+    let mail = app.wait_for_mail_with(&email, "moved the callback").await;
+    let new_start = DateTime::parse_from_rfc3339(&list[6])
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        event_start(&mail),
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(new_start))),
+        "{mail}"
+    );
+    app.finish().await;
+}
+
 both_dbs!(
+    a_member_moves_a_booking_and_the_caller_is_told,
     a_booked_time_is_confirmed_in_the_callers_zone_with_a_calendar_file,
     a_slot_never_takes_more_than_its_capacity,
     the_caller_is_reminded_once_before_the_booked_time,

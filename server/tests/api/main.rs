@@ -26,6 +26,7 @@ mod helpers;
 mod invitations;
 mod isolation;
 mod messages;
+mod missed_digest;
 mod opening_hours_calls;
 mod overview;
 mod page_security;
