@@ -113,6 +113,9 @@ pub struct MessageInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageLeft {
     pub id: Uuid,
+    /// The business it was left with (the server's; not sent to the page).
+    #[serde(skip)]
+    pub business_id: Uuid,
     /// How long the recording plays, when there was one.
     pub audio_ms: Option<u64>,
 }

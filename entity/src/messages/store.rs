@@ -143,6 +143,7 @@ pub async fn leave(
     tracing::info!(business_id = %business_id, message_id = %id, audio = audio.is_some(), "message left");
     Ok(MessageLeft {
         id,
+        business_id,
         audio_ms: audio.map(|a| a.duration_ms),
     })
 }

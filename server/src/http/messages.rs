@@ -4,7 +4,9 @@
 //!
 //! Leaving one is a caller door: from our pages or a business's verified domain (its call
 //! page), never from elsewhere; it needs the caller's identity cookie; the body is capped
-//! a little above [`entity::messages::audio::MAX_AUDIO_BYTES`]. It answers JSON —
+//! a little above [`entity::messages::audio::MAX_AUDIO_BYTES`]. A message left with an
+//! email makes the business recognise the browser next time (its signed `dc_known_…`
+//! cookie, as a callback request does). It answers JSON —
 //! `{"id", "audio_ms"}`, or `{"code", "message", "field"}` with the status the code means.
 //! Playing one is a dashboard download ([`super::downloads`]), served with its type read
 //! off its bytes and `nosniff`.
@@ -121,19 +123,44 @@ async fn post_message(
     };
     let now = chrono::Utc::now();
     let root = &state.http.data_dir;
-    match entity::messages::store::leave(
-        services,
-        root,
-        &identity,
-        &input,
-        recording.as_deref(),
-        now,
-    )
-    .await
+    let recording = recording.as_deref();
+    let left =
+        match entity::messages::store::leave(services, root, &identity, &input, recording, now)
+            .await
+        {
+            Ok(left) => left,
+            Err(e) => return refused(&e),
+        };
+    let mut response = (StatusCode::CREATED, Json(json!(left))).into_response();
+    // Left an email: the business knows this browser next time, as after a callback request.
+    if let Some(email) = input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
     {
-        Ok(left) => (StatusCode::CREATED, Json(json!(left))).into_response(),
-        Err(e) => refused(&e),
+        if let Some(cookie) = remember(services, left.business_id, email) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
     }
+    response
+}
+
+/// The signed cookie by which `business_id` recognises this browser's caller as `email`.
+fn remember(
+    services: &entity::Services,
+    business_id: uuid::Uuid,
+    email: &str,
+) -> Option<header::HeaderValue> {
+    use entity::contacts::remembered;
+    let token = remembered::remember(&services.keys, business_id, email).ok()?;
+    let cookie = entity::auth::cookie(
+        &remembered::cookie_name(business_id),
+        &token,
+        remembered::REMEMBER_FOR,
+        services.secure_cookies,
+    );
+    header::HeaderValue::from_str(&cookie).ok()
 }
 
 type Fields = (Result<MessageInput, DomainError>, Option<Vec<u8>>);

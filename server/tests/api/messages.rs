@@ -62,7 +62,16 @@ async fn leave(
     }
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let remembered = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap_or_default().starts_with("dc_known_"));
+    let mut answer: Value = res.json().await.unwrap_or(Value::Null);
+    if remembered {
+        answer["remembered"] = Value::Bool(true);
+    }
+    (status, answer)
 }
 
 const MESSAGES: &str = "{ messages { id status email name text audioType audioDurationMs \
@@ -132,6 +141,11 @@ async fn a_voice_message_reaches_the_members_who_play_and_answer_it(db: Db) {
     let (status, left) = leave(&app, Some(&caller), None, body).await;
     assert_eq!(status, 201, "{left}");
     assert_eq!(left["audio_ms"], 7_300, "{left}");
+    assert_eq!(
+        left["remembered"], true,
+        "an email makes the browser known: {left}"
+    );
+    assert!(left.get("business_id").is_none(), "{left}");
     // The dashboard's devices are told at once.
     let told = next_call(&mut agent_ws).await;
     assert_eq!(told["type"], "message_left", "{told}");
@@ -214,6 +228,10 @@ async fn a_voice_message_reaches_the_members_who_play_and_answer_it(db: Db) {
     let (status, left) = leave(&app, Some(&caller), None, body).await;
     assert_eq!(status, 201, "{left}");
     assert!(left["audio_ms"].is_null(), "{left}");
+    assert!(
+        left["remembered"].is_null(),
+        "no email, nothing to remember: {left}"
+    );
     let list = messages(&app, &owner).await;
     assert_eq!(list[0]["text"], "Open on Sunday?");
     assert!(list[0]["audioPath"].is_null());
