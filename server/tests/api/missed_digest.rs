@@ -1,13 +1,16 @@
 //! Missed calls nobody returned: every member gets a summary by mail, at most one per
-//! interval, listing the calls nobody answered since their last one.
+//! interval, listing the calls nobody answered since their last one — not those whose
+//! caller has since been talked to.
 
 use std::time::Duration;
 
+use entity::callbacks::missed_digest::send_due;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::both_dbs;
-use crate::helpers::{unfolded, Db, TestApp};
-use crate::ws::{caller_token, greeted, next_json, send, verified_domain};
+use crate::helpers::{unfolded, Auth, Db, TestApp};
+use crate::ws::{caller_token, greeted, next_call, next_json, send, verified_domain};
 
 /// The summaries in `to`'s mailbox.
 fn summaries(app: &TestApp, to: &str) -> Vec<String> {
@@ -61,4 +64,87 @@ async fn members_get_one_summary_of_missed_calls_per_interval(db: Db) {
     app.finish().await;
 }
 
-both_dbs!(members_get_one_summary_of_missed_calls_per_interval);
+/// A guest identity that left `email`.
+async fn caller_with_email(app: &TestApp, email: &str) -> String {
+    let res = app
+        .gql(
+            &Auth::None,
+            "mutation($e: String) { startCallerSession(email: $e) { token } }",
+            json!({ "e": email }),
+        )
+        .await;
+    res["data"]["startCallerSession"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{res}"))
+        .to_owned()
+}
+
+async fn a_call_returned_since_is_left_out(db: Db) {
+    // The sweep runs once at start, then not for an hour: the test runs the summary itself.
+    let app = TestApp::spawn_with(db, |s| s.sweep_interval = Duration::from_secs(3600)).await;
+    let owner = app.sign_up("Alpha").await;
+    let domain = verified_domain(&app, &owner).await;
+    let returned = format!("back-{}@example.net", uuid::Uuid::new_v4().simple());
+    let mut known = greeted(&app, &caller_with_email(&app, &returned).await).await;
+    let mut guest = greeted(&app, &caller_token(&app).await).await;
+    for ws in [&mut known, &mut guest] {
+        send(
+            ws,
+            json!({ "type": "call_request", "domain": domain, "mode": "chat" }),
+        )
+        .await;
+        assert_eq!(next_json(ws).await["type"], "unavailable");
+    }
+    // The owner comes online and talks to the caller who left an email: returned.
+    let mut agent = greeted(&app, &owner.token).await;
+    send(
+        &mut known,
+        json!({ "type": "call_request", "domain": domain, "mode": "chat" }),
+    )
+    .await;
+    assert_eq!(next_json(&mut known).await["type"], "ringing");
+    let call_id = next_call(&mut agent).await["call_id"].clone();
+    send(&mut agent, json!({ "type": "accept", "call_id": call_id })).await;
+    assert_eq!(next_json(&mut known).await["type"], "accepted");
+    // The records are written in the background: wait for the answered one.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while entity::entities::call::Entity::find()
+        .filter(entity::entities::call::Column::AnsweredBy.is_not_null())
+        .count(&app.services.db)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answered call was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let every = chrono::Duration::hours(1);
+    let now = chrono::Utc::now();
+    let outbox = app.services.outbox.as_ref();
+    let sent = send_due(&app.services.db, outbox, "http://x.test", every, now)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1, "one member, one summary");
+    let mail = unfolded(
+        &app.wait_for_mail_with(&owner.email, "nobody answered or returned")
+            .await,
+    );
+    assert!(mail.contains("1 missed call"), "{mail}");
+    assert!(
+        !mail.contains(&returned),
+        "a returned call is not listed: {mail}"
+    );
+    // Nothing new to say within the interval, whatever runs the summary.
+    let again = send_due(&app.services.db, outbox, "http://x.test", every, now).await;
+    assert_eq!(again.unwrap(), 0);
+    app.finish().await;
+}
+
+both_dbs!(
+    members_get_one_summary_of_missed_calls_per_interval,
+    a_call_returned_since_is_left_out
+);
