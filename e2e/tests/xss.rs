@@ -243,6 +243,16 @@ async fn run(w: &World, member: &Tab, caller: &Tab) -> anyhow::Result<()> {
     assert_inert(member, &detail).await?;
     member.shot("xss-06-call-detail").await?;
 
+    println!("== a message with hostile text: the members' list");
+    leave_hostile_message(&base, &main.domain).await?;
+    member
+        .goto_hydrated(&format!("{base}/app/messages"))
+        .await?;
+    let shown: Vec<String> = PAYLOADS.iter().map(|p| (*p).to_owned()).collect();
+    shows_text(member, "/app/messages", &shown).await?;
+    assert_inert(member, "/app/messages").await?;
+    member.shot("xss-07-messages").await?;
+
     println!("== nothing ran and no browser reported a violation");
     settle().await;
     let total = w.metrics.csp_violations().await?;
@@ -250,6 +260,50 @@ async fn run(w: &World, member: &Tab, caller: &Tab) -> anyhow::Result<()> {
         total == baseline,
         "{} CSP violation(s) reported while rendering hostile text",
         total - baseline
+    );
+    Ok(())
+}
+
+/// Leaves a message on `domain`'s call page as a new caller would (the page's multipart
+/// form): the first payload as the name, every payload on its own line as the text.
+async fn leave_hostile_message(base: &str, domain: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let session: serde_json::Value = http
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": "mutation { startCallerSession { token } }" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["data"]["startCallerSession"]["token"]
+        .as_str()
+        .with_context(|| format!("no caller token: {session}"))?;
+    let boundary = "----domaincall-xss-boundary";
+    let mut body = String::new();
+    for (name, value) in [
+        ("domain", domain.to_owned()),
+        ("name", PAYLOADS[0].to_owned()),
+        ("text", PAYLOADS.join("\n")),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let res = http
+        .post(format!("{base}/call/message"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("cookie", format!("dc_caller={token}"))
+        .body(body)
+        .send()
+        .await?;
+    ensure!(
+        res.status().as_u16() == 201,
+        "the message: {}",
+        res.text().await?
     );
     Ok(())
 }
