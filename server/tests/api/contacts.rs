@@ -75,7 +75,7 @@ async fn domain_caller(app: &TestApp, customer: &Owner, domain_id: uuid::Uuid) -
 }
 
 /// A guest caller token that left `email`.
-async fn email_caller(app: &TestApp, email: &str) -> String {
+pub(crate) async fn email_caller(app: &TestApp, email: &str) -> String {
     let res = app
         .gql(
             &Auth::None,

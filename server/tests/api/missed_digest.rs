@@ -9,7 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::both_dbs;
-use crate::helpers::{unfolded, Auth, Db, TestApp};
+use crate::contacts::email_caller;
+use crate::helpers::{unfolded, Db, TestApp};
 use crate::ws::{caller_token, greeted, next_call, next_json, send, verified_domain};
 
 /// The summaries in `to`'s mailbox.
@@ -64,28 +65,13 @@ async fn members_get_one_summary_of_missed_calls_per_interval(db: Db) {
     app.finish().await;
 }
 
-/// A guest identity that left `email`.
-async fn caller_with_email(app: &TestApp, email: &str) -> String {
-    let res = app
-        .gql(
-            &Auth::None,
-            "mutation($e: String) { startCallerSession(email: $e) { token } }",
-            json!({ "e": email }),
-        )
-        .await;
-    res["data"]["startCallerSession"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{res}"))
-        .to_owned()
-}
-
 async fn a_call_returned_since_is_left_out(db: Db) {
     // The sweep runs once at start, then not for an hour: the test runs the summary itself.
     let app = TestApp::spawn_with(db, |s| s.sweep_interval = Duration::from_secs(3600)).await;
     let owner = app.sign_up("Alpha").await;
     let domain = verified_domain(&app, &owner).await;
     let returned = format!("back-{}@example.net", uuid::Uuid::new_v4().simple());
-    let mut known = greeted(&app, &caller_with_email(&app, &returned).await).await;
+    let mut known = greeted(&app, &email_caller(&app, &returned).await).await;
     let mut guest = greeted(&app, &caller_token(&app).await).await;
     for ws in [&mut known, &mut guest] {
         send(
