@@ -152,7 +152,10 @@ async fn mail_members(
         .into_iter()
         .map(|d| (d.user_id, d))
         .collect();
+    // Read once, when the first member is due.
     let mut lines: Option<Vec<(DateTime<Utc>, MissedLine)>> = None;
+    let mut business_name: Option<String> = None;
+    let link = format!("{}/app/calls", public_url.trim_end_matches('/'));
     let mut sent = 0;
     for member in members {
         let last = digests.get(&member);
@@ -178,14 +181,13 @@ async fn mail_members(
         let Some(to) = user::Entity::find_by_id(member).one(db).await? else {
             continue;
         };
-        let name = business::Entity::find_by_id(business_id)
-            .one(db)
-            .await?
-            .map(|b| b.name)
-            .unwrap_or_default();
-        let link = format!("{}/app/calls", public_url.trim_end_matches('/'));
+        if business_name.is_none() {
+            let found = business::Entity::find_by_id(business_id).one(db).await?;
+            business_name = Some(found.map(|b| b.name).unwrap_or_default());
+        }
+        let name = business_name.as_deref().unwrap_or_default();
         outbox
-            .send_email(digest_mail(&to.email, &name, &mine, &link))
+            .send_email(digest_mail(&to.email, name, &mine, &link))
             .await?;
         sent += 1;
     }
