@@ -60,7 +60,18 @@ async fn leave(
     if let Some(origin) = origin {
         req = req.header("origin", origin);
     }
-    let res = req.send().await.unwrap();
+    // A body past the limit is refused before it is read whole and the connection closed;
+    // the client, still sending, may see the reset instead of the answer. Only that
+    // transport race is retried: every attempt must still get the same answer.
+    let mut attempts = 0;
+    let res = loop {
+        attempts += 1;
+        match req.try_clone().expect("a buffered body").send().await {
+            Ok(res) => break res,
+            Err(e) if attempts < 5 && e.is_request() => continue,
+            Err(e) => panic!("POST /call/message: {e}"),
+        }
+    };
     let status = res.status().as_u16();
     let remembered = res
         .headers()
