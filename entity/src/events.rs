@@ -73,6 +73,9 @@ pub enum BusinessEventKind {
     /// A caller left a message, or a member handled or replied to one (`subject_id` is the
     /// message).
     MessagesChanged,
+    /// The reward policy changed (`subject_id` is the business) or a reward was redeemed
+    /// (`subject_id` is the reward).
+    RewardsChanged,
 }
 
 /// One event of one business.

@@ -13,6 +13,7 @@ pub mod messages;
 pub mod net;
 pub mod onboarding;
 pub mod profile;
+pub mod rewards;
 pub mod routing_setup;
 pub mod schedules;
 pub mod types;

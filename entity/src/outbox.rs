@@ -31,4 +31,11 @@ pub trait Outbox: Send + Sync + 'static {
     /// # Errors
     /// [`DomainError::Internal`] when the queue cannot store the job.
     async fn send_email(&self, email: OutgoingEmail) -> Result<(), DomainError>;
+
+    /// Queues the judging of ended call `call_id`'s wait against its business's reward
+    /// policy ([`crate::rewards::issue::judge`]).
+    ///
+    /// # Errors
+    /// [`DomainError::Internal`] when the queue cannot store the job.
+    async fn judge_reward(&self, call_id: uuid::Uuid) -> Result<(), DomainError>;
 }

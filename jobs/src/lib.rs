@@ -9,13 +9,14 @@
 //! - [`mail`]: the [`Mailer`] (SMTP, or `.eml` files when no SMTP server is configured).
 //! - [`periodic`]: domain re-checks, identity expiry and old webhook logs, on a timer.
 //! - [`webhooks`]: signed webhook attempts and the relay queueing due deliveries.
-//! - one module per job ([`send_email`], [`deliver_webhook`]): a payload with a stable
+//! - one module per job ([`send_email`], [`deliver_webhook`], [`judge_reward`]): a payload with a stable
 //!   name and its handler.
 //!
 //! Adding a job type: write a module with a payload struct implementing [`Job`] and an
 //! `async fn` handler, then add one line to the job list in `worker.rs`.
 
 pub mod deliver_webhook;
+pub mod judge_reward;
 pub mod mail;
 pub mod periodic;
 pub mod queue;
@@ -24,6 +25,7 @@ pub mod webhooks;
 pub mod worker;
 
 pub use deliver_webhook::DeliverWebhook;
+pub use judge_reward::JudgeReward;
 pub use mail::{MailError, MailSettings, Mailer};
 pub use periodic::PeriodicContext;
 pub use queue::{Job, Queue, QueueError};

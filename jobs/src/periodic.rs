@@ -1,7 +1,8 @@
 //! Periodic work: the background domain checks (pending re-checks, re-verification,
 //! revocation), the removal of expired caller identities and of webhook logs past their
 //! retention, the expiry of callbacks nobody returned in two weeks, the reminders before
-//! booked callbacks, and the members' summaries of missed calls nobody returned.
+//! booked callbacks, the members' summaries of missed calls nobody returned, and the
+//! rewards of answered calls whose `judge_reward` job was lost.
 //!
 //! Every `interval` the runner looks for what is due and does it. Due work is claimed row
 //! by row in the database, so several worker processes may run this side by side.
@@ -68,6 +69,11 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
         Ok(0) => {}
         Ok(n) => tracing::info!(mailed = n, "missed-call summaries sent"),
         Err(e) => tracing::error!(error = %e, "sending missed-call summaries failed"),
+    }
+    match entity::rewards::issue::judge_due(&ctx.db, outbox, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(issued = n, "late rewards issued"),
+        Err(e) => tracing::error!(error = %e, "judging due rewards failed"),
     }
     let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
     if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {

@@ -15,6 +15,7 @@ use sea_orm::sqlx::{PgPool, SqlitePool};
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::judge_reward::JudgeReward;
 use crate::send_email::SendEmail;
 
 /// A job payload: serialised into the queue, handed to its handler by a worker.
@@ -134,5 +135,9 @@ pub(crate) fn postgres_storage<J: Job>(pool: &PgPool) -> PostgresStorage<J> {
 impl Outbox for Queue {
     async fn send_email(&self, email: OutgoingEmail) -> Result<(), DomainError> {
         Ok(self.push(SendEmail(email)).await?)
+    }
+
+    async fn judge_reward(&self, call_id: uuid::Uuid) -> Result<(), DomainError> {
+        Ok(self.push(JudgeReward { call_id }).await?)
     }
 }

@@ -17,6 +17,7 @@ use apalis::prelude::{
 use sea_orm::DatabaseConnection;
 
 use crate::deliver_webhook::{deliver_webhook, DeliverWebhook};
+use crate::judge_reward::{judge_reward, JudgeReward};
 use crate::mail::Mailer;
 use crate::queue::{postgres_storage, sqlite_storage, Job, Pool, Queue};
 use crate::send_email::{send_email, SendEmail};
@@ -29,6 +30,7 @@ macro_rules! register_jobs {
         let m = $monitor;
         let m = register!(m, $storage, $pool, $ctx, $options, $instance; SendEmail => send_email);
         let m = register!(m, $storage, $pool, $ctx, $options, $instance; DeliverWebhook => deliver_webhook);
+        let m = register!(m, $storage, $pool, $ctx, $options, $instance; JudgeReward => judge_reward);
         m
     }};
 }
@@ -115,6 +117,8 @@ pub struct WorkerContext {
     pub mailer: Mailer,
     /// Webhook attempts.
     pub webhooks: Deliverer,
+    /// Where handlers queue further work (a reward's mail to the caller).
+    pub queue: Queue,
 }
 
 /// Tuning of [`run_with`]; the defaults suit production.

@@ -23,6 +23,7 @@ mod m20261210_000001_callback_slots;
 mod m20261211_000001_calendar_feeds;
 mod m20261212_000001_messages;
 mod m20261213_000001_missed_digests;
+mod m20261214_000001_rewards;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000001_calendar_feeds::Migration),
             Box::new(m20261212_000001_messages::Migration),
             Box::new(m20261213_000001_missed_digests::Migration),
+            Box::new(m20261214_000001_rewards::Migration),
         ]
     }
 }

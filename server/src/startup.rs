@@ -109,6 +109,7 @@ pub async fn build_background(
             db: db.clone(),
             mailer,
             webhooks,
+            queue: queue.clone(),
         },
         periodic: jobs::PeriodicContext {
             db: db.clone(),
@@ -230,6 +231,11 @@ impl Application {
             &services.db,
         );
         hub.follow_events();
+        crate::rewards::follow(
+            services.db.clone(),
+            &services.events,
+            services.outbox.clone(),
+        );
         // The TURN server asks the hub whether a call is live, so it starts after it.
         let turn = match turn {
             Some((turn, secret)) => Some(turn.start(secret, Arc::new(hub.clone())).await?),

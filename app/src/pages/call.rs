@@ -25,6 +25,7 @@ mod engine;
 mod hours;
 mod message;
 mod panel;
+mod reward;
 mod search;
 pub(crate) mod slots;
 

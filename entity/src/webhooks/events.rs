@@ -38,13 +38,15 @@ pub enum EventType {
     CallbackCancelled,
     /// A caller left a message (a text, a recording, or both).
     MessageReceived,
+    /// A caller earned a reward for waiting.
+    RewardIssued,
     /// Sent by "send test event"; never subscribed to.
     WebhookTest,
 }
 
 impl EventType {
     /// The types an endpoint can subscribe to, in the order they are listed.
-    pub const SUBSCRIBABLE: [Self; 12] = [
+    pub const SUBSCRIBABLE: [Self; 13] = [
         Self::CallRequested,
         Self::CallAnswered,
         Self::CallEnded,
@@ -57,6 +59,7 @@ impl EventType {
         Self::CallbackDone,
         Self::CallbackCancelled,
         Self::MessageReceived,
+        Self::RewardIssued,
     ];
 
     /// The wire name: the body's `type`.
@@ -75,6 +78,7 @@ impl EventType {
             Self::CallbackDone => "callback.done",
             Self::CallbackCancelled => "callback.cancelled",
             Self::MessageReceived => "message.received",
+            Self::RewardIssued => "reward.issued",
             Self::WebhookTest => "webhook.test",
         }
     }
@@ -104,6 +108,7 @@ impl EventType {
             Self::CallbackDone => "A callback was marked done",
             Self::CallbackCancelled => "A callback was cancelled",
             Self::MessageReceived => "A caller left a message",
+            Self::RewardIssued => "A caller earned a reward for waiting",
             Self::WebhookTest => "A test event",
         }
     }

@@ -181,6 +181,7 @@ impl TestApp {
             db: db.db.clone(),
             mailer,
             webhooks,
+            queue: queue.clone(),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let worker = tokio::spawn(jobs::run_with(queue.clone(), ctx, test_options(), async {

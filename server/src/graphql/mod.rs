@@ -20,6 +20,7 @@ mod messages;
 mod mutation;
 mod profile;
 mod query;
+mod rewards;
 mod routing;
 mod schedules;
 mod subscription;
@@ -56,6 +57,7 @@ pub struct Query(
     contacts::ContactsQuery,
     callbacks::CallbacksQuery,
     messages::MessagesQuery,
+    rewards::RewardsQuery,
     callback_slots::CallbackSlotsQuery,
     calls::CallsQuery,
     profile::ProfileQuery,
@@ -72,6 +74,7 @@ pub struct Mutation(
     contacts::ContactsMutation,
     callbacks::CallbacksMutation,
     messages::MessagesMutation,
+    rewards::RewardsMutation,
     callback_slots::CallbackSlotsMutation,
     profile::ProfileMutation,
 );

@@ -70,6 +70,9 @@ pub enum BusinessEventKindGql {
     /// A caller left a message, or a member handled or replied to one (`subjectId` is the
     /// message).
     MessagesChanged,
+    /// The reward policy changed (`subjectId` is the business) or a reward was redeemed
+    /// (`subjectId` is the reward).
+    RewardsChanged,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -99,6 +102,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::CallbackRequested => Self::CallbackRequested,
             BusinessEventKind::MessageLeft => Self::MessageLeft,
             BusinessEventKind::MessagesChanged => Self::MessagesChanged,
+            BusinessEventKind::RewardsChanged => Self::RewardsChanged,
         }
     }
 }

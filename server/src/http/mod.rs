@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 mod calendar_feed;
 mod callback_invite;
+mod caller_reward;
 pub mod client_addr;
 pub mod console;
 pub mod contacts_csv;
@@ -110,6 +111,7 @@ pub fn router() -> Router<AppState> {
             get(callback_invite::get_invite),
         )
         .route("/feeds/{file}", get(calendar_feed::get_feed))
+        .route("/call/reward/{call}", get(caller_reward::get_reward))
         .merge(logo::router())
         .merge(messages::router())
 }

@@ -35,6 +35,7 @@ mod profile;
 mod proxy;
 mod returning_callers;
 mod revocation;
+mod rewards;
 mod routing;
 mod schedule_pages;
 mod schedules;

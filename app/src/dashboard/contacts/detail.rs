@@ -14,10 +14,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{client_type_badge, client_type_label, money, CLIENT_TYPES, PAGE};
 use crate::api::{
-    contact, contact_timeline, list_contacts, AddContactNote, ContactList, MergeContacts,
-    UpdateContact,
+    contact, contact_timeline, list_contacts, list_rewards, AddContactNote, ContactList,
+    MergeContacts, RedeemReward, RewardLedger, UpdateContact,
 };
-use crate::dashboard::ManagersOnly;
+use crate::dashboard::{ManagersOnly, RewardTotalsView, RewardsTable};
 use crate::error::AppError;
 use crate::ui::{
     action_error, date_time, reset_on_success, saved, Card, ConfirmAction, EmptyState,
@@ -101,9 +101,35 @@ pub fn ContactPage() -> impl IntoView {
             <NoteForm id actions />
             <Loaded resource=timeline view={|entries: Vec<TimelineEntry>| view! { <Timeline entries /> }} />
         </Card>
+        <ContactRewards id merged />
         <ManagersOnly>
             <MergeCard id merge_q candidates actions />
         </ManagersOnly>
+    }
+}
+
+/// The contact's rewards for waiting, with their totals and "Redeem…".
+#[component]
+fn ContactRewards(id: Memo<String>, merged: Memo<usize>) -> impl IntoView {
+    let redeem = ServerAction::<RedeemReward>::new();
+    let ledger = Resource::new(
+        move || (id.get(), merged.get(), redeem.version().get()),
+        |(id, _, _)| list_rewards(Some(id)),
+    );
+    let error = action_error(redeem);
+    view! {
+        <Card title="Rewards" id="contact-rewards-title">
+            <ErrorSummary error />
+            <Loaded
+                resource=ledger
+                view=move |l: RewardLedger| {
+                    view! {
+                        <RewardTotalsView totals=l.totals />
+                        <RewardsTable list=l.rewards redeem show_contact=false />
+                    }
+                }
+            />
+        </Card>
     }
 }
 

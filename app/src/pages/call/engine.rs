@@ -338,7 +338,11 @@ impl CallerEngine {
         if let Some(peer) = self.peer.borrow_mut().take() {
             peer.close();
         }
-        *self.call_id.borrow_mut() = None;
+        let call_id = self.call_id.borrow_mut().take();
+        if let (Some(id), Stage::Connected) = (call_id, self.ui.stage.get_untracked()) {
+            let reward = self.ui.reward;
+            leptos::task::spawn_local(super::reward::follow(reward, id.to_string()));
+        }
         self.stop_media();
         self.ui.preparing.set(false);
         self.ui.outcome.set(text.to_owned());
@@ -396,6 +400,7 @@ impl CallerEngine {
     /// Back to the choices.
     pub fn again(&self) {
         self.ui.error.set(None);
+        self.ui.reward.set(None);
         self.ui.ring_since.set(None);
         self.ui.call.reset(self.ui.mode.get_untracked());
         self.ui.stage.set(Stage::Idle);

@@ -66,6 +66,8 @@ pub struct CallerUi {
     pub error: RwSignal<Option<String>>,
     /// What the end screen says.
     pub outcome: RwSignal<String>,
+    /// What waiting earned, once the server judged the call (answered calls only).
+    pub reward: RwSignal<Option<entity::rewards::CallerReward>>,
     pub devices: RwSignal<Vec<DeviceOption>>,
     pub microphone: RwSignal<String>,
     pub camera: RwSignal<String>,
@@ -100,6 +102,7 @@ impl CallerPhone {
             ring_since: RwSignal::new(None),
             error: RwSignal::new(None),
             outcome: RwSignal::new(String::new()),
+            reward: RwSignal::new(None),
             devices: RwSignal::new(Vec::new()),
             microphone: RwSignal::new(String::new()),
             camera: RwSignal::new(String::new()),
@@ -507,6 +510,7 @@ fn Outcome(phone: CallerPhone) -> impl IntoView {
                     view! { <p class="muted small">"Duration " {ui.call.elapsed()}</p> }
                 })
             }}
+            <super::reward::RewardNote reward=ui.reward />
             <button
                 type="button"
                 class="btn btn-primary"

@@ -38,6 +38,8 @@ pub enum WebhookEventType {
     CallbackCancelled,
     /// `message.received`: a caller left a message.
     MessageReceived,
+    /// `reward.issued`: a caller earned a reward for waiting.
+    RewardIssued,
 }
 
 impl WebhookEventType {
@@ -62,6 +64,7 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::CallbackDone => Self::CallbackDone,
             WebhookEventType::CallbackCancelled => Self::CallbackCancelled,
             WebhookEventType::MessageReceived => Self::MessageReceived,
+            WebhookEventType::RewardIssued => Self::RewardIssued,
         }
     }
 }
@@ -81,6 +84,7 @@ impl WebhookEventType {
             EventType::CallbackDone => Self::CallbackDone,
             EventType::CallbackCancelled => Self::CallbackCancelled,
             EventType::MessageReceived => Self::MessageReceived,
+            EventType::RewardIssued => Self::RewardIssued,
             EventType::WebhookTest => return None,
         })
     }

@@ -528,7 +528,8 @@ impl CallDirectory {
             | Kind::CallMissed
             | Kind::CallbackRequested
             | Kind::MessageLeft
-            | Kind::MessagesChanged => {}
+            | Kind::MessagesChanged
+            | Kind::RewardsChanged => {}
         }
     }
 
