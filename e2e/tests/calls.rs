@@ -4,8 +4,8 @@
 //! voice, both dashboards ring showing that intent, the first member accepts (the
 //! colleague's stops ringing), they talk peer to peer (audio bytes flow both ways), ride
 //! out a network blip (UDP dropped until the caller's page restarts ICE; the same call
-//! carries on), chat, the caller hangs up, and the call is in the records with its wait
-//! time. A ringing call takes the keyboard focus (Accept) and Escape rejects it:
+//! carries on), chat, the caller hangs up (and sees the reward their wait earned), and the
+//! call is in the records with its wait time. A ringing call takes the keyboard focus (Accept) and Escape rejects it:
 //! on a second call the colleague rejects that way, the first member answers and transfers
 //! the call to the colleague's team, the colleague takes it over and the caller's browser
 //! renegotiates with theirs. Then the click-to-call button on the business's own site opens
@@ -177,6 +177,15 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
     steps.start("A creates the intent \"New order\"");
     let intent_id = create_intent(&api, &token_a).await?;
 
+    // A thanks callers who wait: any wait earns 10 points a started minute and a coupon.
+    api.call(
+        &token_a,
+        "mutation { setRewardPolicy(input: { enabled: true, thresholdSecs: 0, \
+         pointsPerMinute: 10, couponTemplate: \"BAKERY-{code}\" }) { enabled } }",
+        json!({}),
+    )
+    .await?;
+
     // 4. A sits in the dashboard, available.
     let shot = steps.start("A opens the dashboard; the softphone is idle");
     a.goto_hydrated(&format!("{base}/app")).await?;
@@ -326,6 +335,10 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         .js("return document.querySelector('#call-online').hidden;")
         .await?;
     ensure!(online_hidden, "the end screen still shows the online line");
+    // The wait earned a reward: the end screen says what, once the job has judged it.
+    caller.wait_text("#call-reward", "points").await?;
+    caller.wait_text("#call-reward .coupon", "BAKERY-").await?;
+    caller.shot(&format!("{shot}-caller-reward")).await?;
 
     // 13. A notes what was agreed.
     let shot = steps.start("A saves notes on the call");
@@ -362,6 +375,14 @@ async fn run(w: &World, steps: &Steps, tabs: &mut Vec<Tab>) -> anyhow::Result<()
         call["waitMs"].as_i64().is_some_and(|ms| ms > 0),
         "wait time: {call}"
     );
+
+    // The reward is on the business's ledger: B opens Rewards (the softphone comes along).
+    let shot = steps.start("B sees the caller's reward under Rewards");
+    b.goto_hydrated(&format!("{base}/app/rewards")).await?;
+    b.wait_text("#rewards-table", "BAKERY-").await?;
+    b.wait_text("#total-rewards", "1").await?;
+    b.wait_attr("#softphone", "data-state", &["idle"]).await?;
+    b.shot(&format!("{shot}-b-rewards")).await?;
 
     // 15-20. A second call: Escape rejects it on B, A answers and transfers it to B's team.
     let second = SecondCall {

@@ -109,6 +109,18 @@ pub fn Landing() -> impl IntoView {
                         </p>
                     </li>
                     <li>
+                        <h3>"No caller left hanging"</h3>
+                        <p>
+                            "When nobody can answer, callers book a callback at a free time or leave a voice message; your team calls back with one click, and a link brings them together."
+                        </p>
+                    </li>
+                    <li>
+                        <h3>"Rewards for waiting"</h3>
+                        <p>
+                            "Thank callers who waited with points or a coupon, shown as the call ends and kept in each contact's ledger."
+                        </p>
+                    </li>
+                    <li>
                         <h3>"A button for your site"</h3>
                         <p>"One script tag puts a click-to-call button on any page."</p>
                     </li>

@@ -1,7 +1,11 @@
-//! Alerts for a dashboard tab in the background: the page title counts the calls ringing
-//! ("(2) Calls · domaincall"), and an incoming call or a new callback request raises a
-//! browser notification when the member allowed them (asked once, from the softphone's "Turn on alerts" button — a
-//! click, as browsers require). Clicking the notification brings the tab to the front.
+//! Alerts for a dashboard tab in the background: the page title counts what wants the
+//! member — the calls ringing, plus the callback requests and messages that arrived while
+//! the tab was out of sight, until it is looked at again ("(3) Calls · domaincall") — and
+//! an incoming call, a new callback request or a new message raises a browser notification
+//! when the member allowed them (asked once, from the softphone's "Turn on alerts" button
+//! — a click, as browsers require). Clicking the notification brings the tab to the front.
+
+use std::cell::Cell;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -55,8 +59,62 @@ pub fn notify(tag: &str, title: &str, body: &str) {
     }
 }
 
+thread_local! {
+    /// Calls ringing on this device now.
+    static RINGING: Cell<usize> = const { Cell::new(0) };
+    /// Callback requests and messages that arrived while the tab was hidden.
+    static UNSEEN: Cell<usize> = const { Cell::new(0) };
+    /// Whether the listener that clears [`UNSEEN`] when the tab is shown is in place.
+    static WATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `count` calls ring on this device now.
+pub fn ringing(count: usize) {
+    RINGING.set(count);
+    show_count();
+}
+
+/// A callback request or a message arrived: counted in the title while the tab is hidden,
+/// until it is shown again.
+pub fn arrived() {
+    let hidden = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden());
+    if !hidden {
+        return;
+    }
+    watch_visibility();
+    UNSEEN.set(UNSEEN.get() + 1);
+    show_count();
+}
+
+/// Clears the unseen count whenever the tab becomes visible (registered once).
+fn watch_visibility() {
+    if WATCHING.replace(true) {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let seen = Closure::<dyn Fn()>::new(|| {
+        let visible = web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| !d.hidden());
+        if visible {
+            UNSEEN.set(0);
+            show_count();
+        }
+    });
+    let _ = doc.add_event_listener_with_callback("visibilitychange", seen.as_ref().unchecked_ref());
+    seen.forget();
+}
+
+fn show_count() {
+    title_count(RINGING.get() + UNSEEN.get());
+}
+
 /// Puts `(count) ` in front of the page title (nothing when zero), keeping the rest.
-pub fn title_count(count: usize) {
+fn title_count(count: usize) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

@@ -190,6 +190,7 @@ impl AgentEngine {
                 ui.notice.set(Some(
                     "A caller asked to be called back: see Callbacks.".to_owned(),
                 ));
+                super::alerts::arrived();
                 super::alerts::notify(
                     "callback",
                     "Callback requested",
@@ -199,6 +200,7 @@ impl AgentEngine {
             ServerMessage::MessageLeft { .. } => {
                 ui.notice
                     .set(Some("A caller left a message: see Messages.".to_owned()));
+                super::alerts::arrived();
                 super::alerts::notify(
                     "message",
                     "New message",
@@ -238,7 +240,7 @@ impl AgentEngine {
             && !ui.connected.get_untracked()
             && self.call_id.borrow().is_none();
         let ringing = self.tone.borrow().is_some();
-        super::alerts::title_count(if should_ring {
+        super::alerts::ringing(if should_ring {
             ui.ringing.with_untracked(Vec::len)
         } else {
             0
