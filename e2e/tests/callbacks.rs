@@ -4,7 +4,8 @@
 //! owner's dashboard rings, and they talk (audio flowing both ways). Then the business is
 //! closed and another caller books a free time (a confirmation with a calendar file; the
 //! owner sees it scheduled). Another records a voice message with a note; the owner plays
-//! it. Runs inside a
+//! it. A last caller asks for a callback and stays on the page: "call back now" rings that
+//! page at once, the caller answers there and they talk. Runs inside a
 //! loopback-only network namespace like the call test (`e2e::netns`). Screenshots:
 //! `target/e2e/callbacks-NN-*.png`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -490,6 +491,90 @@ async fn leave_a_voice_message(
         })
         .await?;
     owner.shot("callbacks-16-owner-plays-the-message").await?;
+    rung_on_the_page(server, domain, owner, caller).await
+}
+
+/// Step 6: a caller nobody could answer asks for a callback and stays on the call page;
+/// the owner presses "call back now" and the page rings at once: the caller answers there
+/// and they talk.
+async fn rung_on_the_page(
+    server: &Server,
+    domain: &str,
+    owner: &Tab,
+    caller: &Tab,
+) -> anyhow::Result<()> {
+    let base = &server.base;
+    let email = format!(
+        "erin-{}@example.net",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    // A new caller: the earlier caller's call (left by navigating away) may still be
+    // resumable for their identity, which allows one call at a time.
+    caller.c.delete_all_cookies().await?;
+    caller
+        .goto_hydrated(&format!("{base}/call/{domain}"))
+        .await?;
+    caller
+        .click("the voice mode", "input[name=call-mode][value=voice]")
+        .await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["unavailable"])
+        .await?;
+    caller.type_into("#callback-email", &email).await?;
+    caller.type_into("#callback-name", "Erin").await?;
+    caller.click("Call me back", "#callback-send").await?;
+    caller
+        .wait_text("#callback-done", "will call you back")
+        .await?;
+
+    owner
+        .goto_hydrated(&format!("{base}/app/callbacks"))
+        .await?;
+    owner.wait_text("#callbacks-table", "Erin").await?;
+    owner
+        .click("Call back now", "button[aria-label='Call Erin back now']")
+        .await?;
+    owner.wait_text("#callback-called", &email).await?;
+    caller
+        .wait_text("#calling-back", "is calling you back")
+        .await?;
+    // The offer comes into view with Answer focused, wherever the caller had scrolled.
+    caller
+        .until("Answer to have the focus", || async {
+            let id: String = caller
+                .js("return document.activeElement ? document.activeElement.id : '';")
+                .await
+                .map_err(|e| e.to_string())?;
+            if id == "calling-back-answer" {
+                Ok(())
+            } else {
+                Err(format!("the focus is on {id:?}"))
+            }
+        })
+        .await?;
+    caller.shot("callbacks-17-caller-rung-on-the-page").await?;
+    caller.click("Answer", "button#calling-back-answer").await?;
+    owner
+        .wait_for("the incoming call", "#incoming-call[role=alertdialog]")
+        .await?;
+    owner.wait_text("#incoming-call", "Erin").await?;
+    owner.click("Accept", "button#call-accept").await?;
+    for t in [owner, caller] {
+        t.peer_connected().await?;
+    }
+    caller
+        .wait_attr("#call-state", "data-state", &["connected"])
+        .await?;
+    for t in [owner, caller] {
+        t.audio_flows().await?;
+    }
+    owner.shot("callbacks-18-owner-talking").await?;
+    caller.shot("callbacks-18-caller-talking").await?;
+    ensure!(
+        caller.text("#calling-back").await.is_none(),
+        "the call-back offer stayed after answering"
+    );
     let errors = caller.console_errors().await?;
     ensure!(errors.is_empty(), "caller console errors: {errors:?}");
     let errors = owner.console_errors().await?;

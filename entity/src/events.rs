@@ -76,6 +76,9 @@ pub enum BusinessEventKind {
     /// The reward policy changed (`subject_id` is the business) or a reward was redeemed
     /// (`subject_id` is the reward).
     RewardsChanged,
+    /// A member pressed "call back now" (`subject_id` is the callback): a call page the
+    /// caller still has open rings at once.
+    CallingBack,
 }
 
 /// One event of one business.

@@ -53,6 +53,9 @@ pub struct ValidLink {
     pub member_id: Option<Uuid>,
 }
 
+/// How long the join link that rings a caller's open call page works.
+pub const RING_TTL_SECS: i64 = 120;
+
 /// A new link of `purpose` for `callback_id`, working for `ttl`. Returns the token (the
 /// last part of the URL); only its digest is stored.
 ///

@@ -325,6 +325,9 @@ pub async fn call_back_now(
         BusinessEventKind::CallbacksChanged,
         id,
     );
+    services
+        .events
+        .publish(principal.business_id, BusinessEventKind::CallingBack, id);
     tracing::info!(business_id = %principal.business_id, callback_id = %id, "calling back");
     Ok(view)
 }
@@ -487,6 +490,83 @@ pub async fn join_link(
         callback_id: row.id,
         email: row.email,
         link,
+    }))
+}
+
+/// What rings a caller's open call page when a member calls them back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRing {
+    /// The caller identity to ring (its live call pages).
+    pub identity_id: Uuid,
+    pub business: String,
+    pub member: String,
+    /// A join link for the member calling, valid [`links::RING_TTL_SECS`] seconds.
+    pub token: String,
+}
+
+/// The caller identity behind callback `id` of `business_id` while a member is calling it
+/// back (`None`: not in progress, or the identity is gone).
+///
+/// # Errors
+/// A database failure.
+pub async fn caller_of_ring(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    id: Uuid,
+) -> Result<Option<(Uuid, callback::Model)>, DomainError> {
+    let row = match own(db, business_id, id).await {
+        Ok(row) => row,
+        Err(DomainError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if status_of(&row) != CallbackStatus::InProgress || row.member_id.is_none() {
+        return Ok(None);
+    }
+    let identity = crate::entities::caller_identity::Entity::find()
+        .filter(crate::entities::caller_identity::Column::Name.eq(&row.caller_name))
+        .one(db)
+        .await?;
+    Ok(identity.map(|i| (i.id, row)))
+}
+
+/// A short-lived join link for the member calling `row` back, to ring the caller's open
+/// call page with (the mailed link stays valid).
+///
+/// # Errors
+/// A database failure.
+pub async fn page_ring(
+    db: &impl ConnectionTrait,
+    identity_id: Uuid,
+    row: &callback::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<PageRing>, DomainError> {
+    let Some(member_id) = row.member_id else {
+        return Ok(None);
+    };
+    let token = links::issue(
+        db,
+        Purpose::Join,
+        row.business_id,
+        row.id,
+        Some(member_id),
+        chrono::Duration::seconds(links::RING_TTL_SECS),
+        now,
+    )
+    .await?;
+    let business = business::Entity::find_by_id(row.business_id)
+        .one(db)
+        .await?
+        .map(|b| b.name)
+        .unwrap_or_default();
+    let member = member_names(db, vec![member_id])
+        .await?
+        .remove(&member_id)
+        .unwrap_or_else(|| "A member".to_owned());
+    Ok(Some(PageRing {
+        identity_id,
+        business,
+        member,
+        token,
     }))
 }
 

@@ -433,6 +433,16 @@ pub enum ServerMessage {
     /// (the dashboard's Messages list has it; a tab in the background raises a
     /// notification).
     MessageLeft { message_id: Uuid },
+    /// To a caller's open call page: member `member` of `business` is calling them back
+    /// now (they asked for a callback, or left a message). Answering sends `call_request`
+    /// with `callback: token` — a join link that rings that member, single-use, valid for
+    /// [`crate::callbacks::links::RING_TTL_SECS`] seconds.
+    CallingBack {
+        callback_id: Uuid,
+        business: String,
+        member: String,
+        token: String,
+    },
     /// The server is going away: reconnect (with `hello.resume`) after `after_ms`.
     Reconnect { after_ms: u32 },
     /// A message was refused; the socket stays open unless a close frame follows.

@@ -73,6 +73,8 @@ pub enum BusinessEventKindGql {
     /// The reward policy changed (`subjectId` is the business) or a reward was redeemed
     /// (`subjectId` is the reward).
     RewardsChanged,
+    /// A member pressed "call back now" (`subjectId` is the callback).
+    CallingBack,
 }
 
 impl From<BusinessEventKind> for BusinessEventKindGql {
@@ -103,6 +105,7 @@ impl From<BusinessEventKind> for BusinessEventKindGql {
             BusinessEventKind::MessageLeft => Self::MessageLeft,
             BusinessEventKind::MessagesChanged => Self::MessagesChanged,
             BusinessEventKind::RewardsChanged => Self::RewardsChanged,
+            BusinessEventKind::CallingBack => Self::CallingBack,
         }
     }
 }

@@ -256,6 +256,14 @@ impl Hub {
                     continue;
                 };
                 use entity::calls::protocol::ServerMessage;
+                if event.kind == BusinessEventKind::CallingBack {
+                    let hub = hub.clone();
+                    tokio::spawn(async move {
+                        hub.ring_caller_page(event.business_id, event.subject_id)
+                            .await;
+                    });
+                    continue;
+                }
                 let message = match event.kind {
                     BusinessEventKind::CallbackRequested => ServerMessage::CallbackRequested {
                         callback_id: event.subject_id,
@@ -268,6 +276,40 @@ impl Hub {
                 hub.inner.engine.tell_agents(event.business_id, &message);
             }
         });
+    }
+
+    /// A member is calling back callback `id`: if its caller has a call page open, it
+    /// rings there at once (`calling_back` with a short-lived join link to answer with).
+    async fn ring_caller_page(&self, business_id: uuid::Uuid, id: uuid::Uuid) {
+        use entity::callbacks::store::{caller_of_ring, page_ring};
+        let engine = &self.inner.engine;
+        let db = engine.db();
+        let found = match caller_of_ring(db, business_id, id).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, callback_id = %id, "reading a callback to ring its caller failed");
+                return;
+            }
+        };
+        let Some((identity_id, row)) = found.filter(|(i, _)| engine.caller_online(*i)) else {
+            return;
+        };
+        let ring = match page_ring(db, identity_id, &row, chrono::Utc::now()).await {
+            Ok(Some(ring)) => ring,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, callback_id = %id, "issuing a ring link failed");
+                return;
+            }
+        };
+        let message = entity::calls::protocol::ServerMessage::CallingBack {
+            callback_id: id,
+            business: ring.business,
+            member: ring.member,
+            token: ring.token,
+        };
+        let pages = engine.tell_caller(identity_id, &message);
+        tracing::info!(callback_id = %id, pages, "rang the caller's open call page");
     }
 
     /// What call requests read: verified domains, caller cards, routes.

@@ -386,7 +386,63 @@ async fn another_business_cannot_see_or_use_callbacks(db: Db) {
     app.finish().await;
 }
 
+/// The caller still has the call page open (its socket): "call back now" rings there at
+/// once with a short-lived join link, which rings the member who pressed it — and nobody
+/// else's open page hears of it.
+async fn a_caller_still_on_the_page_is_rung_directly(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Alpha Plumbing").await;
+    let domain = verified_domain(&app, &owner).await;
+    let (mate_token, _) = colleague(&app, &owner).await;
+    let caller = caller_token(&app).await;
+    let mut page = greeted(&app, &caller).await;
+    let mut stranger = greeted(&app, &caller_token(&app).await).await;
+    let email = format!("dan-{}@example.net", uuid::Uuid::new_v4().simple());
+    let form = [
+        ("domain", domain.as_str()),
+        ("intent", ""),
+        ("email", email.as_str()),
+        ("name", "Dan"),
+    ];
+    let (status, asked) = ask(&app, &caller, &form).await;
+    assert_eq!(status, 200, "{asked}");
+    let id = callbacks(&app, &owner, "PENDING").await[0]["id"].clone();
+
+    let mut owner_ws = greeted(&app, &owner.token).await;
+    let mut mate_ws = greeted(&app, &mate_token).await;
+    let res = call_back(&app, &owner, &id).await;
+    assert_eq!(res["data"]["callBackNow"]["status"], "IN_PROGRESS", "{res}");
+    let ring = next_json(&mut page).await;
+    assert_eq!(ring["type"], "calling_back", "{ring}");
+    assert_eq!(ring["callback_id"], id);
+    assert_eq!(ring["business"], "Alpha Plumbing");
+    assert_eq!(ring["member"], owner.email.as_str(), "{ring}");
+    let token = ring["token"].as_str().unwrap().to_owned();
+    silent(&mut stranger).await;
+
+    // Answering on the page rings the member who called back, not the team.
+    send(
+        &mut page,
+        json!({ "type": "call_request", "domain": domain, "mode": "voice", "callback": token }),
+    )
+    .await;
+    assert_eq!(next_json(&mut page).await["type"], "ringing");
+    let incoming = next_call(&mut owner_ws).await;
+    assert_eq!(incoming["type"], "incoming", "{incoming}");
+    assert_eq!(incoming["contact"]["name"], "Dan", "{incoming}");
+    silent(&mut mate_ws).await;
+    // The page's link is spent; the mailed one still works until used.
+    let (_c, replay) = join(&app, &domain, &token).await;
+    assert_eq!(replay["type"], "error", "{replay}");
+    let mailed = emailed_token(&app, &email, "is calling you back").await;
+    assert_ne!(mailed, token);
+    let (_, opened) = public(&app, "open_link", &[("token", &mailed)]).await;
+    assert!(opened["Join"].is_object(), "{opened}");
+    app.finish().await;
+}
+
 both_dbs!(
+    a_caller_still_on_the_page_is_rung_directly,
     a_member_calls_back_and_the_link_rings_them,
     a_cancel_link_cancels_once_and_links_expire,
     the_join_link_lives_as_configured,

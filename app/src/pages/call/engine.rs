@@ -223,6 +223,36 @@ impl CallerEngine {
                     peer.restart_ice();
                 }
             }
+            ServerMessage::CallingBack {
+                business,
+                member,
+                token,
+                ..
+            } => {
+                let busy = matches!(ui.stage.get_untracked(), Stage::Ringing | Stage::Connected);
+                if !busy {
+                    ui.calling_back.set(Some(super::panel::CallingBack {
+                        business,
+                        member,
+                        token,
+                    }));
+                    // Wherever the caller scrolled to, the offer comes into view with
+                    // Answer focused (once it is drawn).
+                    leptos::task::spawn_local(async {
+                        media::sleep(0).await;
+                        let Some(doc) = window().document() else { return };
+                        if let Some(offer) = doc.get_element_by_id("calling-back") {
+                            offer.scroll_into_view();
+                        }
+                        let answer = doc
+                            .get_element_by_id("calling-back-answer")
+                            .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
+                        if let Some(answer) = answer {
+                            let _ = answer.focus();
+                        }
+                    });
+                }
+            }
             ServerMessage::Ended { reason, .. } => {
                 let business = ui.business.get_value();
                 let (stage, text) = ended_text(reason, &business);
@@ -395,6 +425,17 @@ impl CallerEngine {
             return;
         };
         crate::rtc::peer::send_chosen_file(call, peer);
+    }
+
+    /// Answers the member calling back: calls with the join link they sent, which rings
+    /// that member.
+    pub fn answer_callback(&self) {
+        let Some(offer) = self.ui.calling_back.try_update(Option::take).flatten() else {
+            return;
+        };
+        self.ui.callback.set_value(Some(offer.token));
+        self.again();
+        self.start();
     }
 
     /// Back to the choices.

@@ -68,6 +68,8 @@ pub struct CallerUi {
     pub outcome: RwSignal<String>,
     /// What waiting earned, once the server judged the call (answered calls only).
     pub reward: RwSignal<Option<entity::rewards::CallerReward>>,
+    /// A member calling this caller back now, to answer on this page.
+    pub calling_back: RwSignal<Option<CallingBack>>,
     pub devices: RwSignal<Vec<DeviceOption>>,
     pub microphone: RwSignal<String>,
     pub camera: RwSignal<String>,
@@ -103,6 +105,7 @@ impl CallerPhone {
             error: RwSignal::new(None),
             outcome: RwSignal::new(String::new()),
             reward: RwSignal::new(None),
+            calling_back: RwSignal::new(None),
             devices: RwSignal::new(Vec::new()),
             microphone: RwSignal::new(String::new()),
             camera: RwSignal::new(String::new()),
@@ -140,6 +143,8 @@ impl CallerPhone {
         send_file;
         /// Back to the choices after a call.
         again;
+        /// Answers the member calling back (rings them with the page's join link).
+        answer_callback;
         /// Opens the device check (permission, level meter, pickers, preview).
         check_devices;
         /// A device picker changed.
@@ -202,6 +207,7 @@ pub fn CallPanel(
                     }
                 }}
             </p>
+            <CallingBackOffer phone />
             {move || match ui.stage.get() {
                 Stage::Idle | Stage::Checking => {
                     EitherOf4::A(view! {
@@ -226,6 +232,49 @@ pub fn CallPanel(
             }}
             <MediaStage call=ui.call shown=in_call />
         </div>
+    }
+}
+
+/// A member calling this caller back, as the page was told (`calling_back`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallingBack {
+    pub business: String,
+    pub member: String,
+    /// The join link to answer with (single-use, short-lived).
+    pub token: String,
+}
+
+/// "… is calling you back": answer on this page, or not now.
+#[component]
+fn CallingBackOffer(phone: CallerPhone) -> impl IntoView {
+    let ui = phone.ui;
+    move || {
+        ui.calling_back.get().map(|c| {
+            view! {
+                <section class="calling-back" id="calling-back" role="alertdialog" aria-labelledby="calling-back-title">
+                    <h2 id="calling-back-title">{format!("{} is calling you back", c.business)}</h2>
+                    <p>{format!("{} is waiting for you on the line.", c.member)}</p>
+                    <div class="calling-back-actions">
+                        <button
+                            type="button"
+                            class="btn btn-primary"
+                            id="calling-back-answer"
+                            on:click=move |_| phone.answer_callback()
+                        >
+                            "Answer"
+                        </button>
+                        <button
+                            type="button"
+                            class="btn"
+                            id="calling-back-dismiss"
+                            on:click=move |_| ui.calling_back.set(None)
+                        >
+                            "Not now"
+                        </button>
+                    </div>
+                </section>
+            }
+        })
     }
 }
 

@@ -529,7 +529,8 @@ impl CallDirectory {
             | Kind::CallbackRequested
             | Kind::MessageLeft
             | Kind::MessagesChanged
-            | Kind::RewardsChanged => {}
+            | Kind::RewardsChanged
+            | Kind::CallingBack => {}
         }
     }
 

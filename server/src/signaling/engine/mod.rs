@@ -102,6 +102,12 @@ impl Engine {
         }
     }
 
+    /// The database the engine reads what calls need from.
+    #[must_use]
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
     /// The timers and limits.
     #[must_use]
     pub fn config(&self) -> &SignalingConfig {

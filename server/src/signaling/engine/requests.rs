@@ -47,7 +47,7 @@ use uuid::Uuid;
 
 use super::calls::{after, devices, encode, timer, Slot};
 use super::relay::refusal;
-use super::{Caller, Engine, Refusal};
+use super::{Caller, Engine, Peer, Refusal};
 
 /// The refusal for a failure of the server's own.
 fn internal(what: &str, error: &dyn std::fmt::Display) -> Refusal {
@@ -260,6 +260,35 @@ impl Engine {
         let devices = self.presence().roster(business_id);
         let mut to = devices.iter().flat_map(|m| m.devices.iter().copied());
         self.seams().delivery.broadcast(&mut to, &text);
+    }
+
+    /// Tells every call page caller identity `identity_id` has open now `message`;
+    /// returns how many were told.
+    pub fn tell_caller(&self, identity_id: Uuid, message: &ServerMessage) -> usize {
+        let pages = self
+            .seams()
+            .sessions
+            .live_matching(&|peer| *peer == Peer::Caller { identity_id });
+        if pages.is_empty() {
+            return 0;
+        }
+        let Some(text) = encode(message) else {
+            return 0;
+        };
+        self.seams()
+            .delivery
+            .broadcast(&mut pages.iter().copied(), &text);
+        pages.len()
+    }
+
+    /// Whether caller identity `identity_id` has a call page open now.
+    #[must_use]
+    pub fn caller_online(&self, identity_id: Uuid) -> bool {
+        !self
+            .seams()
+            .sessions
+            .live_matching(&|peer| *peer == Peer::Caller { identity_id })
+            .is_empty()
     }
 
     /// Queues `message` for `connection`.

@@ -188,6 +188,9 @@ pub trait SessionStore: Send + Sync + 'static {
     /// The suspended sessions whose peer `pick` picks.
     fn suspended_matching(&self, pick: &dyn Fn(&Peer) -> bool) -> Vec<ConnectionId>;
 
+    /// The sessions a socket serves now whose peer `pick` picks.
+    fn live_matching(&self, pick: &dyn Fn(&Peer) -> bool) -> Vec<ConnectionId>;
+
     /// Forgets session `id` if it is still suspended and `pick` still picks its peer (a
     /// resume since may have given it a valid credential); returns that peer.
     fn take_suspended(&self, id: ConnectionId, pick: &dyn Fn(&Peer) -> bool) -> Option<Peer>;

@@ -112,6 +112,14 @@ impl SessionStore for LocalSessions {
             .collect()
     }
 
+    fn live_matching(&self, pick: &dyn Fn(&Peer) -> bool) -> Vec<ConnectionId> {
+        self.lock()
+            .iter()
+            .filter(|(_, s)| s.suspended_until.is_none() && pick(&s.peer))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     fn take_suspended(&self, id: ConnectionId, pick: &dyn Fn(&Peer) -> bool) -> Option<Peer> {
         let mut sessions = self.lock();
         let session = sessions.get(&id)?;
