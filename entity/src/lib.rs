@@ -27,6 +27,8 @@ pub mod error;
 #[cfg(feature = "db")]
 pub mod outbox;
 #[cfg(feature = "db")]
+pub mod sent_emails;
+#[cfg(feature = "db")]
 pub use error::DomainError;
 #[cfg(feature = "db")]
 pub mod auth;

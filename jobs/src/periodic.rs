@@ -75,6 +75,9 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
         Ok(n) => tracing::info!(issued = n, "late rewards issued"),
         Err(e) => tracing::error!(error = %e, "judging due rewards failed"),
     }
+    if let Err(e) = entity::sent_emails::purge(&ctx.db, now).await {
+        tracing::error!(error = %e, "forgetting old sent emails failed");
+    }
     let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
     if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {
         tracing::error!(error = %e, "removing old webhook deliveries failed");

@@ -121,14 +121,28 @@ impl Queue {
     }
 }
 
+/// How often a worker tells the database it is alive. A job taken by a worker that missed
+/// [`MISSED_HEARTBEATS`] of them (killed, its machine gone) is queued again by the next
+/// heartbeat of a live one: about 10 s after the crash instead of apalis' default minute.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+const MISSED_HEARTBEATS: usize = 2;
+
 /// The SQLite storage of job type `J`, on its own queue.
 pub(crate) fn sqlite_storage<J: Job>(pool: &SqlitePool) -> SqliteStorage<J> {
-    SqliteStorage::new(pool).with_config(apalis_sqlite::Config::default().queue(J::NAME))
+    let config = apalis_sqlite::Config::default()
+        .queue(J::NAME)
+        .heartbeat_interval(HEARTBEAT)
+        .missed_heartbeats(MISSED_HEARTBEATS);
+    SqliteStorage::new(pool).with_config(config)
 }
 
 /// The PostgreSQL storage of job type `J`, on its own queue.
 pub(crate) fn postgres_storage<J: Job>(pool: &PgPool) -> PostgresStorage<J> {
-    PostgresStorage::new(pool).with_config(apalis_postgres::Config::default().queue(J::NAME))
+    let config = apalis_postgres::Config::default()
+        .queue(J::NAME)
+        .heartbeat_interval(HEARTBEAT)
+        .missed_heartbeats(MISSED_HEARTBEATS);
+    PostgresStorage::new(pool).with_config(config)
 }
 
 #[async_trait::async_trait]

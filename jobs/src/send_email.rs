@@ -20,9 +20,10 @@ impl Job for SendEmail {
     const NAME: &'static str = "send_email";
 }
 
-/// Handler: sends the email. Its `Message-ID` derives from the job's id, so a re-run after a
-/// crash between delivery and acknowledgement yields the same message, which receivers can
-/// recognise as a duplicate.
+/// Handler: sends the email. Its `Message-ID` derives from the job's id and is remembered
+/// ([`entity::sent_emails`]) the moment the SMTP server accepts it, so a re-run after a
+/// crash before the acknowledgement sends nothing; only a crash in the instant between the
+/// acceptance and that write can send it twice, under the same `Message-ID`.
 ///
 /// # Errors
 /// A permanent failure (bad address, 5xx reply) is returned as an [`AbortError`], which
@@ -35,8 +36,16 @@ pub async fn send_email(
 ) -> Result<(), BoxDynError> {
     let SendEmail(email) = job;
     let message_id = format!("{task_id}@{}", ctx.mailer.sender_domain());
+    if entity::sent_emails::was_sent(&ctx.db, &message_id).await? {
+        tracing::info!(subject = %email.subject, "email already sent before a restart");
+        return Ok(());
+    }
     match ctx.mailer.send_with_id(&email, &message_id).await {
         Ok(()) => {
+            let now = chrono::Utc::now();
+            if let Err(e) = entity::sent_emails::mark_sent(&ctx.db, &message_id, now).await {
+                tracing::warn!(error = %e, "remembering a sent email failed");
+            }
             tracing::info!(subject = %email.subject, "email sent");
             Ok(())
         }

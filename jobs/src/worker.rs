@@ -35,6 +35,11 @@ macro_rules! register_jobs {
     }};
 }
 
+/// Jobs of one type a worker runs at once. Few: a mail job killed with its process after
+/// the SMTP server accepted but before that was written down is sent again, so the fewer
+/// in flight, the fewer duplicates a crash can cause (and SMTP servers prefer it).
+const CONCURRENCY: usize = 4;
+
 /// Registers the worker of one job type: its own queue, the shared context as `Data`, retries
 /// with exponential backoff (skipped for `AbortError`s), and a pause before each restart.
 macro_rules! register {
@@ -66,6 +71,7 @@ macro_rules! register {
                         .retry_if(|e: &BoxDynError| e.downcast_ref::<AbortError>().is_none()),
                 )
                 .catch_panic()
+                .concurrency(CONCURRENCY)
                 .build($handler)
         })
     }};

@@ -24,6 +24,7 @@ mod m20261211_000001_calendar_feeds;
 mod m20261212_000001_messages;
 mod m20261213_000001_missed_digests;
 mod m20261214_000001_rewards;
+mod m20261215_000001_sent_emails;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000001_messages::Migration),
             Box::new(m20261213_000001_missed_digests::Migration),
             Box::new(m20261214_000001_rewards::Migration),
+            Box::new(m20261215_000001_sent_emails::Migration),
         ]
     }
 }

@@ -27,6 +27,7 @@ pub mod reward_check;
 pub mod reward_policy;
 pub mod schedule;
 pub mod schedule_override;
+pub mod sent_email;
 pub mod session;
 pub mod sign_up_request;
 pub mod signed_link;

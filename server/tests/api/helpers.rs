@@ -62,6 +62,8 @@ pub const OWN_ORIGIN: &str = "http://app.domaincall.test";
 pub struct TestApp {
     pub base: String,
     pub data_dir: PathBuf,
+    /// The database the app runs on (another process may share it).
+    pub database_url: String,
     pub http: reqwest::Client,
     pub services: entity::Services,
     /// Where the embedded TURN server listens, when the settings start one.
@@ -115,7 +117,7 @@ impl TestApp {
                 "DOMAINCALL_DATA_DIR".to_owned(),
                 data_dir.display().to_string(),
             ),
-            ("DOMAINCALL_DATABASE_URL".to_owned(), url),
+            ("DOMAINCALL_DATABASE_URL".to_owned(), url.clone()),
             (
                 "DOMAINCALL_SESSION_KEYS".to_owned(),
                 format!("{TEST_KEY_ID}:{secret}"),
@@ -151,6 +153,7 @@ impl TestApp {
         Self {
             base: format!("http://{addr}"),
             data_dir,
+            database_url: url,
             // A request that hangs fails its test within a minute instead of holding the
             // whole suite until CI gives up.
             http: reqwest::Client::builder()

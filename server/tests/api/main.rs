@@ -51,4 +51,5 @@ mod webhook_pages;
 mod webhooks;
 mod webrtc;
 mod widget;
+mod worker_crash;
 mod ws;
