@@ -134,16 +134,8 @@ async fn scenario(
     caller
         .wait_for("the early callback offer", "#callback-before summary")
         .await?;
-    caller
-        .click("the voice mode", "input[name=call-mode][value=voice]")
-        .await?;
-    caller.click("Call", "button#call-start").await?;
-    caller
-        .wait_attr("#call-state", "data-state", &["unavailable"])
-        .await?;
+    nobody_answers(caller, &email, "Carol").await?;
     caller.wait_text(".call-result", AWAY).await?;
-    caller.type_into("#callback-email", &email).await?;
-    caller.type_into("#callback-name", "Carol").await?;
     caller
         .type_into("#callback-note", "My bike's gears, please")
         .await?;
@@ -218,6 +210,15 @@ async fn scenario(
     }
     owner.shot("callbacks-07-owner-talking").await?;
     caller.shot("callbacks-07-caller-talking").await?;
+    // The caller hangs up, so the owner is free for the next callers (a call left by
+    // navigating away would keep them busy until its grace runs out).
+    caller.click("Hang up", "button#call-hangup").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["ended"])
+        .await?;
+    owner
+        .wait_attr("#softphone", "data-state", &["ended", "idle"])
+        .await?;
     let errors = caller.console_errors().await?;
     ensure!(errors.is_empty(), "caller console errors: {errors:?}");
     book_a_time(server, &token, &domain, owner, caller).await
@@ -494,6 +495,21 @@ async fn leave_a_voice_message(
     rung_on_the_page(server, domain, owner, caller).await
 }
 
+/// The caller on the call page calls by voice, nobody can answer, and they fill in the
+/// callback form with `email` and `name`.
+async fn nobody_answers(caller: &Tab, email: &str, name: &str) -> anyhow::Result<()> {
+    caller
+        .click("the voice mode", "input[name=call-mode][value=voice]")
+        .await?;
+    caller.click("Call", "button#call-start").await?;
+    caller
+        .wait_attr("#call-state", "data-state", &["unavailable"])
+        .await?;
+    caller.type_into("#callback-email", email).await?;
+    caller.type_into("#callback-name", name).await?;
+    Ok(())
+}
+
 /// Step 6: a caller nobody could answer asks for a callback and stays on the call page;
 /// the owner presses "call back now" and the page rings at once: the caller answers there
 /// and they talk.
@@ -514,15 +530,7 @@ async fn rung_on_the_page(
     caller
         .goto_hydrated(&format!("{base}/call/{domain}"))
         .await?;
-    caller
-        .click("the voice mode", "input[name=call-mode][value=voice]")
-        .await?;
-    caller.click("Call", "button#call-start").await?;
-    caller
-        .wait_attr("#call-state", "data-state", &["unavailable"])
-        .await?;
-    caller.type_into("#callback-email", &email).await?;
-    caller.type_into("#callback-name", "Erin").await?;
+    nobody_answers(caller, &email, "Erin").await?;
     caller.click("Call me back", "#callback-send").await?;
     caller
         .wait_text("#callback-done", "will call you back")
