@@ -8,7 +8,7 @@
 //! The call row itself is what makes this durable: an answered call that ended and has no
 //! check is still due, and [`judge_due`] finds it after a crash.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect, TryInsertResult};
@@ -150,9 +150,11 @@ async fn caller_email(
         .and_then(|i| i.email))
 }
 
-/// Judges every answered call that ended within [`SWEEP_LOOKBACK`] (and more than
-/// [`SWEEP_GRACE`] ago) at a business with rewards on and has not been judged: what a
-/// crash or a lost job left. Returns how many rewards were issued.
+/// Judges the answered calls (at most [`SWEEP_MAX`] a round, oldest first) that ended
+/// within [`SWEEP_LOOKBACK`] (and more than [`SWEEP_GRACE`] ago) at a business with rewards
+/// on and were not judged yet: what a crash or a lost job left. A call asked for before
+/// rewards were switched on is judged too — to nothing — so it is not looked at again.
+/// Returns how many rewards were issued.
 ///
 /// # Errors
 /// A database failure.
@@ -171,37 +173,24 @@ pub async fn judge_due(
     if since.is_empty() {
         return Ok(0);
     }
-    let calls = call::Entity::find()
+    // Only calls nobody judged: an anti-join, so judged calls never fill the batch.
+    let judged = sea_orm::sea_query::Query::select()
+        .column(reward_check::Column::CallId)
+        .from(reward_check::Entity)
+        .to_owned();
+    let calls: Vec<call::Model> = call::Entity::find()
         .filter(call::Column::BusinessId.is_in(since.keys().copied()))
         .filter(call::Column::State.eq("ended"))
         .filter(call::Column::AnsweredBy.is_not_null())
         .filter(call::Column::EndedAt.gt(now - SWEEP_LOOKBACK))
         .filter(call::Column::EndedAt.lt(now - SWEEP_GRACE))
+        .filter(call::Column::Id.not_in_subquery(judged))
         .order_by_asc(call::Column::EndedAt)
+        .limit(SWEEP_MAX)
         .all(db)
         .await?;
-    let calls: Vec<call::Model> = calls
-        .into_iter()
-        .filter(|c| {
-            since
-                .get(&c.business_id)
-                .is_some_and(|s| c.requested_at >= *s)
-        })
-        .collect();
-    let mut judged: HashSet<Uuid> = HashSet::new();
-    for chunk in calls.chunks(500) {
-        let checks = reward_check::Entity::find()
-            .filter(reward_check::Column::CallId.is_in(chunk.iter().map(|c| c.id)))
-            .all(db)
-            .await?;
-        judged.extend(checks.into_iter().map(|c| c.call_id));
-    }
     let mut issued = 0;
-    for c in calls
-        .iter()
-        .filter(|c| !judged.contains(&c.id))
-        .take(usize::try_from(SWEEP_MAX).unwrap_or(usize::MAX))
-    {
+    for c in &calls {
         if let Judged::Issued(_) = judge(db, outbox, c.id, now).await? {
             issued += 1;
         }

@@ -394,6 +394,37 @@ async fn another_business_cannot_read_or_redeem_a_reward(db: Db) {
         beta_hook.received().is_empty(),
         "Beta heard of Alpha's reward"
     );
+
+    // A lost job (the reward and its claim gone): the workers' sweep judges the call.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let call = uuid::Uuid::parse_str(&call_id).unwrap();
+    let db = &app.services.db;
+    entity::entities::reward::Entity::delete_many()
+        .filter(entity::entities::reward::Column::CallId.eq(call))
+        .exec(db)
+        .await
+        .unwrap();
+    entity::entities::reward_check::Entity::delete_by_id(call)
+        .exec(db)
+        .await
+        .unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::minutes(5);
+    let outbox = app.services.outbox.as_ref();
+    assert_eq!(
+        entity::rewards::issue::judge_due(db, outbox, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        entity::rewards::issue::judge_due(db, outbox, later)
+            .await
+            .unwrap(),
+        0
+    );
+    let data = ledger(&app, &alpha, None).await;
+    assert_eq!(data["rewardTotals"]["rewards"], 1, "{data}");
+    assert_eq!(data["rewards"][0]["callId"], call_id.as_str());
     app.finish().await;
 }
 
