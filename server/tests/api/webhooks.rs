@@ -10,7 +10,7 @@ pub mod receiver;
 use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use server::Settings;
 
@@ -381,13 +381,13 @@ async fn a_rolled_back_change_sends_nothing(db: Db) {
         )
     };
     let db_conn = &app.services.db;
-    let txn = db_conn.begin().await.unwrap();
+    let txn = entity::tx::begin_write(db_conn).await.unwrap();
     let written = entity::webhooks::emit(&txn, business, event("rolled back"))
         .await
         .unwrap();
     assert_eq!(written, 1, "one subscribed endpoint");
     txn.rollback().await.unwrap();
-    let txn = db_conn.begin().await.unwrap();
+    let txn = entity::tx::begin_write(db_conn).await.unwrap();
     entity::webhooks::emit(&txn, business, event("committed"))
         .await
         .unwrap();
