@@ -344,7 +344,7 @@ async fn book_a_time(
                 .into_iter()
                 .find(|m| {
                     let flat = m.replace("=\r\n", "").replace("=\n", "");
-                    m.contains(&format!("To: {email}")) && flat.contains("moved the callback")
+                    m.contains(&format!("To: {email}")) && flat.contains("has a new time")
                 })
                 .ok_or_else(|| "not yet".to_owned())
         })
@@ -355,6 +355,37 @@ async fn book_a_time(
                 None => Ok(()),
                 Some(_) => Err("still open".to_owned()),
             }
+        })
+        .await?;
+    // The caller opens the link of that mail and moves the callback to a time that suits
+    // them better; the link is spent and a new time is mailed.
+    let link = mailed_link(server, &email, "has a new time").context("a link to change it")?;
+    caller.goto_hydrated(&format!("{base}{link}")).await?;
+    caller.wait_text("#link-when", "It is booked for").await?;
+    caller
+        .wait_for("the free times", "#callback-move-form #callback-times label.slot")
+        .await?;
+    caller
+        .click(
+            "the third free time",
+            "#callback-move-form #callback-times label.slot:nth-of-type(3)",
+        )
+        .await?;
+    caller.shot("callbacks-10c-caller-moves-the-booking").await?;
+    caller.click("Move my callback", "#callback-move").await?;
+    caller.wait_text("#link-title", "Callback moved").await?;
+    caller.wait_text("#link-message", "will call you back on").await?;
+    owner
+        .until("the caller's own move to be mailed", || async {
+            let moved = server
+                .outbox()
+                .into_iter()
+                .filter(|m| {
+                    let flat = m.replace("=\r\n", "").replace("=\n", "");
+                    m.contains(&format!("To: {email}")) && flat.contains("has a new time")
+                })
+                .count();
+            (moved >= 2).then_some(()).ok_or_else(|| format!("{moved} mails"))
         })
         .await?;
     // The owner subscribes their own calendar: the address is shown once and serves the

@@ -345,6 +345,37 @@ pub async fn open_link(token: String) -> Result<LinkPage, AppError> {
     .await
 }
 
+/// Moves the callback of the link `token` to `slot` (an RFC 3339 start among
+/// [`callback_slots`]'s); the link is spent and the caller mailed the new time with a fresh
+/// one. `zone` is the caller's, in which the picker showed the times.
+#[server(endpoint = "move_callback")]
+pub async fn move_callback(
+    token: String,
+    slot: Option<String>,
+    zone: Option<String>,
+) -> Result<LinkPage, AppError> {
+    use crate::backend;
+
+    backend::reply(async move {
+        let services = backend::services()?;
+        let at = slot
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .ok_or_else(|| {
+                AppError::from(entity::DomainError::invalid(
+                    "slot",
+                    "Pick one of the times shown.",
+                ))
+            })?
+            .with_timezone(&chrono::Utc);
+        let now = chrono::Utc::now();
+        Ok(entity::callbacks::reschedule::by_link(&services, &token, at, zone.as_deref(), now).await?)
+    })
+    .await
+}
+
 /// Cancels the callback of the cancel link `token` (the link is spent).
 #[server(endpoint = "cancel_callback")]
 pub async fn cancel_callback(token: String) -> Result<LinkPage, AppError> {

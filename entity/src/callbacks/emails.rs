@@ -1,4 +1,4 @@
-//! The mail of callbacks: to the caller (the request was received, with a cancel link; a
+//! The mail of callbacks: to the caller (the request was received, with a link to move or cancel it; a
 //! member is calling back, with the join link) and to the members (a new request).
 //!
 //! The caller typed their name and note, so those reach only the members' mail, escaped in
@@ -19,7 +19,7 @@ pub struct Booked {
 }
 
 /// To the caller: the business got the request — for `booked`, at that time, with a
-/// calendar file — and `cancel_link` withdraws it.
+/// calendar file — and `cancel_link` moves or withdraws it.
 #[must_use]
 pub fn received(
     to: &str,
@@ -30,8 +30,8 @@ pub fn received(
     confirmation(to, business_name, cancel_link, booked, false)
 }
 
-/// To the caller: a member moved their callback to the time `booked` says (with the
-/// calendar file, which replaces the earlier event); `cancel_link` withdraws it.
+/// To the caller: their callback moved to the time `booked` says (with the
+/// calendar file, which replaces the earlier event); `cancel_link` moves or withdraws it.
 #[must_use]
 pub fn moved(to: &str, business_name: &str, cancel_link: &str, booked: &Booked) -> OutgoingEmail {
     confirmation(to, business_name, cancel_link, Some(booked), true)
@@ -74,9 +74,9 @@ fn confirmation(
     };
     let (intro_text, intro_html, subject) = if moved {
         (
-            format!("\"{name}\" moved the callback you asked for."),
+            format!("Your callback from \"{name}\" has a new time."),
             format!(
-                "<strong>{}</strong> moved the callback you asked for.",
+                "Your callback from <strong>{}</strong> has a new time.",
                 escape_html(&name)
             ),
             subject.replace(" will call you back on ", " moved your callback to "),
@@ -92,15 +92,15 @@ fn confirmation(
         )
     };
     let text = format!(
-        "Hello,\n\n{intro_text} {plan_text}\n\nNo longer needed? \
-         Cancel the request here:\n\n{cancel_link}\n"
+        "Hello,\n\n{intro_text} {plan_text}\n\nAnother time suits you better, or no longer \
+         needed? Change the time or cancel the request here:\n\n{cancel_link}\n"
     );
     let html = html(&[
         "Hello,".to_owned(),
         format!("{intro_html} {plan_html}"),
         format!(
-            "No longer needed? {}.",
-            anchor(cancel_link, "Cancel the request")
+            "Another time suits you better, or no longer needed? {}.",
+            anchor(cancel_link, "Change the time or cancel the request")
         ),
     ]);
     OutgoingEmail {
@@ -120,7 +120,8 @@ pub fn reminder(to: &str, business_name: &str, when: &str, cancel_link: &str) ->
     let when = mail_safe(when);
     let text = format!(
         "Hello,\n\nA reminder: \"{name}\" calls you back on {when}. You will get an email \
-         with a link that starts the call.\n\nNo longer needed? Cancel here:\n\n{cancel_link}\n"
+         with a link that starts the call.\n\nAnother time, or no longer needed? Change or cancel \
+         here:\n\n{cancel_link}\n"
     );
     let html = html(&[
         "Hello,".to_owned(),
@@ -130,7 +131,10 @@ pub fn reminder(to: &str, business_name: &str, when: &str, cancel_link: &str) ->
             escape_html(&name),
             escape_html(&when)
         ),
-        format!("No longer needed? {}.", anchor(cancel_link, "Cancel")),
+        format!(
+            "Another time, or no longer needed? {}.",
+            anchor(cancel_link, "Change or cancel")
+        ),
     ]);
     OutgoingEmail {
         calendar: None,

@@ -214,10 +214,20 @@ pub enum LinkPage {
         /// The intent the caller had picked.
         intent: Option<Uuid>,
     },
-    /// Cancel a callback request.
+    /// Change the time of a callback request, or cancel it.
     Cancel {
         business_name: String,
         domain: String,
+        /// The intent the caller had picked (its team's hours give the free times).
+        intent: Option<Uuid>,
+        /// The booked time in the caller's zone; `None` for "as soon as possible".
+        when: Option<String>,
+    },
+    /// The callback was moved just now to `when` (the caller's zone).
+    Moved {
+        business_name: String,
+        domain: String,
+        when: String,
     },
     /// The callback was cancelled just now.
     Cancelled {

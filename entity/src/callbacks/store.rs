@@ -341,7 +341,7 @@ async fn business_of(db: &impl ConnectionTrait, row: &callback::Model) -> Result
         .unwrap_or_default())
 }
 
-async fn refused(
+pub(crate) async fn refused(
     db: &impl ConnectionTrait,
     reason: LinkRefusal,
     callback_id: Option<Uuid>,
@@ -396,10 +396,23 @@ pub async fn open_link(
                 intent: row.intent_id,
             }
         }
-        Purpose::Cancel => LinkPage::Cancel {
-            business_name,
-            domain: row.called_domain,
-        },
+        Purpose::Cancel => {
+            let when = match row.slot_at {
+                Some(at) => {
+                    let intent = super::booking::intent_of(db, row.business_id, row.intent_id).await?;
+                    let offer = super::booking::Offer::load(db, row.business_id, intent.as_ref()).await?;
+                    let zone = super::booking::zone_for(row.caller_zone.as_deref(), &offer);
+                    Some(super::booking::local_text(&zone, at))
+                }
+                None => None,
+            };
+            LinkPage::Cancel {
+                business_name,
+                domain: row.called_domain,
+                intent: row.intent_id,
+                when,
+            }
+        }
     })
 }
 

@@ -548,7 +548,7 @@ async fn a_member_moves_a_booking_and_the_caller_is_told(db: Db) {
         !now_free.contains(&list[6]),
         "the new time is taken: {now_free:?}"
     );
-    let mail = app.wait_for_mail_with(&email, "moved the callback").await;
+    let mail = app.wait_for_mail_with(&email, "has a new time").await;
     let new_start = DateTime::parse_from_rfc3339(&list[6])
         .unwrap()
         .with_timezone(&Utc);
@@ -560,7 +560,116 @@ async fn a_member_moves_a_booking_and_the_caller_is_told(db: Db) {
     app.finish().await;
 }
 
+/// The `/l/` token of the last mail to `to` holding `needle`.
+async fn mailed_token(app: &TestApp, to: &str, needle: &str) -> String {
+    let mail = app.wait_for_mail_with(to, needle).await;
+    crate::helpers::link_in(&mail, "/l/")
+        .trim_start_matches("/l/")
+        .to_owned()
+}
+
+async fn open_link(app: &TestApp, token: &str) -> Value {
+    let (status, page) = app
+        .server_fn_json("open_link", &[], &[("token", token)])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+async fn move_by_link(app: &TestApp, token: &str, slot: &str, zone: &str) -> (u16, Value) {
+    app.server_fn_json(
+        "move_callback",
+        &[],
+        &[("token", token), ("slot", slot), ("zone", zone)],
+    )
+    .await
+}
+
+async fn the_caller_moves_their_booking_with_the_mailed_link(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let owner = app.sign_up("Self Service Shop").await;
+    let domain = verified_domain(&app, &owner).await;
+    berlin_hours(&app, &owner).await;
+    let res = set_policy(&app, &owner.auth(), 1).await;
+    assert!(res["errors"].is_null(), "{res}");
+    let first = slots(&app, &domain, "", "Europe/Berlin").await;
+    let date = first["dates"][1].as_str().unwrap().to_owned();
+    let list = starts(&slots(&app, &domain, &date, "Europe/Berlin").await);
+    let email = format!("sam-{}@example.net", uuid::Uuid::new_v4().simple());
+    let (status, asked) = book(&app, &domain, &email, &list[2]).await;
+    assert_eq!(status, 200, "{asked}");
+    let (status, asked) = book(&app, &domain, "full@example.net", &list[4]).await;
+    assert_eq!(status, 200, "{asked}");
+    let token = mailed_token(&app, &email, "Change the time or cancel").await;
+
+    // The link shows the booked time in the caller's zone.
+    let page = open_link(&app, &token).await;
+    let when = page["Cancel"]["when"].as_str().unwrap_or_default();
+    assert!(when.contains("America/New_York"), "{page}");
+
+    // A time nobody offers and a full time are refused, and the link still works.
+    let odd = DateTime::parse_from_rfc3339(&list[3]).unwrap() + Duration::minutes(7);
+    let (status, bad) = move_by_link(&app, &token, &odd.to_rfc3339(), "").await;
+    assert_eq!(status, 422, "{bad}");
+    let (status, full) = move_by_link(&app, &token, &list[4], "").await;
+    assert_eq!(status, 409, "{full}");
+    assert!(open_link(&app, &token).await["Cancel"].is_object());
+
+    // Moved, with the zone the caller now shows the times in: the old time is free again,
+    // the new one taken, the mail has the new time and a fresh link; the old link is spent.
+    let (status, moved) = move_by_link(&app, &token, &list[6], "Asia/Tokyo").await;
+    assert_eq!(status, 200, "{moved}");
+    let when = moved["Moved"]["when"].as_str().unwrap_or_default();
+    assert!(when.contains("Asia/Tokyo"), "{moved}");
+    let now_free = starts(&slots(&app, &domain, &date, "Europe/Berlin").await);
+    assert!(now_free.contains(&list[2]), "old time free: {now_free:?}");
+    assert!(!now_free.contains(&list[6]), "new time taken: {now_free:?}");
+    let mail = app.wait_for_mail_with(&email, "has a new time").await;
+    let new_start = DateTime::parse_from_rfc3339(&list[6])
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        event_start(&mail),
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(new_start))),
+        "{mail}"
+    );
+    let fresh = mailed_token(&app, &email, "has a new time").await;
+    assert_ne!(fresh, token);
+    assert_eq!(open_link(&app, &token).await["Refused"]["reason"], "used");
+    let (_, again) = move_by_link(&app, &token, &list[8], "").await;
+    assert_eq!(again["Refused"]["reason"], "used", "{again}");
+    let page = open_link(&app, &fresh).await;
+    assert!(
+        page["Cancel"]["when"]
+            .as_str()
+            .is_some_and(|w| w.contains("Asia/Tokyo")),
+        "{page}"
+    );
+    // The business sees the new time.
+    let res = app
+        .gql(
+            &owner.auth(),
+            "{ callbacks(status: SCHEDULED) { email slotAt } }",
+            json!({}),
+        )
+        .await;
+    let mine = res["data"]["callbacks"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["email"] == email.as_str()))
+        .cloned()
+        .unwrap_or_else(|| panic!("{res}"));
+    let at = DateTime::parse_from_rfc3339(mine["slotAt"].as_str().unwrap_or_default())
+        .map(|d| d.with_timezone(&Utc));
+    assert_eq!(at, Ok(new_start), "{mine}");
+    // A made-up token is refused with the page that says so.
+    let (status, forged) = move_by_link(&app, &"A".repeat(43), &list[8], "").await;
+    assert_eq!(status, 200, "{forged}");
+    assert_eq!(forged["Refused"]["reason"], "unknown", "{forged}");
+    app.finish().await;
+}
+
 both_dbs!(
+    the_caller_moves_their_booking_with_the_mailed_link,
     a_member_moves_a_booking_and_the_caller_is_told,
     a_booked_time_is_confirmed_in_the_callers_zone_with_a_calendar_file,
     a_slot_never_takes_more_than_its_capacity,
