@@ -363,7 +363,10 @@ async fn book_a_time(
     caller.goto_hydrated(&format!("{base}{link}")).await?;
     caller.wait_text("#link-when", "It is booked for").await?;
     caller
-        .wait_for("the free times", "#callback-move-form #callback-times label.slot")
+        .wait_for(
+            "the free times",
+            "#callback-move-form #callback-times label.slot",
+        )
         .await?;
     caller
         .click(
@@ -371,10 +374,14 @@ async fn book_a_time(
             "#callback-move-form #callback-times label.slot:nth-of-type(3)",
         )
         .await?;
-    caller.shot("callbacks-10c-caller-moves-the-booking").await?;
+    caller
+        .shot("callbacks-10c-caller-moves-the-booking")
+        .await?;
     caller.click("Move my callback", "#callback-move").await?;
     caller.wait_text("#link-title", "Callback moved").await?;
-    caller.wait_text("#link-message", "will call you back on").await?;
+    caller
+        .wait_text("#link-message", "will call you back on")
+        .await?;
     owner
         .until("the caller's own move to be mailed", || async {
             let moved = server
@@ -385,7 +392,9 @@ async fn book_a_time(
                     m.contains(&format!("To: {email}")) && flat.contains("has a new time")
                 })
                 .count();
-            (moved >= 2).then_some(()).ok_or_else(|| format!("{moved} mails"))
+            (moved >= 2)
+                .then_some(())
+                .ok_or_else(|| format!("{moved} mails"))
         })
         .await?;
     // The owner subscribes their own calendar: the address is shown once and serves the

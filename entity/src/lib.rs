@@ -25,6 +25,8 @@ pub mod entities;
 #[cfg(feature = "db")]
 pub mod error;
 #[cfg(feature = "db")]
+pub mod mail_outbox;
+#[cfg(feature = "db")]
 pub mod outbox;
 #[cfg(feature = "db")]
 pub mod sent_emails;

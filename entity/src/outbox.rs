@@ -26,11 +26,19 @@ pub struct OutgoingEmail {
 /// Durable hand-off of work to the background workers.
 #[async_trait::async_trait]
 pub trait Outbox: Send + Sync + 'static {
-    /// Queues `email` for delivery.
+    /// Queues `email` for delivery, on its own: mail a change causes is written in the
+    /// change's transaction instead ([`crate::mail_outbox::write`]).
     ///
     /// # Errors
     /// [`DomainError::Internal`] when the queue cannot store the job.
     async fn send_email(&self, email: OutgoingEmail) -> Result<(), DomainError>;
+
+    /// Queues the email of mail outbox row `id` ([`crate::mail_outbox`]); its
+    /// `Message-ID` derives from `id`, so queueing it twice sends it once.
+    ///
+    /// # Errors
+    /// [`DomainError::Internal`] when the queue cannot store the job.
+    async fn relay_email(&self, id: uuid::Uuid, email: OutgoingEmail) -> Result<(), DomainError>;
 
     /// Queues the judging of ended call `call_id`'s wait against its business's reward
     /// policy ([`crate::rewards::issue::judge`]).

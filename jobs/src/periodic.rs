@@ -1,8 +1,9 @@
 //! Periodic work: the background domain checks (pending re-checks, re-verification,
 //! revocation), the removal of expired caller identities and of webhook logs past their
 //! retention, the expiry of callbacks nobody returned in two weeks, the reminders before
-//! booked callbacks, the members' summaries of missed calls nobody returned, and the
-//! rewards of answered calls whose `judge_reward` job was lost.
+//! booked callbacks, the members' summaries of missed calls nobody returned, the
+//! rewards of answered calls whose `judge_reward` job was lost, and the mail a producer
+//! wrote but died before queueing ([`entity::mail_outbox`]).
 //!
 //! Every `interval` the runner looks for what is due and does it. Due work is claimed row
 //! by row in the database, so several worker processes may run this side by side.
@@ -75,8 +76,14 @@ pub async fn sweep_once(ctx: &PeriodicContext) {
         Ok(n) => tracing::info!(issued = n, "late rewards issued"),
         Err(e) => tracing::error!(error = %e, "judging due rewards failed"),
     }
+    if let Err(e) = entity::mail_outbox::relay_stranded(&ctx.db, outbox, now).await {
+        tracing::error!(error = %e, "handing over stranded mails failed");
+    }
     if let Err(e) = entity::sent_emails::purge(&ctx.db, now).await {
         tracing::error!(error = %e, "forgetting old sent emails failed");
+    }
+    if let Err(e) = entity::mail_outbox::purge(&ctx.db, now).await {
+        tracing::error!(error = %e, "forgetting old mail rows failed");
     }
     let cutoff = now - chrono::Duration::days(entity::webhooks::LOG_RETENTION_DAYS);
     if let Err(e) = entity::webhooks::deliveries::purge_before(&ctx.db, cutoff).await {

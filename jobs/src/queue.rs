@@ -148,7 +148,21 @@ pub(crate) fn postgres_storage<J: Job>(pool: &PgPool) -> PostgresStorage<J> {
 #[async_trait::async_trait]
 impl Outbox for Queue {
     async fn send_email(&self, email: OutgoingEmail) -> Result<(), DomainError> {
-        Ok(self.push(SendEmail(email)).await?)
+        Ok(self
+            .push(SendEmail {
+                email,
+                outbox_id: None,
+            })
+            .await?)
+    }
+
+    async fn relay_email(&self, id: uuid::Uuid, email: OutgoingEmail) -> Result<(), DomainError> {
+        Ok(self
+            .push(SendEmail {
+                email,
+                outbox_id: Some(id),
+            })
+            .await?)
     }
 
     async fn judge_reward(&self, call_id: uuid::Uuid) -> Result<(), DomainError> {

@@ -25,6 +25,7 @@ mod m20261212_000001_messages;
 mod m20261213_000001_missed_digests;
 mod m20261214_000001_rewards;
 mod m20261215_000001_sent_emails;
+mod m20261216_000001_mail_outbox;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000001_missed_digests::Migration),
             Box::new(m20261214_000001_rewards::Migration),
             Box::new(m20261215_000001_sent_emails::Migration),
+            Box::new(m20261216_000001_mail_outbox::Migration),
         ]
     }
 }

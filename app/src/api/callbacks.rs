@@ -371,7 +371,10 @@ pub async fn move_callback(
             })?
             .with_timezone(&chrono::Utc);
         let now = chrono::Utc::now();
-        Ok(entity::callbacks::reschedule::by_link(&services, &token, at, zone.as_deref(), now).await?)
+        Ok(
+            entity::callbacks::reschedule::by_link(&services, &token, at, zone.as_deref(), now)
+                .await?,
+        )
     })
     .await
 }

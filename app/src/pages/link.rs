@@ -12,8 +12,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::call::{BusinessCallPage, CallFrame, CallbackJoin};
 use super::call::slots::SlotPicker;
+use super::call::{BusinessCallPage, CallFrame, CallbackJoin};
 use crate::api::{call_page_info, open_link, CallPageLookup, CancelCallback, MoveCallback};
 use crate::ui::{action_error, action_output, ErrorPanel, ErrorSummary, Loading, SubmitButton};
 

@@ -153,20 +153,22 @@ pub async fn invite<C: ConnectionTrait + TransactionTrait>(
         Role::Admin => "an admin",
         Role::Agent => "an agent",
     };
-    // Commit before queueing: on SQLite the queue writes through another connection,
-    // which would wait on this transaction's write lock. Re-inviting replaces a link
-    // whose email could not be queued.
-    txn.commit().await?;
-    sender
-        .outbox
-        .send_email(emails::invitation(
+    // The mail is written with the invitation and queued after the commit (on SQLite the
+    // queue writes through another connection, which would wait on this transaction).
+    let written = crate::mail_outbox::write(
+        &txn,
+        emails::invitation(
             email.as_ref(),
             &biz.name,
             role_name,
             &link,
             INVITATION_TTL_DAYS,
-        ))
-        .await?;
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    crate::mail_outbox::hand_over(db, sender.outbox, vec![written]).await;
     tracing::info!(business_id = %principal.business_id, invitation_id = %row.id, "invitation sent");
     events.publish(
         principal.business_id,

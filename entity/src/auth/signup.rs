@@ -140,7 +140,7 @@ pub struct SignUpMail<'a> {
 /// # Errors
 /// `Validation` listing every bad field; `RateLimited` beyond the limits.
 pub async fn request(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     mail: SignUpMail<'_>,
     limiter: &SignUpLimiter,
     client: &str,
@@ -151,14 +151,15 @@ pub async fn request(
     // Hashed whichever way it goes, so a taken email answers as slowly as a new one.
     let password_hash = passwords::hash(&password)?;
     let now = Utc::now();
+    let txn = crate::tx::begin_write(db).await?;
     sign_up_request::Entity::delete_many()
         .filter(
             sign_up_request::Column::ExpiresAt.lt(now - chrono::Duration::days(KEEP_EXPIRED_DAYS)),
         )
-        .exec(db)
+        .exec(&txn)
         .await?;
     let base = mail.public_url.trim_end_matches('/');
-    let message = if find_by_email(db, &email).await?.is_some() {
+    let message = if find_by_email(&txn, &email).await?.is_some() {
         emails::sign_up_attempt(email.as_ref(), &format!("{base}/signin"))
     } else {
         let token = secrets::random_token(32);
@@ -172,7 +173,7 @@ pub async fn request(
             expires_at: Set(now + chrono::Duration::hours(CONFIRM_TTL_HOURS)),
             confirmed_at: Set(None),
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
         emails::confirm_sign_up(
             email.as_ref(),
@@ -180,7 +181,9 @@ pub async fn request(
             CONFIRM_TTL_HOURS,
         )
     };
-    mail.outbox.send_email(message).await?;
+    let written = crate::mail_outbox::write(&txn, message, now).await?;
+    txn.commit().await?;
+    crate::mail_outbox::hand_over(db, mail.outbox, vec![written]).await;
     tracing::info!("sign-up requested");
     Ok(SignUpStarted {
         email: email.to_string(),

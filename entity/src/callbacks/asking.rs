@@ -22,6 +22,7 @@ use crate::contacts::matching::{self, Key};
 use crate::domains::DomainName;
 use crate::entities::{business, callback, caller_identity, membership, user};
 use crate::events::BusinessEventKind;
+use crate::mail_outbox as outbox_mail;
 use crate::validate::EmailAddress;
 use crate::{DomainError, Services};
 
@@ -238,7 +239,6 @@ pub async fn request(
         .await?
         .ok_or(DomainError::NotFound("business"))?;
     let members = member_emails(&txn, business_id).await?;
-    txn.commit().await?;
     let base = services.public_url.trim_end_matches('/');
     let cancel_link = format!("{base}/l/{cancel}");
     let booked = slot.as_ref().map(|s| {
@@ -255,15 +255,14 @@ pub async fn request(
             now,
         })
     });
-    services
-        .outbox
-        .send_email(emails::received(
-            &email,
-            &business.name,
-            &cancel_link,
-            booked.as_ref(),
-        ))
-        .await?;
+    let mut mails = vec![
+        outbox_mail::write(
+            &txn,
+            emails::received(&email, &business.name, &cancel_link, booked.as_ref()),
+            now,
+        )
+        .await?,
+    ];
     let business_when = slot
         .as_ref()
         .map(|s| booking::local_text(&booking::zone_for(None, &s.offer), s.at));
@@ -278,13 +277,14 @@ pub async fn request(
         dashboard_link: &dashboard_link,
     };
     if !already {
-        for to in members {
-            services
-                .outbox
-                .send_email(emails::new_request(&to, &summary))
-                .await?;
-        }
+        let notes: Vec<_> = members
+            .iter()
+            .map(|to| emails::new_request(to, &summary))
+            .collect();
+        mails.extend(outbox_mail::write_all(&txn, notes, now).await?);
     }
+    txn.commit().await?;
+    outbox_mail::hand_over(db, services.outbox.as_ref(), mails).await;
     let events = &services.events;
     if !already {
         events.publish(business_id, BusinessEventKind::CallbackRequested, id);

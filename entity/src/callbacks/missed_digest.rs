@@ -166,9 +166,9 @@ async fn mail_members(
         if !calls.iter().any(|c| c.requested_at > since) {
             continue;
         }
-        if !claim(db, business_id, member, last, now).await? {
+        let Some(to) = user::Entity::find_by_id(member).one(db).await? else {
             continue;
-        }
+        };
         if lines.is_none() {
             lines = Some(lines_of(db, business_id, calls).await?);
         }
@@ -178,17 +178,20 @@ async fn mail_members(
             .filter(|(at, _)| *at > since)
             .map(|(_, l)| l.clone())
             .collect();
-        let Some(to) = user::Entity::find_by_id(member).one(db).await? else {
-            continue;
-        };
         if business_name.is_none() {
             let found = business::Entity::find_by_id(business_id).one(db).await?;
             business_name = Some(found.map(|b| b.name).unwrap_or_default());
         }
         let name = business_name.as_deref().unwrap_or_default();
-        outbox
-            .send_email(digest_mail(&to.email, name, &mine, &link))
-            .await?;
+        // The turn is taken and the summary written in one transaction.
+        let txn = crate::tx::begin_write(db).await?;
+        if !claim(&txn, business_id, member, last, now).await? {
+            continue;
+        }
+        let mail = digest_mail(&to.email, name, &mine, &link);
+        let written = crate::mail_outbox::write(&txn, mail, now).await?;
+        txn.commit().await?;
+        crate::mail_outbox::hand_over(db, outbox, vec![written]).await;
         sent += 1;
     }
     Ok(sent)
@@ -196,7 +199,7 @@ async fn mail_members(
 
 /// Takes the member's turn: `true` when this worker may mail them now.
 async fn claim(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     business_id: Uuid,
     member: Uuid,
     last: Option<&missed_digest::Model>,

@@ -93,21 +93,16 @@ pub async fn send_due(
             .await?
             .map(|b| b.name)
             .unwrap_or_default();
-        txn.commit().await?;
         let zone = row
             .caller_zone
             .as_deref()
             .and_then(|z| crate::schedules::parse_zone(z).ok())
             .unwrap_or(jiff::tz::TimeZone::UTC);
         let link = format!("{}/l/{cancel}", public_url.trim_end_matches('/'));
-        outbox
-            .send_email(emails::reminder(
-                &row.email,
-                &name,
-                &local_text(&zone, at),
-                &link,
-            ))
-            .await?;
+        let mail = emails::reminder(&row.email, &name, &local_text(&zone, at), &link);
+        let written = crate::mail_outbox::write(&txn, mail, now).await?;
+        txn.commit().await?;
+        crate::mail_outbox::hand_over(db, outbox, vec![written]).await;
         sent += 1;
     }
     Ok(sent)

@@ -164,7 +164,6 @@ async fn move_booking(
         .await?
         .map(|b| b.name)
         .unwrap_or_default();
-    txn.commit().await?;
     let base = services.public_url.trim_end_matches('/');
     let cancel_link = format!("{base}/l/{cancel}");
     let confirmed = booked(&Confirmed {
@@ -179,15 +178,10 @@ async fn move_booking(
         base,
         now,
     });
-    services
-        .outbox
-        .send_email(emails::moved(
-            &email,
-            &business_name,
-            &cancel_link,
-            &confirmed,
-        ))
-        .await?;
+    let mail = emails::moved(&email, &business_name, &cancel_link, &confirmed);
+    let written = crate::mail_outbox::write(&txn, mail, now).await?;
+    txn.commit().await?;
+    crate::mail_outbox::hand_over(db, services.outbox.as_ref(), vec![written]).await;
     services
         .events
         .publish(business_id, BusinessEventKind::CallbacksChanged, id);

@@ -308,18 +308,17 @@ pub async fn call_back_now(
     active.updated_at = Set(now);
     let row = active.update(&txn).await?;
     let view = view_of(&txn, row).await?;
-    txn.commit().await?;
     let link = format!("{}/l/{token}", services.public_url.trim_end_matches('/'));
-    services
-        .outbox
-        .send_email(emails::calling_back(
-            &to,
-            &business.name,
-            &member,
-            &link,
-            services.callback_link_ttl,
-        ))
-        .await?;
+    let mail = emails::calling_back(
+        &to,
+        &business.name,
+        &member,
+        &link,
+        services.callback_link_ttl,
+    );
+    let written = crate::mail_outbox::write(&txn, mail, now).await?;
+    txn.commit().await?;
+    crate::mail_outbox::hand_over(db, services.outbox.as_ref(), vec![written]).await;
     services.events.publish(
         principal.business_id,
         BusinessEventKind::CallbacksChanged,
@@ -399,8 +398,10 @@ pub async fn open_link(
         Purpose::Cancel => {
             let when = match row.slot_at {
                 Some(at) => {
-                    let intent = super::booking::intent_of(db, row.business_id, row.intent_id).await?;
-                    let offer = super::booking::Offer::load(db, row.business_id, intent.as_ref()).await?;
+                    let intent =
+                        super::booking::intent_of(db, row.business_id, row.intent_id).await?;
+                    let offer =
+                        super::booking::Offer::load(db, row.business_id, intent.as_ref()).await?;
                     let zone = super::booking::zone_for(row.caller_zone.as_deref(), &offer);
                     Some(super::booking::local_text(&zone, at))
                 }

@@ -1,6 +1,6 @@
 //! Telling a business's owners that a domain of theirs was revoked.
 
-use sea_orm::{prelude::*, QueryOrder};
+use sea_orm::{prelude::*, QueryOrder, TransactionSession, TransactionTrait};
 
 use super::Checker;
 use crate::entities::{domain, domain_check, membership, user};
@@ -9,13 +9,14 @@ use crate::types::Role;
 use crate::DomainError;
 
 /// Emails every owner of the domain's business that it was revoked, why, and how to bring
-/// it back; then clears the domain's `revocation_notice_due` flag.
+/// it back: the mails are written in the transaction that clears the domain's
+/// `revocation_notice_due` flag, so the owners are told once.
 ///
 /// # Errors
-/// When the owners cannot be read or the email cannot be queued (the flag stays set, and
-/// the sweep tries again).
-pub async fn revoked(
-    db: &impl ConnectionTrait,
+/// When the owners cannot be read or the mails written (the flag stays set, and the sweep
+/// tries again).
+pub async fn revoked<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     checker: &Checker,
     row: &domain::Model,
 ) -> Result<(), DomainError> {
@@ -37,6 +38,9 @@ pub async fn revoked(
         .collect();
     let record = super::manage::record_of(row);
     let link = format!("{}/app/domains?domain={}", checker.public_url, row.id);
+    let now = chrono::Utc::now();
+    let txn = crate::tx::begin_write(db).await?;
+    let mut mails = Vec::with_capacity(owners.len());
     for to in owners {
         let text = format!(
             "The DNS record that proves your business owns {name} was missing in the last {n} \
@@ -48,22 +52,22 @@ pub async fn revoked(
             name = row.name,
             n = row.failed_checks,
         );
-        checker
-            .outbox
-            .send_email(OutgoingEmail {
-                calendar: None,
-                to,
-                subject: format!("{} is no longer verified on domaincall", row.name),
-                text,
-                html: None,
-            })
-            .await?;
+        let mail = OutgoingEmail {
+            calendar: None,
+            to,
+            subject: format!("{} is no longer verified on domaincall", row.name),
+            text,
+            html: None,
+        };
+        mails.push(crate::mail_outbox::write(&txn, mail, now).await?);
     }
     domain::Entity::update_many()
         .col_expr(domain::Column::RevocationNoticeDue, Expr::value(false))
         .filter(domain::Column::Id.eq(row.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
+    crate::mail_outbox::hand_over(db, checker.outbox.as_ref(), mails).await;
     tracing::info!(business_id = %row.business_id, domain = %row.name, "owners told of revocation");
     Ok(())
 }

@@ -29,10 +29,10 @@ pub struct SweepReport {
     pub notices: usize,
 }
 
-/// Queues the revocation emails whose first attempt failed (the flag is set in the same
+/// Writes the revocation emails whose first attempt failed (the flag is set in the same
 /// transaction as the revocation, so no revocation goes untold).
 async fn send_due_notices(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     checker: &Checker,
     limit: u64,
 ) -> Result<usize, DomainError> {

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod domain_check;
 pub mod intent;
 pub mod invitation;
+pub mod mail_outbox;
 pub mod membership;
 pub mod message;
 pub mod missed_digest;

@@ -97,6 +97,7 @@ pub async fn leave(
             DomainError::Internal("the recording could not be stored".to_owned())
         })?;
     }
+    let link = format!("{}/app/messages", services.public_url.trim_end_matches('/'));
     let stored = store(
         db,
         identity,
@@ -111,28 +112,18 @@ pub async fn leave(
             audio,
             bytes: recording.map(<[u8]>::len),
         },
+        &link,
         now,
     )
     .await;
-    let view = match stored {
-        Ok(view) => view,
+    let (view, mails) = match stored {
+        Ok(stored) => stored,
         Err(e) => {
             files::remove(&path).await;
             return Err(e);
         }
     };
-    let business = business::Entity::find_by_id(business_id)
-        .one(db)
-        .await?
-        .map(|b| b.name)
-        .unwrap_or_default();
-    let link = format!("{}/app/messages", services.public_url.trim_end_matches('/'));
-    for to in member_emails(db, business_id).await? {
-        services
-            .outbox
-            .send_email(new_message(&to, &business, &view, &link))
-            .await?;
-    }
+    crate::mail_outbox::hand_over(db, services.outbox.as_ref(), mails).await;
     let events = &services.events;
     events.publish(business_id, BusinessEventKind::MessageLeft, id);
     events.publish(business_id, BusinessEventKind::MessagesChanged, id);
@@ -163,12 +154,14 @@ struct Stored {
 
 /// The row, its contact (by verified domain, else by email) and its announcement, in one
 /// transaction.
+/// Stores the message, and the members' mail about it (at `link`), in one transaction.
 async fn store(
     db: &DatabaseConnection,
     identity: &caller_identity::Model,
     m: Stored,
+    link: &str,
     now: DateTime<Utc>,
-) -> Result<MessageView, DomainError> {
+) -> Result<(MessageView, Vec<crate::mail_outbox::Written>), DomainError> {
     let txn = crate::tx::begin_write(db).await?;
     let verified = identity.kind == "domain";
     let key = if verified {
@@ -215,8 +208,19 @@ async fn store(
     let view = view_of(&txn, row).await?;
     let event = webhooks::Event::new(EventType::MessageReceived, now, &view);
     webhooks::emit(&txn, m.business_id, event).await?;
+    let business = business::Entity::find_by_id(m.business_id)
+        .one(&txn)
+        .await?
+        .map(|b| b.name)
+        .unwrap_or_default();
+    let members = member_emails(&txn, m.business_id).await?;
+    let notes: Vec<_> = members
+        .iter()
+        .map(|to| new_message(to, &business, &view, link))
+        .collect();
+    let mails = crate::mail_outbox::write_all(&txn, notes, now).await?;
     txn.commit().await?;
-    Ok(view)
+    Ok((view, mails))
 }
 
 /// The views of `rows` (all of `business_id`).

@@ -115,15 +115,14 @@ pub async fn judge(
         .await?
         .map(|b| b.name)
         .unwrap_or_default();
+    let mail = match email {
+        Some(to) => Some(
+            crate::mail_outbox::write(&txn, reward_mail(&to, &business_name, &view), now).await?,
+        ),
+        None => None,
+    };
     txn.commit().await?;
-    if let Some(to) = email {
-        if let Err(e) = outbox
-            .send_email(reward_mail(&to, &business_name, &view))
-            .await
-        {
-            tracing::error!(error = %e, reward = %view.id, "queueing a reward mail failed");
-        }
-    }
+    crate::mail_outbox::hand_over(db, outbox, mail.into_iter().collect()).await;
     Ok(Judged::Issued(view))
 }
 

@@ -25,6 +25,7 @@ mod hardening;
 mod helpers;
 mod invitations;
 mod isolation;
+mod mail_outbox;
 mod messages;
 mod missed_digest;
 mod opening_hours_calls;

@@ -75,7 +75,13 @@ async fn killing_the_worker_mid_batch_loses_no_mail(db: Db) {
             html: None,
             calendar: None,
         };
-        queue.push(jobs::SendEmail(email)).await.unwrap();
+        queue
+            .push(jobs::SendEmail {
+                email,
+                outbox_id: None,
+            })
+            .await
+            .unwrap();
     }
 
     // Kill it with SIGKILL as soon as more mail went out, four times, restarting it each
