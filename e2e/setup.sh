@@ -49,6 +49,28 @@ ensure_browser() {
     fi
 }
 
+# NATS (127.0.0.1:4222) for the test of nodes joined through it: started if it is down,
+# from Debian's nats-server (installed if missing).
+ensure_nats() {
+    if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
+        return
+    fi
+    if ! command -v nats-server >/dev/null; then
+        say "installing nats-server"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+    fi
+    say "starting NATS"
+    mkdir -p target/nats
+    as_root sh -c "nohup nats-server -a 127.0.0.1 -p 4222 -js -sd '$PWD/target/nats' >'$PWD/target/nats/log' 2>&1 &"
+    for _ in $(seq 1 30); do
+        (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null && return
+        sleep 0.2
+    done
+    echo "NATS is not reachable at 127.0.0.1:4222" >&2
+    exit 1
+}
+
 ensure_postgres() {
     if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
         say "starting PostgreSQL"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, starts PostgreSQL if it is down, builds the site and runs the
-# whole test suite (unit, integration on SQLite and PostgreSQL, browser end-to-end).
+# Installs what is missing, starts PostgreSQL and NATS if they are down, builds the site
+# and runs the whole test suite (unit, integration on SQLite and PostgreSQL, browser
+# end-to-end).
 # Arguments go to every test binary (a name filter, `--nocapture`, …).
 #
 # One `cargo test --workspace --no-run` builds every test and the server binary the browser
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 ensure_build_tools
 ensure_browser
 ensure_postgres
+ensure_nats
 say "building the site (wasm + CSS), the server and the tests"
 cargo leptos build --frontend-only
 plan=$(mktemp)

@@ -4,6 +4,7 @@ pub mod data_dir;
 pub mod db;
 pub mod graphql;
 pub mod http;
+pub mod nats_bus;
 pub mod rewards;
 pub mod secrets;
 pub mod settings;

@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
             data_dir::secure(&settings.data_dir);
             let conn = db::connect(&settings.database_url).await?;
             db::migrate(&conn).await?;
-            let events = std::sync::Arc::new(entity::events::LocalBus::default());
+            let events = startup::event_bus(&settings).await?;
             let background = startup::build_background(&settings, &conn, events).await?;
             background
                 .run(shutdown::signal())

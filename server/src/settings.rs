@@ -30,6 +30,12 @@ pub struct Settings {
     /// `DOMAINCALL_DATABASE_URL`: `sqlite://…` or `postgres://…`
     /// (default `sqlite://<data dir>/domaincall.db?mode=rwc`).
     pub database_url: SecretString,
+    /// `DOMAINCALL_NATS_URL`: the NATS server nodes share events through
+    /// (`nats://host:4222`); unset, this process is the only node and needs no broker.
+    pub nats_url: Option<SecretString>,
+    /// `DOMAINCALL_NATS_SUBJECT`: the prefix of this deployment's NATS subjects (default
+    /// `domaincall`), so several deployments can share one NATS server.
+    pub nats_subject: String,
     /// `DOMAINCALL_PUBLIC_URL`: the URL people reach us at, used in emails and to decide
     /// whether cookies are `Secure` (default `http://<addr>`).
     pub public_url: String,
@@ -568,6 +574,29 @@ impl Settings {
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
             bail!("DOMAINCALL_DATABASE_URL must start with sqlite:// or postgres://");
         }
+        let nats_url = get("DOMAINCALL_NATS_URL").filter(|u| !u.trim().is_empty());
+        if let Some(u) = &nats_url {
+            if !(u.starts_with("nats://") || u.starts_with("tls://")) {
+                bail!("DOMAINCALL_NATS_URL must start with nats:// or tls://");
+            }
+            if database_url.starts_with("sqlite:") {
+                bail!(
+                    "DOMAINCALL_NATS_URL joins this process to other nodes, which must share one \
+                     PostgreSQL database: set DOMAINCALL_DATABASE_URL to postgres://… (SQLite \
+                     is one process's file), or unset DOMAINCALL_NATS_URL to run a single node"
+                );
+            }
+        }
+        let nats_subject = get("DOMAINCALL_NATS_SUBJECT").unwrap_or_else(|| "domaincall".into());
+        if nats_subject.is_empty()
+            || !nats_subject.split('.').all(|t| {
+                !t.is_empty()
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+        {
+            bail!("DOMAINCALL_NATS_SUBJECT must be dot-separated letters, digits, - and _");
+        }
         let public_url = get("DOMAINCALL_PUBLIC_URL")
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
@@ -712,6 +741,8 @@ impl Settings {
             addr,
             data_dir,
             database_url: database_url.into(),
+            nats_url: nats_url.map(Into::into),
+            nats_subject,
             public_url,
             smtp_url: smtp_url.map(Into::into),
             mail_from: get("DOMAINCALL_MAIL_FROM")
@@ -982,6 +1013,40 @@ mod tests {
             ("DOMAINCALL_CALLBACK_LINK_TTL", "5m"),
         ] {
             let err = from(&[(k, v)]).unwrap_err().to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
+    }
+
+    #[test]
+    fn nats_joins_nodes_on_postgres_only() {
+        let pg = "postgres://db/domaincall";
+        let s = from(&[
+            ("DOMAINCALL_DATABASE_URL", pg),
+            ("DOMAINCALL_NATS_URL", "nats://127.0.0.1:4222"),
+            ("DOMAINCALL_NATS_SUBJECT", "acme.prod"),
+        ])
+        .unwrap();
+        assert!(s.nats_url.is_some());
+        assert_eq!(s.nats_subject, "acme.prod");
+        assert!(
+            from(&[]).unwrap().nats_url.is_none(),
+            "no broker by default"
+        );
+        let err = from(&[("DOMAINCALL_NATS_URL", "nats://127.0.0.1:4222")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PostgreSQL"),
+            "a second node on SQLite is refused: {err}"
+        );
+        for (k, v) in [
+            ("DOMAINCALL_NATS_URL", "http://nats"),
+            ("DOMAINCALL_NATS_SUBJECT", "a..b"),
+            ("DOMAINCALL_NATS_SUBJECT", "a.*"),
+        ] {
+            let err = from(&[("DOMAINCALL_DATABASE_URL", pg), (k, v)])
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(k), "{k}: {err}");
         }
     }

@@ -180,7 +180,7 @@ impl Application {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let keys = secrets::load_session_keys(settings.session_keys.as_ref(), &settings.data_dir)?;
-        let events: Arc<dyn EventBus> = Arc::new(LocalBus::default());
+        let events = event_bus(&settings).await?;
         let background = build_background(&settings, &db, events.clone()).await?;
         let callers = CallerPolicy::new(
             &settings.caller_zone,
@@ -392,4 +392,18 @@ impl Application {
         }
         served.context("serving HTTP")
     }
+}
+
+/// The event bus: through NATS when `DOMAINCALL_NATS_URL` is set (several nodes), else
+/// this process's own.
+///
+/// # Errors
+/// When NATS is set but cannot be reached.
+pub async fn event_bus(settings: &Settings) -> anyhow::Result<Arc<dyn EventBus>> {
+    Ok(match &settings.nats_url {
+        Some(url) => {
+            crate::nats_bus::NatsBus::connect(url.expose_secret(), &settings.nats_subject).await?
+        }
+        None => Arc::new(LocalBus::default()),
+    })
 }

@@ -480,33 +480,66 @@ fn event_start(mail: &str) -> Option<DatePerhapsTime> {
     })
 }
 
-async fn a_member_moves_a_booking_and_the_caller_is_told(db: Db) {
-    let app = TestApp::spawn(db).await;
-    let owner = app.sign_up("Moving Bakery").await;
-    let domain = verified_domain(&app, &owner).await;
-    berlin_hours(&app, &owner).await;
-    let res = set_policy(&app, &owner.auth(), 1).await;
+/// A business with one seat per slot and two bookings on tomorrow's grid: `email`'s at
+/// its third time, another caller's at its fifth.
+struct TwoBookings {
+    owner: Owner,
+    domain: String,
+    date: String,
+    /// Tomorrow's times as the business offered them before the bookings.
+    list: Vec<String>,
+    email: String,
+}
+
+async fn two_bookings(app: &TestApp, business: &str, who: &str) -> TwoBookings {
+    let owner = app.sign_up(business).await;
+    let domain = verified_domain(app, &owner).await;
+    berlin_hours(app, &owner).await;
+    let res = set_policy(app, &owner.auth(), 1).await;
     assert!(res["errors"].is_null(), "{res}");
-    let first = slots(&app, &domain, "", "Europe/Berlin").await;
+    let first = slots(app, &domain, "", "Europe/Berlin").await;
     let date = first["dates"][1].as_str().unwrap().to_owned();
-    let list = starts(&slots(&app, &domain, &date, "Europe/Berlin").await);
-    let email = format!("moe-{}@example.net", uuid::Uuid::new_v4().simple());
-    let (status, asked) = book(&app, &domain, &email, &list[2]).await;
+    let list = starts(&slots(app, &domain, &date, "Europe/Berlin").await);
+    let email = format!("{who}-{}@example.net", uuid::Uuid::new_v4().simple());
+    let (status, asked) = book(app, &domain, &email, &list[2]).await;
     assert_eq!(status, 200, "{asked}");
-    let (status, asked) = book(&app, &domain, "other@example.net", &list[4]).await;
+    let (status, asked) = book(app, &domain, "other@example.net", &list[4]).await;
     assert_eq!(status, 200, "{asked}");
+    TwoBookings {
+        owner,
+        domain,
+        date,
+        list,
+        email,
+    }
+}
+
+/// The scheduled callback of `email`, as the business lists it.
+async fn scheduled(app: &TestApp, owner: &Owner, email: &str) -> Value {
     let res = app
         .gql(
             &owner.auth(),
-            "{ callbacks(status: SCHEDULED) { id email } }",
+            "{ callbacks(status: SCHEDULED) { id email slotAt } }",
             json!({}),
         )
         .await;
-    let id = res["data"]["callbacks"]
+    res["data"]["callbacks"]
         .as_array()
-        .and_then(|l| l.iter().find(|c| c["email"] == email.as_str()))
-        .map(|c| c["id"].clone())
-        .unwrap_or_else(|| panic!("{res}"));
+        .and_then(|l| l.iter().find(|c| c["email"] == email))
+        .cloned()
+        .unwrap_or_else(|| panic!("{res}"))
+}
+
+async fn a_member_moves_a_booking_and_the_caller_is_told(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let TwoBookings {
+        owner,
+        domain,
+        date,
+        list,
+        email,
+    } = two_bookings(&app, "Moving Bakery", "moe").await;
+    let id = scheduled(&app, &owner, &email).await["id"].clone();
     const MOVE: &str = "mutation($id: ID!, $at: DateTime!) { rescheduleCallback(id: $id, slotAt: $at) { status slotAt } }";
 
     // A time nobody offers, and a time already full, are refused.
@@ -587,19 +620,13 @@ async fn move_by_link(app: &TestApp, token: &str, slot: &str, zone: &str) -> (u1
 
 async fn the_caller_moves_their_booking_with_the_mailed_link(db: Db) {
     let app = TestApp::spawn(db).await;
-    let owner = app.sign_up("Self Service Shop").await;
-    let domain = verified_domain(&app, &owner).await;
-    berlin_hours(&app, &owner).await;
-    let res = set_policy(&app, &owner.auth(), 1).await;
-    assert!(res["errors"].is_null(), "{res}");
-    let first = slots(&app, &domain, "", "Europe/Berlin").await;
-    let date = first["dates"][1].as_str().unwrap().to_owned();
-    let list = starts(&slots(&app, &domain, &date, "Europe/Berlin").await);
-    let email = format!("sam-{}@example.net", uuid::Uuid::new_v4().simple());
-    let (status, asked) = book(&app, &domain, &email, &list[2]).await;
-    assert_eq!(status, 200, "{asked}");
-    let (status, asked) = book(&app, &domain, "full@example.net", &list[4]).await;
-    assert_eq!(status, 200, "{asked}");
+    let TwoBookings {
+        owner,
+        domain,
+        date,
+        list,
+        email,
+    } = two_bookings(&app, "Self Service Shop", "sam").await;
     let token = mailed_token(&app, &email, "Change the time or cancel").await;
 
     // The link shows the booked time in the caller's zone.
@@ -646,18 +673,7 @@ async fn the_caller_moves_their_booking_with_the_mailed_link(db: Db) {
         "{page}"
     );
     // The business sees the new time.
-    let res = app
-        .gql(
-            &owner.auth(),
-            "{ callbacks(status: SCHEDULED) { email slotAt } }",
-            json!({}),
-        )
-        .await;
-    let mine = res["data"]["callbacks"]
-        .as_array()
-        .and_then(|l| l.iter().find(|c| c["email"] == email.as_str()))
-        .cloned()
-        .unwrap_or_else(|| panic!("{res}"));
+    let mine = scheduled(&app, &owner, &email).await;
     let at = DateTime::parse_from_rfc3339(mine["slotAt"].as_str().unwrap_or_default())
         .map(|d| d.with_timezone(&Utc));
     assert_eq!(at, Ok(new_start), "{mine}");

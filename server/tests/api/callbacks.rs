@@ -117,6 +117,13 @@ async fn a_member_calls_back_and_the_link_rings_them(db: Db) {
     let html = app.page(&format!("/l/{token}")).await;
     assert!(html.contains("is calling you back"), "{html:.400}");
 
+    // The member is not online yet: the caller is told nobody can answer (the call page
+    // then offers a callback at a free time), and the link stays usable.
+    let (_c0, nobody) = join(&app, &domain, &token).await;
+    assert_eq!(nobody["type"], "unavailable", "{nobody}");
+    let (_, page) = public(&app, "open_link", &[("token", &token)]).await;
+    assert!(page["Join"].is_object(), "still usable: {page}");
+
     // Both members are online; the link rings the owner only.
     let mut owner_ws = greeted(&app, &owner.token).await;
     let mut mate_ws = greeted(&app, &mate_token).await;

@@ -90,13 +90,8 @@ impl TestApp {
     /// Starts the app with a fresh database and extra settings.
     pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let data_dir = std::env::temp_dir().join(format!("dc-test-{id}"));
-        std::fs::create_dir_all(&data_dir).unwrap();
         let (url, pg_db) = match db {
-            Db::Sqlite => (
-                format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
-                None,
-            ),
+            Db::Sqlite => (None, None),
             Db::Postgres => {
                 let name = format!("dc_test_{id}");
                 let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
@@ -107,9 +102,30 @@ impl TestApp {
                     .await
                     .unwrap();
                 admin.close().await.unwrap();
-                (format!("{}/{name}", pg_admin_url()), Some(name))
+                (Some(format!("{}/{name}", pg_admin_url())), Some(name))
             }
         };
+        Self::start(url, pg_db, tweak).await
+    }
+
+    /// Starts another node of this app: another server on the same database (which this
+    /// one owns and removes), with its own data directory and settings.
+    pub async fn spawn_beside(&self, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::start(Some(self.database_url.clone()), None, tweak).await
+    }
+
+    /// Starts a server on database `url` (none: a fresh SQLite database in its data
+    /// directory; `pg_db`: the PostgreSQL database it removes when it finishes).
+    async fn start(
+        url: Option<String>,
+        pg_db: Option<String>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let data_dir = std::env::temp_dir().join(format!("dc-test-{id}"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let url = url
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()));
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(TEST_SECRET);
         let vars = [
             ("DOMAINCALL_ADDR".to_owned(), "127.0.0.1:0".to_owned()),

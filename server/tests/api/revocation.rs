@@ -84,10 +84,21 @@ async fn subscribe(ws: &mut Socket, id: &str) {
 /// A `businessEvents` subscription of `token`, proven live: it delivered the event of an
 /// API key `owner` created after it started.
 async fn live_subscription(app: &TestApp, token: &str, owner: &Owner) -> Socket {
-    let mut ws = graphql_ws(app, token).await;
+    live_subscription_across(app, app, token, owner).await
+}
+
+/// A `businessEvents` subscription of `token` on node `at`, proven live by the event of an
+/// API key `owner` created on node `change_on`.
+async fn live_subscription_across(
+    at: &TestApp,
+    change_on: &TestApp,
+    token: &str,
+    owner: &Owner,
+) -> Socket {
+    let mut ws = graphql_ws(at, token).await;
     subscribe(&mut ws, "1").await;
-    loop {
-        let (key, _) = app.api_key(owner, "probe").await;
+    for _ in 0..40 {
+        let (key, _) = change_on.api_key(owner, "probe").await;
         let got = next_within(&mut ws, Duration::from_millis(500)).await;
         if let Some(got) = got {
             assert_eq!(got["type"], "next", "{got}");
@@ -96,6 +107,7 @@ async fn live_subscription(app: &TestApp, token: &str, owner: &Owner) -> Socket 
             }
         }
     }
+    panic!("the subscription never heard of a key made (on the other node)")
 }
 
 /// The subscription `id` on `ws` completes (events published just before the revocation,
@@ -468,3 +480,31 @@ both_dbs!(
     a_role_change_reconnects_the_member,
     switching_business_and_revoking_a_key_end_what_they_opened,
 );
+
+/// Two nodes on one PostgreSQL database, joined by NATS (this machine serves it at
+/// 127.0.0.1:4222): a business event made on node A reaches a `businessEvents` subscriber
+/// on node B, and a sign-out on A closes that session's socket and subscription on B —
+/// and nothing else.
+#[tokio::test]
+async fn a_change_on_one_node_reaches_sockets_on_another() {
+    let subject = format!("test.{}", uuid::Uuid::new_v4().simple());
+    let joined = |s: &mut server::settings::Settings| {
+        s.nats_url = Some("nats://127.0.0.1:4222".to_owned().into());
+        s.nats_subject.clone_from(&subject);
+    };
+    let a = TestApp::spawn_with(Db::Postgres, joined).await;
+    let b = a.spawn_beside(joined).await;
+    let owner = a.sign_up("Two Nodes").await;
+    let laptop = owner.token.clone();
+    let phone = sign_in(&a, &owner.email, PASSWORD).await;
+    let mut laptop_ws = greeted(&b, &laptop).await;
+    let mut phone_ws = greeted(&b, &phone).await;
+    let mut laptop_sub = live_subscription_across(&b, &a, &laptop, &owner).await;
+
+    mutate(&a, &laptop, "mutation { signOut }", json!({})).await;
+    assert_eq!(close_code(&mut laptop_ws).await, 4001);
+    completed(&mut laptop_sub, "1").await;
+    alive(&mut phone_ws).await;
+    b.finish().await;
+    a.finish().await;
+}
