@@ -60,6 +60,7 @@ impl NatsBus {
                 async move {
                     match event {
                         Event::Connected => {
+                            metrics::counter!("bus_nats_connects_total").increment(1);
                             tracing::info!("connected to NATS");
                             let _ = reconnected.send(1);
                         }
@@ -155,8 +156,12 @@ async fn send_all(
                 continue;
             }
         };
-        if let Err(e) = client.publish(subject.clone(), payload.into()).await {
-            tracing::warn!(error = %e, "an event could not be sent to the other nodes");
+        match client.publish(subject.clone(), payload.into()).await {
+            Ok(()) => metrics::counter!("bus_nats_sent_total").increment(1),
+            Err(e) => {
+                metrics::counter!("bus_nats_send_failures_total").increment(1);
+                tracing::warn!(error = %e, "an event could not be sent to the other nodes");
+            }
         }
     }
     let _ = client.flush().await;
@@ -172,7 +177,10 @@ async fn receive<T: DeserializeOwned>(
     while let Some(message) = subscriber.next().await {
         let Some(bus) = bus.upgrade() else { break };
         match serde_json::from_slice::<Envelope<T>>(&message.payload) {
-            Ok(envelope) if envelope.node != node => apply(&bus, envelope.item),
+            Ok(envelope) if envelope.node != node => {
+                metrics::counter!("bus_nats_received_total").increment(1);
+                apply(&bus, envelope.item);
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "an unreadable event from NATS was skipped"),
         }

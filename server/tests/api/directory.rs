@@ -275,3 +275,51 @@ both_dbs!(
     an_intent_retargeted_or_deleted_routes_the_next_call_anew,
     new_team_members_ring_on_the_next_call
 );
+
+/// Two nodes on one PostgreSQL database joined by NATS: a domain removed through node A
+/// is refused by node B's very next call request (B's directory had it cached).
+#[tokio::test]
+async fn a_domain_removed_on_one_node_is_refused_by_another_at_once() {
+    let subject = format!("test.{}", uuid::Uuid::new_v4().simple());
+    let joined = |s: &mut server::settings::Settings| {
+        s.nats_url = Some("nats://127.0.0.1:4222".to_owned().into());
+        s.nats_subject.clone_from(&subject);
+    };
+    let node_a = TestApp::spawn_with(Db::Postgres, joined).await;
+    let node_b = node_a.spawn_beside(joined).await;
+    let owner = node_a.sign_up("Two Node Bakery").await;
+    let (domain, domain_id) = verified_domain_with_id(&node_a, &owner).await;
+    let mut agent = greeted(&node_b, &owner.token).await;
+    let (mut guest, reply) = call(&node_b, &domain, None).await;
+    assert_eq!(reply["type"], "ringing", "{reply}");
+    rings_only(&mut guest, &mut agent, &mut []).await;
+
+    mutate(
+        &node_a,
+        &owner,
+        "mutation($id: ID!) { removeDomain(id: $id) }",
+        json!({ "id": domain_id.to_string() }),
+        "removeDomain",
+    )
+    .await;
+    // The event crosses NATS asynchronously: B refuses within a moment, never rings.
+    let mut refused = None;
+    for _ in 0..3 {
+        let reply = request(&mut guest, &domain, None).await;
+        if reply["type"] == "unavailable" {
+            refused = Some(reply);
+            break;
+        }
+        assert_eq!(
+            reply["type"], "ringing",
+            "neither refused nor rung: {reply}"
+        );
+        rings_only(&mut guest, &mut agent, &mut []).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let refused = refused.expect("node B kept ringing a removed domain");
+    assert_eq!(refused["reason"], "domain_not_verified", "{refused}");
+    silent(&mut agent).await;
+    node_b.finish().await;
+    node_a.finish().await;
+}
