@@ -280,13 +280,7 @@ both_dbs!(
 /// is refused by node B's very next call request (B's directory had it cached).
 #[tokio::test]
 async fn a_domain_removed_on_one_node_is_refused_by_another_at_once() {
-    let subject = format!("test.{}", uuid::Uuid::new_v4().simple());
-    let joined = |s: &mut server::settings::Settings| {
-        s.nats_url = Some("nats://127.0.0.1:4222".to_owned().into());
-        s.nats_subject.clone_from(&subject);
-    };
-    let node_a = TestApp::spawn_with(Db::Postgres, joined).await;
-    let node_b = node_a.spawn_beside(joined).await;
+    let (node_a, node_b) = TestApp::two_nodes().await;
     let owner = node_a.sign_up("Two Node Bakery").await;
     let (domain, domain_id) = verified_domain_with_id(&node_a, &owner).await;
     let mut agent = greeted(&node_b, &owner.token).await;

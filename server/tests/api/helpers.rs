@@ -108,6 +108,20 @@ impl TestApp {
         Self::start(url, pg_db, tweak).await
     }
 
+    /// Two nodes of one app on one fresh PostgreSQL database, joined by NATS (this
+    /// machine serves it at 127.0.0.1:4222) on subjects of their own: `(a, b)`. Finish `b`
+    /// first: `a` removes the database.
+    pub async fn two_nodes() -> (Self, Self) {
+        let subject = format!("test.{}", uuid::Uuid::new_v4().simple());
+        let joined = |s: &mut Settings| {
+            s.nats_url = Some("nats://127.0.0.1:4222".to_owned().into());
+            s.nats_subject.clone_from(&subject);
+        };
+        let a = Self::spawn_with(Db::Postgres, joined).await;
+        let b = a.spawn_beside(joined).await;
+        (a, b)
+    }
+
     /// Starts another node of this app: another server on the same database (which this
     /// one owns and removes), with its own data directory and settings.
     pub async fn spawn_beside(&self, tweak: impl FnOnce(&mut Settings)) -> Self {

@@ -487,13 +487,7 @@ both_dbs!(
 /// and nothing else.
 #[tokio::test]
 async fn a_change_on_one_node_reaches_sockets_on_another() {
-    let subject = format!("test.{}", uuid::Uuid::new_v4().simple());
-    let joined = |s: &mut server::settings::Settings| {
-        s.nats_url = Some("nats://127.0.0.1:4222".to_owned().into());
-        s.nats_subject.clone_from(&subject);
-    };
-    let a = TestApp::spawn_with(Db::Postgres, joined).await;
-    let b = a.spawn_beside(joined).await;
+    let (a, b) = TestApp::two_nodes().await;
     let owner = a.sign_up("Two Nodes").await;
     let laptop = owner.token.clone();
     let phone = sign_in(&a, &owner.email, PASSWORD).await;
