@@ -109,8 +109,9 @@ impl TestApp {
     }
 
     /// Two nodes of one app on one fresh PostgreSQL database, joined by NATS (this
-    /// machine serves it at 127.0.0.1:4222) on subjects of their own: `(a, b)`. Finish `b`
-    /// first: `a` removes the database.
+    /// machine serves it at 127.0.0.1:4222) on subjects of their own: `(a, b)`. Only `a`
+    /// runs the job workers, so every mail lands in `a`'s outbox. Finish `b` first: `a`
+    /// removes the database.
     pub async fn two_nodes() -> (Self, Self) {
         let subject = format!("test.{}", uuid::Uuid::new_v4().simple());
         let joined = |s: &mut Settings| {
@@ -118,7 +119,12 @@ impl TestApp {
             s.nats_subject.clone_from(&subject);
         };
         let a = Self::spawn_with(Db::Postgres, joined).await;
-        let b = a.spawn_beside(joined).await;
+        let b = a
+            .spawn_beside(|s| {
+                joined(s);
+                s.run_workers = false;
+            })
+            .await;
         (a, b)
     }
 
