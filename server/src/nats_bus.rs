@@ -39,7 +39,6 @@ pub struct NatsBus {
     /// Raised when the connection to NATS came back (events may have been lost).
     gaps: broadcast::Sender<u64>,
     out: mpsc::UnboundedSender<Outgoing>,
-    node: Uuid,
 }
 
 impl NatsBus {
@@ -93,12 +92,7 @@ impl NatsBus {
             events_subject,
             revocations_subject,
         ));
-        let bus = Arc::new(Self {
-            local,
-            gaps,
-            out,
-            node,
-        });
+        let bus = Arc::new(Self { local, gaps, out });
         let weak = Arc::downgrade(&bus);
         tokio::spawn(receive(events, node, weak.clone(), |bus, event| {
             bus.local.publish_event(event);
@@ -108,12 +102,6 @@ impl NatsBus {
         }));
         tracing::info!(%node, subject, "sharing events through NATS");
         Ok(bus)
-    }
-
-    /// This node's id on the bus.
-    #[must_use]
-    pub fn node(&self) -> Uuid {
-        self.node
     }
 
     /// `feed` with a [`Received::Missed`] whenever the connection came back.
